@@ -1,0 +1,44 @@
+"""cnncalc: what every layer of a neural network does to the numbers.
+
+>>> r = analyze("input(32,32,3) -> conv(8, f=5) -> pool(2)")
+>>> r.rows[1].params          # (5·5·3 + 1)·8
+608
+>>> r.shown_shape(r.rows[2])  # floor((28 − 2)/2) + 1 = 14
+(14, 14, 8)
+"""
+
+from __future__ import annotations
+
+from cnncalc.api import analyze, parse, parse_shape
+from cnncalc.conventions import Convention, Layout
+from cnncalc.errors import (
+    ArgumentError,
+    CnnCalcError,
+    NotationSyntaxError,
+    ShapeError,
+    SpecError,
+    UnknownLayerError,
+)
+from cnncalc.graph import Graph, Node
+from cnncalc.report import Report, Row, Totals
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError",
+    "CnnCalcError",
+    "Convention",
+    "Graph",
+    "Layout",
+    "Node",
+    "NotationSyntaxError",
+    "Report",
+    "Row",
+    "ShapeError",
+    "SpecError",
+    "Totals",
+    "UnknownLayerError",
+    "analyze",
+    "parse",
+    "parse_shape",
+]

@@ -1,0 +1,113 @@
+"""Walk a Graph in execution order, apply each node's kind, and gather a Report."""
+
+from __future__ import annotations
+
+from cnncalc.conventions import Convention, Layout
+from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
+from cnncalc.graph import Graph, Node
+from cnncalc.layers import REGISTRY, bind
+from cnncalc.layers.base import Calc, Step, prod
+from cnncalc.report import Report, Row, Totals
+
+
+def analyze_graph(
+    graph: Graph,
+    *,
+    convention: Convention | str = Convention.seed,
+    batch: int = 1,
+    layout: Layout | str = Layout.hwc,
+    title: str = "",
+) -> Report:
+    """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals."""
+    convention = _enum(Convention, convention, "flops convention")
+    layout = _enum(Layout, layout, "layout")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
+    shapes: dict[str, tuple[int, ...]] = {}
+    rows: list[Row] = []
+    for index, node in enumerate(graph.order(), start=1):
+        try:
+            row = _analyze_node(node, index, shapes, convention, layout, batch)
+        except CnnCalcError as e:
+            raise e.at_layer(index, node.source or node.label) from None
+        shapes[node.id] = row.output_shape
+        rows.append(row)
+    return Report(tuple(rows), _totals(rows), convention, layout, batch, title)
+
+
+def _analyze_node(
+    node: Node, index: int, shapes: dict[str, tuple[int, ...]], convention: Convention, layout: Layout, batch: int
+) -> Row:
+    kind = REGISTRY[node.kind]
+    args = bind(kind, node.args, node.kwargs)
+    inputs = tuple(shapes[i] for i in node.inputs)
+    if kind.inputs is not None and len(inputs) != kind.inputs:
+        if kind.inputs == 1 and not inputs:
+            raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
+        raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
+    c = Calc(convention, layout)
+    kind.infer(args, inputs, c)
+    if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
+        raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
+    size = prod(c.shape) * batch
+    steps = list(c.steps)
+    b = f"·{batch}" if batch > 1 else ""
+    steps.append(Step("activation size", c.shown(c.shape) + b if len(c.shape) > 1 or b else "", size))
+    macs = c.macs_total * batch
+    macs_expr = " + ".join(c.macs_formulas)
+    if c.macs_formulas:
+        steps.append(Step("MACs", _scaled(macs_expr, batch, len(c.macs_formulas) > 1), macs))
+    extra = c.extra[convention]
+    flops = (2 * c.macs_total + sum(v for v, _ in extra)) * batch
+    terms = []
+    if c.macs_formulas:
+        terms.append("2·" + (f"({macs_expr})" if len(c.macs_formulas) > 1 else macs_expr))
+    terms += [f for _, f in extra]
+    if flops or terms:
+        steps.append(Step("FLOPs", _scaled(" + ".join(terms), batch, len(terms) > 1), flops))
+    return Row(
+        index=index,
+        name=node.label,
+        kind=kind.name,
+        node_id=node.id,
+        inputs=node.inputs,
+        output_shape=c.shape,
+        activation_size=size,
+        params=c.params_total,
+        trainable_params=c.trainable_total,
+        buffers=c.buffers_total,
+        macs=macs,
+        flops=flops,
+        source=node.source,
+        steps=tuple(steps),
+        notes=tuple(c.notes),
+        windows=c.windows,
+    )
+
+
+def _scaled(expr: str, batch: int, compound: bool) -> str:
+    if batch == 1:
+        return expr
+    return f"({expr})·{batch}" if compound else f"{expr}·{batch}"
+
+
+def _totals(rows: list[Row]) -> Totals:
+    params = sum(r.params for r in rows)
+    trainable = sum(r.trainable_params for r in rows)
+    return Totals(
+        params=params,
+        trainable_params=trainable,
+        non_trainable_params=params - trainable,
+        buffers=sum(r.buffers for r in rows),
+        macs=sum(r.macs for r in rows),
+        flops=sum(r.flops for r in rows),
+        activation_size=sum(r.activation_size for r in rows),
+    )
+
+
+def _enum(enum: type, value: object, what: str):  # noqa: ANN202
+    try:
+        return enum(value.value if isinstance(value, enum) else str(value).lower())
+    except ValueError:
+        options = ", ".join(m.value for m in enum)
+        raise ArgumentError(f"unknown {what} '{value}' (choose {options})") from None

@@ -1,0 +1,66 @@
+"""The library's entry points: from a spec to a Report."""
+
+from __future__ import annotations
+
+import re
+
+from cnncalc.analyze import analyze_graph
+from cnncalc.conventions import Convention, Layout
+from cnncalc.errors import SpecError
+from cnncalc.graph import Graph
+from cnncalc.notation import parse as _parse_notation
+from cnncalc.report import Report
+
+_SHAPE_SPLIT = re.compile(r"\s*[,x×]\s*|\s+")
+
+
+def parse_shape(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
+    """An input shape from ``"32,32,3"``, ``"32x32x3"``, ``"(32, 32, 3)"`` or a tuple.
+
+    >>> parse_shape("32x32x3")
+    (32, 32, 3)
+    """
+    if isinstance(text, (tuple, list)):
+        items = list(text)
+    else:
+        inner = text.strip().strip("()[]").strip()
+        items = [p for p in _SHAPE_SPLIT.split(inner) if p] if inner else []
+    shape = []
+    for item in items:
+        try:
+            n = int(item)
+        except (TypeError, ValueError):
+            raise SpecError(f"the input shape must be whole numbers like 32,32,3 (got {text!r})") from None
+        if n < 1:
+            raise SpecError(f"the input shape must be positive (got {text!r})")
+        shape.append(n)
+    if not shape:
+        raise SpecError("the input shape is empty", hint="e.g. --input 32,32,3")
+    return tuple(shape)
+
+
+def parse(text: str, input: str | tuple[int, ...] | None = None) -> Graph:  # noqa: A002 - the user's word
+    """The Graph of a network written in the text notation."""
+    return _parse_notation(text, None if input is None else parse_shape(input))
+
+
+def analyze(
+    spec: str | Graph,
+    *,
+    input: str | tuple[int, ...] | None = None,  # noqa: A002
+    flops: Convention | str = Convention.seed,
+    batch: int = 1,
+    layout: Layout | str = Layout.hwc,
+    title: str = "",
+) -> Report:
+    """Every layer's shape, parameters, MACs and FLOPs, with totals.
+
+    ``spec`` is the text notation or a Graph; ``input`` (channels last, as
+    the notation writes it) serves a bare ``input``; ``flops`` names the FLOPs
+    convention (``seed``, ``matmul`` or ``all``).
+
+    >>> [r.flops for r in analyze("input(28,28,1) -> conv(5, f=3) -> fc(10)").rows]  # 2·5·(3·3·1)·(26·26)
+    [0, 60840, 67600]
+    """
+    graph = spec if isinstance(spec, Graph) else parse(spec, input)
+    return analyze_graph(graph, convention=flops, batch=batch, layout=layout, title=title)

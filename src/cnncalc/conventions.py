@@ -1,0 +1,62 @@
+"""FLOPs conventions, element sizes and shape layouts: the choices a report names in its footer."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Convention(str, Enum):
+    """How FLOPs are counted. MACs are always reported beside them.
+
+    - ``seed``: 2·MACs plus one FLOP per pooling output, as the seed documents
+      count (bias additions are not counted).
+    - ``matmul``: 2·MACs only, as ``torch.utils.flop_counter.FlopCounterMode``.
+    - ``all``: 2·MACs plus every elementwise operation (bias adds,
+      activations, normalisation, pooling windows, residual adds, softmax).
+    """
+
+    seed = "seed"
+    matmul = "matmul"
+    all = "all"
+
+
+CONVENTION_NOTES = {
+    Convention.seed: "FLOPs = 2·MACs + 1 per pooling output (bias adds not counted)",
+    Convention.matmul: "FLOPs = 2·MACs (multiply-accumulates only, as FlopCounterMode)",
+    Convention.all: "FLOPs = 2·MACs + every elementwise op (bias, activations, norms, pooling, adds)",
+}
+
+
+class Layout(str, Enum):
+    """How shapes are shown. The core keeps channels first, without batch."""
+
+    hwc = "hwc"
+    chw = "chw"
+
+
+def show_shape(shape: tuple[int, ...], layout: Layout) -> tuple[int, ...]:
+    """A core shape ``(C, *S)`` as the user sees it: ``(*S, C)`` for hwc.
+
+    >>> show_shape((8, 28, 28), Layout.hwc)
+    (28, 28, 8)
+    >>> show_shape((1568,), Layout.hwc)
+    (1568,)
+    """
+    if layout is Layout.hwc and len(shape) > 1:
+        return (*shape[1:], shape[0])
+    return tuple(shape)
+
+
+def core_shape(shown: tuple[int, ...], layout: Layout) -> tuple[int, ...]:
+    """The inverse of :func:`show_shape`."""
+    if layout is Layout.hwc and len(shown) > 1:
+        return (shown[-1], *shown[:-1])
+    return tuple(shown)
+
+
+def axis_names(rank: int) -> tuple[str, ...]:
+    """Names of the spatial axes of a tensor of ``rank`` (channels excluded)."""
+    return {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}.get(rank, tuple(f"S{i}" for i in range(rank)))
+
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}

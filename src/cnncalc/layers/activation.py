@@ -1,0 +1,81 @@
+"""Activations. Given a size, ``softmax(10)`` is a dense layer of 10 followed by softmax (seed 001)."""
+
+from __future__ import annotations
+
+from cnncalc.layers.base import Args, Calc, Param, Shape, fmt, prod, register
+from cnncalc.layers.dense import dense_arith
+from cnncalc.layers.elementwise import ACTIVATION_FLOPS
+
+ACT_PARAMS = (
+    Param("units", ("n", "out"), positional=True, default=None),
+    Param("bias", ("use_bias", "b"), default=True),
+    Param("flatten", (), default=None),
+)
+EXTRA = {
+    "leakyrelu": (Param("alpha", ("negative_slope", "slope"), default=0.01),),
+    "elu": (Param("alpha", (), default=1.0),),
+    "celu": (Param("alpha", (), default=1.0),),
+    "softmax": (Param("axis", ("dim",), default=-1),),
+    "logsoftmax": (Param("axis", ("dim",), default=-1),),
+    "gelu": (Param("approximate", (), default="none"),),
+}
+NAMES = {
+    "relu": ("rectifier",),
+    "relu6": (),
+    "leakyrelu": ("leaky_relu", "lrelu"),
+    "elu": (),
+    "selu": (),
+    "celu": (),
+    "gelu": (),
+    "silu": ("swish",),
+    "mish": (),
+    "sigmoid": ("logistic",),
+    "hardsigmoid": (),
+    "tanh": (),
+    "hardtanh": (),
+    "hardswish": (),
+    "softplus": (),
+    "softsign": (),
+    "softmax": (),
+    "logsoftmax": ("log_softmax",),
+}
+
+
+def make_activation(name: str):  # noqa: ANN201 - returns the kind function
+    per = ACTIVATION_FLOPS[name]
+
+    def activation(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+        (x,) = inputs
+        if a.raw("units") is not None:
+            c.note(f"{name}({a.raw('units')}) is a dense layer of {a.raw('units')} followed by {name}")
+            dense_arith(a, x, c, a.int("units"))
+            x = c.shape or x
+        else:
+            c.out(x)
+        size = prod(x)
+        c.elementwise(per * size, f"{per}·{fmt(size)}" if per > 1 else fmt(size))
+
+    activation.__doc__ = (
+        f"{name}: shape unchanged, no parameters; {per} FLOP(s) per element under ``all``. "
+        f"With a size, a dense layer followed by {name}."
+    )
+    activation.__name__ = name
+    return activation
+
+
+for _name, _aliases in NAMES.items():
+    register(_name, params=ACT_PARAMS + EXTRA.get(_name, ()), aliases=_aliases, example=f"{_name}")(
+        make_activation(_name)
+    )
+
+
+@register("prelu", params=(Param("shared", (), default=False),), example="prelu")
+def prelu(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """PReLU: one learned slope per channel (``shared=true``: one in all)."""
+    (x,) = inputs
+    c.out(x)
+    if a.bool("shared"):
+        c.params(1, "one shared slope")
+    else:
+        c.params(x[0], f"one slope per channel ({x[0]})")
+    c.elementwise(prod(x), fmt(prod(x)))

@@ -1,0 +1,60 @@
+"""Fully connected layers: dense / fc / linear, with or without bias."""
+
+from __future__ import annotations
+
+from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, fmt, prod, register
+from cnncalc.layers.elementwise import apply_activation
+
+DENSE = (
+    Param("units", ("out_features", "n", "neurons", "out"), positional=True, required=True),
+    Param("bias", ("use_bias", "b"), default=True),
+    Param("activation", ("act",), default=None),
+    Param("flatten", (), default=None),
+)
+
+
+def dense_arith(a: Args, x: Shape, c: Calc, units: int) -> None:
+    """A dense layer of ``units`` on input ``x``: params ``(in + 1)·out``, MACs ``in·out`` per position.
+
+    A flat input is used as it is. An input with spatial axes is flattened
+    first, as the seeds do (``fc(128)`` after ``(24, 24, 5)`` sees 2,880
+    inputs), except a two-axis ``(L, d)`` sequence, where the layer applies to
+    every position's ``d`` features as in PyTorch and Keras; ``flatten=`` overrides.
+    """
+    flatten = a.raw("flatten")
+    flatten = (len(x) > 2) if flatten is None else a.bool("flatten")
+    if len(x) == 1 or flatten:
+        n_in = c.step("inputs", c.shown(x) if len(x) > 1 else "", prod(x))
+        if len(x) > 1:
+            c.note(f"flattens its input first: {c.shown(x)} = {fmt(n_in)}")
+        positions = 1
+        c.out((units,))
+    else:
+        n_in, positions = x[0], prod(x[1:])
+        c.note(f"applied at each of {fmt(positions)} positions to {n_in} features")
+        c.out((units, *x[1:]))
+    bias = a.bool("bias")
+    if bias:
+        c.params(n_in * units + units, f"({n_in} + 1)·{units}")
+    else:
+        c.params(n_in * units, f"{n_in}·{units}")
+    pos = "" if positions == 1 else f"·{positions}"
+    c.macs(n_in * units * positions, f"{n_in}·{units}{pos}")
+    if bias:
+        c.elementwise(units * positions, f"bias {units}{pos}")
+    apply_activation(c, a.raw("activation"), units * positions)
+
+
+@register(
+    "dense",
+    params=DENSE,
+    aliases=("fc", "linear", "fullyconnected", "ip", "innerproduct", "mlp", Alias("fcwb", "dense", (("bias", True),))),
+    example="fc(128)",
+)
+def dense(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Fully connected: params ``(in + 1)·out`` (seed 001: ``(400 + 1)·120 = 48,120``), FLOPs ``2·in·out``.
+
+    ``FCwB`` always has a bias; ``FC = dense(bias=false)`` makes seed 003's FC.
+    Bias additions are counted only under ``all``.
+    """
+    dense_arith(a, inputs[0], c, a.int("units"))

@@ -1,0 +1,19 @@
+"""The text notation: ``input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)``."""
+
+from __future__ import annotations
+
+from cnncalc.graph import Graph
+from cnncalc.notation.build import build_graph
+from cnncalc.notation.parser import parse_statements
+
+
+def parse(text: str, input_shape: tuple[int, ...] | None = None) -> Graph:
+    """The Graph of a network written in the notation.
+
+    ``input_shape`` (as shown, channels last) serves a bare ``input`` or a
+    chain that does not start with one.
+    """
+    return build_graph(parse_statements(text), text, input_shape)
+
+
+__all__ = ["parse"]

@@ -1,0 +1,26 @@
+"""HTML for Jupyter (``Report._repr_html_``)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from cnncalc.render import DEFAULT_COLUMNS, HEADERS, NUMERIC, cell, footer_lines, total_cell
+from cnncalc.report import Report
+
+
+def render(report: Report, *, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+    def td(text: str, col: str, tag: str = "td") -> str:
+        align = "right" if col in NUMERIC else "left"
+        return f'<{tag} style="text-align:{align}">{escape(text)}</{tag}>'
+
+    parts = ['<table class="cnncalc">']
+    if report.title:
+        parts.append(f"<caption>{escape(report.title)}</caption>")
+    parts.append("<thead><tr>" + "".join(td(HEADERS[c], c, "th") for c in columns) + "</tr></thead><tbody>")
+    for row in report.rows:
+        parts.append("<tr>" + "".join(td(cell(report, row, c), c) for c in columns) + "</tr>")
+    parts.append("</tbody><tfoot><tr>")
+    parts.append("".join(td("Total" if c == "name" else total_cell(report, c), c, "th") for c in columns))
+    parts.append("</tr></tfoot></table>")
+    parts.append("<p>" + "<br>".join(escape(line) for line in footer_lines(report)) + "</p>")
+    return "".join(parts)

@@ -1,0 +1,23 @@
+"""A Markdown (pipe) table with the totals row and the convention below."""
+
+from __future__ import annotations
+
+from cnncalc.render import DEFAULT_COLUMNS, HEADERS, NUMERIC, cell, footer_lines, total_cell
+from cnncalc.report import Report
+
+
+def render(report: Report, *, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+    head = "| " + " | ".join(HEADERS[c] for c in columns) + " |"
+    rule = "|" + "|".join("---:" if c in NUMERIC else "---" for c in columns) + "|"
+    lines = [f"### {report.title}", ""] if report.title else []
+    lines += [head, rule]
+    for row in report.rows:
+        lines.append("| " + " | ".join(cell(report, row, c).replace("|", "\\|") for c in columns) + " |")
+    totals = [
+        "**Total**" if c == "name" else (f"**{total_cell(report, c)}**" if total_cell(report, c) else "")
+        for c in columns
+    ]
+    lines.append("| " + " | ".join(totals) + " |")
+    lines.append("")
+    lines += [f"{line}  " for line in footer_lines(report)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,102 @@
+"""The Report: plain, frozen data that every renderer reads and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnncalc.conventions import Convention, Layout, show_shape
+from cnncalc.layers.base import Step, Window
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One layer of the network, with every figure for it.
+
+    ``output_shape`` is channels first without batch (the core's layout);
+    :meth:`shown_shape` gives it as the report shows it. MACs and FLOPs
+    include the batch; parameters do not.
+    """
+
+    index: int
+    name: str
+    kind: str
+    node_id: str
+    inputs: tuple[str, ...]
+    output_shape: tuple[int, ...]
+    activation_size: int
+    params: int
+    trainable_params: int
+    buffers: int
+    macs: int
+    flops: int
+    source: str = ""
+    steps: tuple[Step, ...] = ()
+    notes: tuple[str, ...] = ()
+    windows: tuple[Window, ...] | None = None
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.params - self.trainable_params
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Sums over the rows. ``activation_size`` sums every row's output (the input included)."""
+
+    params: int
+    trainable_params: int
+    non_trainable_params: int
+    buffers: int
+    macs: int
+    flops: int
+    activation_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Rows, totals and the choices that give their meaning (FLOPs convention, layout, batch)."""
+
+    rows: tuple[Row, ...]
+    totals: Totals
+    convention: Convention = Convention.seed
+    layout: Layout = Layout.hwc
+    batch: int = 1
+    title: str = ""
+    notes: tuple[str, ...] = ()
+
+    def shown_shape(self, row: Row) -> tuple[int, ...]:
+        """A row's output shape in the report's layout."""
+        return show_shape(row.output_shape, self.layout)
+
+    def to_dict(self) -> dict:
+        from cnncalc.render.json import as_dict
+
+        return as_dict(self)
+
+    def to_json(self) -> str:
+        from cnncalc.render.json import render
+
+        return render(self)
+
+    def to_markdown(self) -> str:
+        from cnncalc.render.markdown import render
+
+        return render(self)
+
+    def to_csv(self) -> str:
+        from cnncalc.render.csv import render
+
+        return render(self)
+
+    def table(self, width: int | None = None) -> str:
+        from cnncalc.render.table import render
+
+        return render(self, width=width)
+
+    def _repr_html_(self) -> str:
+        from cnncalc.render.html import render
+
+        return render(self)
+
+    def __str__(self) -> str:
+        return self.table()
