@@ -102,6 +102,41 @@ def summary(
     typer.echo(text, nl=False)
 
 
+class ExplainFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command(epilog=EXAMPLES)
+def explain(
+    spec: Annotated[str, typer.Argument(help="The architecture: notation text, a file holding it, or - for stdin.")],
+    input: Annotated[  # noqa: A002 - the user's word
+        Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
+    ] = None,
+    flops: Annotated[
+        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
+    ] = Convention.seed,
+    format: Annotated[  # noqa: A002
+        ExplainFormat, typer.Option("--format", "-f", case_sensitive=False, help="text, markdown or json.")
+    ] = ExplainFormat.text,
+    batch: Annotated[
+        int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")
+    ] = 1,
+    layout: Annotated[
+        Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
+    ] = Layout.hwc,
+) -> None:
+    """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
+    from cnncalc.api import analyze
+
+    try:
+        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout)
+    except CnnCalcError as e:
+        raise fail(e) from None
+    typer.echo(report.explain(format.value), nl=False)
+
+
 @app.command()
 def kinds() -> None:
     """List the layer kinds, their other names and what they compute."""

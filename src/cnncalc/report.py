@@ -93,6 +93,12 @@ class Report:
 
         return render(self, width=width)
 
+    def explain(self, format: str = "text") -> str:  # noqa: A002 - the user's word
+        """Every layer's worked arithmetic as ``text``, ``markdown`` or ``json`` (see :mod:`cnncalc.explain`)."""
+        from cnncalc.explain import explain
+
+        return explain(self, format)
+
     def _repr_html_(self) -> str:
         from cnncalc.render.html import render
 
