@@ -30,7 +30,7 @@ from cnncalc.explain import explain_row, total_steps
 from cnncalc.layers import REGISTRY, resolve
 from cnncalc.layers.base import fmt
 from cnncalc.report import Report, Row
-from cnncalc.written import UnreadableError, WrittenShape, is_blank, parse_number, parse_shape, shape_matches
+from cnncalc.written import UnreadableError, is_blank, parse_number, parse_shape, shape_matches
 
 # Columns a table may have, and the header words that name them (after lower-casing).
 COLUMNS = ("layer", "output_shape", "activation_size", "params", "flops", "macs")
@@ -45,7 +45,7 @@ def classify(header: str) -> str | None:
     h = re.sub(r"\s+", " ", h)
     if not h:
         return None
-    if "input" in h:
+    if re.search(r"input|kernel|filter|window|stride|padding|channels|no of k", h):
         return None
     if "flop" in h:
         return "flops"
@@ -55,7 +55,7 @@ def classify(header: str) -> str | None:
         return "params" if h != "#" else None
     if "shape" in h or h in ("output size", "output", "outputs", "os", "out"):
         return "output_shape"
-    if "size" in h:
+    if h in ("activation size", "activations size", "activation", "activations", "size", "act size", "numel"):
         return "activation_size"
     if h in ("layer", "layers", "name", "layer name", "layer type", "type", "layer type", "module") or h.startswith(
         "layer"
@@ -175,7 +175,7 @@ class CheckResult:
         lines = []
         for c in self.wrong_cells():
             where = f"row {c.row}" if c.row is not None else "footer"
-            expected = fmt(c.expected) if isinstance(c.expected, (int, float)) else _shape_str(c.expected)
+            expected = fmt(c.expected) if isinstance(c.expected, (int, float)) else _shown(c.written, c.expected)
             lines.append(f"✗ {where} {c.layer}, {c.column}: written {c.written}, right {expected}")
             lines.append(f"    {c.why}")
         for m in self.missing_rows:
@@ -229,7 +229,9 @@ def _score(label: str, row: Row, shape_ok: bool) -> float:
     return s + (1.0 if shape_ok else 0.0)
 
 
-def align(labels: list[str], rows: tuple[Row, ...], shape_hits: list[list[bool]]) -> list[tuple[int | None, int | None]]:
+def align(
+    labels: list[str], rows: tuple[Row, ...], shape_hits: list[list[bool]]
+) -> list[tuple[int | None, int | None]]:
     """Needleman–Wunsch alignment of table rows to report rows; ``None`` marks a gap."""
     n, m = len(labels), len(rows)
     extra, missing = -2.0, -1.0
@@ -397,7 +399,9 @@ def grade(table: Table, report: Report, layout: Layout | None = None) -> CheckRe
                 {"params": "total params", "flops": "total FLOPs", "macs": "total MACs"}.get(what, ""),
                 f"total activation size = {fmt(t.activation_size)}",
             )
-            out.append(Cell(number, "Total", table.headers[ci], text, expected, ok, f"{problem}; {why}" if problem else why))
+            out.append(
+                Cell(number, "Total", table.headers[ci], text, expected, ok, f"{problem}; {why}" if problem else why)
+            )
     for what, text in table.total_lines:
         expected = {"total": t.params, "trainable": t.trainable_params, "non-trainable": t.non_trainable_params}[what]
         ok, problem = _grade_number(text, expected)

@@ -137,6 +137,54 @@ def explain(
     typer.echo(report.explain(format.value), nl=False)
 
 
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def check(
+    table: Annotated[str, typer.Argument(help="The hand-made table: a CSV, TSV or Markdown file, or - for stdin.")],
+    spec: Annotated[
+        Optional[str],
+        typer.Option(
+            "--spec", "-s", help="The architecture (notation, or a file); omit it if the layer column holds it."
+        ),
+    ] = None,
+    input: Annotated[  # noqa: A002 - the user's word
+        Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
+    ] = None,
+    flops: Annotated[
+        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
+    ] = Convention.seed,
+    layout: Annotated[
+        Optional[Layout],
+        typer.Option("--layout", case_sensitive=False, help="How the table writes shapes: hwc or chw."),
+    ] = None,
+    format: Annotated[  # noqa: A002
+        CheckFormat, typer.Option("--format", "-f", case_sensitive=False, help="text or json.")
+    ] = CheckFormat.text,
+) -> None:
+    """Grade a hand-made table cell by cell: exit 0 when all is right, 1 when something is wrong, 2 on bad input."""
+    from cnncalc.check import check as run_check
+
+    try:
+        text = sys.stdin.read() if table == "-" else None
+        if text is None and not Path(table).is_file():
+            raise SpecError(f"no such file: {table}")
+        result = run_check(
+            text if text is not None else Path(table),
+            None if spec is None else read_spec(spec),
+            input=input,
+            flops=flops,
+            layout=layout,
+        )
+    except CnnCalcError as e:
+        raise fail(e) from None
+    typer.echo(result.to_json() if format is CheckFormat.json else result.to_text(), nl=False)
+    raise typer.Exit(code=0 if result.ok else 1)
+
+
 @app.command()
 def kinds() -> None:
     """List the layer kinds, their other names and what they compute."""
