@@ -17,6 +17,7 @@ def analyze_graph(
     batch: int = 1,
     layout: Layout | str = Layout.hwc,
     title: str = "",
+    dtype: str = "float32",
 ) -> Report:
     """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals."""
     convention = _enum(Convention, convention, "flops convention")
@@ -32,7 +33,22 @@ def analyze_graph(
             raise e.at_layer(index, node.source or node.label) from None
         shapes[node.id] = row.output_shape
         rows.append(row)
-    return Report(tuple(rows), _totals(rows), convention, layout, batch, title)
+    from cnncalc.memory import add_traffic, element_bytes, memory
+    from cnncalc.receptive import add_receptive_fields
+
+    element_bytes(dtype)  # an unknown dtype is an error before anything else
+    rows = add_traffic(add_receptive_fields(rows), dtype)
+    totals = _totals(rows)
+    return Report(
+        tuple(rows),
+        totals,
+        convention,
+        layout,
+        batch,
+        title,
+        dtype=str(getattr(dtype, "value", dtype)).lower(),
+        memory=memory(rows, totals, dtype),
+    )
 
 
 def _analyze_node(

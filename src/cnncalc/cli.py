@@ -11,6 +11,7 @@ import typer
 
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 
 EXAMPLES = """\
 Examples:
@@ -32,6 +33,13 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+class DType(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    int8 = "int8"
 
 
 class Format(str, Enum):
@@ -83,22 +91,39 @@ def summary(
         Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
     ] = Layout.hwc,
     width: Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")] = None,
+    dtype: Annotated[
+        DType, typer.Option("--dtype", case_sensitive=False, help="Element type for the memory figures.")
+    ] = DType.float32,
+    columns: Annotated[
+        Optional[str],
+        typer.Option(
+            "--columns",
+            "-c",
+            help="Table columns, comma separated, from: "
+            + ", ".join(HEADERS)
+            + " (default: "
+            + ",".join(DEFAULT_COLUMNS)
+            + ").",
+        ),
+    ] = None,
 ) -> None:
-    """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals."""
+    """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.api import analyze
+    from cnncalc.render import parse_columns
 
     try:
-        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout)
+        chosen = parse_columns(columns)
+        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout, dtype=dtype.value)
     except CnnCalcError as e:
         raise fail(e) from None
     if format is Format.json:
         text = report.to_json()
     elif format is Format.markdown:
-        text = report.to_markdown()
+        text = report.to_markdown(columns=chosen)
     elif format is Format.csv:
-        text = report.to_csv()
+        text = report.to_csv(columns=chosen)
     else:
-        text = report.table(width=width)
+        text = report.table(width=width, columns=chosen)
     typer.echo(text, nl=False)
 
 
