@@ -110,7 +110,7 @@ def test_cli_exit_codes_and_json(cli):
     assert good.exit_code == 0 and "13 cells right, 0 wrong" in good.stdout
     text = cli("check", str(DATA / "seed002_s5.md"), "--spec", str(DATA / "seed002_s5.spec"))
     assert "written 104x104x32, right 109x109x32" in text.stdout
-    assert "output H = floor((224 − 7 + 2·0)/2) + 1 = 109" in text.stdout
+    assert "output H, W = floor((224 − 7 + 2·0)/2) + 1 = 109 → (109, 109, 32)" in text.stdout
 
 
 @pytest.mark.parametrize(
@@ -219,3 +219,28 @@ def test_read_table_formats():
     assert tsv.rows == [["1", "2,000"]]
     csv_ = read_table('# comment\na,b\n1,"2,000"\n')
     assert csv_.rows == [["1", "2,000"]]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELLS = st.sampled_from(
+    ["conv", "pool", "fc(10)", "Total", "", "-", "1,2", "2,62,400", "(28, 28, 8)", "[-1, 8]", "1.2M", "x", "\x00", "="]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header=st.lists(st.sampled_from(["Layer", "Params", "Output shape", "FLOPs", "", "Input size", "x"]), max_size=5),
+    rows=st.lists(st.lists(CELLS, max_size=5), max_size=6),
+    sep=st.sampled_from([",", "\t", " | "]),
+)
+def test_any_table_gives_a_result_or_a_cnncalc_error(header, rows, sep):
+    lines = [sep.join(header), *(sep.join(r) for r in rows)]
+    if sep == " | ":
+        lines = [f"| {ln} |" for ln in lines]
+    try:
+        r = cnncalc.check("\n".join(lines) + "\n", "input(8,8,3) -> conv(4, f=3) -> fc(10)")
+    except cnncalc.CnnCalcError:
+        return
+    assert r.right + r.wrong == len(r.cells)

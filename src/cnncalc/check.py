@@ -100,7 +100,10 @@ def read_table(text: str) -> Table:
         if not body:
             raise SpecError("the table is empty")
         delimiter = "\t" if any("\t" in ln for ln in body) else ","
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter)]
+        try:
+            rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter)]
+        except csv.Error as e:
+            raise SpecError(f"the table does not read as {'TSV' if delimiter == chr(9) else 'CSV'}: {e}") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise SpecError("no table found: give a header row and at least one row (CSV, TSV or a Markdown table)")
@@ -272,9 +275,13 @@ def align(
 def _step_text(report: Report, row: Row, quantity: str) -> str:
     steps = explain_row(report, row).steps
     if quantity == "output shape":
-        axes = [str(s) for s in steps if s.quantity.startswith("output ") and s.quantity != "output shape"]
-        final = next(str(s) for s in steps if s.quantity == "output shape")
-        return "; ".join([*axes, final])
+        axes = [s for s in steps if s.quantity.startswith("output ") and s.quantity != "output shape"]
+        final = next(s for s in steps if s.quantity == "output shape")
+        if len(axes) > 1 and len({(s.formula, s.value) for s in axes}) == 1:
+            names = ", ".join(s.quantity.split(" ", 1)[1] for s in axes)
+            a = axes[0]
+            return f"output {names} = {a.formula} = {fmt(a.value)} → {final.value}"
+        return "; ".join([*(str(s) for s in axes), f"output shape {final.value}"])
     chosen = [str(s) for s in steps if s.quantity == quantity]
     return "; ".join(chosen) if chosen else f"{quantity} = 0"
 
@@ -465,6 +472,8 @@ def check(
             text = Path(table).read_text(encoding="utf-8")
         except OSError as e:
             raise SpecError(f"cannot read {table}: {e.strerror}") from None
+        except UnicodeDecodeError:
+            raise SpecError(f"{table} is not a text file (CSV, TSV or Markdown in UTF-8)") from None
     else:
         text = str(table)
     parsed = read_table(text)
