@@ -76,7 +76,7 @@ def test_explanation_gives_the_reports_numbers(kind, flops):
         assert by.get("MACs", [0])[-1] == row.macs
         assert by.get("FLOPs", [0])[-1] == row.flops
         assert by["activation size"][-1] == row.activation_size
-        assert by["output shape"][-1] == str(report.shown_shape(row))
+        assert by["output shape"][-1] == report.shown_shape(row)
         if row.params:
             assert "params" in by, f"{kind}: params {row.params} with no worked formula"
         if row.macs:
@@ -115,6 +115,14 @@ def test_markdown_and_json(cli):
     conv = data["layers"][1]
     assert {"quantity": "params", "formula": "(5·5·3 + 1)·8", "value": 608}.items() <= conv["steps"][2].items()
     assert conv["output_shape"] == [28, 28, 8]
+    assert conv["steps"][-1] == {
+        "quantity": "output shape",
+        "formula": "",
+        "value": [28, 28, 8],
+        "text": "output shape = (28, 28, 8)",
+    }
+    chw = json.loads(cli("explain", spec, "--format", "json", "--layout", "chw").stdout)
+    assert chw["layers"][1]["steps"][-1]["value"] == [8, 28, 28]
     assert [s["quantity"] for s in data["totals"]] == ["total params", "total MACs", "total FLOPs"]
 
 

@@ -34,16 +34,11 @@ class Explained:
     notes: tuple[str, ...]
 
 
-def shape_text(shape: tuple[int, ...]) -> str:
-    """``(55, 55, 32)``; a vector as ``(512,)``."""
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def explain_row(report: Report, row: Row) -> Explained:
     """The steps of one row, closed by its output shape (in the report's layout)."""
     steps = list(row.steps)
     shown = report.shown_shape(row)
-    steps.append(Step("output shape", "", shape_text(shown)))
+    steps.append(Step("output shape", "", tuple(shown)))
     if not any(s.quantity == "params" for s in steps) and row.kind != "input":
         steps.append(Step("params", "", 0))
     return Explained(row.index, row.name, row.kind, row.source or row.name, tuple(steps), row.notes)
@@ -97,6 +92,8 @@ def render_markdown(report: Report) -> str:
 
 
 def _value(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return list(v)
     return v if isinstance(v, (int, float, str)) else str(v)
 
 
