@@ -7,6 +7,8 @@ from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.base import Calc, Step, prod
+from cnncalc.memory import add_traffic, element_bytes, memory
+from cnncalc.receptive import add_receptive_fields
 from cnncalc.report import Report, Row, Totals
 
 
@@ -24,6 +26,7 @@ def analyze_graph(
     layout = _enum(Layout, layout, "layout")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
+    element_bytes(dtype)  # an unknown dtype is an error before any layer is analysed
     shapes: dict[str, tuple[int, ...]] = {}
     rows: list[Row] = []
     for index, node in enumerate(graph.order(), start=1):
@@ -33,10 +36,6 @@ def analyze_graph(
             raise e.at_layer(index, node.source or node.label) from None
         shapes[node.id] = row.output_shape
         rows.append(row)
-    from cnncalc.memory import add_traffic, element_bytes, memory
-    from cnncalc.receptive import add_receptive_fields
-
-    element_bytes(dtype)  # an unknown dtype is an error before anything else
     rows = add_traffic(add_receptive_fields(rows), dtype)
     totals = _totals(rows)
     return Report(

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cnncalc.conventions import Convention, Layout, show_shape
-from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.errors import SpecError
 from cnncalc.explain import explain_row, total_steps
 from cnncalc.layers import REGISTRY, resolve
 from cnncalc.layers.base import fmt
@@ -455,7 +455,7 @@ def spec_from_table(table: Table, input: str | tuple[int, ...] | None = None) ->
 
 def check(
     table: str | Path,
-    spec: str | Report | None = None,
+    spec: str | Path | Report | None = None,
     *,
     input: str | tuple[int, ...] | None = None,  # noqa: A002 - the user's word
     flops: Convention | str = Convention.seed,
@@ -463,7 +463,8 @@ def check(
 ) -> CheckResult:
     """Grade a hand-made table (text, or a path to a CSV/TSV/Markdown file) against ``spec``.
 
-    Without ``spec`` the table's layer column must hold the notation per row.
+    ``spec`` is the notation, a path to a file holding it, or a Report. Without
+    ``spec`` the table's layer column must hold the notation per row.
     """
     from cnncalc.api import analyze
 
@@ -478,12 +479,14 @@ def check(
         text = str(table)
     parsed = read_table(text)
     lay = None if layout is None else Layout(getattr(layout, "value", layout))
+    if isinstance(spec, Path):
+        try:
+            spec = spec.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise SpecError(f"cannot read the spec {spec}") from None
     if isinstance(spec, Report):
         report = spec
     else:
         source = spec if spec is not None else spec_from_table(parsed, input)
-        try:
-            report = analyze(source, input=input, flops=flops, layout=lay or Layout.hwc)
-        except CnnCalcError:
-            raise
+        report = analyze(source, input=input, flops=flops, layout=lay or Layout.hwc)
     return grade(parsed, report, lay)
