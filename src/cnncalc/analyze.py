@@ -7,8 +7,7 @@ from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.base import Calc, Step, prod
-from cnncalc.memory import add_traffic, element_bytes, memory
-from cnncalc.receptive import add_receptive_fields
+from cnncalc.memory import annotate, element_bytes, memory
 from cnncalc.report import Report, Row, Totals
 
 
@@ -26,7 +25,8 @@ def analyze_graph(
     layout = _enum(Layout, layout, "layout")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
-    element_bytes(dtype)  # an unknown dtype is an error before any layer is analysed
+    b = element_bytes(dtype)  # an unknown dtype is an error before any layer is analysed
+    done: dict[str, Row] = {}
     shapes: dict[str, tuple[int, ...]] = {}
     rows: list[Row] = []
     for index, node in enumerate(graph.order(), start=1):
@@ -34,9 +34,10 @@ def analyze_graph(
             row = _analyze_node(node, index, shapes, convention, layout, batch)
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
+        row = annotate(row, done, b)
+        done[node.id] = row
         shapes[node.id] = row.output_shape
         rows.append(row)
-    rows = add_traffic(add_receptive_fields(rows), dtype)
     totals = _totals(rows)
     return Report(
         tuple(rows),

@@ -62,6 +62,22 @@ def peak_activation_elements(rows: list[Row]) -> int:
     return peak
 
 
+def traffic_for(row: Row, sources: list[Row], b: int) -> tuple[int, int]:
+    """``(bytes_read, bytes_written)`` of a layer at ``b`` bytes per element; the input layer moves nothing."""
+    if not row.inputs:
+        return 0, 0
+    return (sum(s.activation_size for s in sources) + row.params + row.buffers) * b, row.activation_size * b
+
+
+def annotate(row: Row, done: dict[str, Row], b: int) -> Row:
+    """``row`` with its receptive field and traffic, given the rows already annotated (by node id)."""
+    from cnncalc.receptive import field_for
+
+    sources = [done[i] for i in row.inputs if i in done]
+    read, written = traffic_for(row, sources, b)
+    return replace(row, receptive_field=field_for(row, sources), bytes_read=read, bytes_written=written)
+
+
 def add_traffic(rows: list[Row], dtype: str) -> list[Row]:
     """The rows with ``bytes_read`` and ``bytes_written`` at ``dtype`` (the input layer moves nothing)."""
     b = element_bytes(dtype)

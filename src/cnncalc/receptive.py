@@ -43,6 +43,8 @@ def _through(row: Row, field: ReceptiveField) -> ReceptiveField | None:
 
 def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
     """Per axis, the input with the largest field (its jump and start come with it)."""
+    if len(fields) == 1:
+        return fields[0]
     axes = len(fields[0].size)
     picks = [max(fields, key=lambda f: f.size[a]) for a in range(axes)]
     return ReceptiveField(
@@ -52,25 +54,28 @@ def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
     )
 
 
+def field_for(row: Row, sources: list[Row]) -> ReceptiveField | None:
+    """The receptive field of ``row`` given the rows it reads (already carrying their fields)."""
+    spatial = len(row.output_shape) - 1
+    if not row.inputs:
+        return ReceptiveField((1,) * spatial, (1,) * spatial, (0,) * spatial) if spatial >= 1 else None
+    fields = [s.receptive_field for s in sources]
+    if not sources or any(f is None for f in fields) or len({len(f.size) for f in fields}) != 1:  # type: ignore[union-attr]
+        return None
+    merged = _merge(fields)  # type: ignore[arg-type]
+    if row.windows is not None:
+        return _through(row, merged)
+    if spatial >= 1 and all(s.output_shape[1:] == row.output_shape[1:] for s in sources):
+        return merged
+    return None
+
+
 def add_receptive_fields(rows: list[Row]) -> list[Row]:
     """The rows with ``receptive_field`` set where the layer has spatial axes and a field to carry."""
     by_id: dict[str, Row] = {}
     out = []
     for row in rows:
-        field: ReceptiveField | None = None
-        spatial = len(row.output_shape) - 1
-        if not row.inputs:
-            if spatial >= 1:
-                field = ReceptiveField((1,) * spatial, (1,) * spatial, (0,) * spatial)
-        else:
-            sources = [by_id[i] for i in row.inputs if i in by_id]
-            fields = [s.receptive_field for s in sources]
-            if sources and all(f is not None for f in fields) and len({len(f.size) for f in fields}) == 1:  # type: ignore[union-attr]
-                merged = _merge(fields)  # type: ignore[arg-type]
-                if row.windows is not None:
-                    field = _through(row, merged)
-                elif spatial >= 1 and all(s.output_shape[1:] == row.output_shape[1:] for s in sources):
-                    field = merged
+        field = field_for(row, [by_id[i] for i in row.inputs if i in by_id])
         new = replace(row, receptive_field=field) if field is not None else row
         by_id[row.node_id] = new
         out.append(new)
