@@ -28,7 +28,10 @@ def torch_model() -> nn.Sequential:
     )
 
 
-@pytest.mark.parametrize(("dtype", "torch_dtype"), [("float32", torch.float32), ("float16", torch.float16)])
+@pytest.mark.parametrize(
+    ("dtype", "torch_dtype"),
+    [("float32", torch.float32), ("float16", torch.float16), ("bfloat16", torch.bfloat16)],
+)
 def test_param_and_buffer_bytes_match_torch(dtype, torch_dtype):
     model = torch_model().to(torch_dtype)
     param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())

@@ -127,13 +127,32 @@ def summary(
     typer.echo(text, nl=False)
 
 
+EXPLAIN_EXAMPLES = """\
+Examples:
+
+  cnncalc explain "input(224,224,3) -> conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)"
+
+  cnncalc explain net.txt --format markdown > worked.md
+"""
+
+CHECK_EXAMPLES = """\
+Examples:
+
+  cnncalc check my_table.md --spec "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)"
+
+  cnncalc check sheet.csv --spec net.txt --format json
+
+  cnncalc check table.tsv          # the layer column holds conv(32, f=7, s=4) ... per row
+"""
+
+
 class ExplainFormat(str, Enum):
     text = "text"
     markdown = "markdown"
     json = "json"
 
 
-@app.command(epilog=EXAMPLES)
+@app.command(epilog=EXPLAIN_EXAMPLES)
 def explain(
     spec: Annotated[str, typer.Argument(help="The architecture: notation text, a file holding it, or - for stdin.")],
     input: Annotated[  # noqa: A002 - the user's word
@@ -167,7 +186,7 @@ class CheckFormat(str, Enum):
     json = "json"
 
 
-@app.command()
+@app.command(epilog=CHECK_EXAMPLES)
 def check(
     table: Annotated[str, typer.Argument(help="The hand-made table: a CSV, TSV or Markdown file, or - for stdin.")],
     spec: Annotated[
