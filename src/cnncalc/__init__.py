@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from cnncalc.api import analyze, parse, parse_shape
+from cnncalc.check import CheckResult, check
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import (
     ArgumentError,
@@ -38,7 +39,9 @@ __all__ = [
     "SpecError",
     "Totals",
     "UnknownLayerError",
+    "CheckResult",
     "analyze",
+    "check",
     "parse",
     "parse_shape",
 ]

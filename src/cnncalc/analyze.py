@@ -7,6 +7,7 @@ from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.base import Calc, Step, prod
+from cnncalc.memory import annotate, element_bytes, memory
 from cnncalc.report import Report, Row, Totals
 
 
@@ -17,12 +18,15 @@ def analyze_graph(
     batch: int = 1,
     layout: Layout | str = Layout.hwc,
     title: str = "",
+    dtype: str = "float32",
 ) -> Report:
     """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals."""
     convention = _enum(Convention, convention, "flops convention")
     layout = _enum(Layout, layout, "layout")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
+    b = element_bytes(dtype)  # an unknown dtype is an error before any layer is analysed
+    done: dict[str, Row] = {}
     shapes: dict[str, tuple[int, ...]] = {}
     rows: list[Row] = []
     for index, node in enumerate(graph.order(), start=1):
@@ -30,9 +34,21 @@ def analyze_graph(
             row = _analyze_node(node, index, shapes, convention, layout, batch)
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
+        row = annotate(row, done, b)
+        done[node.id] = row
         shapes[node.id] = row.output_shape
         rows.append(row)
-    return Report(tuple(rows), _totals(rows), convention, layout, batch, title)
+    totals = _totals(rows)
+    return Report(
+        tuple(rows),
+        totals,
+        convention,
+        layout,
+        batch,
+        title,
+        dtype=str(getattr(dtype, "value", dtype)).lower(),
+        memory=memory(rows, totals, dtype),
+    )
 
 
 def _analyze_node(

@@ -52,15 +52,17 @@ def analyze(
     batch: int = 1,
     layout: Layout | str = Layout.hwc,
     title: str = "",
+    dtype: str = "float32",
 ) -> Report:
     """Every layer's shape, parameters, MACs and FLOPs, with totals.
 
     ``spec`` is the text notation or a Graph; ``input`` (channels last, as
     the notation writes it) serves a bare ``input``; ``flops`` names the FLOPs
-    convention (``seed``, ``matmul`` or ``all``).
+    convention (``seed``, ``matmul`` or ``all``); ``dtype`` (float32, float16,
+    bfloat16, int8) sets the element size of the memory figures.
 
     >>> [r.flops for r in analyze("input(28,28,1) -> conv(5, f=3) -> fc(10)").rows]  # 2·5·(3·3·1)·(26·26)
     [0, 60840, 67600]
     """
     graph = spec if isinstance(spec, Graph) else parse(spec, input)
-    return analyze_graph(graph, convention=flops, batch=batch, layout=layout, title=title)
+    return analyze_graph(graph, convention=flops, batch=batch, layout=layout, title=title, dtype=dtype)

@@ -11,6 +11,7 @@ import typer
 
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 
 EXAMPLES = """\
 Examples:
@@ -32,6 +33,13 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+class DType(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    int8 = "int8"
 
 
 class Format(str, Enum):
@@ -83,23 +91,142 @@ def summary(
         Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
     ] = Layout.hwc,
     width: Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")] = None,
+    dtype: Annotated[
+        DType, typer.Option("--dtype", case_sensitive=False, help="Element type for the memory figures.")
+    ] = DType.float32,
+    columns: Annotated[
+        Optional[str],
+        typer.Option(
+            "--columns",
+            "-c",
+            help="Table columns, comma separated, from: "
+            + ", ".join(HEADERS)
+            + " (default: "
+            + ",".join(DEFAULT_COLUMNS)
+            + ").",
+        ),
+    ] = None,
 ) -> None:
-    """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals."""
+    """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
+    from cnncalc.api import analyze
+    from cnncalc.render import parse_columns
+
+    try:
+        chosen = parse_columns(columns)
+        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout, dtype=dtype.value)
+    except CnnCalcError as e:
+        raise fail(e) from None
+    if format is Format.json:
+        text = report.to_json()
+    elif format is Format.markdown:
+        text = report.to_markdown(columns=chosen)
+    elif format is Format.csv:
+        text = report.to_csv(columns=chosen)
+    else:
+        text = report.table(width=width, columns=chosen)
+    typer.echo(text, nl=False)
+
+
+EXPLAIN_EXAMPLES = """\
+Examples:
+
+  cnncalc explain "input(224,224,3) -> conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)"
+
+  cnncalc explain net.txt --format markdown > worked.md
+"""
+
+CHECK_EXAMPLES = """\
+Examples:
+
+  cnncalc check my_table.md --spec "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)"
+
+  cnncalc check sheet.csv --spec net.txt --format json
+
+  cnncalc check table.tsv          # the layer column holds conv(32, f=7, s=4) ... per row
+"""
+
+
+class ExplainFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command(epilog=EXPLAIN_EXAMPLES)
+def explain(
+    spec: Annotated[str, typer.Argument(help="The architecture: notation text, a file holding it, or - for stdin.")],
+    input: Annotated[  # noqa: A002 - the user's word
+        Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
+    ] = None,
+    flops: Annotated[
+        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
+    ] = Convention.seed,
+    format: Annotated[  # noqa: A002
+        ExplainFormat, typer.Option("--format", "-f", case_sensitive=False, help="text, markdown or json.")
+    ] = ExplainFormat.text,
+    batch: Annotated[
+        int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")
+    ] = 1,
+    layout: Annotated[
+        Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
+    ] = Layout.hwc,
+) -> None:
+    """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
     from cnncalc.api import analyze
 
     try:
         report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout)
     except CnnCalcError as e:
         raise fail(e) from None
-    if format is Format.json:
-        text = report.to_json()
-    elif format is Format.markdown:
-        text = report.to_markdown()
-    elif format is Format.csv:
-        text = report.to_csv()
-    else:
-        text = report.table(width=width)
-    typer.echo(text, nl=False)
+    typer.echo(report.explain(format.value), nl=False)
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command(epilog=CHECK_EXAMPLES)
+def check(
+    table: Annotated[str, typer.Argument(help="The hand-made table: a CSV, TSV or Markdown file, or - for stdin.")],
+    spec: Annotated[
+        Optional[str],
+        typer.Option(
+            "--spec", "-s", help="The architecture (notation, or a file); omit it if the layer column holds it."
+        ),
+    ] = None,
+    input: Annotated[  # noqa: A002 - the user's word
+        Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
+    ] = None,
+    flops: Annotated[
+        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
+    ] = Convention.seed,
+    layout: Annotated[
+        Optional[Layout],
+        typer.Option("--layout", case_sensitive=False, help="How the table writes shapes: hwc or chw."),
+    ] = None,
+    format: Annotated[  # noqa: A002
+        CheckFormat, typer.Option("--format", "-f", case_sensitive=False, help="text or json.")
+    ] = CheckFormat.text,
+) -> None:
+    """Grade a hand-made table cell by cell: exit 0 when all is right, 1 when something is wrong, 2 on bad input."""
+    from cnncalc.check import check as run_check
+
+    try:
+        text = sys.stdin.read() if table == "-" else None
+        if text is None and not Path(table).is_file():
+            raise SpecError(f"no such file: {table}")
+        result = run_check(
+            text if text is not None else Path(table),
+            None if spec is None else read_spec(spec),
+            input=input,
+            flops=flops,
+            layout=layout,
+        )
+    except CnnCalcError as e:
+        raise fail(e) from None
+    typer.echo(result.to_json() if format is CheckFormat.json else result.to_text(), nl=False)
+    raise typer.Exit(code=0 if result.ok else 1)
 
 
 @app.command()

@@ -9,6 +9,40 @@ from cnncalc.layers.base import Step, Window
 
 
 @dataclass(frozen=True, slots=True)
+class ReceptiveField:
+    """The receptive field of a layer's outputs, per spatial axis (see :mod:`cnncalc.receptive`).
+
+    ``size``: how many input positions one output sees; ``jump``: the distance in
+    input positions between neighbouring outputs (the product of the strides);
+    ``start``: the centre of the first output's field, in input coordinates
+    (the first input position is 0; padding can make it negative).
+    """
+
+    size: tuple[int, ...]
+    jump: tuple[int, ...]
+    start: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """Bytes at the report's dtype (see :mod:`cnncalc.memory`).
+
+    ``activation_bytes`` sums every layer's output (what training keeps for the
+    backward pass); ``peak_activation_bytes`` is the most that is alive at once
+    during inference; ``training_bytes`` maps an optimizer (sgd, momentum, adam)
+    to parameters + buffers + gradients + optimizer state + activations.
+    """
+
+    dtype: str
+    bytes_per_element: int
+    param_bytes: int
+    buffer_bytes: int
+    activation_bytes: int
+    peak_activation_bytes: int
+    training_bytes: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One layer of the network, with every figure for it.
 
@@ -33,10 +67,19 @@ class Row:
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()
     windows: tuple[Window, ...] | None = None
+    receptive_field: ReceptiveField | None = None
+    bytes_read: int = 0
+    bytes_written: int = 0
 
     @property
     def non_trainable_params(self) -> int:
         return self.params - self.trainable_params
+
+    @property
+    def intensity(self) -> float | None:
+        """Arithmetic intensity: FLOPs per byte moved (read + written), or None when nothing moves."""
+        moved = self.bytes_read + self.bytes_written
+        return self.flops / moved if moved else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +106,8 @@ class Report:
     batch: int = 1
     title: str = ""
     notes: tuple[str, ...] = ()
+    dtype: str = "float32"
+    memory: Memory | None = None
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout."""
@@ -78,20 +123,26 @@ class Report:
 
         return render(self)
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, columns: tuple[str, ...] | None = None) -> str:
         from cnncalc.render.markdown import render
 
-        return render(self)
+        return render(self) if columns is None else render(self, columns=columns)
 
-    def to_csv(self) -> str:
+    def to_csv(self, columns: tuple[str, ...] | None = None) -> str:
         from cnncalc.render.csv import render
 
-        return render(self)
+        return render(self) if columns is None else render(self, columns=columns)
 
-    def table(self, width: int | None = None) -> str:
+    def table(self, width: int | None = None, columns: tuple[str, ...] | None = None) -> str:
         from cnncalc.render.table import render
 
-        return render(self, width=width)
+        return render(self, width=width) if columns is None else render(self, width=width, columns=columns)
+
+    def explain(self, format: str = "text") -> str:  # noqa: A002 - the user's word
+        """Every layer's worked arithmetic as ``text``, ``markdown`` or ``json`` (see :mod:`cnncalc.explain`)."""
+        from cnncalc.explain import explain
+
+        return explain(self, format)
 
     def _repr_html_(self) -> str:
         from cnncalc.render.html import render

@@ -124,7 +124,8 @@ def convtranspose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
             continue
         pb, pe = (0, 0) if pad == "valid" else pad[i]
         value = (n - 1) * s - pb - pe + d * (k - 1) + op + 1
-        formula = f"({n} − 1)·{s} − {pb + pe} + {d}·({k} − 1) + {op} + 1"
+        pads = f"2·{pb}" if pb == pe else f"{pb} − {pe}"
+        formula = f"({n} − 1)·{s} − {pads} + {d}·({k} − 1) + {op} + 1"
         if value <= 0:
             raise ShapeError(f"the output on axis {ax} would be {value}", hint="use less padding")
         out.append(c.step(f"output {ax}", formula, value))

@@ -55,7 +55,7 @@ def pool_arith(a: Args, x: Shape, c: Calc, mode: str) -> None:
         channels = x[0]
     outputs = channels * prod(out)
     shape_txt = times(out) if channels == 1 else f"{times(out)}·{channels}"
-    c.flops_extra(outputs, f"1 per output {shape_txt}", (Convention.seed,))
+    c.flops_extra(outputs, f"{shape_txt} (1 per output)", (Convention.seed,))
     if mode == "max":
         c.elementwise((window - 1) * outputs, f"({window} − 1) comparisons · {fmt(outputs)} outputs")
     else:
@@ -102,9 +102,9 @@ def global_arith(x: Shape, c: Calc, mode: str) -> None:
     if len(x) == 1:
         raise ShapeError(f"a global pool needs spatial axes, but it gets a flat vector of {x[0]:,}")
     sizes = x[1:]
-    c.step("output", f"one value per channel over {times(sizes)}", x[0])
+    c.step("output", f"{x[0]} (one value per channel over {times(sizes)})", x[0])
     c.out((x[0],))
-    c.flops_extra(x[0], f"1 per output ({x[0]})", (Convention.seed,))
+    c.flops_extra(x[0], f"{x[0]} (1 per output)", (Convention.seed,))
     n = prod(sizes)
     if mode == "max":
         c.elementwise((n - 1) * x[0], f"({n} − 1)·{x[0]}")
@@ -142,11 +142,14 @@ def adaptive_arith(a: Args, x: Shape, c: Calc, mode: str) -> None:
         window_sum *= sum(-(-((i + 1) * n) // o) - (i * n) // o for i in range(o))
     c.out((x[0], *target))
     outputs = x[0] * prod(target)
-    c.flops_extra(outputs, f"1 per output {times(target)}·{x[0]}", (Convention.seed,))
+    c.flops_extra(outputs, f"{times(target)}·{x[0]} (1 per output)", (Convention.seed,))
     if mode == "max":
-        c.elementwise(x[0] * (window_sum - prod(target)), "window − 1 comparisons per output")
+        c.elementwise(
+            x[0] * (window_sum - prod(target)),
+            f"{x[0]}·({window_sum} − {prod(target)}) (window − 1 comparisons per output)",
+        )
     else:
-        c.elementwise(x[0] * window_sum, "window adds and divide per output")
+        c.elementwise(x[0] * window_sum, f"{x[0]}·{window_sum} (window adds and divide per output)")
 
 
 @register(

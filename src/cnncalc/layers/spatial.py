@@ -79,7 +79,11 @@ def axis_out(
     rounding = "ceil" if ceil_mode else "floor"
     formula = f"({inner}) + 1" if s == 1 else f"{rounding}(({inner})/{s}) + 1"
     if s > 1 and num % s:
-        c.note(f"on {axis}, {num} is not divisible by {s}: {'rounded up (ceil_mode)' if ceil_mode else 'floored'}")
+        if ceil_mode:
+            how = f"rounded up (ceil_mode): ceil({num}/{s}) = {-(-num // s)}"
+        else:
+            how = f"floored: floor({num}/{s}) = {num // s}"
+        c.note(f"on {axis}, {num} is not divisible by {s}, so the division is {how}")
     return c.step(f"output {axis}", formula, out)
 
 

@@ -18,9 +18,46 @@ HEADERS = {
     "buffers": "Buffers",
     "macs": "MACs",
     "flops": "FLOPs",
+    "rf": "RF",
+    "rf_jump": "RF jump",
+    "rf_start": "RF start",
+    "bytes_read": "Bytes read",
+    "bytes_written": "Bytes written",
+    "intensity": "FLOPs/byte",
 }
 DEFAULT_COLUMNS = ("index", "name", "output_shape", "activation_size", "params", "macs", "flops")
 NUMERIC = {"index", "activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
+NUMERIC |= {"rf", "rf_jump", "rf_start", "bytes_read", "bytes_written", "intensity"}
+
+
+def parse_columns(text: str | None) -> tuple[str, ...] | None:
+    """``--columns name,output_shape,params,rf`` as a tuple of column names, or a SpecError naming the choices."""
+    from cnncalc.errors import SpecError
+
+    if text is None or not text.strip():
+        return None
+    names = tuple(c.strip().lower() for c in text.split(",") if c.strip())
+    unknown = [c for c in names if c not in HEADERS]
+    if unknown:
+        raise SpecError(f"unknown column {unknown[0]!r} (choose from {', '.join(HEADERS)})")
+    return names
+
+
+def _axes(values: tuple) -> str:
+    """One value when every axis agrees, else ``11×7``."""
+    if len(set(values)) == 1:
+        values = values[:1]
+    return "×".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
+
+
+def human_bytes(n: int) -> str:
+    """``2,432 B``, ``23.7 MiB``: binary units, exact bytes below 1 KiB."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{n:,} B" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{n:,} B"  # pragma: no cover
 
 
 def shape_text(report: Report, row: Row) -> str:
@@ -33,6 +70,13 @@ def cell(report: Report, row: Row, column: str, *, grouped: bool = True) -> str:
     """One cell as text: thousands separators when ``grouped``, exact integers otherwise."""
     if column == "output_shape":
         return shape_text(report, row)
+    if column in ("rf", "rf_jump", "rf_start"):
+        f = row.receptive_field
+        if f is None:
+            return "–"
+        return _axes({"rf": f.size, "rf_jump": f.jump, "rf_start": f.start}[column])
+    if column == "intensity":
+        return "–" if row.intensity is None else f"{row.intensity:,.2f}"
     value = getattr(row, column)
     if column in NUMERIC and isinstance(value, int):
         return fmt(value) if grouped else str(value)
@@ -65,5 +109,14 @@ def footer_lines(report: Report) -> list[str]:
         f"Shapes: {report.layout.value}, batch {report.batch}"
         + ("; activation sizes, MACs and FLOPs are for the whole batch" if report.batch > 1 else ""),
     ]
+    m = report.memory
+    if m is not None:
+        train = ", ".join(f"{name} {human_bytes(v)}" for name, v in m.training_bytes)
+        lines.append(
+            f"Memory ({m.dtype}, {m.bytes_per_element} B/element): params {human_bytes(m.param_bytes)}, "
+            f"buffers {human_bytes(m.buffer_bytes)}, activations {human_bytes(m.activation_bytes)}, "
+            f"peak inference activations {human_bytes(m.peak_activation_bytes)}"
+        )
+        lines.append(f"Training estimate (params + grads + optimizer state + activations): {train}")
     lines += list(report.notes)
     return lines

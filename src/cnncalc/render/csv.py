@@ -22,13 +22,13 @@ COLUMNS = (
 )
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, columns: tuple[str, ...] = COLUMNS) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(COLUMNS)
+    w.writerow(columns)
     for row in report.rows:
         values = []
-        for col in COLUMNS:
+        for col in columns:
             if col == "output_shape":
                 values.append("x".join(str(n) for n in report.shown_shape(row)))
             else:

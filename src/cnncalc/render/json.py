@@ -28,6 +28,10 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "flops": r.flops,
                 "inputs": list(r.inputs),
                 "notes": list(r.notes),
+                "receptive_field": _field(r),
+                "bytes_read": r.bytes_read,
+                "bytes_written": r.bytes_written,
+                "intensity": r.intensity,
             }
             for r in report.rows
         ],
@@ -39,7 +43,34 @@ def as_dict(report: Report) -> dict[str, Any]:
             "macs": t.macs,
             "flops": t.flops,
             "activation_size": t.activation_size,
+            "memory": _memory(report),
         },
+        "dtype": report.dtype,
+    }
+
+
+def _axes(values: tuple) -> Any:
+    """One number when every axis agrees, else a list per axis."""
+    return values[0] if len(set(values)) == 1 else list(values)
+
+
+def _field(r: Any) -> dict[str, Any] | None:
+    f = r.receptive_field
+    if f is None:
+        return None
+    return {"size": _axes(f.size), "jump": _axes(f.jump), "start": _axes(f.start)}
+
+
+def _memory(report: Report) -> dict[str, Any] | None:
+    m = report.memory
+    if m is None:
+        return None
+    return {
+        "param_bytes": m.param_bytes,
+        "buffer_bytes": m.buffer_bytes,
+        "activation_bytes": m.activation_bytes,
+        "peak_activation_bytes": m.peak_activation_bytes,
+        "training_bytes": dict(m.training_bytes),
     }
 
 

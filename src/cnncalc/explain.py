@@ -1,0 +1,135 @@
+"""Worked formulas: every figure of a Report with the arithmetic behind it, in the seeds' style.
+
+The layer kinds record each figure together with its formula as they compute
+it (``Calc.step``), so the explanation reads the Report and never recomputes.
+
+>>> from cnncalc import analyze
+>>> print(explain(analyze("input(224,224,3) -> conv(32, f=7, s=4)"), "text").splitlines()[6])
+   output H = floor((224 − 7 + 2·0)/4) + 1 = 55
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.conventions import CONVENTION_NOTES
+from cnncalc.errors import ArgumentError
+from cnncalc.layers.base import Step, fmt
+from cnncalc.report import Report, Row
+
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    """One layer's worked arithmetic: the steps its kind recorded, then its output shape."""
+
+    index: int
+    name: str
+    kind: str
+    source: str
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...]
+
+
+def explain_row(report: Report, row: Row) -> Explained:
+    """The steps of one row, closed by its output shape (in the report's layout)."""
+    steps = list(row.steps)
+    shown = report.shown_shape(row)
+    steps.append(Step("output shape", "", tuple(shown)))
+    if not any(s.quantity == "params" for s in steps) and row.kind != "input":
+        steps.append(Step("params", "", 0))
+    return Explained(row.index, row.name, row.kind, row.source or row.name, tuple(steps), row.notes)
+
+
+def explain_rows(report: Report) -> list[Explained]:
+    return [explain_row(report, row) for row in report.rows]
+
+
+def total_steps(report: Report) -> list[Step]:
+    """The totals as sums of the per-layer figures: ``params = 608 + 3,216 + … = 62,958``."""
+    out = []
+    for quantity, attr in (("params", "params"), ("MACs", "macs"), ("FLOPs", "flops")):
+        terms = [getattr(r, attr) for r in report.rows if getattr(r, attr)]
+        total = getattr(report.totals, attr)
+        formula = " + ".join(fmt(t) for t in terms) if len(terms) > 1 else ""
+        out.append(Step(f"total {quantity}", formula, total))
+    return out
+
+
+def _header(e: Explained) -> str:
+    source = f" — {e.source}" if e.source and e.source != e.name else ""
+    return f"{e.index}. {e.name} ({e.kind}){source}"
+
+
+def render_text(report: Report) -> str:
+    lines: list[str] = []
+    if report.title:
+        lines += [report.title, ""]
+    for e in explain_rows(report):
+        lines.append(_header(e))
+        lines += [f"   {s}" for s in e.steps]
+        lines += [f"   note: {n}" for n in e.notes]
+        lines.append("")
+    lines += [str(s) for s in total_steps(report)]
+    lines.append(f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    lines: list[str] = [f"## {report.title}", ""] if report.title else []
+    for e in explain_rows(report):
+        lines += [f"### {_header(e)}", ""]
+        lines += [f"- {s}" for s in e.steps]
+        lines += [f"- *{n}*" for n in e.notes]
+        lines.append("")
+    lines += ["### Totals", ""]
+    lines += [f"- {s}" for s in total_steps(report)]
+    lines += ["", f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}"]
+    return "\n".join(lines) + "\n"
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return list(v)
+    return v if isinstance(v, (int, float, str)) else str(v)
+
+
+def step_dict(s: Step) -> dict[str, Any]:
+    return {"quantity": s.quantity, "formula": s.formula, "value": _value(s.value), "text": str(s)}
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    """The explanation as data: ``{"layers": [{"index", "name", "kind", "steps": [...], "notes"}], "totals"}``."""
+    return {
+        "convention": report.convention.value,
+        "layout": report.layout.value,
+        "batch": report.batch,
+        "layers": [
+            {
+                "index": e.index,
+                "name": e.name,
+                "kind": e.kind,
+                "source": e.source,
+                "output_shape": list(report.shown_shape(report.rows[e.index - 1])),
+                "steps": [step_dict(s) for s in e.steps],
+                "notes": list(e.notes),
+            }
+            for e in explain_rows(report)
+        ],
+        "totals": [step_dict(s) for s in total_steps(report)],
+    }
+
+
+def explain(report: Report, format: str = "text") -> str:  # noqa: A002 - the user's word
+    """The worked arithmetic of every layer as ``text``, ``markdown`` or ``json``."""
+    fmt_name = str(getattr(format, "value", format)).lower()
+    if fmt_name == "text":
+        return render_text(report)
+    if fmt_name == "markdown":
+        return render_markdown(report)
+    if fmt_name == "json":
+        return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    raise ArgumentError(f"unknown explain format '{format}' (choose {', '.join(FORMATS)})")

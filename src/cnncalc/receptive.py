@@ -1,0 +1,82 @@
+"""Receptive field per layer: size, jump and start of each spatial axis, from the windows the layers record.
+
+For a window of kernel ``k``, stride ``s``, dilation ``d`` and padding ``p`` (before)
+on an axis whose input field is ``(r, j, start)``:
+
+- ``r_out = r + d·(k − 1)·j``
+- ``j_out = j·s``
+- ``start_out = start + (d·(k − 1)/2 − p)·j``
+
+The input has ``(1, 1, 0)``: one position, neighbours 1 apart, the first centred
+at 0. A layer without windows that keeps its input's spatial size (activation,
+batch norm, dropout) passes the field through; one that changes it or has no
+spatial axis (flatten, dense, global pool) has none. A node with several inputs
+takes, per axis, the input with the largest field.
+
+>>> from cnncalc import analyze
+>>> r = analyze("input(32,32,3) -> conv(8, f=5) -> pool(2)")
+>>> r.rows[2].receptive_field.size   # 5 + (2 − 1)·1 = 6
+(6, 6)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cnncalc.report import ReceptiveField, Row
+
+
+def _through(row: Row, field: ReceptiveField) -> ReceptiveField | None:
+    if row.windows is None:
+        return field
+    if len(row.windows) != len(field.size):
+        return None
+    size, jump, start = [], [], []
+    for w, r, j, st in zip(row.windows, field.size, field.jump, field.start):
+        span = w.dilation * (w.kernel - 1)
+        size.append(r + span * j)
+        jump.append(j * w.stride)
+        value = st + (span / 2 - w.pad_begin) * j
+        start.append(int(value) if float(value).is_integer() else value)
+    return ReceptiveField(tuple(size), tuple(jump), tuple(start))
+
+
+def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
+    """Per axis, the input with the largest field (its jump and start come with it)."""
+    if len(fields) == 1:
+        return fields[0]
+    axes = len(fields[0].size)
+    picks = [max(fields, key=lambda f: f.size[a]) for a in range(axes)]
+    return ReceptiveField(
+        tuple(p.size[a] for a, p in enumerate(picks)),
+        tuple(p.jump[a] for a, p in enumerate(picks)),
+        tuple(p.start[a] for a, p in enumerate(picks)),
+    )
+
+
+def field_for(row: Row, sources: list[Row]) -> ReceptiveField | None:
+    """The receptive field of ``row`` given the rows it reads (already carrying their fields)."""
+    spatial = len(row.output_shape) - 1
+    if not row.inputs:
+        return ReceptiveField((1,) * spatial, (1,) * spatial, (0,) * spatial) if spatial >= 1 else None
+    fields = [s.receptive_field for s in sources]
+    if not sources or any(f is None for f in fields) or len({len(f.size) for f in fields}) != 1:  # type: ignore[union-attr]
+        return None
+    merged = _merge(fields)  # type: ignore[arg-type]
+    if row.windows is not None:
+        return _through(row, merged)
+    if spatial >= 1 and all(s.output_shape[1:] == row.output_shape[1:] for s in sources):
+        return merged
+    return None
+
+
+def add_receptive_fields(rows: list[Row]) -> list[Row]:
+    """The rows with ``receptive_field`` set where the layer has spatial axes and a field to carry."""
+    by_id: dict[str, Row] = {}
+    out = []
+    for row in rows:
+        field = field_for(row, [by_id[i] for i in row.inputs if i in by_id])
+        new = replace(row, receptive_field=field) if field is not None else row
+        by_id[row.node_id] = new
+        out.append(new)
+    return out
