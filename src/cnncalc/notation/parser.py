@@ -39,7 +39,7 @@ class Repeat:
     """``[conv(64, f=3) -> relu] * 2``."""
 
     chain: tuple[Call | Repeat, ...]
-    times: int
+    times: int | str
     line: int
     column: int
 
@@ -52,6 +52,23 @@ class Statement:
     name: str | None = None
     line: int = 1
     column: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """``def basic(c, s=1) { ... }``: statements used like one layer, with parameters.
+
+    ``params`` lists each parameter's name and default (``REQUIRED`` when it has none).
+    """
+
+    name: str
+    params: tuple[tuple[str, Any], ...]
+    body: tuple[Statement, ...]
+    line: int = 1
+    column: int = 1
+
+
+REQUIRED = object()
 
 
 def show(v: Any) -> str:
@@ -131,7 +148,22 @@ class _ToAst(Transformer):
     @v_args(inline=True)
     def repeat(self, chain: tuple[Any, ...], times: Token) -> Repeat:
         first = chain[0]
-        return Repeat(chain, int(times), first.line, first.column)
+        count = int(times) if times.type == "INT" else str(times)
+        return Repeat(chain, count, first.line, first.column)
+
+    @v_args(inline=True)
+    def blockline(self, name: Token, arglist: list | None, chain: tuple[Any, ...]) -> Block:
+        body = (Statement(chain, None, chain[0].line, chain[0].column),)
+        return Block(str(name), _block_params(name, arglist), body, name.line, name.column)
+
+    @v_args(inline=True)
+    def block(self, name: Token, arglist: list | None, body: list[Statement]) -> Block:
+        if not body:
+            raise NotationSyntaxError(f"block '{name}' is empty", line=name.line, column=name.column)
+        return Block(str(name), _block_params(name, arglist), tuple(body), name.line, name.column)
+
+    def body(self, items: list[Any]) -> list[Statement]:
+        return self.program(items)
 
     def chain(self, items: list[Any]) -> tuple[Any, ...]:
         return tuple(items)
@@ -143,11 +175,37 @@ class _ToAst(Transformer):
     def program(self, items: list[Any]) -> list[Statement]:
         out = []
         for item in items:
-            if isinstance(item, Statement):
+            if isinstance(item, (Statement, Block)):
                 out.append(item)
             elif item:
                 out.append(Statement(item, None, item[0].line, item[0].column))
         return out
+
+
+def _block_params(name: Token, arglist: list | None) -> tuple[tuple[str, Any], ...]:
+    """``(c, s=1)`` as ``(("c", REQUIRED), ("s", 1))``; a parameter is a plain name."""
+    out: list[tuple[str, Any]] = []
+    for key, value in arglist or []:
+        word = key or value
+        if not key and not (isinstance(value, str) and value.isidentifier()):
+            raise NotationSyntaxError(
+                f"block '{name}': a parameter must be a name, got {show(value)}",
+                hint="e.g. def basic(c, s=1) { ... }",
+                line=name.line,
+                column=name.column,
+            )
+        if any(w == word for w, _ in out):
+            raise NotationSyntaxError(
+                f"block '{name}' names parameter '{word}' twice", line=name.line, column=name.column
+            )
+        if not key and any(d is not REQUIRED for _, d in out):
+            raise NotationSyntaxError(
+                f"block '{name}': parameter '{word}' without a default follows one with a default",
+                line=name.line,
+                column=name.column,
+            )
+        out.append((word, value if key else REQUIRED))
+    return tuple(out)
 
 
 class _Continuations:
@@ -200,11 +258,14 @@ FRIENDLY = {
     "_SEP": "a new line",
     "_NL": "a new line",
     "SEMICOLON": "';'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "DEF": "def",
     "$END": "the end of the text",
 }
 
 
-def parse_statements(text: str) -> list[Statement]:
+def parse_statements(text: str) -> list[Statement | Block]:
     """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
     try:
         tree = _parser().parse(text)
