@@ -59,6 +59,21 @@ def read_spec(spec: str) -> str:
     return spec
 
 
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def read_architecture(spec: str, input: str | None = None):  # noqa: A002, ANN201 - str or Graph
+    """A YAML/JSON spec file as a Graph (docs/spec.md); anything else as notation text (read_spec)."""
+    path = Path(spec)
+    if path.suffix.lower() in SPEC_SUFFIXES and "(" not in spec and path.is_file():
+        from cnncalc.frontends.spec import load
+
+        if input is not None:
+            raise SpecError("--input does not apply to a YAML/JSON spec; give 'input:' in the file")
+        return load(path)
+    return read_spec(spec)
+
+
 def fail(err: CnnCalcError) -> typer.Exit:
     typer.echo(f"error: {err}", err=True)
     return typer.Exit(code=2)
@@ -88,7 +103,8 @@ def summary(
     from cnncalc.api import analyze
 
     try:
-        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout)
+        arch = read_architecture(spec, input)
+        report = analyze(arch, input=input if isinstance(arch, str) else None, flops=flops, batch=batch, layout=layout)
     except CnnCalcError as e:
         raise fail(e) from None
     if format is Format.json:
