@@ -5,7 +5,7 @@
 >>> y = net.conv(16, 3, p=1)
 >>> z = net.add(x, y)
 >>> net.analyze().rows[-1].inputs
-('x', 'conv')
+('x', 'conv_2')
 """
 
 from __future__ import annotations
