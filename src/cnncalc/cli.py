@@ -21,6 +21,10 @@ Examples:
   cnncalc summary net.txt --flops all --format markdown
 
   echo "conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)" | cnncalc summary - --input 224,224,3
+
+  cnncalc summary model.yaml
+
+  cnncalc zoo resnet50 --set classes=10 --format json
 """
 
 app = typer.Typer(
@@ -105,6 +109,57 @@ def summary(
     try:
         arch = read_architecture(spec, input)
         report = analyze(arch, input=input if isinstance(arch, str) else None, flops=flops, batch=batch, layout=layout)
+    except CnnCalcError as e:
+        raise fail(e) from None
+    if format is Format.json:
+        text = report.to_json()
+    elif format is Format.markdown:
+        text = report.to_markdown()
+    elif format is Format.csv:
+        text = report.to_csv()
+    else:
+        text = report.table(width=width)
+    typer.echo(text, nl=False)
+
+
+@app.command()
+def zoo(
+    name: Annotated[
+        Optional[str], typer.Argument(help="A model name (torchvision's spelling); none lists them.")
+    ] = None,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option("--set", "-s", help="A model argument, e.g. --set classes=10 --set size=160."),
+    ] = None,
+    flops: Annotated[
+        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
+    ] = Convention.seed,
+    format: Annotated[  # noqa: A002
+        Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = Format.table,
+    batch: Annotated[
+        int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")
+    ] = 1,
+    layout: Annotated[
+        Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
+    ] = Layout.hwc,
+    width: Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")] = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
+) -> None:
+    """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
+    from cnncalc import zoo as models
+
+    try:
+        if name is None:
+            for n in models.names():
+                m = models.model(n)
+                args = ", ".join(f"{k}={v}" for k, v in m.defaults.items())
+                typer.echo(f"{n:16} {m.description}" + (f" [{args}]" if args else ""))
+            return
+        if show:
+            typer.echo(models.model(name).text, nl=False)
+            return
+        report = models.analyze(name, flops=flops, batch=batch, layout=layout, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None
     if format is Format.json:
