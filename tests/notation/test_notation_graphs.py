@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cnncalc
 from cnncalc.errors import CnnCalcError, ShapeError, SpecError
@@ -159,3 +161,57 @@ def test_old_semantics_still_hold():
     # an alias, and a chain that continues from the previous statement
     r = cnncalc.analyze("FC = dense(bias=false)\ninput(10)\nFC(5)")
     assert r.rows[-1].params == 50
+
+
+TOKENS = [
+    "x",
+    "=",
+    "input(8,8,4)",
+    "input(6, 5)",
+    "input(7)",
+    "->",
+    "add",
+    "(",
+    ")",
+    ",",
+    "y",
+    "in",
+    "def",
+    "b",
+    "{",
+    "}",
+    "\n",
+    "conv(4, f=3, p=1)",
+    "concat(x, y)",
+    "add(x, y)",
+    "[",
+    "]",
+    "*",
+    "2",
+    "n",
+    "relu",
+    "embedding(10, 4)",
+    "lstm(3)",
+    "attention(2)",
+    "transformer(2)",
+    "se(2)",
+    "matmul(x, y)",
+    "reshape(-1, 4)",
+    "select(0)",
+    "mul(x)",
+    "y = x -> relu",
+    "def b(c) = conv(c, f=1)",
+    "b(3)",
+    "classtoken",
+    "posembedding",
+    "upsample(2)",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14))
+def test_graph_notation_fuzz_gives_a_report_or_a_cnncalc_error(tokens):
+    try:
+        cnncalc.analyze(" ".join(tokens))
+    except CnnCalcError:
+        pass
