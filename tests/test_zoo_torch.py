@@ -113,8 +113,13 @@ class MobileNetV2(Traced):
         (6, 320, 1, 1),
     ]
 
-    def __init__(self, classes: int = 1000) -> None:
+    def __init__(self, classes: int = 1000, width: float = 1.0) -> None:
         super().__init__()
+
+        def div8(v: float) -> int:  # torchvision's _make_divisible(v, 8), written out
+            new = max(8, int(v + 4) // 8 * 8)
+            return new + 8 if new < 0.9 * v else new
+
         self.layers = nn.ModuleList()
         self.plan: list[tuple[str, int]] = []  # (what, index of module)
 
@@ -122,14 +127,15 @@ class MobileNetV2(Traced):
             self.plan.append((kind, len(self.layers)))
             self.layers.append(m)
 
-        add("conv", nn.Conv2d(3, 32, 3, 2, 1, bias=False))
-        add("batchnorm", nn.BatchNorm2d(32))
+        cin = div8(32 * width)
+        add("conv", nn.Conv2d(3, cin, 3, 2, 1, bias=False))
+        add("batchnorm", nn.BatchNorm2d(cin))
         self.plan.append(("relu6", -1))
-        cin = 32
         for t, c, n, s in self.SETTINGS:
+            c = div8(c * width)
             for i in range(n):
                 stride = s if i == 0 else 1
-                hidden = cin * t
+                hidden = round(cin * t)
                 residual = stride == 1 and cin == c
                 if residual:
                     self.plan.append(("save", -1))
@@ -145,12 +151,13 @@ class MobileNetV2(Traced):
                 if residual:
                     self.plan.append(("add", -1))
                 cin = c
-        add("conv", nn.Conv2d(320, 1280, 1, bias=False))
-        add("batchnorm", nn.BatchNorm2d(1280))
+        last = div8(1280 * max(1.0, width))
+        add("conv", nn.Conv2d(cin, last, 1, bias=False))
+        add("batchnorm", nn.BatchNorm2d(last))
         self.plan.append(("relu6", -1))
         self.plan.append(("globalavgpool", -1))
         self.plan.append(("dropout", -1))
-        add("dense", nn.Linear(1280, classes))
+        add("dense", nn.Linear(last, classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         saved = []
@@ -170,8 +177,10 @@ class MobileNetV2(Traced):
         return x
 
 
-def test_mobilenet_v2_layer_by_layer():
-    compare(MobileNetV2(), torch.randn(1, 3, 128, 128), zoo.analyze("mobilenet_v2", size=128))
+@pytest.mark.parametrize("width", [1.0, 0.75, 1.4])
+def test_mobilenet_v2_layer_by_layer(width):
+    report = zoo.analyze("mobilenet_v2", size=96, width=width)
+    compare(MobileNetV2(width=width), torch.randn(1, 3, 96, 96), report)
 
 
 # ---------------------------------------------------------------- a small transformer

@@ -215,3 +215,17 @@ def test_graph_notation_fuzz_gives_a_report_or_a_cnncalc_error(tokens):
         cnncalc.analyze(" ".join(tokens))
     except CnnCalcError:
         pass
+
+
+def test_arithmetic_in_values_with_block_and_model_arguments():
+    from cnncalc.notation import parse
+
+    text = "def b(c, w=0.5) = conv(int(c*w), f=3, p=1) -> conv(divisible(c*w), f=1) -> conv(c//2 + 1, f=1)\n"
+    text += "input(8, 8, 3) -> b(48) -> fc(2*classes)"
+    r = cnncalc.analyze(parse(text, None, {"classes": 5}))
+    # int(48·0.5) = 24; divisible(24) = 24; 48//2 + 1 = 25; 2·5 = 10
+    assert [r.shown_shape(row)[-1] for row in r.rows] == [3, 24, 24, 25, 10]
+    with pytest.raises(SpecError, match="'w' has no value"):
+        cnncalc.analyze("input(8,8,3) -> conv(w*2)")
+    with pytest.raises(CnnCalcError, match="unknown function 'foo'"):
+        cnncalc.analyze("input(8,8,3) -> conv(foo(2))")

@@ -118,3 +118,17 @@ def test_every_zoo_file_is_packaged_and_documented():
     for name in zoo.names():
         m = zoo.model(name)
         assert m.description and m.defaults
+
+
+@pytest.mark.parametrize(
+    ("alpha", "trainable", "with_statistics"),
+    # osmr/imgclsmob's tables give trainable counts (x0.75: 2,585,560; x0.5: 1,331,592); MXNet Gluon's
+    # model zoo counts batch norm's running statistics too (0.25: 475,544; 0.5: 1,342,536; 1.0: 4,253,864).
+    [(1.0, 4_231_976, 4_253_864), (0.75, 2_585_560, None), (0.5, 1_331_592, 1_342_536), (0.25, None, 475_544)],
+)
+def test_mobilenet_v1_width_multiplier(alpha, trainable, with_statistics):
+    r = zoo.analyze("mobilenet_v1", alpha=alpha)
+    if trainable is not None:
+        assert r.totals.params == trainable
+    if with_statistics is not None:
+        assert r.totals.params + r.totals.buffers == with_statistics

@@ -24,7 +24,7 @@ from typing import Any
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node
 from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
-from cnncalc.notation.parser import REQUIRED, Block, Call, Repeat, Size, Statement, caret, show
+from cnncalc.notation.parser import REQUIRED, Block, Call, Expr, Repeat, Size, Statement, caret, evaluate, show
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
 MAX_NODES = 5_000_000
@@ -54,6 +54,7 @@ class _Builder:
     nodes: list[Node] = field(default_factory=list)
     used_ids: dict[str, int] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)
+    globals: dict[str, Any] = field(default_factory=dict)  # model arguments, seen inside blocks too
 
     def fail(self, err: CnnCalcError, line: int, column: int) -> CnnCalcError:
         if err.line is None:
@@ -214,8 +215,11 @@ class _Builder:
         name = scope.bindings.get(call.name, call.name) if not call.has_parens else call.name
         if not isinstance(name, str):
             name = call.name
-        args = tuple(substitute(v, scope.bindings) for v in call.args)
-        kwargs = tuple((k, substitute(v, scope.bindings)) for k, v in call.kwargs)
+        try:
+            args = tuple(substitute(v, scope.bindings) for v in call.args)
+            kwargs = tuple((k, substitute(v, scope.bindings)) for k, v in call.kwargs)
+        except CnnCalcError as e:
+            raise self.fail(e, call.line, call.column) from None
         return Call(name, args, kwargs, call.line, call.column, call.has_parens)
 
     def lookup(self, call: Call, stack: tuple[str, ...], scope: _Scope) -> tuple[str, tuple] | Statement | Block:
@@ -282,6 +286,17 @@ class _Builder:
         if isinstance(target, Statement):
             return self.expand(target, site, prev, stack, scope, label, args, kwargs)
         kind, preset = target
+        for v in (*args, *(v for _, v in kwargs)):
+            pending = _pending(v)
+            if pending is not None:
+                raise self.fail(
+                    SpecError(
+                        f"cannot work out {pending}: {', '.join(repr(n) for n in pending.names())} has no value",
+                        hint="give it as a block or model argument",
+                    ),
+                    site.line,
+                    site.column,
+                )
         merged = _merge(preset, kwargs)
         if kind == "input":
             return self.input_node(site, scope.prefix + label, args, merged)
@@ -359,7 +374,7 @@ class _Builder:
             )
         if len(stack) >= MAX_DEPTH:
             raise self.fail(SpecError(f"blocks are nested more than {MAX_DEPTH} deep"), site.line, site.column)
-        bindings = self.bind_block(block, site, args, kwargs)
+        bindings = {**self.globals, **self.bind_block(block, site, args, kwargs)}
         key = block.name.lower()
         self.block_uses[key] = n = self.block_uses.get(key, 0) + 1
         inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, f"{scope.prefix}{block.name}{n}.", True, (*stack, key))
@@ -437,10 +452,23 @@ def node_source(
     return Call(label, args, kwargs, 0, 0, has_parens).source()
 
 
+def _pending(v: Any) -> Expr | None:
+    if isinstance(v, Expr):
+        return v
+    if isinstance(v, tuple):
+        for x in v:
+            found = _pending(x)
+            if found is not None:
+                return found
+    return None
+
+
 def substitute(v: Any, bindings: dict[str, Any]) -> Any:
     """``v`` with parameter names replaced by their values, inside tuples too."""
     if isinstance(v, str):
         return bindings.get(v, v)
+    if isinstance(v, Expr):
+        return evaluate(v.op, tuple(substitute(a, bindings) for a in v.args))
     if isinstance(v, Size):
         return Size(substitute(x, bindings) for x in v)
     if isinstance(v, tuple):
@@ -460,7 +488,7 @@ def build_graph(
     params: dict[str, Any] | None = None,
 ) -> Graph:
     """The Graph the statements describe; ``params`` gives values to names used at the top level."""
-    b = _Builder(text, input_shape)
+    b = _Builder(text, input_shape, globals=dict(params or {}))
     top = _Scope(bindings=dict(params or {}))
     for st in statements:
         b.statement(st, top)

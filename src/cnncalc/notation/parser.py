@@ -71,7 +71,73 @@ class Block:
 REQUIRED = object()
 
 
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """Arithmetic waiting for names to get values: ``4*c``, ``divisible(32*width)``."""
+
+    op: str
+    args: tuple[Any, ...]
+
+    def names(self) -> list[str]:
+        out: list[str] = []
+        for a in self.args:
+            if isinstance(a, Expr):
+                out += a.names()
+            elif isinstance(a, str):
+                out.append(a)
+        return out
+
+    def __str__(self) -> str:
+        if self.op in BINARY:
+            return f"{show(self.args[0])}{self.op}{show(self.args[1])}"
+        return f"{self.op}({', '.join(show(a) for a in self.args)})"
+
+
+def divisible(v: float, d: int = 8) -> int:
+    """A channel count rounded to a multiple of ``d``, never below 90% of ``v`` (MobileNet's rule).
+
+    >>> divisible(32 * 0.75), divisible(1280 * 1.0), divisible(16 * 0.35)
+    (24, 1280, 8)
+    """
+    new = max(d, int(v + d / 2) // d * d)
+    return new + d if new < 0.9 * v else new
+
+
+BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "//": lambda a, b: a // b,
+}
+FUNCTIONS = {
+    "int": lambda x: int(x),
+    "round": lambda x: int(round(x)),
+    "ceil": lambda x: -int(-x // 1),
+    "floor": lambda x: int(x // 1),
+    "max": max,
+    "min": min,
+    "divisible": divisible,
+}
+
+
+def evaluate(op: str, args: tuple[Any, ...]) -> Any:
+    """Work out ``op`` on ``args`` when every argument is a number; else an :class:`Expr` to finish later."""
+    if any(isinstance(a, (str, Expr)) for a in args):
+        return Expr(op, args)
+    if any(isinstance(a, bool) or not isinstance(a, (int, float)) for a in args):
+        raise NotationSyntaxError(f"{op} works on numbers, got {', '.join(show(a) for a in args)}")
+    try:
+        return BINARY[op](*args) if op in BINARY else FUNCTIONS[op](*args)
+    except ZeroDivisionError:
+        raise NotationSyntaxError(f"division by zero in {Expr(op, args)}") from None
+    except TypeError:
+        raise NotationSyntaxError(f"{op} takes other arguments than {len(args)}") from None
+
+
 def show(v: Any) -> str:
+    if isinstance(v, Expr):
+        return str(v)
     if isinstance(v, Size):
         return "x".join(str(x) for x in v)
     if isinstance(v, tuple):
@@ -110,6 +176,36 @@ class _ToAst(Transformer):
     @v_args(inline=True)
     def word(self, tok: Token) -> Any:
         return WORDS.get(str(tok).lower(), str(tok))
+
+    @v_args(inline=True)
+    def add(self, a: Any, b: Any) -> Any:
+        return evaluate("+", (a, b))
+
+    @v_args(inline=True)
+    def sub(self, a: Any, b: Any) -> Any:
+        return evaluate("-", (a, b))
+
+    @v_args(inline=True)
+    def mul(self, a: Any, b: Any) -> Any:
+        return evaluate("*", (a, b))
+
+    @v_args(inline=True)
+    def div(self, a: Any, b: Any) -> Any:
+        return evaluate("/", (a, b))
+
+    @v_args(inline=True)
+    def floordiv(self, a: Any, b: Any) -> Any:
+        return evaluate("//", (a, b))
+
+    def func(self, items: list[Any]) -> Any:
+        name, *args = items
+        if str(name) not in FUNCTIONS:
+            raise NotationSyntaxError(
+                f"unknown function '{name}' in a value (functions: {', '.join(FUNCTIONS)})",
+                line=name.line,
+                column=name.column,
+            )
+        return evaluate(str(name), tuple(args))
 
     def tuple(self, items: list[Any]) -> tuple[Any, ...]:
         return tuple(x for x in items if x is not None or items != [None])
