@@ -229,3 +229,11 @@ def test_arithmetic_in_values_with_block_and_model_arguments():
         cnncalc.analyze("input(8,8,3) -> conv(w*2)")
     with pytest.raises(CnnCalcError, match="unknown function 'foo'"):
         cnncalc.analyze("input(8,8,3) -> conv(foo(2))")
+
+
+def test_tables_show_node_and_reads_columns_only_for_graphs():
+    md = cnncalc.analyze(RESIDUAL).to_markdown()
+    assert "| Node | Reads |" in md
+    assert "| add | add | x, y |" in md.replace("  ", " ")
+    chain = cnncalc.analyze("input(8,8,4) -> conv(4, f=3) -> relu")
+    assert "Reads" not in chain.to_markdown() and "Reads" not in chain.table()
