@@ -163,3 +163,25 @@ class _Lambda(nn.Module):
 
     def forward(self, x):
         return self.fn(x)
+
+
+class ClassTokenAndPositions(nn.Module):
+    """ViT's class token and learned position embedding, written out."""
+
+    def __init__(self, length: int, d: int) -> None:
+        super().__init__()
+        self.cls = nn.Parameter(torch.zeros(1, 1, d))
+        self.pos = nn.Parameter(torch.zeros(1, length + 1, d))
+
+    def forward(self, x):
+        return torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+
+
+def test_class_token_position_embedding_select_and_permute():
+    seq = torch.randn(B, 9, 16)
+    shape, params, flops = oracle(ClassTokenAndPositions(9, 16), seq)
+    r = cnncalc.analyze("input(9, 16) -> classtoken -> posembedding", flops="matmul")
+    assert r.shown_shape(r.rows[-1]) == shape == (10, 16)
+    assert r.totals.params == params == 16 + 10 * 16 and r.totals.flops == flops == 0
+    check("input(9, 16) -> select(0)", _Lambda(lambda t: t[:, 0]), seq)
+    check("input(9, 16) -> permute(1, 0)", _Lambda(lambda t: t.permute(0, 2, 1)), seq)
