@@ -155,7 +155,12 @@ def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.macs(2 * length * d * ff, f"2·{length}·{d}·{ff}")
     act = activation_name(a.raw("activation"))
     n = length * d
-    c.elementwise(2 * n + 14 * n + ACTIVATION_FLOPS[act] * length * ff, "2 residual adds, 2 norms, activation")
+    per = ACTIVATION_FLOPS[act]
+    c.elementwise(2 * n, f"residual adds 2·{fmt(n)}")
+    c.elementwise(14 * n, f"layer norms 2·7·{fmt(n)}")
+    c.elementwise(per * length * ff, f"{act} {per}·{length}·{ff}" if per != 1 else f"{act} {length}·{ff}")
+    if bias:
+        c.elementwise(length * (ff + d), f"MLP bias {length}·({ff} + {d})")
     c.out(x)
 
 
@@ -196,4 +201,7 @@ def se(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     n = prod(x)
     c.flops_extra(ch, f"1 per pooled channel ({ch})", (Convention.seed,))
     act, gate = activation_name(a.raw("activation")), activation_name(a.raw("gate"))
-    c.elementwise(n + n + ACTIVATION_FLOPS[act] * s + ACTIVATION_FLOPS[gate] * ch, "pool sum, rescale, activations")
+    c.elementwise(n, f"pool sums {fmt(n)}")
+    c.elementwise(ACTIVATION_FLOPS[act] * s + ACTIVATION_FLOPS[gate] * ch, f"{act} {s} + {gate} {ch}")
+    c.elementwise(s + ch, f"biases {s} + {ch}")
+    c.elementwise(n, f"rescale {fmt(n)}")

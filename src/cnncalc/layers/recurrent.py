@@ -11,7 +11,7 @@ only (FlopCounterMode counts the products alone).
 from __future__ import annotations
 
 from cnncalc.errors import ShapeError
-from cnncalc.layers.base import Args, Calc, Param, Shape, fmt, register
+from cnncalc.layers.base import Args, Calc, Param, Shape, register
 
 RNN_PARAMS = (
     Param("hidden", ("hidden_size", "units", "h"), positional=True, required=True),
@@ -49,8 +49,6 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
         raise ShapeError(f"proj_size {proj} must be smaller than hidden {h}")
     r = proj or h
     g = f"{gates}·" if gates > 1 else ""
-    macs = 0
-    formulas = []
     for layer in range(layers):
         n_in = d if layer == 0 else r * dirs
         per_dir = gates * h * n_in + gates * h * r + (2 * gates * h if bias else 0) + (proj * h)
@@ -62,14 +60,12 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
         text = " + ".join(parts)
         c.params(dirs * per_dir, f"{dirs}·({text})" if dirs > 1 else text, what=f"params layer {layer + 1}")
         step = gates * h * n_in + gates * h * r + proj * h
-        macs += dirs * length * step
         prj = f" + {proj}·{h}" if proj else ""
-        formulas.append(f"{dirs}·{length}·({g}{h}·{n_in} + {g}{h}·{r}{prj})".removeprefix("1·"))
-    c.macs(macs, " + ".join(formulas))
+        c.macs(dirs * length * step, f"{dirs}·{length}·({g}{h}·{n_in} + {g}{h}·{r}{prj})".removeprefix("1·"))
     c.out((r * dirs, length))
     c.note(f"{layers} layer(s), {dirs} direction(s), {length} time steps, PyTorch's two bias vectors")
     ops = STEP_OPS[name] * h * length * dirs * layers
-    c.elementwise(ops, f"{STEP_OPS[name]}·{h}·{length}·{dirs}·{layers} gate ops = {fmt(ops)}")
+    c.elementwise(ops, f"gates {STEP_OPS[name]}·{h}·{length}·{dirs}·{layers}")
 
 
 @register(
