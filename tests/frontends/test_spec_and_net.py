@@ -144,3 +144,26 @@ def test_net_api_example_from_the_issue():
     assert r.rows[-1].inputs == ("conv", "conv_2")
     with pytest.raises(AttributeError):
         net.convolutionz  # noqa: B018
+
+
+def test_cli_spec_errors_exit_2_with_the_field(cli, tmp_path):
+    y = tmp_path / "bad.yaml"
+    y.write_text("input: [8, 8, 3]\nlayers:\n  - {kind: conv, args: [4], f: 3}\n  - {kind: add, inputs: [nope]}\n")
+    out = cli("summary", str(y))
+    assert out.exit_code == 2
+    assert "layer 2 (add)" in out.stderr and "'nope'" in out.stderr
+    out = cli("summary", str(y), "--input", "8,8,3")
+    assert out.exit_code == 2 and "--input does not apply" in out.stderr
+
+
+def test_net_errors_name_the_node():
+    net = cnncalc.Net(input=(8, 8, 3))
+    with pytest.raises(SpecError, match="reads 'ghost'"):
+        net.conv(4, f=1, after="ghost")
+    with pytest.raises(UnknownLayerError, match="did you mean"):
+        net.layer("convolutoin", 4)
+    net.conv(5, f=1, name="a")
+    net.add("a", "input")
+    with pytest.raises(ShapeError) as e:
+        net.analyze()
+    assert "(8, 8, 5)" in str(e.value) and "(8, 8, 3)" in str(e.value) and "add(a, input)" in str(e.value)
