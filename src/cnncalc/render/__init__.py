@@ -18,29 +18,9 @@ HEADERS = {
     "buffers": "Buffers",
     "macs": "MACs",
     "flops": "FLOPs",
-    "node_id": "Node",
-    "inputs": "Reads",
 }
 DEFAULT_COLUMNS = ("index", "name", "output_shape", "activation_size", "params", "macs", "flops")
 NUMERIC = {"index", "activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
-
-
-def is_chain(report: Report) -> bool:
-    """Whether every row reads just the row before it (then the table needs no Node/Reads columns)."""
-    previous: str | None = None
-    for row in report.rows:
-        if row.inputs not in ((), (previous,)):
-            return False
-        previous = row.node_id
-    return True
-
-
-def columns_for(report: Report, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> tuple[str, ...]:
-    """``columns``, with Node and Reads after the layer name when the network is not a chain."""
-    if is_chain(report) or "name" not in columns:
-        return columns
-    i = columns.index("name") + 1
-    return (*columns[:i], "node_id", "inputs", *columns[i:])
 
 
 def shape_text(report: Report, row: Row) -> str:
@@ -51,10 +31,10 @@ def shape_text(report: Report, row: Row) -> str:
 
 def cell(report: Report, row: Row, column: str, *, grouped: bool = True) -> str:
     """One cell as text: thousands separators when ``grouped``, exact integers otherwise."""
-    if column == "output_shape":
-        return shape_text(report, row)
     if column == "inputs":
         return ", ".join(row.inputs)
+    if column == "output_shape":
+        return shape_text(report, row)
     value = getattr(row, column)
     if column in NUMERIC and isinstance(value, int):
         return fmt(value) if grouped else str(value)
@@ -89,3 +69,25 @@ def footer_lines(report: Report) -> list[str]:
     ]
     lines += list(report.notes)
     return lines
+
+
+# Graphs that are not a chain show which node each row is and which nodes it reads.
+HEADERS.update({"node_id": "Node", "inputs": "Reads"})
+
+
+def is_chain(report: Report) -> bool:
+    """Whether every row reads just the row before it (then the table needs no Node/Reads columns)."""
+    previous: str | None = None
+    for row in report.rows:
+        if row.inputs not in ((), (previous,)):
+            return False
+        previous = row.node_id
+    return True
+
+
+def columns_for(report: Report, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> tuple[str, ...]:
+    """``columns``, with Node and Reads after the layer name when the network is not a chain."""
+    if is_chain(report) or "name" not in columns:
+        return columns
+    i = columns.index("name") + 1
+    return (*columns[:i], "node_id", "inputs", *columns[i:])
