@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -47,6 +48,10 @@ class Format(str, Enum):
 
 def read_spec(spec: str) -> str:
     """SPEC is the notation itself, a path to a file holding it, or '-' for standard input."""
+    if Path(spec).suffix.lower() in (".yaml", ".yml", ".json") and "(" not in spec and os.path.isfile(spec):
+        from cnncalc.frontends.spec import load  # a YAML/JSON spec (docs/spec.md) is read as a Graph
+
+        return load(spec)  # type: ignore[return-value]
     if spec == "-":
         return sys.stdin.read()
     path = Path(spec)
@@ -61,21 +66,6 @@ def read_spec(spec: str) -> str:
     if looks_like_path:
         raise SpecError(f"no such file: {spec}")
     return spec
-
-
-SPEC_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def read_architecture(spec: str, input: str | None = None):  # noqa: A002, ANN201 - str or Graph
-    """A YAML/JSON spec file as a Graph (docs/spec.md); anything else as notation text (read_spec)."""
-    path = Path(spec)
-    if path.suffix.lower() in SPEC_SUFFIXES and "(" not in spec and path.is_file():
-        from cnncalc.frontends.spec import load
-
-        if input is not None:
-            raise SpecError("--input does not apply to a YAML/JSON spec; give 'input:' in the file")
-        return load(path)
-    return read_spec(spec)
 
 
 def fail(err: CnnCalcError) -> typer.Exit:
@@ -107,8 +97,7 @@ def summary(
     from cnncalc.api import analyze
 
     try:
-        arch = read_architecture(spec, input)
-        report = analyze(arch, input=input if isinstance(arch, str) else None, flops=flops, batch=batch, layout=layout)
+        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout)
     except CnnCalcError as e:
         raise fail(e) from None
     if format is Format.json:

@@ -152,8 +152,6 @@ def test_cli_spec_errors_exit_2_with_the_field(cli, tmp_path):
     out = cli("summary", str(y))
     assert out.exit_code == 2
     assert "layer 2 (add)" in out.stderr and "'nope'" in out.stderr
-    out = cli("summary", str(y), "--input", "8,8,3")
-    assert out.exit_code == 2 and "--input does not apply" in out.stderr
 
 
 def test_net_errors_name_the_node():
