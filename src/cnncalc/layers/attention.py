@@ -91,9 +91,9 @@ def attention_arith(a: Args, d: int, length: int, c: Calc, prefix: str = "") -> 
         raise ShapeError(f"attention: {d} features do not split into {heads} heads", hint="heads must divide d")
     bias = a.bool("bias")
     if bias:
-        c.params(4 * (d * d + d), f"4·({d}·{d} + {d}) (Q, K, V and output projections)", what=prefix + "params")
+        c.params(4 * (d * d + d), f"4·({d}·{d} + {d}) ({prefix}Q, K, V and output projections)")
     else:
-        c.params(4 * d * d, f"4·{d}·{d} (Q, K, V and output projections)", what=prefix + "params")
+        c.params(4 * d * d, f"4·{d}·{d} ({prefix}Q, K, V and output projections)")
     c.macs(4 * length * d * d, f"4·{length}·{d}·{d}")
     c.macs(2 * length * length * d, f"2·{length}·{length}·{d}")
     c.note(f"{heads} heads of {d // heads}; scores QKᵀ and weighted sum AV are {length}×{length} per head")
@@ -145,13 +145,13 @@ def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     (x,) = inputs
     d, length = tokens_of(x, "transformer")
     ff = 4 * d if a.raw("ff") is None else a.int("ff")
-    attention_arith(a, d, length, c, "attention ")
+    attention_arith(a, d, length, c, "attention: ")
     bias = a.bool("bias")
     if bias:
-        c.params(2 * d * ff + ff + d, f"({d} + 1)·{ff} + ({ff} + 1)·{d}", what="MLP params")
+        c.params(2 * d * ff + ff + d, f"({d} + 1)·{ff} + ({ff} + 1)·{d} (the MLP)")
     else:
-        c.params(2 * d * ff, f"2·{d}·{ff}", what="MLP params")
-    c.params(4 * d, f"2·2·{d} (two layer norms)", what="norm params")
+        c.params(2 * d * ff, f"2·{d}·{ff} (the MLP)")
+    c.params(4 * d, f"2·2·{d} (two layer norms)")
     c.macs(2 * length * d * ff, f"2·{length}·{d}·{ff}")
     act = activation_name(a.raw("activation"))
     n = length * d

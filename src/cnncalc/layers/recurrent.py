@@ -58,7 +58,8 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
         if proj:
             parts.append(f"{proj}·{h}")
         text = " + ".join(parts)
-        c.params(dirs * per_dir, f"{dirs}·({text})" if dirs > 1 else text, what=f"params layer {layer + 1}")
+        formula = f"{dirs}·({text})" if dirs > 1 else text
+        c.params(dirs * per_dir, f"{formula} (layer {layer + 1})" if layers > 1 else formula)
         step = gates * h * n_in + gates * h * r + proj * h
         prj = f" + {proj}·{h}" if proj else ""
         c.macs(dirs * length * step, f"{dirs}·{length}·({g}{h}·{n_in} + {g}{h}·{r}{prj})".removeprefix("1·"))
