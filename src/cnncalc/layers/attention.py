@@ -199,7 +199,7 @@ def se(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.macs(2 * ch * s, f"2·{ch}·{s}")
     c.out(x)
     n = prod(x)
-    c.flops_extra(ch, f"1 per pooled channel ({ch})", (Convention.seed,))
+    c.flops_extra(ch, f"pooling {ch} outputs", (Convention.seed,))
     act, gate = activation_name(a.raw("activation")), activation_name(a.raw("gate"))
     c.elementwise(n, f"pool sums {fmt(n)}")
     c.elementwise(ACTIVATION_FLOPS[act] * s + ACTIVATION_FLOPS[gate] * ch, f"{act} {s} + {gate} {ch}")
