@@ -20,6 +20,7 @@ from cnncalc.errors import (
     SpecError,
     UnknownLayerError,
 )
+from cnncalc.frontends.net import Net
 from cnncalc.graph import Graph, Node
 from cnncalc.report import Report, Row, Totals
 
@@ -31,6 +32,7 @@ __all__ = [
     "Convention",
     "Graph",
     "Layout",
+    "Net",
     "Node",
     "NotationSyntaxError",
     "Report",

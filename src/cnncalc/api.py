@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from cnncalc.analyze import analyze_graph
 from cnncalc.conventions import Convention, Layout
@@ -45,7 +46,7 @@ def parse(text: str, input: str | tuple[int, ...] | None = None) -> Graph:  # no
 
 
 def analyze(
-    spec: str | Graph,
+    spec: str | Graph | Any,
     *,
     input: str | tuple[int, ...] | None = None,  # noqa: A002
     flops: Convention | str = Convention.seed,
@@ -56,7 +57,7 @@ def analyze(
 ) -> Report:
     """Every layer's shape, parameters, MACs and FLOPs, with totals.
 
-    ``spec`` is the text notation or a Graph; ``input`` (channels last, as
+    ``spec`` is the text notation, a Graph or a :class:`cnncalc.Net`; ``input`` (channels last, as
     the notation writes it) serves a bare ``input``; ``flops`` names the FLOPs
     convention (``seed``, ``matmul`` or ``all``); ``dtype`` (float32, float16,
     bfloat16, int8) sets the element size of the memory figures.
@@ -64,5 +65,7 @@ def analyze(
     >>> [r.flops for r in analyze("input(28,28,1) -> conv(5, f=3) -> fc(10)").rows]  # 2·5·(3·3·1)·(26·26)
     [0, 60840, 67600]
     """
+    if hasattr(spec, "graph") and callable(spec.graph):  # a cnncalc.Net
+        spec = spec.graph()
     graph = spec if isinstance(spec, Graph) else parse(spec, input)
     return analyze_graph(graph, convention=flops, batch=batch, layout=layout, title=title, dtype=dtype)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -22,6 +23,10 @@ Examples:
   cnncalc summary net.txt --flops all --format markdown
 
   echo "conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)" | cnncalc summary - --input 224,224,3
+
+  cnncalc summary model.yaml
+
+  cnncalc zoo resnet50 --set classes=10 --format json
 """
 
 app = typer.Typer(
@@ -51,6 +56,10 @@ class Format(str, Enum):
 
 def read_spec(spec: str) -> str:
     """SPEC is the notation itself, a path to a file holding it, or '-' for standard input."""
+    if Path(spec).suffix.lower() in (".yaml", ".yml", ".json") and "(" not in spec and os.path.isfile(spec):
+        from cnncalc.frontends.spec import load  # a YAML/JSON spec (docs/spec.md) is read as a Graph
+
+        return load(spec)  # type: ignore[return-value]
     if spec == "-":
         return sys.stdin.read()
     path = Path(spec)
@@ -227,6 +236,57 @@ def check(
         raise fail(e) from None
     typer.echo(result.to_json() if format is CheckFormat.json else result.to_text(), nl=False)
     raise typer.Exit(code=0 if result.ok else 1)
+
+
+@app.command()
+def zoo(
+    name: Annotated[
+        Optional[str], typer.Argument(help="A model name (torchvision's spelling); none lists them.")
+    ] = None,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option("--set", "-s", help="A model argument, e.g. --set classes=10 --set size=160."),
+    ] = None,
+    flops: Annotated[
+        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
+    ] = Convention.seed,
+    format: Annotated[  # noqa: A002
+        Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = Format.table,
+    batch: Annotated[
+        int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")
+    ] = 1,
+    layout: Annotated[
+        Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
+    ] = Layout.hwc,
+    width: Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")] = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
+) -> None:
+    """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
+    from cnncalc import zoo as models
+
+    try:
+        if name is None:
+            for n in models.names():
+                m = models.model(n)
+                args = ", ".join(f"{k}={v}" for k, v in m.defaults.items())
+                typer.echo(f"{n:16} {m.description}" + (f" [{args}]" if args else ""))
+            return
+        if show:
+            typer.echo(models.model(name).text, nl=False)
+            return
+        report = models.analyze(name, flops=flops, batch=batch, layout=layout, **models.parse_args(list(set_ or [])))
+    except CnnCalcError as e:
+        raise fail(e) from None
+    if format is Format.json:
+        text = report.to_json()
+    elif format is Format.markdown:
+        text = report.to_markdown()
+    elif format is Format.csv:
+        text = report.to_csv()
+    else:
+        text = report.table(width=width)
+    typer.echo(text, nl=False)
 
 
 @app.command()

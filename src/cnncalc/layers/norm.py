@@ -29,3 +29,105 @@ def batchnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     if a.bool("track_running_stats"):
         c.buffers(2 * ch, f"2·{ch} (running mean and variance)")
     c.elementwise(2 * prod(x), f"2·{fmt(prod(x))}")
+
+
+def _normalized_size(a: Args, x: Shape, c: Calc) -> int:
+    """The size a layer norm normalises over: the features (channels) axis, or ``shape=`` as shown."""
+    from cnncalc.conventions import show_shape
+    from cnncalc.errors import ShapeError
+
+    shape = a.raw("shape")
+    if shape is None:
+        return x[0]
+    dims = shape if isinstance(shape, tuple) else (shape,)
+    shown = show_shape(x, c.layout)
+    if any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in dims):
+        raise ShapeError(f"layernorm's shape must be positive whole numbers (got {dims})")
+    if tuple(shown[len(shown) - len(dims) :]) != tuple(dims):
+        raise ShapeError(f"layernorm over {dims} does not match the last axes of its input {shown}")
+    return prod(dims)
+
+
+@register(
+    "layernorm",
+    params=(
+        Param("shape", ("normalized_shape",), positional=True, default=None),
+        Param("eps", ("epsilon",), default=1e-5),
+        Param("affine", ("elementwise_affine", "scale"), default=True),
+        Param("bias", ("center",), default=True),
+    ),
+    aliases=("ln", "layernormalization"),
+    example="layernorm",
+)
+def layernorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Layer norm over each position's features: params ``2·d`` (γ, β); ViT-B: ``2·768 = 1,536``.
+
+    No MACs (FlopCounterMode counts none); under ``all`` 5 FLOPs per element for
+    the statistics and normalisation (mean, centre, square, sum, scale), plus 2 for γ and β.
+    """
+    (x,) = inputs
+    c.out(x)
+    n = _normalized_size(a, x, c)
+    if a.bool("affine"):
+        if a.bool("bias"):
+            c.params(2 * n, f"2·{n} (γ and β)")
+        else:
+            c.params(n, f"{n} (γ)")
+    size = prod(x)
+    c.elementwise((7 if a.bool("affine") else 5) * size, f"{7 if a.bool('affine') else 5}·{fmt(size)}")
+
+
+@register(
+    "groupnorm",
+    params=(
+        Param("groups", ("num_groups", "g"), positional=True, required=True),
+        Param("eps", ("epsilon",), default=1e-5),
+        Param("affine", (), default=True),
+    ),
+    aliases=("gn",),
+    example="groupnorm(32)",
+)
+def groupnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Group norm: channels in ``groups`` groups; params ``2·C`` (γ, β per channel), no buffers.
+
+    No MACs; under ``all`` 7 FLOPs per element as layer norm.
+    """
+    from cnncalc.errors import ShapeError
+
+    (x,) = inputs
+    g = a.int("groups")
+    if x[0] % g:
+        raise ShapeError(f"groupnorm: {x[0]} channels do not split into {g} groups", hint="pick a divisor")
+    c.out(x)
+    c.step("channels per group", f"{x[0]}/{g}", x[0] // g)
+    if a.bool("affine"):
+        c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)")
+    c.elementwise(7 * prod(x), f"7·{fmt(prod(x))}")
+
+
+@register(
+    "instancenorm",
+    params=(
+        Param("affine", (), default=False),
+        Param("track_running_stats", ("stats",), default=False),
+        Param("eps", ("epsilon",), default=1e-5),
+    ),
+    aliases=("in_norm", "instancenorm1d", "instancenorm2d", "instancenorm3d"),
+    example="instancenorm(affine=true)",
+)
+def instancenorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Instance norm: each channel of each sample on its own; PyTorch's defaults have no params and no buffers.
+
+    ``affine=true``: ``2·C`` params; ``track_running_stats=true``: ``2·C`` buffers. No MACs.
+    """
+    (x,) = inputs
+    if len(x) < 2:
+        from cnncalc.errors import ShapeError
+
+        raise ShapeError("instancenorm needs spatial axes (or a sequence), got a flat vector")
+    c.out(x)
+    if a.bool("affine"):
+        c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)")
+    if a.bool("track_running_stats"):
+        c.buffers(2 * x[0], f"2·{x[0]} (running mean and variance)")
+    c.elementwise(5 * prod(x), f"5·{fmt(prod(x))}")

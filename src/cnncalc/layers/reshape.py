@@ -65,3 +65,212 @@ def flatten(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.out((n,))
     if len(x) > 1:
         c.note(f"multiplies {c.shown(x)} = {fmt(n)}")
+
+
+# ---------------------------------------------------------------- rearranging (issue 5)
+
+
+def _shown_axes(a: Args, name: str, rank: int) -> tuple[int, ...]:
+    v = a.raw(name)
+    dims = v if isinstance(v, tuple) else (v,)
+    out = []
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int) or not -rank <= d < rank:
+            raise ArgumentError(f"'{name}' must be axis numbers from 0 to {rank - 1} (got {dims})")
+        out.append(d % rank)
+    return tuple(out)
+
+
+@register(
+    "reshape",
+    params=(Param("shape", ("size", "target_shape"), positional=True, variadic=True, required=True),),
+    aliases=("view",),
+    zero_cost=True,
+    example="reshape(196, 768)",
+)
+def reshape(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Reshape to a shape as shown (channels last in hwc); one size may be -1. No arithmetic."""
+    from cnncalc.errors import ShapeError
+
+    (x,) = inputs
+    shape = a.raw("shape")
+    if len(shape) == 1 and isinstance(shape[0], tuple):
+        shape = shape[0]
+    total = prod(x)
+    if any(isinstance(n, bool) or not isinstance(n, int) or (n < 1 and n != -1) for n in shape):
+        raise ArgumentError(f"reshape sizes must be positive whole numbers or one -1 (got {shape})")
+    if list(shape).count(-1) > 1:
+        raise ArgumentError("reshape takes at most one -1")
+    known = prod([n for n in shape if n != -1])
+    if -1 in shape:
+        if total % known:
+            raise ShapeError(f"reshape cannot fit {total:,} values into {shape}")
+        shape = tuple(total // known if n == -1 else n for n in shape)
+    if prod(shape) != total:
+        raise ShapeError(f"reshape cannot turn {c.shown(x)} = {total:,} values into {times(shape)} = {prod(shape):,}")
+    c.out(core_shape(tuple(shape), c.layout))
+
+
+@register(
+    "permute",
+    params=(Param("dims", ("axes", "order"), positional=True, variadic=True, required=True),),
+    zero_cost=True,
+    example="permute(1, 0)",
+)
+def permute(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Reorder the axes of the shape as shown (no batch axis): ``permute(1, 0)`` swaps L and d."""
+    from cnncalc.conventions import show_shape
+
+    (x,) = inputs
+    shown = show_shape(x, c.layout)
+    v = a.raw("dims")
+    if len(v) == 1 and isinstance(v[0], tuple):
+        v = v[0]
+    dims = []
+    for d in v:
+        if isinstance(d, bool) or not isinstance(d, int) or not -len(shown) <= d < len(shown):
+            raise ArgumentError(f"permute takes axis numbers from 0 to {len(shown) - 1} (got {v})")
+        dims.append(d % len(shown))
+    if sorted(dims) != list(range(len(shown))):
+        raise ArgumentError(f"permute needs each of the {len(shown)} axes once (got {tuple(v)})")
+    c.out(core_shape(tuple(shown[d] for d in dims), c.layout))
+
+
+@register(
+    "transpose",
+    params=(
+        Param("dim0", ("a",), positional=True, default=0),
+        Param("dim1", ("b",), positional=True, default=1),
+    ),
+    zero_cost=True,
+    example="transpose(0, 1)",
+)
+def transpose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Swap two axes of the shape as shown (default the first two)."""
+    from cnncalc.conventions import show_shape
+
+    (x,) = inputs
+    shown = list(show_shape(x, c.layout))
+    for name in ("dim0", "dim1"):
+        d = a.raw(name)
+        if isinstance(d, bool) or not isinstance(d, int) or not -len(shown) <= d < len(shown):
+            raise ArgumentError(f"transpose's '{name}' must be an axis from 0 to {len(shown) - 1} (got {d!r})")
+    i, j = a.raw("dim0") % len(shown), a.raw("dim1") % len(shown)
+    shown[i], shown[j] = shown[j], shown[i]
+    c.out(core_shape(tuple(shown), c.layout))
+
+
+@register(
+    "channelshuffle",
+    params=(Param("groups", ("g",), positional=True, required=True),),
+    aliases=("shuffle",),
+    zero_cost=True,
+    example="channelshuffle(2)",
+)
+def channelshuffle(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """ShuffleNet's channel shuffle: reorders channels between groups; shape unchanged, no arithmetic."""
+    from cnncalc.errors import ShapeError
+
+    (x,) = inputs
+    g = a.int("groups")
+    if len(x) < 2 or x[0] % g:
+        raise ShapeError(f"channelshuffle: {x[0]} channels do not split into {g} groups")
+    c.out(x)
+
+
+@register(
+    "pixelshuffle",
+    params=(Param("factor", ("upscale_factor", "r", "scale"), positional=True, required=True),),
+    aliases=("depthtospace", "subpixel"),
+    zero_cost=True,
+    example="pixelshuffle(2)",
+)
+def pixelshuffle(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Pixel shuffle: ``(H, W, C·r²)`` to ``(H·r, W·r, C)``; no arithmetic."""
+    from cnncalc.errors import ShapeError
+
+    (x,) = inputs
+    r = a.int("factor")
+    if len(x) != 3 or x[0] % (r * r):
+        raise ShapeError(f"pixelshuffle({r}) needs an image whose channels divide by {r * r}, got {c.shown(x)}")
+    c.step("channels", f"{x[0]}/{r}²", x[0] // (r * r))
+    c.out((x[0] // (r * r), x[1] * r, x[2] * r))
+
+
+@register(
+    "upsample",
+    params=(
+        Param("scale", ("scale_factor", "factor", "size_factor"), positional=True, default=None),
+        Param("size", ("output_size",), default=None),
+        Param("mode", (), default="nearest"),
+        Param("align_corners", (), default=None),
+    ),
+    aliases=("interpolate", "upsampling2d", "resize", "upsamplingnearest2d", "upsamplingbilinear2d"),
+    example="upsample(2)",
+)
+def upsample(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Upsample / interpolate each spatial axis by ``scale`` (or to ``size``): no params, no MACs.
+
+    Interpolation is elementwise work (``all`` only): 0 per output for nearest,
+    ``2^axes`` weighted reads for (bi/tri)linear; FlopCounterMode counts none.
+    """
+    from cnncalc.errors import ShapeError
+
+    (x,) = inputs
+    if len(x) < 2:
+        raise ShapeError("upsample needs spatial axes, got a flat vector")
+    nd = len(x) - 1
+    mode = a.choice("mode", ("nearest", "linear", "bilinear", "trilinear", "bicubic", "area", "nearest-exact"))
+    if a.raw("size") is not None:
+        out = a.size("size", nd)
+    elif a.raw("scale") is not None:
+        scale = a.raw("scale")
+        scales = scale if isinstance(scale, tuple) else (scale,) * nd
+        if len(scales) != nd or any(isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0 for s in scales):
+            raise ArgumentError(f"'scale' must be a positive number or one per spatial axis (got {scale})")
+        out = tuple(int(n * s) for n, s in zip(x[1:], scales))
+    else:
+        raise ArgumentError("upsample needs a scale, upsample(2), or a size, upsample(size=(56, 56))")
+    c.out((x[0], *out))
+    per = {"nearest": 0, "nearest-exact": 0, "area": 1, "bicubic": 4**nd}.get(mode, 2**nd)
+    c.elementwise(per * prod((x[0], *out)), f"{per}·{fmt(prod((x[0], *out)))}")
+
+
+@register(
+    "zeropad",
+    params=(Param("padding", ("p", "pad"), positional=True, default=1),),
+    aliases=("zeropadding2d", "zeropad2d", "pad", "constantpad"),
+    zero_cost=True,
+    example="zeropad(1)",
+)
+def zeropad(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Zero padding of the spatial axes: ``p``, one per axis, or ``((begin, end), ...)``; no arithmetic."""
+    from cnncalc.errors import ShapeError
+
+    (x,) = inputs
+    if len(x) < 2:
+        raise ShapeError("zeropad needs spatial axes, got a flat vector")
+    pads = a.padding("padding", len(x) - 1)
+    if isinstance(pads, str):
+        raise ArgumentError("zeropad takes numbers, not 'same' or 'valid'")
+    c.out((x[0], *(n + b + e for n, (b, e) in zip(x[1:], pads))))
+
+
+@register(
+    "select",
+    params=(Param("index", ("position", "token", "i"), positional=True, default=0),),
+    aliases=("firsttoken", "token", "pooler_token"),
+    zero_cost=True,
+    example="select(0)",
+)
+def select(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """One position of a sequence ``(L, d)`` as a vector ``(d,)``: the class token of ViT and BERT."""
+    from cnncalc.errors import ShapeError
+
+    (x,) = inputs
+    if len(x) != 2:
+        raise ShapeError(f"select takes one position of a sequence (L, d), got {c.shown(x)}")
+    i = a.int("index", minimum=-x[1])
+    if i >= x[1]:
+        raise ShapeError(f"select({i}) is past the end of a sequence of {x[1]}")
+    c.out((x[0],))

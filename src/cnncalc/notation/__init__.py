@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cnncalc.graph import Graph
 from cnncalc.notation.build import build_graph
 from cnncalc.notation.parser import parse_statements
 
 
-def parse(text: str, input_shape: tuple[int, ...] | None = None) -> Graph:
+def parse(text: str, input_shape: tuple[int, ...] | None = None, params: dict[str, Any] | None = None) -> Graph:
     """The Graph of a network written in the notation.
 
     ``input_shape`` (as shown, channels last) serves a bare ``input`` or a
-    chain that does not start with one.
+    chain that does not start with one; ``params`` gives values to names
+    the text uses (a zoo model's ``classes``, ``size``).
     """
-    return build_graph(parse_statements(text), text, input_shape)
+    return build_graph(parse_statements(text), text, input_shape, params)
 
 
 __all__ = ["parse"]

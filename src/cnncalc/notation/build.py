@@ -1,4 +1,19 @@
-"""Turn parsed statements into a Graph: resolve names, aliases and repetitions."""
+"""Turn parsed statements into a Graph: resolve names, aliases, references, blocks and repetitions.
+
+How a statement reads (docs/notation-graphs.md):
+
+- ``FC = dense(bias=false)``: a definition (an alias, or an argument-less block)
+  when the chain starts with a layer;
+- ``x = input(32,32,3)``, ``y = x -> conv(16, f=3)``, ``z = add(x, y)``: a named
+  node when the chain starts with ``input``, a reference to a node, or a merge
+  (add, concat, mul, matmul); inside a block every named statement is a node;
+- a chain starting with a reference starts from that node; any other chain
+  continues from the previous statement;
+- ``add(a, b)`` reads the nodes it names; later in a chain, ``add(x)`` reads
+  the previous layer and ``x``;
+- ``def basic(c, s=1) { ... }`` defines a block with parameters; inside it
+  ``in`` is the block's input and the last statement its output.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +23,25 @@ from typing import Any
 
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node
-from cnncalc.layers.base import resolve, unknown_layer
-from cnncalc.notation.parser import Call, Repeat, Statement, caret
+from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
+from cnncalc.notation.parser import REQUIRED, Block, Call, Expr, Repeat, Size, Statement, caret, evaluate, show
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
 MAX_NODES = 5_000_000
+MAX_DEPTH = 50
+BLOCK_INPUT = "in"
+
+
+@dataclass
+class _Scope:
+    """Where statements are read: the top level, or one use of a block."""
+
+    refs: dict[str, str] = field(default_factory=dict)  # node name -> node id
+    bindings: dict[str, Any] = field(default_factory=dict)  # parameter -> value
+    last: str | None = None
+    prefix: str = ""
+    in_block: bool = False
+    stack: tuple[str, ...] = ()  # the blocks being expanded, to stop a block using itself
 
 
 @dataclass
@@ -20,9 +49,12 @@ class _Builder:
     text: str
     input_shape: tuple[int, ...] | None
     definitions: dict[str, Statement] = field(default_factory=dict)
+    blocks: dict[str, Block] = field(default_factory=dict)
+    block_uses: dict[str, int] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     used_ids: dict[str, int] = field(default_factory=dict)
-    last: str | None = None
+    taken: set[str] = field(default_factory=set)
+    globals: dict[str, Any] = field(default_factory=dict)  # model arguments, seen inside blocks too
 
     def fail(self, err: CnnCalcError, line: int, column: int) -> CnnCalcError:
         if err.line is None:
@@ -32,32 +64,102 @@ class _Builder:
 
     def new_id(self, label: str) -> str:
         base = label.lower()
-        n = self.used_ids.get(base, 0) + 1
-        self.used_ids[base] = n
-        return base if n == 1 else f"{base}_{n}"
+        while True:
+            n = self.used_ids.get(base, 0) + 1
+            self.used_ids[base] = n
+            node_id = base if n == 1 else f"{base}_{n}"
+            if node_id not in self.taken:
+                self.taken.add(node_id)
+                return node_id
+
+    def add_node(self, node: Node) -> str:
+        self.nodes.append(node)
+        return node.id
 
     # -- statements
 
-    def statement(self, st: Statement) -> None:
-        if st.name is not None and not self.starts_with_input(st.chain):
+    def statement(self, st: Statement | Block, scope: _Scope) -> None:
+        if isinstance(st, Block):
+            if scope.in_block:
+                raise self.fail(SpecError(f"block '{st.name}' is defined inside another block"), st.line, st.column)
+            self.blocks[st.name.lower()] = st
+            return
+        if st.name is not None and not scope.in_block and not self.starts_node(st.chain, scope):
             self.definitions[st.name.lower()] = st
             return
-        prev = self.last
-        if not self.starts_with_input(st.chain):
-            if prev is None:
-                prev = self.implicit_input(st.chain[0])
-        else:
+        if st.name is not None and resolve(st.name) is not None:
+            raise self.fail(
+                SpecError(f"'{st.name}' is a layer name; call the node something else, e.g. {st.name}_out"),
+                st.line,
+                st.column,
+            )
+        prev = scope.last
+        if self.starts_fresh(st.chain, scope):
             prev = None
-        for element in st.chain:
-            prev = self.element(element, prev, ())
-        self.last = prev
+        elif prev is None:
+            prev = self.implicit_input(st.chain[0])
+        first_node = len(self.nodes)
+        for i, element in enumerate(st.chain):
+            prev = self.element(element, prev, scope.stack, scope, first=i == 0)
+        if st.name is not None:
+            prev = self.rename(prev, st.name, scope, first_node)  # type: ignore[arg-type]
+            scope.refs[st.name] = prev
+        scope.last = prev
 
-    def starts_with_input(self, chain: tuple[Call | Repeat, ...]) -> bool:
-        first = chain[0]
-        if not isinstance(first, Call):
+    def rename(self, node_id: str, name: str, scope: _Scope, first_new: int) -> str:
+        """Give the statement's last node the statement's name as its id, when this statement made it."""
+        if not self.nodes or self.nodes[-1].id != node_id or len(self.nodes) <= first_new:
+            return node_id
+        wanted = (scope.prefix + name).lower()
+        if wanted in self.taken and wanted != node_id:
+            wanted = self.new_id(wanted)
+        self.taken.discard(node_id)
+        self.taken.add(wanted)
+        old = self.nodes[-1]
+        self.nodes[-1] = Node(
+            wanted, old.kind, old.label, old.args, old.kwargs, old.inputs, old.source, old.line, old.column
+        )
+        return wanted
+
+    def first_call(self, chain: tuple[Call | Repeat, ...]) -> Call | None:
+        return chain[0] if isinstance(chain[0], Call) else None
+
+    def is_ref(self, call: Call, scope: _Scope) -> bool:
+        return not call.has_parens and call.name in scope.refs
+
+    def starts_node(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
+        """A named chain is a node when it starts with input, a reference or a merge."""
+        first = self.first_call(chain)
+        if first is None:
             return False
-        target = self.lookup(first, ())
-        return isinstance(target, tuple) and target[0] == "input"
+        if self.is_ref(first, scope):
+            return True
+        try:
+            target = self.lookup(self.bind_call(first, scope), scope.stack, scope)
+        except CnnCalcError:
+            return False  # an unknown name is reported where it is used
+        return isinstance(target, tuple) and (target[0] in ("input", "matmul") or REGISTRY[target[0]].inputs is None)
+
+    def starts_fresh(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
+        """Whether a chain starts from nothing (input, a reference, a merge of named nodes)."""
+        first = self.first_call(chain)
+        if first is None:
+            return False
+        if self.is_ref(first, scope):
+            return True
+        first = self.bind_call(first, scope)
+        try:
+            target = self.lookup(first, scope.stack, scope)
+        except CnnCalcError:
+            return False
+        if not isinstance(target, tuple):
+            return False
+        if target[0] == "input":
+            return True
+        if REGISTRY[target[0]].inputs is None or target[0] == "matmul":
+            names = [v for v in first.args if isinstance(v, str)]
+            return len(names) >= 2 and all(v in scope.refs for v in names)
+        return False
 
     def implicit_input(self, first: Call | Repeat) -> str:
         if self.input_shape is None:
@@ -67,67 +169,161 @@ class _Builder:
                 first.column,
             )
         node_id = self.new_id("input")
-        self.nodes.append(Node(node_id, "input", "input", self.input_shape, (), (), "input"))
-        return node_id
+        return self.add_node(Node(node_id, "input", "input", self.input_shape, (), (), "input"))
 
     # -- elements
 
-    def element(self, el: Call | Repeat, prev: str | None, stack: tuple[str, ...]) -> str:
+    def element(
+        self, el: Call | Repeat, prev: str | None, stack: tuple[str, ...], scope: _Scope, *, first: bool = False
+    ) -> str:
         if isinstance(el, Repeat):
-            if el.times < 1:
+            times = substitute(el.times, scope.bindings)
+            if isinstance(times, bool) or not isinstance(times, int):
                 raise self.fail(
-                    SpecError(f"a repetition needs a count of at least 1 (got {el.times})"), el.line, el.column
+                    SpecError(f"a repetition needs a whole-number count (got {show(times)})"), el.line, el.column
                 )
-            if len(self.nodes) + el.times * len(el.chain) > MAX_NODES:
+            if times < 1:
+                raise self.fail(
+                    SpecError(f"a repetition needs a count of at least 1 (got {times})"), el.line, el.column
+                )
+            if len(self.nodes) + times * len(el.chain) > MAX_NODES:
                 raise self.fail(
                     SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
                 )
-            for _ in range(el.times):
+            for _ in range(times):
                 for inner in el.chain:
-                    prev = self.element(inner, prev, stack)
+                    prev = self.element(inner, prev, stack, scope)
             return prev  # type: ignore[return-value]
-        return self.call(el, prev, stack, el.name, el.args, el.kwargs)
+        el = self.bind_call(el, scope)
+        if self.is_ref(el, scope):
+            if not first:
+                raise self.fail(
+                    SpecError(
+                        f"'{el.name}' is a node: a reference can only start a chain",
+                        hint=f"to merge it with the layer before, write add({el.name}) or concat({el.name})",
+                    ),
+                    el.line,
+                    el.column,
+                )
+            return scope.refs[el.name]
+        return self.call(el, prev, stack, scope, el.name, el.args, el.kwargs, first=first)
 
-    def lookup(self, call: Call, stack: tuple[str, ...]) -> tuple[str, tuple] | Statement:
-        """A definition, or a registered kind with its preset keywords; trailing numbers are labels."""
+    def bind_call(self, call: Call, scope: _Scope) -> Call:
+        """The call with block parameters replaced by their values (names, sizes, keywords)."""
+        if not scope.bindings:
+            return call
+        name = scope.bindings.get(call.name, call.name) if not call.has_parens else call.name
+        if not isinstance(name, str):
+            name = call.name
+        try:
+            args = tuple(substitute(v, scope.bindings) for v in call.args)
+            kwargs = tuple((k, substitute(v, scope.bindings)) for k, v in call.kwargs)
+        except CnnCalcError as e:
+            raise self.fail(e, call.line, call.column) from None
+        return Call(name, args, kwargs, call.line, call.column, call.has_parens)
+
+    def lookup(self, call: Call, stack: tuple[str, ...], scope: _Scope) -> tuple[str, tuple] | Statement | Block:
+        """A definition, a block, or a registered kind with its preset keywords; trailing numbers are labels."""
         for word in self.candidates(call.name):
-            st = self.definitions.get(word.lower())
-            if st is not None and word.lower() not in stack:
+            key = word.lower()
+            st = self.definitions.get(key)
+            if st is not None and key not in stack:
                 return st
+            block = self.blocks.get(key)
+            if block is not None and key not in stack:
+                return block
             alias = resolve(word)
             if alias is not None:
                 return (alias.kind, alias.preset)
-        raise self.fail(unknown_layer(call.name, list(self.definitions)), call.line, call.column)
+        extra = list(self.definitions) + list(self.blocks) + list(scope.refs)
+        raise self.fail(unknown_layer(call.name, extra), call.line, call.column)
 
     @staticmethod
     def candidates(name: str) -> list[str]:
         m = LABEL_NUMBER.fullmatch(name)
         return [name, m.group("base")] if m else [name]
 
+    def references(self, call: Call, scope: _Scope) -> list[str]:
+        """The node ids a merge call names among its positional arguments."""
+        out = []
+        for v in call.args:
+            if not isinstance(v, str):
+                raise self.fail(
+                    SpecError(f"{call.name} takes the names of nodes (got {show(v)})", hint=f"e.g. {call.name}(a, b)"),
+                    call.line,
+                    call.column,
+                )
+            if v not in scope.refs:
+                hint = None
+                if v.lower() in self.definitions:
+                    hint = (
+                        f"'{v}' is a definition (its chain starts with a layer); to make it a node, start it"
+                        f" from a node: {v} = x -> ..."
+                    )
+                raise self.fail(
+                    SpecError(f"{call.name} reads '{v}', which is not a node defined before it", hint=hint),
+                    call.line,
+                    call.column,
+                )
+            out.append(scope.refs[v])
+        return out
+
     def call(
         self,
         site: Call,
         prev: str | None,
         stack: tuple[str, ...],
+        scope: _Scope,
         label: str,
         args: tuple[Any, ...],
         kwargs: tuple[tuple[str, Any], ...],
+        *,
+        first: bool = False,
     ) -> str:
-        target = self.lookup(site, stack)
+        target = self.lookup(site, stack, scope)
+        if isinstance(target, Block):
+            return self.use_block(target, site, prev, stack, scope, args, kwargs)
         if isinstance(target, Statement):
-            return self.expand(target, site, prev, stack, label, args, kwargs)
+            return self.expand(target, site, prev, stack, scope, label, args, kwargs)
         kind, preset = target
+        for v in (*args, *(v for _, v in kwargs)):
+            pending = _pending(v)
+            if pending is not None:
+                raise self.fail(
+                    SpecError(
+                        f"cannot work out {pending}: {', '.join(repr(n) for n in pending.names())} has no value",
+                        hint="give it as a block or model argument",
+                    ),
+                    site.line,
+                    site.column,
+                )
         merged = _merge(preset, kwargs)
         if kind == "input":
-            return self.input_node(site, label, args, merged)
-        if prev is None:
+            return self.input_node(site, scope.prefix + label, args, merged)
+        inputs: tuple[str, ...]
+        if REGISTRY[kind].inputs is None or kind == "matmul":
+            refs = self.references(Call(site.name, args, (), site.line, site.column), scope)
+            if first and len(refs) >= 2:
+                inputs = tuple(refs)
+            elif prev is None:
+                raise self.fail(
+                    SpecError(f"{label} has nothing to read", hint=f"name its inputs: {label}(a, b)"),
+                    site.line,
+                    site.column,
+                )
+            else:
+                inputs = (prev, *refs)
+            args = ()
+        elif prev is None:
             raise self.fail(
                 SpecError(f"{label} has no input", hint="start the chain with input(...)"), site.line, site.column
             )
-        node_id = self.new_id(label)
-        source = Call(label, args, kwargs, site.line, site.column, site.has_parens).source()
-        self.nodes.append(Node(node_id, kind, label, args, merged, (prev,), source, site.line, site.column))
-        return node_id
+        else:
+            inputs = (prev,)
+        full = scope.prefix + label
+        node_id = self.new_id(full)
+        source = node_source(label, args, kwargs, inputs if inputs != (prev,) else None, site.has_parens)
+        return self.add_node(Node(node_id, kind, full, args, merged, inputs, source, site.line, site.column))
 
     def expand(
         self,
@@ -135,6 +331,7 @@ class _Builder:
         site: Call,
         prev: str | None,
         stack: tuple[str, ...],
+        scope: _Scope,
         label: str,
         args: tuple[Any, ...],
         kwargs: tuple[tuple[str, Any], ...],
@@ -144,16 +341,80 @@ class _Builder:
         if len(st.chain) == 1 and isinstance(st.chain[0], Call):
             inner = st.chain[0]
             use_args = args if args else inner.args
-            return self.call(inner, prev, stack, label, use_args, _merge(inner.kwargs, kwargs))
+            return self.call(inner, prev, stack, scope, label, use_args, _merge(inner.kwargs, kwargs))
         if args or kwargs:
             raise self.fail(
-                SpecError(f"'{st.name}' is a block of {len(st.chain)} layers and takes no arguments"),
+                SpecError(
+                    f"'{st.name}' is a block of {len(st.chain)} layers and takes no arguments",
+                    hint=f"to give it parameters, write def {st.name}(c) {{ ... }}",
+                ),
                 site.line,
                 site.column,
             )
         for element in st.chain:
-            prev = self.element(element, prev, stack)
+            prev = self.element(element, prev, stack, scope)
         return prev  # type: ignore[return-value]
+
+    def use_block(
+        self,
+        block: Block,
+        site: Call,
+        prev: str | None,
+        stack: tuple[str, ...],
+        scope: _Scope,
+        args: tuple[Any, ...],
+        kwargs: tuple[tuple[str, Any], ...],
+    ) -> str:
+        """Expand ``def name(params) { ... }`` with the call's arguments; ``in`` is ``prev``."""
+        if prev is None:
+            raise self.fail(
+                SpecError(f"block '{block.name}' has no input", hint="put it after a layer, or start with input(...)"),
+                site.line,
+                site.column,
+            )
+        if len(stack) >= MAX_DEPTH:
+            raise self.fail(SpecError(f"blocks are nested more than {MAX_DEPTH} deep"), site.line, site.column)
+        bindings = {**self.globals, **self.bind_block(block, site, args, kwargs)}
+        key = block.name.lower()
+        self.block_uses[key] = n = self.block_uses.get(key, 0) + 1
+        inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, f"{scope.prefix}{block.name}{n}.", True, (*stack, key))
+        for st in block.body:
+            self.statement(st, inner)
+        return inner.last  # type: ignore[return-value]
+
+    def bind_block(
+        self, block: Block, site: Call, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
+    ) -> dict[str, Any]:
+        names = [p for p, _ in block.params]
+        if len(args) > len(names):
+            raise self.fail(
+                SpecError(f"block '{block.name}' takes {len(names)} argument(s) ({', '.join(names)}), got {len(args)}"),
+                site.line,
+                site.column,
+            )
+        bound = dict(zip(names, args))
+        for k, v in kwargs:
+            if k not in names:
+                raise self.fail(
+                    SpecError(f"block '{block.name}' has no parameter '{k}' (it takes {', '.join(names) or 'none'})"),
+                    site.line,
+                    site.column,
+                )
+            if k in bound:
+                raise self.fail(SpecError(f"'{k}' is given twice to block '{block.name}'"), site.line, site.column)
+            bound[k] = v
+        for name, default in block.params:
+            if name not in bound:
+                if default is REQUIRED:
+                    raise self.fail(
+                        SpecError(
+                            f"block '{block.name}' needs '{name}'", hint=f"e.g. {block.name}({', '.join(names)})"
+                        ),
+                        site.line,
+                        site.column,
+                    )
+                bound[name] = default
+        return bound
 
     def input_node(self, site: Call, label: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> str:
         if not args:
@@ -174,8 +435,45 @@ class _Builder:
             )
         node_id = self.new_id(label)
         source = Call(label, args, kwargs, site.line, site.column, True).source()
-        self.nodes.append(Node(node_id, "input", label, tuple(args), kwargs, (), source, site.line, site.column))
-        return node_id
+        return self.add_node(Node(node_id, "input", label, tuple(args), kwargs, (), source, site.line, site.column))
+
+
+def node_source(
+    label: str,
+    args: tuple[Any, ...],
+    kwargs: tuple[tuple[str, Any], ...],
+    refs: tuple[str, ...] | None = None,
+    has_parens: bool = True,
+) -> str:
+    """How a node reads in messages: ``conv(16, f=5)``, or ``add(x, conv_2)`` for one that names its inputs."""
+    if refs is not None:
+        parts = [*refs, *(show(v) for v in args), *(f"{k}={show(v)}" for k, v in kwargs)]
+        return f"{label}({', '.join(parts)})"
+    return Call(label, args, kwargs, 0, 0, has_parens).source()
+
+
+def _pending(v: Any) -> Expr | None:
+    if isinstance(v, Expr):
+        return v
+    if isinstance(v, tuple):
+        for x in v:
+            found = _pending(x)
+            if found is not None:
+                return found
+    return None
+
+
+def substitute(v: Any, bindings: dict[str, Any]) -> Any:
+    """``v`` with parameter names replaced by their values, inside tuples too."""
+    if isinstance(v, str):
+        return bindings.get(v, v)
+    if isinstance(v, Expr):
+        return evaluate(v.op, tuple(substitute(a, bindings) for a in v.args))
+    if isinstance(v, Size):
+        return Size(substitute(x, bindings) for x in v)
+    if isinstance(v, tuple):
+        return tuple(substitute(x, bindings) for x in v)
+    return v
 
 
 def _merge(base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
@@ -183,11 +481,17 @@ def _merge(base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], .
     return tuple((k, v) for k, v in base if k.lower() not in keys) + tuple(override)
 
 
-def build_graph(statements: list[Statement], text: str, input_shape: tuple[int, ...] | None = None) -> Graph:
-    """The Graph the statements describe."""
-    b = _Builder(text, input_shape)
+def build_graph(
+    statements: list[Statement | Block],
+    text: str,
+    input_shape: tuple[int, ...] | None = None,
+    params: dict[str, Any] | None = None,
+) -> Graph:
+    """The Graph the statements describe; ``params`` gives values to names used at the top level."""
+    b = _Builder(text, input_shape, globals=dict(params or {}))
+    top = _Scope(bindings=dict(params or {}))
     for st in statements:
-        b.statement(st)
+        b.statement(st, top)
     if not b.nodes:
         raise SpecError("the text describes no layers", hint="e.g. input(32,32,3) -> conv(8, f=5) -> fc(10)")
     return Graph(tuple(b.nodes))

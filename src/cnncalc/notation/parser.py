@@ -39,7 +39,7 @@ class Repeat:
     """``[conv(64, f=3) -> relu] * 2``."""
 
     chain: tuple[Call | Repeat, ...]
-    times: int
+    times: int | str
     line: int
     column: int
 
@@ -54,7 +54,90 @@ class Statement:
     column: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """``def basic(c, s=1) { ... }``: statements used like one layer, with parameters.
+
+    ``params`` lists each parameter's name and default (``REQUIRED`` when it has none).
+    """
+
+    name: str
+    params: tuple[tuple[str, Any], ...]
+    body: tuple[Statement, ...]
+    line: int = 1
+    column: int = 1
+
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """Arithmetic waiting for names to get values: ``4*c``, ``divisible(32*width)``."""
+
+    op: str
+    args: tuple[Any, ...]
+
+    def names(self) -> list[str]:
+        out: list[str] = []
+        for a in self.args:
+            if isinstance(a, Expr):
+                out += a.names()
+            elif isinstance(a, str):
+                out.append(a)
+        return out
+
+    def __str__(self) -> str:
+        if self.op in BINARY:
+            return f"{show(self.args[0])}{self.op}{show(self.args[1])}"
+        return f"{self.op}({', '.join(show(a) for a in self.args)})"
+
+
+def divisible(v: float, d: int = 8) -> int:
+    """A channel count rounded to a multiple of ``d``, never below 90% of ``v`` (MobileNet's rule).
+
+    >>> divisible(32 * 0.75), divisible(1280 * 1.0), divisible(16 * 0.35)
+    (24, 1280, 8)
+    """
+    new = max(d, int(v + d / 2) // d * d)
+    return new + d if new < 0.9 * v else new
+
+
+BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "//": lambda a, b: a // b,
+}
+FUNCTIONS = {
+    "int": lambda x: int(x),
+    "round": lambda x: int(round(x)),
+    "ceil": lambda x: -int(-x // 1),
+    "floor": lambda x: int(x // 1),
+    "max": max,
+    "min": min,
+    "divisible": divisible,
+}
+
+
+def evaluate(op: str, args: tuple[Any, ...]) -> Any:
+    """Work out ``op`` on ``args`` when every argument is a number; else an :class:`Expr` to finish later."""
+    if any(isinstance(a, (str, Expr)) for a in args):
+        return Expr(op, args)
+    if any(isinstance(a, bool) or not isinstance(a, (int, float)) for a in args):
+        raise NotationSyntaxError(f"{op} works on numbers, got {', '.join(show(a) for a in args)}")
+    try:
+        return BINARY[op](*args) if op in BINARY else FUNCTIONS[op](*args)
+    except ZeroDivisionError:
+        raise NotationSyntaxError(f"division by zero in {Expr(op, args)}") from None
+    except TypeError:
+        raise NotationSyntaxError(f"{op} takes other arguments than {len(args)}") from None
+
+
 def show(v: Any) -> str:
+    if isinstance(v, Expr):
+        return str(v)
     if isinstance(v, Size):
         return "x".join(str(x) for x in v)
     if isinstance(v, tuple):
@@ -94,6 +177,36 @@ class _ToAst(Transformer):
     def word(self, tok: Token) -> Any:
         return WORDS.get(str(tok).lower(), str(tok))
 
+    @v_args(inline=True)
+    def add(self, a: Any, b: Any) -> Any:
+        return evaluate("+", (a, b))
+
+    @v_args(inline=True)
+    def sub(self, a: Any, b: Any) -> Any:
+        return evaluate("-", (a, b))
+
+    @v_args(inline=True)
+    def mul(self, a: Any, b: Any) -> Any:
+        return evaluate("*", (a, b))
+
+    @v_args(inline=True)
+    def div(self, a: Any, b: Any) -> Any:
+        return evaluate("/", (a, b))
+
+    @v_args(inline=True)
+    def floordiv(self, a: Any, b: Any) -> Any:
+        return evaluate("//", (a, b))
+
+    def func(self, items: list[Any]) -> Any:
+        name, *args = items
+        if str(name) not in FUNCTIONS:
+            raise NotationSyntaxError(
+                f"unknown function '{name}' in a value (functions: {', '.join(FUNCTIONS)})",
+                line=name.line,
+                column=name.column,
+            )
+        return evaluate(str(name), tuple(args))
+
     def tuple(self, items: list[Any]) -> tuple[Any, ...]:
         return tuple(x for x in items if x is not None or items != [None])
 
@@ -131,7 +244,22 @@ class _ToAst(Transformer):
     @v_args(inline=True)
     def repeat(self, chain: tuple[Any, ...], times: Token) -> Repeat:
         first = chain[0]
-        return Repeat(chain, int(times), first.line, first.column)
+        count = int(times) if times.type == "INT" else str(times)
+        return Repeat(chain, count, first.line, first.column)
+
+    @v_args(inline=True)
+    def blockline(self, name: Token, arglist: list | None, chain: tuple[Any, ...]) -> Block:
+        body = (Statement(chain, None, chain[0].line, chain[0].column),)
+        return Block(str(name), _block_params(name, arglist), body, name.line, name.column)
+
+    @v_args(inline=True)
+    def block(self, name: Token, arglist: list | None, body: list[Statement]) -> Block:
+        if not body:
+            raise NotationSyntaxError(f"block '{name}' is empty", line=name.line, column=name.column)
+        return Block(str(name), _block_params(name, arglist), tuple(body), name.line, name.column)
+
+    def body(self, items: list[Any]) -> list[Statement]:
+        return self.program(items)
 
     def chain(self, items: list[Any]) -> tuple[Any, ...]:
         return tuple(items)
@@ -143,11 +271,37 @@ class _ToAst(Transformer):
     def program(self, items: list[Any]) -> list[Statement]:
         out = []
         for item in items:
-            if isinstance(item, Statement):
+            if isinstance(item, (Statement, Block)):
                 out.append(item)
             elif item:
                 out.append(Statement(item, None, item[0].line, item[0].column))
         return out
+
+
+def _block_params(name: Token, arglist: list | None) -> tuple[tuple[str, Any], ...]:
+    """``(c, s=1)`` as ``(("c", REQUIRED), ("s", 1))``; a parameter is a plain name."""
+    out: list[tuple[str, Any]] = []
+    for key, value in arglist or []:
+        word = key or value
+        if not key and not (isinstance(value, str) and value.isidentifier()):
+            raise NotationSyntaxError(
+                f"block '{name}': a parameter must be a name, got {show(value)}",
+                hint="e.g. def basic(c, s=1) { ... }",
+                line=name.line,
+                column=name.column,
+            )
+        if any(w == word for w, _ in out):
+            raise NotationSyntaxError(
+                f"block '{name}' names parameter '{word}' twice", line=name.line, column=name.column
+            )
+        if not key and any(d is not REQUIRED for _, d in out):
+            raise NotationSyntaxError(
+                f"block '{name}': parameter '{word}' without a default follows one with a default",
+                line=name.line,
+                column=name.column,
+            )
+        out.append((word, value if key else REQUIRED))
+    return tuple(out)
 
 
 class _Continuations:
@@ -200,11 +354,14 @@ FRIENDLY = {
     "_SEP": "a new line",
     "_NL": "a new line",
     "SEMICOLON": "';'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "DEF": "def",
     "$END": "the end of the text",
 }
 
 
-def parse_statements(text: str) -> list[Statement]:
+def parse_statements(text: str) -> list[Statement | Block]:
     """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
     try:
         tree = _parser().parse(text)

@@ -68,6 +68,8 @@ def shape_text(report: Report, row: Row) -> str:
 
 def cell(report: Report, row: Row, column: str, *, grouped: bool = True) -> str:
     """One cell as text: thousands separators when ``grouped``, exact integers otherwise."""
+    if column == "inputs":
+        return ", ".join(row.inputs)
     if column == "output_shape":
         return shape_text(report, row)
     if column in ("rf", "rf_jump", "rf_start"):
@@ -120,3 +122,25 @@ def footer_lines(report: Report) -> list[str]:
         lines.append(f"Training estimate (params + grads + optimizer state + activations): {train}")
     lines += list(report.notes)
     return lines
+
+
+# Graphs that are not a chain show which node each row is and which nodes it reads.
+HEADERS.update({"node_id": "Node", "inputs": "Reads"})
+
+
+def is_chain(report: Report) -> bool:
+    """Whether every row reads just the row before it (then the table needs no Node/Reads columns)."""
+    previous: str | None = None
+    for row in report.rows:
+        if row.inputs not in ((), (previous,)):
+            return False
+        previous = row.node_id
+    return True
+
+
+def columns_for(report: Report, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> tuple[str, ...]:
+    """``columns``, with Node and Reads after the layer name when the network is not a chain."""
+    if is_chain(report) or "name" not in columns:
+        return columns
+    i = columns.index("name") + 1
+    return (*columns[:i], "node_id", "inputs", *columns[i:])

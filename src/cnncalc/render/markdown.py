@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from cnncalc.render import DEFAULT_COLUMNS, HEADERS, NUMERIC, cell, footer_lines, total_cell
+from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
 from cnncalc.report import Report
 
 
-def render(report: Report, *, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
+    columns = columns or columns_for(report)
     head = "| " + " | ".join(HEADERS[c] for c in columns) + " |"
     rule = "|" + "|".join("---:" if c in NUMERIC else "---" for c in columns) + "|"
     lines = [f"### {report.title}", ""] if report.title else []

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import io
 
-from cnncalc.render import DEFAULT_COLUMNS, HEADERS, NUMERIC, cell, footer_lines, total_cell
+from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
 from cnncalc.report import Report
 
 
-def render(report: Report, *, width: int | None = None, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+def render(report: Report, *, width: int | None = None, columns: tuple[str, ...] | None = None) -> str:
     """The report as a box-drawn table with totals in the footer and the convention below."""
     from rich.console import Console
     from rich.table import Table
 
+    columns = columns or columns_for(report)
     table = Table(title=report.title or None, show_footer=True, header_style="bold", footer_style="bold")
     for col in columns:
         footer = "Total" if col == "name" else total_cell(report, col)

@@ -1,0 +1,82 @@
+"""The Python API: build a network call by call; each call returns the node's name.
+
+>>> net = Net(input=(32, 32, 3))
+>>> x = net.conv(16, 3, p=1, name="x")
+>>> y = net.conv(16, 3, p=1)
+>>> z = net.add(x, y)
+>>> net.analyze().rows[-1].inputs
+('x', 'conv_2')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cnncalc.conventions import Convention, Layout
+from cnncalc.errors import CnnCalcError
+from cnncalc.frontends.common import GraphMaker, kind_of
+from cnncalc.graph import Graph
+from cnncalc.layers import REGISTRY
+from cnncalc.report import Report
+
+
+class Net:
+    """A network built in Python: ``net.conv(64, 7, s=2, p=3)`` adds a layer after the last one.
+
+    Every layer method takes the kind's arguments as the notation does, plus
+    ``after=`` (the node to read; default the previous layer) and ``name=``. A
+    merge (``add``, ``concat``, ``mul``, ``matmul``) takes the nodes it reads as
+    positional arguments; given one, it also reads the previous layer.
+    """
+
+    def __init__(self, input: tuple[int, ...] | list[int] | None = None, *, layout: str | None = None) -> None:  # noqa: A002
+        self._maker = GraphMaker()
+        if input is not None:
+            kwargs = {"layout": layout} if layout is not None else {}
+            self.layer("input", *input, **kwargs)
+
+    def layer(self, kind: str, *args: Any, after: str | None = None, name: str | None = None, **kwargs: Any) -> str:
+        """Add a layer of ``kind``; returns its name (give it to ``after=`` or to a merge)."""
+        canonical, _ = kind_of(kind)
+        inputs: list[str] | None
+        if canonical != "input" and (REGISTRY[canonical].inputs is None or canonical == "matmul"):
+            inputs, args = [str(a) for a in args], ()
+            if after is not None:
+                inputs.insert(0, after)
+        else:
+            inputs = None if after is None else [after]
+        kw = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
+        args = tuple(tuple(a) if isinstance(a, list) else a for a in args)
+        return self._maker.layer(kind, args, kw, inputs=inputs, name=name)
+
+    def __getattr__(self, word: str) -> Callable[..., str]:
+        if word.startswith("_"):
+            raise AttributeError(word)
+        try:
+            kind_of(word)
+        except CnnCalcError:
+            raise AttributeError(f"Net has no layer kind '{word}'") from None
+
+        def call(*args: Any, **kwargs: Any) -> str:
+            return self.layer(word, *args, **kwargs)
+
+        call.__name__ = word
+        return call
+
+    def graph(self) -> Graph:
+        """The Graph built so far."""
+        return self._maker.graph()
+
+    def analyze(
+        self,
+        *,
+        flops: Convention | str = Convention.seed,
+        batch: int = 1,
+        layout: Layout | str = Layout.hwc,
+        title: str = "",
+    ) -> Report:
+        """The Report of the network built so far."""
+        from cnncalc.analyze import analyze_graph
+
+        return analyze_graph(self.graph(), convention=flops, batch=batch, layout=layout, title=title)

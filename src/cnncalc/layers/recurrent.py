@@ -1,0 +1,99 @@
+"""Recurrent layers over a sequence ``(L, d)`` (core ``(d, L)``): LSTM, GRU and the plain RNN.
+
+Parameters follow PyTorch's layout: per layer and direction ``W_ih (G·h × in)``,
+``W_hh (G·h × r)`` and two bias vectors ``b_ih``, ``b_hh`` of ``G·h`` (G = 4
+gates for LSTM, 3 for GRU, 1 for RNN), plus ``W_hr (r × h)`` for an LSTM with
+``proj_size`` r. MACs are the matrix products at every time step; the gate
+nonlinearities and the elementwise state updates are counted under ``all``
+only (FlopCounterMode counts the products alone).
+"""
+
+from __future__ import annotations
+
+from cnncalc.errors import ShapeError
+from cnncalc.layers.base import Args, Calc, Param, Shape, register
+
+RNN_PARAMS = (
+    Param("hidden", ("hidden_size", "units", "h"), positional=True, required=True),
+    Param("num_layers", ("layers", "n"), default=1),
+    Param("bidirectional", ("bi",), default=False),
+    Param("bias", (), default=True),
+    Param("batch_first", (), default=True),
+    Param("dropout", (), default=0.0),
+)
+
+# elementwise work per hidden unit and time step under `all`: gate nonlinearities and state updates
+STEP_OPS = {"lstm": 4 + 1 + 3 + 2, "gru": 3 + 1 + 5, "rnn": 1}
+
+
+def sequence_of(x: Shape, what: str) -> tuple[int, int]:
+    """``(features d, length L)`` of a sequence input, or a ShapeError saying what is expected."""
+    if len(x) == 1:
+        raise ShapeError(
+            f"{what} needs a sequence (L, d), but it gets a flat vector of {x[0]:,}",
+            hint="write input(L, d), e.g. input(20, 32), or put an embedding first",
+        )
+    if len(x) != 2:
+        raise ShapeError(f"{what} needs a sequence (L, d), but it gets {len(x) - 1} spatial axes")
+    return x[0], x[1]
+
+
+def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
+    d, length = sequence_of(x, name)
+    h = a.int("hidden")
+    layers = a.int("num_layers")
+    dirs = 2 if a.bool("bidirectional") else 1
+    bias = a.bool("bias")
+    proj = a.int("proj_size", minimum=0) if a.has("proj_size") else 0
+    if proj >= h and proj:
+        raise ShapeError(f"proj_size {proj} must be smaller than hidden {h}")
+    r = proj or h
+    g = f"{gates}·" if gates > 1 else ""
+    for layer in range(layers):
+        n_in = d if layer == 0 else r * dirs
+        per_dir = gates * h * n_in + gates * h * r + (2 * gates * h if bias else 0) + (proj * h)
+        parts = [f"{g}{h}·{n_in}", f"{g}{h}·{r}"]
+        if bias:
+            parts.append(f"2·{g}{h}")
+        if proj:
+            parts.append(f"{proj}·{h}")
+        text = " + ".join(parts)
+        formula = f"{dirs}·({text})" if dirs > 1 else text
+        c.params(dirs * per_dir, f"{formula} (layer {layer + 1})" if layers > 1 else formula)
+        step = gates * h * n_in + gates * h * r + proj * h
+        prj = f" + {proj}·{h}" if proj else ""
+        c.macs(dirs * length * step, f"{dirs}·{length}·({g}{h}·{n_in} + {g}{h}·{r}{prj})".removeprefix("1·"))
+    c.out((r * dirs, length))
+    c.note(f"{layers} layer(s), {dirs} direction(s), {length} time steps, PyTorch's two bias vectors")
+    ops = STEP_OPS[name] * h * length * dirs * layers
+    c.elementwise(ops, f"gates {STEP_OPS[name]}·{h}·{length}·{dirs}·{layers}")
+
+
+@register(
+    "lstm",
+    params=(*RNN_PARAMS, Param("proj_size", ("projection",), default=0)),
+    example="lstm(128, num_layers=2, bidirectional=true)",
+)
+def lstm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """LSTM: params ``4·(h·in + h·r + 2h) (+ r·h)`` per layer and direction; output ``(L, r·directions)``.
+
+    Example: ``input(10, 32) -> lstm(64)``: ``4·(64·32 + 64·64 + 2·64) = 25,088``
+    params; MACs ``10·(4·64·32 + 4·64·64) = 245,760``. Leaves out the gate
+    nonlinearities and cell updates (``all`` only) and the initial states.
+    """
+    recurrent_arith(a, inputs[0], c, "lstm", 4)
+
+
+@register("gru", params=RNN_PARAMS, example="gru(64)")
+def gru(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """GRU: params ``3·(h·in + h·h + 2h)`` per layer and direction; MACs the same products per step.
+
+    Leaves out the gates' nonlinearities and the reset product (``all`` only).
+    """
+    recurrent_arith(a, inputs[0], c, "gru", 3)
+
+
+@register("rnn", params=RNN_PARAMS, aliases=("simplernn", "elman"), example="rnn(64)")
+def rnn(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Plain (Elman) RNN with tanh: params ``h·in + h·h + 2h`` per layer and direction."""
+    recurrent_arith(a, inputs[0], c, "rnn", 1)
