@@ -33,6 +33,7 @@ class Row:
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()
     windows: tuple[Window, ...] | None = None
+    shape_text: str = ""  # the output shape as the front-end shows it ("[-1, 16, 28, 28]"); "" = from the layout
 
     @property
     def non_trainable_params(self) -> int:
@@ -53,6 +54,15 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
+class UncountedOp:
+    """An operator that ran but has no counting rule: not in the MACs or FLOPs, so the report lists it."""
+
+    name: str
+    calls: int
+    modules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Rows, totals and the choices that give their meaning (FLOPs convention, layout, batch)."""
 
@@ -63,6 +73,8 @@ class Report:
     batch: int = 1
     title: str = ""
     notes: tuple[str, ...] = ()
+    uncounted_ops: tuple[UncountedOp, ...] = ()
+    columns: tuple[str, ...] = ()  # the columns a front-end wants shown by default; () = the renderers' own
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout."""

@@ -18,6 +18,7 @@ HEADERS = {
     "buffers": "Buffers",
     "macs": "MACs",
     "flops": "FLOPs",
+    "source": "Source",
 }
 DEFAULT_COLUMNS = ("index", "name", "output_shape", "activation_size", "params", "macs", "flops")
 NUMERIC = {"index", "activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
@@ -25,6 +26,8 @@ NUMERIC = {"index", "activation_size", "params", "trainable_params", "buffers", 
 
 def shape_text(report: Report, row: Row) -> str:
     """``(28, 28, 8)`` in hwc; ``[-1, 8, 28, 28]`` style is left to front-ends that show a batch axis."""
+    if row.shape_text:
+        return row.shape_text
     shape = report.shown_shape(row)
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -66,4 +69,10 @@ def footer_lines(report: Report) -> list[str]:
         + ("; activation sizes, MACs and FLOPs are for the whole batch" if report.batch > 1 else ""),
     ]
     lines += list(report.notes)
+    if report.uncounted_ops:
+        listed = "; ".join(
+            f"{op.name} ×{op.calls} (in {', '.join(op.modules[:3])}{', …' if len(op.modules) > 3 else ''})"
+            for op in report.uncounted_ops
+        )
+        lines.append(f"Uncounted ops (no counting rule; not in MACs or FLOPs): {listed}")
     return lines

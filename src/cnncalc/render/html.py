@@ -8,7 +8,9 @@ from cnncalc.render import DEFAULT_COLUMNS, HEADERS, NUMERIC, cell, footer_lines
 from cnncalc.report import Report
 
 
-def render(report: Report, *, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
+    columns = columns or report.columns or DEFAULT_COLUMNS
+
     def td(text: str, col: str, tag: str = "td") -> str:
         align = "right" if col in NUMERIC else "left"
         return f'<{tag} style="text-align:{align}">{escape(text)}</{tag}>'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cnncalc.render import shape_text
 from cnncalc.report import Report
 
 
@@ -28,6 +29,7 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "flops": r.flops,
                 "inputs": list(r.inputs),
                 "notes": list(r.notes),
+                "shown_shape": shape_text(report, r),
             }
             for r in report.rows
         ],
@@ -40,6 +42,9 @@ def as_dict(report: Report) -> dict[str, Any]:
             "flops": t.flops,
             "activation_size": t.activation_size,
         },
+        "uncounted_ops": [
+            {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops
+        ],
     }
 
 

@@ -6,7 +6,8 @@ from cnncalc.render import DEFAULT_COLUMNS, HEADERS, NUMERIC, cell, footer_lines
 from cnncalc.report import Report
 
 
-def render(report: Report, *, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
+    columns = columns or report.columns or DEFAULT_COLUMNS
     head = "| " + " | ".join(HEADERS[c] for c in columns) + " |"
     rule = "|" + "|".join("---:" if c in NUMERIC else "---" for c in columns) + "|"
     lines = [f"### {report.title}", ""] if report.title else []

@@ -8,8 +8,9 @@ from cnncalc.render import DEFAULT_COLUMNS, HEADERS, NUMERIC, cell, footer_lines
 from cnncalc.report import Report
 
 
-def render(report: Report, *, width: int | None = None, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+def render(report: Report, *, width: int | None = None, columns: tuple[str, ...] | None = None) -> str:
     """The report as a box-drawn table with totals in the footer and the convention below."""
+    columns = columns or report.columns or DEFAULT_COLUMNS
     from rich.console import Console
     from rich.table import Table
 
