@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -21,7 +22,12 @@ Examples:
   cnncalc summary net.txt --flops all --format markdown
 
   echo "conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)" | cnncalc summary - --input 224,224,3
+
+  cnncalc summary model.py:Net --input 1,3,224,224 --depth 2      (a PyTorch nn.Module; needs torch)
+  cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul
 """
+
+TORCH_SPEC = re.compile(r"^.+\.py:[A-Za-z_][\w.]*$")
 
 app = typer.Typer(
     name="cnncalc",
@@ -66,7 +72,14 @@ def fail(err: CnnCalcError) -> typer.Exit:
 
 @app.command(epilog=EXAMPLES)
 def summary(
-    spec: Annotated[str, typer.Argument(help="The architecture: notation text, a file holding it, or - for stdin.")],
+    spec: Annotated[
+        str,
+        typer.Argument(
+            help="The architecture: notation text, a file holding it, - for stdin, or path/to/file.py:ModelClass "
+            "for a PyTorch nn.Module. The .py file is imported and run as your own Python code (never unpickled), "
+            "the class built with no arguments on the meta device; --input is then the full size, batch first."
+        ),
+    ],
     input: Annotated[  # noqa: A002 - the user's word
         Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
     ] = None,
@@ -83,12 +96,21 @@ def summary(
         Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
     ] = Layout.hwc,
     width: Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")] = None,
+    depth: Annotated[
+        int, typer.Option("--depth", min=0, help="PyTorch models: rows follow the module tree this deep.")
+    ] = 3,
+    input_dtype: Annotated[
+        Optional[str], typer.Option("--input-dtype", help="PyTorch models: input dtype, e.g. int64 for token ids.")
+    ] = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals."""
     from cnncalc.api import analyze
 
     try:
-        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout)
+        if TORCH_SPEC.match(spec):
+            report = _torch_summary(spec, input, flops=flops, batch=batch, depth=depth, input_dtype=input_dtype)
+        else:
+            report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout)
     except CnnCalcError as e:
         raise fail(e) from None
     if format is Format.json:
@@ -100,6 +122,19 @@ def summary(
     else:
         text = report.table(width=width)
     typer.echo(text, nl=False)
+
+
+def _torch_summary(spec: str, input: Optional[str], *, flops: Convention, batch: int, depth: int, input_dtype):  # noqa: A002, ANN001
+    """SPEC ``file.py:Class``: the PyTorch front-end (torch is imported only here)."""
+    try:
+        from cnncalc.frontends.torch import summarize_file
+    except ImportError:
+        raise SpecError(
+            f"{spec} is a PyTorch model, and torch is not installed", hint="pip install cnncalc[torch]"
+        ) from None
+    if batch != 1:
+        raise SpecError("for a PyTorch model the batch is the first number of --input", hint="e.g. --input 8,3,224,224")
+    return summarize_file(spec, input, depth=depth, flops=flops, input_dtype=input_dtype)
 
 
 @app.command()
