@@ -371,6 +371,37 @@ def build_report(
                 else:
                     agg.buffers += t.numel()
 
+    # Submodules that never ran as modules (nn.MultiheadAttention's out_proj, whose weight its parent uses
+    # functionally; or a layer the forward skips) have their parameters counted in the nearest ancestor that ran.
+    first_call: dict[int, Call] = {}
+    for call in calls:
+        first_call.setdefault(id(call.module), call)
+    modules = dict(model.named_modules())
+    for name, module in modules.items():
+        if id(module) in first_call or not (module._parameters or module._buffers):
+            continue
+        parent = name
+        while parent and id(modules.get(parent)) not in first_call:
+            parent = parent.rpartition(".")[0]
+        host = first_call.get(id(modules[parent]) if parent else id(model))
+        if host is None:
+            continue
+        agg = aggs.setdefault(target(host).order, _Agg(target(host)))
+        counted = 0
+        for kind, table in (("param", module._parameters), ("buffer", module._buffers)):
+            for pname, t in table.items():
+                if t is None or id(t) in owner:
+                    continue
+                owner[id(t)] = (f"{name}.{pname}", host.path)
+                counted += t.numel()
+                if kind == "param":
+                    agg.params += t.numel()
+                    agg.trainable += t.numel() if t.requires_grad else 0
+                else:
+                    agg.buffers += t.numel()
+        if counted:
+            agg.notes.append(f"includes {counted:,} parameters/buffers of {name}, which did not run as a module")
+
     root = calls[0]
     shown = [c for c in calls if c.order in aggs and c is not root]
     r_agg = aggs.get(root.order)
