@@ -23,7 +23,8 @@ Examples:
 
   echo "conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)" | cnncalc summary - --input 224,224,3
 
-  cnncalc summary model.py:Net --input 1,3,224,224 --depth 2      (a PyTorch nn.Module; needs torch)
+  cnncalc summary model.py:Net --input 1,3,224,224 --depth 2
+
   cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul
 """
 
