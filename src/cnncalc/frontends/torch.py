@@ -20,12 +20,12 @@ This is the only module (with ``torch_ops``, which only it imports) that imports
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, SpecError
-from cnncalc.frontends.torch_ops import OpCost, attention_cost, cost
+from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_name, cost
 from cnncalc.layers.base import Step, fmt
 from cnncalc.report import Report, Row, Totals, UncountedOp
 
@@ -90,6 +90,8 @@ class Tracer:
 
     def record(self, name: str, namespace: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         if self.suppress or not self.stack:
+            return
+        if namespace == "aten" and base_name(name) in ZERO_COST:
             return
         call = self.stack[-1]
         c = cost(name, shapes(args), shapes(kwargs), shapes(out)) if namespace == "aten" else None
@@ -157,7 +159,15 @@ def tensor_shapes(value: Any) -> list[tuple[int, ...]]:
 
 def shapes(value: Any) -> Any:
     """``value`` with every tensor replaced by its shape, for the counting rules."""
-    return torch.utils._pytree.tree_map(lambda x: tuple(x.shape) if isinstance(x, torch.Tensor) else x, value)
+    if isinstance(value, torch.Tensor):
+        return tuple(value.shape)
+    if isinstance(value, tuple):
+        return tuple(shapes(v) for v in value)
+    if isinstance(value, list):
+        return [shapes(v) for v in value]
+    if isinstance(value, dict):
+        return {k: shapes(v) for k, v in value.items()}
+    return value
 
 
 # ---------------------------------------------------------------- inputs and the meta copy
@@ -206,30 +216,37 @@ def make_inputs(inputs: Any, dtype: Any = None) -> tuple[tuple[Any, ...], dict[s
     raise ArgumentError(f"cannot read the input {inputs!r}", hint="e.g. (1, 3, 224, 224) or [(1, 16), (1, 16)]")
 
 
-def on_meta(model: nn.Module) -> nn.Module:
-    """The model itself when it is already on the meta device, else a meta copy sharing nothing with it.
+@contextmanager
+def on_meta(model: nn.Module) -> Iterator[nn.Module]:
+    """The model with every parameter, buffer and tensor attribute swapped for an empty meta tensor.
 
-    The copy maps every parameter, buffer and tensor attribute to an empty meta
-    tensor of the same shape (tied parameters stay tied), so no weight is copied.
+    Nothing is copied: each tensor is replaced in place by a meta tensor of the
+    same shape, dtype and ``requires_grad`` (tied tensors stay tied), and the
+    originals are put back on exit, so the user's model ends as it began.
     """
-    tensors: dict[int, torch.Tensor] = {}
-    for m in model.modules():
-        for t in list(m._parameters.values()) + list(m._buffers.values()) + list(vars(m).values()):
-            if isinstance(t, torch.Tensor):
-                tensors[id(t)] = t
-    if all(t.is_meta for t in tensors.values()):
-        return model
-    memo: dict[int, Any] = {}
-    for key, t in tensors.items():
-        meta = torch.empty_like(t, device="meta")
-        memo[key] = nn.Parameter(meta, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else meta
+    meta_of: dict[int, torch.Tensor] = {}
+    saved: list[tuple[dict[str, Any], str, Any]] = []
+
+    def meta(t: torch.Tensor) -> torch.Tensor:
+        if id(t) not in meta_of:
+            empty = torch.empty_like(t, device="meta")
+            if isinstance(t, nn.Parameter):
+                empty = nn.Parameter(empty, requires_grad=t.requires_grad)
+            meta_of[id(t)] = empty
+        return meta_of[id(t)]
+
     try:
-        return copy.deepcopy(model, memo)
-    except Exception as e:  # noqa: BLE001 - any failure of the user's module to copy
-        raise SpecError(
-            f"cannot make a meta-device copy of {type(model).__name__}: {type(e).__name__}: {e}",
-            hint="build the model on the meta device yourself: `with torch.device('meta'): model = Net()`",
-        ) from None
+        for m in model.modules():
+            tables = [m._parameters, m._buffers, vars(m)]
+            for table in tables:
+                for key, t in list(table.items()):
+                    if isinstance(t, torch.Tensor) and not t.is_meta:
+                        saved.append((table, key, t))
+                        table[key] = meta(t)
+        yield model
+    finally:
+        for table, key, t in reversed(saved):
+            table[key] = t
 
 
 # ---------------------------------------------------------------- the public entry point
@@ -258,9 +275,9 @@ def from_torch(
         raise ArgumentError(f"depth must be a whole number ≥ 0 (got {depth!r})")
     convention = Convention(flops.value if isinstance(flops, Convention) else str(flops).lower())
     args, kwargs = make_inputs(input_size, input_dtype)
-    meta = on_meta(model)
-    tracer = trace(meta, args, kwargs)
-    return build_report(meta, tracer, args, kwargs, depth=depth, convention=convention, title=title)
+    with on_meta(model):
+        tracer = trace(model, args, kwargs)
+        return build_report(model, tracer, args, kwargs, depth=depth, convention=convention, title=title)
 
 
 def trace(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tracer:

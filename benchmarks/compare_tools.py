@@ -1,0 +1,378 @@
+"""cnncalc's torch front-end side by side with torchinfo, fvcore, ptflops, thop and FlopCounterMode.
+
+Every (tool, model) pair runs in a fresh process (``--worker``), so peak RSS is the
+tool's own; the parent collects the figures and writes a markdown report with
+ratios against cnncalc. Run from the repository root:
+
+    PYTHONPATH=src python3 benchmarks/compare_tools.py --reps 3 --out benchmarks/tools.md
+
+Needs the ``bench`` extra (torch==2.13.0, torchinfo, fvcore, ptflops, thop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the plain-torch models live beside the tests
+sys.path.insert(0, str(ROOT / "src"))
+
+MODELS = {
+    "resnet50": "ResNet-50 (Bottleneck [3, 4, 6, 3], as torchvision builds it), input (1, 3, 224, 224)",
+    "vit_b_16": "ViT-B/16-shaped transformer in plain torch (nn.MultiheadAttention, 12 x 768), input (1, 3, 224, 224)",
+    "mlp_100": "nn.Sequential of 100 x [Linear(512, 512), ReLU], input (1, 512)",
+    "conv_chain_1000": "nn.Sequential of 1,000 x [Conv2d(16, 16, 3, padding=1), ReLU], input (1, 16, 32, 32)",
+    "llama_7b_meta": "Llama-2-7B-shaped decoder built on the meta device (dim 4096, 32 layers, 32 heads, "
+    "ffn 11008, vocab 32000, RMSNorm, causal SDPA, no rotary), input ids (1, 16)",
+}
+TOOLS = {
+    "build_only": "imports torch and builds the model; no tool (baseline)",
+    "plain_forward": "one model(x) under torch.no_grad(), no counting (reference)",
+    "cnncalc": "cnncalc.from_torch on the real model (meta copy + trace), flops='matmul'",
+    "cnncalc_meta": "cnncalc.from_torch on the model built under torch.device('meta') (as the CLI does)",
+    "torchinfo": "torchinfo.summary(..., verbose=0): total_params, total_mult_adds",
+    "fvcore": "fvcore FlopCountAnalysis(...).total() (1 per fused multiply-add) and parameter_count",
+    "ptflops": "ptflops get_model_complexity_info(backend='pytorch') (MACs, params)",
+    "ptflops_aten": "ptflops get_model_complexity_info(backend='aten') (MACs, params)",
+    "thop": "thop.profile (MACs, params)",
+    "flop_counter_mode": "torch.utils.flop_counter.FlopCounterMode, grad enabled (its documented use), default SDPA",
+}
+ON_META = {"llama_7b_meta"}
+
+
+# ---------------------------------------------------------------- worker: one tool on one model
+
+
+def build(name: str, meta: bool):
+    import torch
+    import torch_zoo as zoo
+
+    def make():
+        if name == "resnet50":
+            return zoo.resnet50(), torch.randn(1, 3, 224, 224)
+        if name == "vit_b_16":
+            return zoo.SmallViT(image=224, patch=16, dim=768, depth=12, heads=12, num_classes=1000), torch.randn(
+                1, 3, 224, 224
+            )
+        if name == "mlp_100":
+            return zoo.mlp(100, 512), torch.randn(1, 512)
+        if name == "conv_chain_1000":
+            return zoo.conv_chain(1000, 16), torch.randn(1, 16, 32, 32)
+        if name == "llama_7b_meta":
+            return zoo.Llama(vocab=32000, dim=4096, layers=32, heads=32, ffn=11008), torch.zeros(
+                1, 16, dtype=torch.long
+            )
+        raise SystemExit(f"unknown model {name}")
+
+    if meta:
+        with torch.device("meta"):
+            model, x = make()
+        return model.eval(), x.to("meta")
+    model, x = make()
+    return model.eval(), x
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def hwm_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def reset_hwm() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets the peak-RSS high-water mark
+    except OSError:
+        pass
+
+
+def worker(tool: str, model_name: str) -> dict:
+    t_import = time.perf_counter()
+    import torch
+
+    import_s = time.perf_counter() - t_import
+    meta = model_name in ON_META or tool == "cnncalc_meta"
+    model, x = build(model_name, meta)
+    result: dict = {"tool": tool, "model": model_name, "import_torch_s": import_s}
+    call = None
+    if tool == "build_only":
+        call = lambda: {}  # noqa: E731
+    elif tool == "plain_forward":
+
+        def call():
+            with torch.no_grad():
+                model(x)
+            return {}
+    elif tool in ("cnncalc", "cnncalc_meta"):
+        from cnncalc import from_torch
+
+        def call():
+            r = from_torch(model, x, flops="matmul")
+            return {
+                "params": r.totals.params,
+                "macs": r.totals.macs,
+                "flops": r.totals.flops,
+                "uncounted": [f"{u.name} x{u.calls}" for u in r.uncounted_ops],
+            }
+    elif tool == "torchinfo":
+        import torchinfo
+
+        def call():
+            s = torchinfo.summary(model, input_data=[x], verbose=0, device=x.device)
+            return {"params": s.total_params, "macs": s.total_mult_adds}
+    elif tool == "fvcore":
+        from fvcore.nn import FlopCountAnalysis, parameter_count
+
+        def call():
+            fca = FlopCountAnalysis(model, (x,))
+            fca.unsupported_ops_warnings(False)
+            fca.uncalled_modules_warnings(False)
+            total = fca.total()
+            skipped = sorted(f"{k} x{v}" for k, v in fca.unsupported_ops().items())
+            return {"params": parameter_count(model)[""], "macs": int(total), "uncounted": skipped}
+    elif tool in ("ptflops", "ptflops_aten"):
+        import io
+
+        from ptflops import get_model_complexity_info
+
+        def call():
+            macs, params = get_model_complexity_info(
+                model,
+                tuple(x.shape[1:]),
+                as_strings=False,
+                print_per_layer_stat=False,
+                input_constructor=lambda _: x,
+                backend="aten" if tool == "ptflops_aten" else "pytorch",
+                ost=io.StringIO(),
+            )
+            return {"params": int(params), "macs": int(macs)}
+    elif tool == "thop":
+        import thop
+
+        def call():
+            macs, params = thop.profile(model, inputs=(x,), verbose=False)
+            return {"params": int(params), "macs": int(macs)}
+    elif tool == "flop_counter_mode":
+        from torch.utils.flop_counter import FlopCounterMode
+
+        def call():
+            counter = FlopCounterMode(display=False)
+            with counter:
+                model(x)
+            return {"flops": int(counter.get_total_flops())}
+    else:
+        raise SystemExit(f"unknown tool {tool}")
+    before = rss_mb()
+    reset_hwm()
+    t0 = time.perf_counter()
+    figures = call()
+    result["call_s"] = time.perf_counter() - t0
+    result["call_mb"] = max(hwm_mb() - before, 0.0)
+    result.update(figures)
+    if tool not in ("build_only", "thop"):  # thop cannot profile the same model twice (its buffers exist)
+        t0 = time.perf_counter()
+        call()
+        result["warm_s"] = time.perf_counter() - t0
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+# ---------------------------------------------------------------- parent: run, aggregate, write
+
+
+def run_one(tool: str, model: str, timeout: int) -> dict:
+    cmd = [sys.executable, __file__, "--worker", tool, model]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    t0 = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"tool": tool, "model": model, "status": f"timeout {timeout} s"}
+    wall = time.perf_counter() - t0
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1][:160]
+        return {"tool": tool, "model": model, "status": f"failed: {last}"}
+    result = json.loads(lines[-1])
+    result["process_s"] = wall
+    result["status"] = "ok"
+    return result
+
+
+def median_of(runs: list[dict]) -> dict:
+    ok = [r for r in runs if r.get("status") == "ok"]
+    if not ok:
+        return runs[-1]
+    out = dict(ok[0])
+    for key in ("call_s", "warm_s", "call_mb", "peak_rss_mb", "process_s"):
+        values = [r[key] for r in ok if r.get(key) is not None]
+        out[key] = statistics.median(values) if values else None
+    out["status"] = f"ok {len(ok)}/{len(runs)}"
+    return out
+
+
+def mac_equiv(r: dict) -> int | None:
+    if r.get("macs") is not None:
+        return r["macs"]
+    if r.get("flops") is not None:
+        return r["flops"] // 2
+    return None
+
+
+def n(v: int | float | None) -> str:
+    return "—" if v is None else f"{v:,}"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    if a is None or not b:
+        return "—"
+    return f"{a / b:.3f}"
+
+
+def machine() -> str:
+    import torch
+
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = []
+    for mod in ("torchinfo", "fvcore", "ptflops", "thop"):
+        try:
+            from importlib.metadata import version
+
+            versions.append(f"{mod} {version(mod)}")
+        except Exception:  # noqa: BLE001
+            versions.append(f"{mod} missing")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {mem:.1f} GiB RAM, Python {platform.python_version()}, "
+        f"torch {torch.__version__}, " + ", ".join(versions)
+    )
+
+
+def report(results: dict[str, list[dict]], reps: int, command: str) -> str:
+    lines = [
+        "# cnncalc vs the tools users run today",
+        "",
+        f"Generated by `{command}` on {datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}.",
+        f"Machine: {machine()}. Each (tool, model) ran {reps} time(s), each in a fresh process; medians.",
+        "",
+        "Columns: **call s** = wall time of the first tool call in the process (model built and tool imported",
+        "before); **warm s** = the same call again in the same process (thop cannot run twice on one model);",
+        "**peak RSS MB** = the whole process's peak (import + build + call); **call +MB** = peak during the",
+        "call minus RSS just before it (high-water mark reset before the call). **MAC-equiv** = the MACs a",
+        "tool reports, or FLOPs/2 for FlopCounterMode. Ratios are against cnncalc's figures for the same model",
+        "(cnncalc's MACs are the same under every FLOPs convention; its `matmul` FLOPs = 2·MACs).",
+        "",
+    ]
+    summary: list[str] = []
+    for model, rows in results.items():
+        lines += [f"## {model}", "", MODELS[model], ""]
+        base = next((r for r in rows if r["tool"] in ("cnncalc", "cnncalc_meta") and r.get("macs")), {})
+        lines += [
+            "| tool | call s | warm s | peak RSS MB | call +MB | params | MACs | FLOPs | MAC-equiv | "
+            "MACs / cnncalc | params / cnncalc | warm s / cnncalc | status |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for r in rows:
+            ok = str(r.get("status", "")).startswith("ok")
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        r["tool"],
+                        f"{r['call_s']:.3f}" if ok else "—",
+                        f"{r['warm_s']:.3f}" if ok and r.get("warm_s") is not None else "—",
+                        f"{r['peak_rss_mb']:.0f}" if ok else "—",
+                        f"{r['call_mb']:.0f}" if ok else "—",
+                        n(r.get("params")),
+                        n(r.get("macs")),
+                        n(r.get("flops")),
+                        n(mac_equiv(r)),
+                        ratio(mac_equiv(r), base.get("macs")),
+                        ratio(r.get("params"), base.get("params")),
+                        ratio(r.get("warm_s"), base.get("warm_s")) if ok and r["tool"] not in TOOLS_BASE else "—",
+                        str(r.get("status")),
+                    ]
+                )
+                + " |"
+            )
+        skipped = [f"{r['tool']}: {', '.join(r['uncounted'])}" for r in rows if r.get("uncounted")]
+        if skipped:
+            lines += ["", "Operators left uncounted (as each tool lists them): " + "; ".join(skipped)]
+        lines.append("")
+        summary.append(model)
+    lines += ["## Tools", ""] + [f"- `{k}`: {v}" for k, v in TOOLS.items()] + [""]
+    return "\n".join(lines)
+
+
+TOOLS_BASE = {"build_only", "plain_forward"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", nargs=2, metavar=("TOOL", "MODEL"))
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--out", default="")
+    ap.add_argument("--json", default="", help="also write the raw medians here")
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(*args.worker)))
+        return
+    results: dict[str, list[dict]] = {}
+    for model in args.models.split(","):
+        results[model] = []
+        for tool in args.tools.split(","):
+            if tool == "cnncalc_meta" and model in ON_META:
+                continue  # the 7B model is on meta for every tool already
+            runs = [run_one(tool, model, args.timeout) for _ in range(args.reps)]
+            best = median_of(runs)
+            results[model].append(best)
+            print(
+                f"{model:16} {tool:18} {best.get('status')}: call {best.get('call_s', 0):.3f}s "
+                f"peak {best.get('peak_rss_mb', 0):.0f} MB params {n(best.get('params'))} "
+                f"MAC-equiv {n(mac_equiv(best))}",
+                flush=True,
+            )
+    command = "PYTHONPATH=src python3 benchmarks/compare_tools.py " + " ".join(
+        a for a in sys.argv[1:] if not a.startswith("--out") and not a.endswith(".md")
+    )
+    text = report(results, args.reps, command.strip())
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
