@@ -312,3 +312,34 @@ def test_cli_help_says_the_file_is_run_as_code(cli):
 def test_import_cnncalc_does_not_import_torch():
     code = "import cnncalc, sys; assert 'torch' not in sys.modules; cnncalc.analyze('input(4) -> fc(2)')"
     subprocess.run([sys.executable, "-c", code], check=True, env=None)
+
+
+@pytest.mark.parametrize(
+    ("module", "size", "flops"),
+    [
+        (nn.LayerNorm(8), (2, 8), (5 + 2) * 16),  # statistics and normalisation 5, γ and β 2, per element
+        (nn.LayerNorm(8, elementwise_affine=False), (2, 8), 5 * 16),
+        (nn.GroupNorm(2, 4), (1, 4, 3, 3), (5 + 2) * 36),
+        (nn.BatchNorm1d(4), (3, 4), 2 * 12),
+        (nn.Softmax(dim=-1), (2, 5), 3 * 10),
+        (nn.AdaptiveAvgPool2d(2), (1, 3, 5, 5), 3 * (3 * 3 * 4)),  # windows of 3x3 on a 5x5 axis pair: 9 adds each
+    ],
+)
+def test_elementwise_rules_by_hand(module, size, flops):
+    assert from_torch(module, size, flops="all").totals.flops == flops
+    assert from_torch(module, size, flops="matmul").totals.flops == 0
+
+
+def test_matrix_vector_products_are_counted():
+    class MatVec(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(5, 3))
+            self.b = nn.Parameter(torch.randn(5))
+
+        def forward(self, v):
+            return torch.addmv(self.b, self.w, v) + self.w @ v
+
+    report = from_torch(MatVec(), (3,), flops="all")
+    assert report.totals.macs == 5 * 3 + 5 * 3
+    assert report.totals.flops == 2 * 30 + 5 + 5  # addmv's bias add, then the final add

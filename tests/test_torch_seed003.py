@@ -90,3 +90,19 @@ def test_seed_003_through_the_cli(tmp_path, cli):
     table = cli("summary", f"{tmp_path / 'net.py'}:NeuralNetwork", "--input", "1,1,28,28")
     assert table.exit_code == 0
     assert "Conv2d-1" in table.stdout and "[-1, 32, 7, 7]" in table.stdout and "883,530" in table.stdout
+
+
+@pytest.mark.parametrize("convention", ["seed", "matmul", "all"])
+def test_the_module_and_the_notation_agree_row_by_row(convention):
+    """One rule per kind: the model as an nn.Module and as seed 003's notation give the same figures."""
+    import cnncalc
+
+    notation = (
+        "input(28,28,1) -> conv(16, f=5, p=2) -> dropout(0.2) -> relu -> maxpool(2)"
+        " -> conv(32, f=5, p=2) -> dropout(0.2) -> relu -> maxpool(2) -> flatten"
+        " -> fc(512) -> dropout(0.2) -> relu -> fc(128) -> dropout(0.2) -> relu -> fc(10)"
+    )
+    text = cnncalc.analyze(notation, flops=convention)
+    module = from_torch(NeuralNetwork(), (1, 1, 28, 28), flops=convention)
+    figures = [(r.params, r.macs, r.flops) for r in text.rows[1:]]  # the notation's first row is the input
+    assert [(r.params, r.macs, r.flops) for r in module.rows] == figures

@@ -161,12 +161,18 @@ def baddbmm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
     return OpCost(macs=b * m * k * n, all=b * m * n, formula=f"{b}·{m}·{k}·{n}")
 
 
-@rule("mv", "addmv")
+@rule("mv")
 def mv(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
     """Matrix times vector ``(m, k) @ (k,)``: ``m·k`` MACs. NB: FlopCounterMode has no rule for mv."""
-    shift = 1 if len(args[0]) == 1 and len(args) > 2 else 0  # addmv(bias, mat, vec)
-    m, k = args[shift]
-    return OpCost(macs=m * k, all=m if shift else 0, formula=f"{m}·{k}")
+    m, k = args[0]
+    return OpCost(macs=m * k, formula=f"{m}·{k}")
+
+
+@rule("addmv")
+def addmv(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
+    """``bias + (m, k) @ (k,)``: ``m·k`` MACs, the add ``m`` under ``all``. NB: not in FlopCounterMode."""
+    m, k = args[1]
+    return OpCost(macs=m * k, all=m, formula=f"{m}·{k}")
 
 
 @rule("dot", "vdot")
@@ -369,13 +375,23 @@ def batch_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCos
     return OpCost(all=2 * n, formula=f"2·{fmt(n)}")
 
 
-@rule("native_layer_norm", "native_group_norm")
-def layer_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
-    """Layer / group norm: 5 per element (mean 1, variance 2, normalise 2), +2 with an affine γ, β."""
-    n = numel(args[0])
-    affine = len(args) > 2 and isinstance(args[2], tuple) or len(args) > 1 and isinstance(args[1], tuple)
+def _norm_cost(x: Shape, affine: bool) -> OpCost:
     per = 5 + (2 if affine else 0)
-    return OpCost(all=per * n, formula=f"{per}·{fmt(n)}")
+    return OpCost(all=per * numel(x), formula=f"{per}·{fmt(numel(x))}")
+
+
+@rule("native_layer_norm")
+def layer_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
+    """Layer norm: 5 per element (mean 1, variance 2, normalise 2), +2 with an affine γ, β."""
+    weight = args[2] if len(args) > 2 else kwargs.get("weight")
+    return _norm_cost(args[0], isinstance(weight, tuple))
+
+
+@rule("native_group_norm")
+def group_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
+    """Group norm: as layer norm, 5 per element, +2 with an affine γ, β."""
+    weight = args[1] if len(args) > 1 else kwargs.get("weight")
+    return _norm_cost(args[0], isinstance(weight, tuple))
 
 
 @rule("_fused_rms_norm", "rms_norm")
