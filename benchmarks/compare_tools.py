@@ -49,6 +49,74 @@ TOOLS = {
 }
 ON_META = {"llama_7b_meta"}
 
+# Why the figures differ, per model. MAC counts do not vary between runs, so these are written once,
+# from the arithmetic (and checked against the measured tables); see also shared/reference/other-tools-measured.md.
+NOTES = {
+    "resnet50": """\
+cnncalc's 4,089,184,256 MACs = the conv and fc weights alone (no bias): the same as FlopCounterMode/2, fvcore's
+conv/linear part and calflops. torchinfo +54,120 = the fc bias (1,000) + BN parameters x batch (53,120);
+ptflops_aten +1,000 = the fc bias. fvcore +22,328,320 = batch norm at 2 per element (11,113,984 outputs) +
+adaptive average pool (100,352), and it lists `add_` and `max_pool2d` as skipped. ptflops (pytorch backend)
++43,251,712 = bias + BN 2/element + ReLU and pooling, each ReLU/pool module counted twice (module hook and
+patched functional). thop +44,558,336 = BN 4/element + the average pool. cnncalc puts those elementwise
+costs in FLOPs instead, under a named convention: `seed` 8,178,569,216 (2 x MACs + 1 per pooling output),
+`all` 8,217,431,528 (+ bias, BN 2/element, ReLU, pooling windows, residual adds). All agree on 25,557,032
+parameters.""",
+    "vit_b_16": """\
+Same layers as torchvision's vit_b_16 (86,567,656 parameters). cnncalc: 17,563,828,224 MACs = the linear and
+patch-conv weights (16,848,500,736) + attention's two matmuls (12 layers x 2 x 197² x 768 = 715,327,488),
+counted from `F.scaled_dot_product_attention`. **Every other tool misses the attention matmuls** except
+ptflops' pytorch backend (its MHA hook): on a real CPU forward, nn.MultiheadAttention (need_weights=False)
+calls SDPA, which runs the fused `_scaled_dot_product_flash_attention_for_cpu` kernel, and FlopCounterMode
+and ptflops_aten have no formula for it (0); fvcore lists SDPA as skipped. FlopCounterMode here = 2 x
+16,848,500,736: run with `sdpa_kernel(SDPBackend.MATH)` it equals cnncalc's `matmul` FLOPs (the tests do
+exactly that). torchinfo counts each Linear once per image, not per token (173 M), and thop has no rule
+for nn.MultiheadAttention or the bare class-token/position parameters (0 MACs and 0 parameters for them).""",
+    "mlp_100": """\
+100 x 512² = 26,214,400 MACs (cnncalc, fvcore, thop, FlopCounterMode/2). torchinfo and ptflops_aten add the
+biases (+51,200); ptflops (pytorch) adds the biases and each ReLU twice (+153,600).""",
+    "conv_chain_1000": """\
+1,000 x 16 x 16 x 9 x 1,024 = 2,359,296,000 MACs (cnncalc, fvcore, thop, FlopCounterMode/2). torchinfo and
+ptflops_aten add the biases (+16,384,000); ptflops (pytorch) adds biases and each ReLU twice (+49,152,000).
+2,000 modules is where per-module overhead shows: fvcore's jit trace and ptflops' patched functionals are
+the slow/hungry ones (see the reference measurements).""",
+    "llama_7b_meta": """\
+6,738,415,616 parameters (= Llama-2-7B) from every tool except **thop: 6,607,077,376** (nn.Embedding and the
+custom RMSNorm have no thop rule, so their 131,338,240 parameters count 0). MACs: linear weights x 16 tokens =
+105,713,238,016 (fvcore, thop); + causal attention counted in full (32 layers x 32 heads x 2 x 16² x 128 =
+67,108,864) = 105,780,346,880 (cnncalc, ptflops_aten, FlopCounterMode/2: on the meta device SDPA decomposes
+to bmm, so FlopCounterMode sees it here, unlike on a real CPU forward); ptflops (pytorch) = weights + SiLU
+elementwise, no attention; **torchinfo 6,738,415,616 = the parameter count**, a 16x under-count (Linear
+counted once per batch row, not per token; the embedding counted as its whole table). **Every tool ran**: a
+forward on meta tensors only propagates shapes, so hook-based tools work on a meta-built model too. What
+none of them can do is run the real 7B model here: its float32 weights are 27 GB, more than this machine's
+23.5 GiB, so building it on CPU fails before any tool starts (not attempted, to spare the shared machine).
+cnncalc's advantage is that it *always* traces on meta (a real model is swapped to meta tensors for the
+trace), so the same call works on any model size, with per-operator attribution and the uncounted list.""",
+}
+GENERAL = """\
+## What the numbers mean
+
+- **MAC** = one multiply plus one add; cnncalc's MACs are conv/linear/matmul/attention products only, without
+  bias. FLOPs are reported under a named convention (`seed` default: 2 x MACs + 1 per pooling output;
+  `matmul`: 2 x MACs, FlopCounterMode's; `all`: + every elementwise op). The table's cnncalc FLOPs are `matmul`.
+- torchinfo "mult-adds" are parameter-driven (conv = params incl. bias x output positions; Linear = params x
+  batch only; BN/LN/embedding = params x batch; activations, pooling, matmuls and attention = 0).
+- fvcore's "flops" count one per fused multiply-add (= MACs), plus norms and average pooling; it skips
+  (and lists) add, ReLU, max-pool, SDPA, embedding and more.
+- ptflops reports MACs; its pytorch backend adds bias, norms, activations and pooling (counting ReLU/pool
+  modules twice in 0.7.5); its aten backend counts only mm/addmm/bmm/convolution, bias included.
+- thop reports MACs without bias; BN at 4/element; modules without a rule count 0 MACs and 0 parameters.
+- FlopCounterMode reports FLOPs = 2 per MAC for mm/bmm/addmm/convolution/SDPA, with no causal discount; on a
+  real CPU forward the fused SDPA kernel (and MHA's fast path under no_grad, LSTM/GRU under oneDNN) count 0.
+
+Timing caveats: 2 CPUs shared with other jobs, so absolute times are noisy; compare within a table. The first
+call in a process pays one-off imports: for cnncalc (and FlopCounterMode, ptflops_aten) PyTorch imports
+`torch._dynamo` (~1-2 s) the first time a dispatch mode or a Python meta kernel runs — `cnncalc_meta` pays it
+while building the model on meta instead, so its call is the trace alone. **warm s** is the per-model cost.
+Peak RSS for `cnncalc_meta` is below `build_only` because no weight is ever allocated.
+"""
+
 
 # ---------------------------------------------------------------- worker: one tool on one model
 
@@ -275,12 +343,12 @@ def machine() -> str:
     )
 
 
-def report(results: dict[str, list[dict]], reps: int, command: str) -> str:
+def report(results: dict[str, list[dict]], reps: int, command: str, machine_text: str, when: str) -> str:
     lines = [
         "# cnncalc vs the tools users run today",
         "",
-        f"Generated by `{command}` on {datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}.",
-        f"Machine: {machine()}. Each (tool, model) ran {reps} time(s), each in a fresh process; medians.",
+        f"Generated by `{command}` on {when}.",
+        f"Machine: {machine_text}. Each (tool, model) ran {reps} time(s), each in a fresh process; medians.",
         "",
         "Columns: **call s** = wall time of the first tool call in the process (model built and tool imported",
         "before); **warm s** = the same call again in the same process (thop cannot run twice on one model);",
@@ -290,7 +358,7 @@ def report(results: dict[str, list[dict]], reps: int, command: str) -> str:
         "(cnncalc's MACs are the same under every FLOPs convention; its `matmul` FLOPs = 2·MACs).",
         "",
     ]
-    summary: list[str] = []
+    lines += summary_tables(results)
     for model, rows in results.items():
         lines += [f"## {model}", "", MODELS[model], ""]
         base = next((r for r in rows if r["tool"] in ("cnncalc", "cnncalc_meta") and r.get("macs")), {})
@@ -325,13 +393,39 @@ def report(results: dict[str, list[dict]], reps: int, command: str) -> str:
         skipped = [f"{r['tool']}: {', '.join(r['uncounted'])}" for r in rows if r.get("uncounted")]
         if skipped:
             lines += ["", "Operators left uncounted (as each tool lists them): " + "; ".join(skipped)]
+        if model in NOTES:
+            lines += ["", "**Why they differ.** " + " ".join(NOTES[model].split())]
         lines.append("")
-        summary.append(model)
-    lines += ["## Tools", ""] + [f"- `{k}`: {v}" for k, v in TOOLS.items()] + [""]
+    lines += [GENERAL, "## Tools", ""] + [f"- `{k}`: {v}" for k, v in TOOLS.items()] + [""]
     return "\n".join(lines)
 
 
 TOOLS_BASE = {"build_only", "plain_forward"}
+
+
+def summary_tables(results: dict[str, list[dict]]) -> list[str]:
+    """Ratios to cnncalc across models: MAC-equivalent, parameters, warm call time, peak RSS."""
+    models = list(results)
+    tools = [t for t in TOOLS if t not in TOOLS_BASE and any(r["tool"] == t for rows in results.values() for r in rows)]
+    out = []
+    for title, key, fmt_ in (
+        ("MAC-equivalent / cnncalc MACs", mac_equiv, "{:.4f}"),
+        ("parameters / cnncalc", lambda r: r.get("params"), "{:.4f}"),
+        ("warm call time / cnncalc's", lambda r: r.get("warm_s"), "{:.2f}"),
+        ("peak RSS / cnncalc's", lambda r: r.get("peak_rss_mb"), "{:.2f}"),
+    ):
+        out += [f"### {title}", "", "| tool | " + " | ".join(models) + " |", "|---|" + "---:|" * len(models)]
+        for tool in tools:
+            cells = []
+            for model in models:
+                rows = {r["tool"]: r for r in results[model]}
+                base = rows.get("cnncalc") or {}
+                r = rows.get(tool)
+                a, b = (key(r) if r else None), key(base) if base else None
+                cells.append(fmt_.format(a / b) if a is not None and b else "—")
+            out.append(f"| {tool} | " + " | ".join(cells) + " |")
+        out.append("")
+    return out
 
 
 def main() -> None:
@@ -343,11 +437,17 @@ def main() -> None:
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--out", default="")
     ap.add_argument("--json", default="", help="also write the raw medians here")
+    ap.add_argument("--from-json", default="", help="render the report from medians saved by --json; run nothing")
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker)))
         return
     results: dict[str, list[dict]] = {}
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        text = report(saved["results"], saved["reps"], saved["command"], saved["machine"], saved["when"])
+        Path(args.out).write_text(text, encoding="utf-8") if args.out else print(text)
+        return
     for model in args.models.split(","):
         results[model] = []
         for tool in args.tools.split(","):
@@ -365,9 +465,11 @@ def main() -> None:
     command = "PYTHONPATH=src python3 benchmarks/compare_tools.py " + " ".join(
         a for a in sys.argv[1:] if not a.startswith("--out") and not a.endswith(".md")
     )
-    text = report(results, args.reps, command.strip())
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = report(results, args.reps, command.strip(), machine(), when)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+        saved = {"results": results, "reps": args.reps, "command": command.strip(), "machine": machine(), "when": when}
+        Path(args.json).write_text(json.dumps(saved, indent=1), encoding="utf-8")
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:

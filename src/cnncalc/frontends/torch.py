@@ -273,7 +273,10 @@ def from_torch(
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise ArgumentError(f"depth must be a whole number ≥ 0 (got {depth!r})")
-    convention = Convention(flops.value if isinstance(flops, Convention) else str(flops).lower())
+    try:
+        convention = Convention(flops.value if isinstance(flops, Convention) else str(flops).lower())
+    except ValueError:
+        raise ArgumentError(f"unknown flops convention '{flops}' (choose seed, matmul or all)") from None
     args, kwargs = make_inputs(input_size, input_dtype)
     with on_meta(model):
         tracer = trace(model, args, kwargs)
