@@ -257,11 +257,13 @@ def worker(tool: str, model_name: str) -> dict:
     result["call_s"] = time.perf_counter() - t0
     result["call_mb"] = max(hwm_mb() - before, 0.0)
     result.update(figures)
-    if tool not in ("build_only", "thop"):  # thop cannot profile the same model twice (its buffers exist)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if tool != "build_only":
+        if tool == "thop":  # thop cannot profile one model twice (its buffers exist): a fresh copy, built untimed
+            model, x = build(model_name, meta)
         t0 = time.perf_counter()
         call()
         result["warm_s"] = time.perf_counter() - t0
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
@@ -351,7 +353,7 @@ def report(results: dict[str, list[dict]], reps: int, command: str, machine_text
         f"Machine: {machine_text}. Each (tool, model) ran {reps} time(s), each in a fresh process; medians.",
         "",
         "Columns: **call s** = wall time of the first tool call in the process (model built and tool imported",
-        "before); **warm s** = the same call again in the same process (thop cannot run twice on one model);",
+        "before); **warm s** = the same call again in the same process (for thop, on a second copy of the model);",
         "**peak RSS MB** = the whole process's peak (import + build + call); **call +MB** = peak during the",
         "call minus RSS just before it (high-water mark reset before the call). **MAC-equiv** = the MACs a",
         "tool reports, or FLOPs/2 for FlopCounterMode. Ratios are against cnncalc's figures for the same model",
