@@ -345,3 +345,28 @@ def test_matrix_vector_products_are_counted():
     report = from_torch(MatVec(), (3,), flops="all")
     assert report.totals.macs == 5 * 3 + 5 * 3
     assert report.totals.flops == 2 * 30 + 5 + 5  # addmv's bias add, then the final add
+
+
+def test_plain_tensor_attributes_follow_to_meta_and_come_back():
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = nn.Linear(4, 4)
+            self.mask = torch.tril(torch.ones(4, 4))  # neither a parameter nor a buffer
+
+        def forward(self, x):
+            return self.proj(x) @ self.mask
+
+    model = Masked()
+    mask = model.mask
+    report = from_torch(model, (2, 4), flops="matmul")
+    assert report.totals.macs == 2 * 4 * 4 + 2 * 4 * 4
+    assert model.mask is mask and model.mask.device.type == "cpu"
+
+
+def test_the_model_is_restored_when_its_forward_fails():
+    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(5, 2))
+    weight = model[0].weight
+    with pytest.raises(CnnCalcError, match="in 1 \\(Linear\\)"):
+        from_torch(model, (1, 4))
+    assert model[0].weight is weight and weight.device.type == "cpu"
