@@ -370,3 +370,19 @@ def test_the_model_is_restored_when_its_forward_fails():
     with pytest.raises(CnnCalcError, match="in 1 \\(Linear\\)"):
         from_torch(model, (1, 4))
     assert model[0].weight is weight and weight.device.type == "cpu"
+
+
+def test_cli_token_ids_and_depth(tmp_path, cli):
+    from pathlib import Path
+
+    zoo = tmp_path / "zoo.py"
+    zoo.write_text(Path(__file__).with_name("torch_zoo.py").read_text(encoding="utf-8"), encoding="utf-8")
+    args = ("summary", f"{zoo}:Llama", "--input", "1,16", "--format", "json")
+    result = cli(*args, "--input-dtype", "int64", "--depth", "1")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    names = ["Embedding-1", "DecoderLayer-2", "DecoderLayer-3", "RMSNorm-4", "Linear-5"]
+    assert [r["name"] for r in data["layers"]] == names
+    assert data["totals"]["params"] == llama_params(64, 32, 2, 88)
+    floats = cli(*args)  # float ids: the embedding refuses them
+    assert floats.exit_code == 2 and "embedding" in floats.stderr.lower()
