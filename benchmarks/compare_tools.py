@@ -124,8 +124,10 @@ CNNs, the MLP and the 7B model; on the ViT every tool but ptflops (pytorch) unde
 matmuls (0.96x), torchinfo by 100x (0.0099x) and thop by a third (0.64x); the other gaps (0.1-2 %) are bias,
 norm and activation terms that cnncalc reports as FLOPs under a named convention instead of mixing into MACs.
 Speed (warm): cnncalc never runs the arithmetic, so where the real forward is heavy it wins (ViT-B/16: about
-18-22x faster than every real-forward tool here; ResNet-50: on par with torchinfo and ptflops, 2x faster than
-fvcore and thop); where the real forward is trivial (100 small linears, 1,000 tiny convs) the meta kernels'
+18-22x faster than every real-forward tool here, because one real forward of it takes ~2 s on this machine's
+CPU; the reference measurement on an Intel Xeon took 0.16 s, so the gap depends on the CPU; ResNet-50: on par
+with torchinfo and ptflops, 2x faster than fvcore and thop; FlopCounterMode's 36x there is a noisy outlier);
+where the real forward is trivial (100 small linears, 1,000 tiny convs) the meta kernels'
 Python overhead makes it 2-4x slower than the hook-based tools (tens of milliseconds to half a second).
 Memory: with the model built on the meta device it stays near the bare `import torch` footprint (309-321 MB)
 whatever the model's size.
