@@ -235,6 +235,12 @@ def on_meta(model: nn.Module) -> Iterator[nn.Module]:
             meta_of[id(t)] = empty
         return meta_of[id(t)]
 
+    for name, p in list(model.named_parameters()) + list(model.named_buffers()):
+        if nn.parameter.is_lazy(p):
+            raise SpecError(
+                f"{name} is not initialised yet (a lazy module): its size is only known after a real forward",
+                hint="run the model once on a real input, or give the layer its input size",
+            )
     try:
         for m in model.modules():
             tables = [m._parameters, m._buffers, vars(m)]
