@@ -73,6 +73,9 @@ def test_buffers_and_frozen_parameters():
     assert report.totals.params == 12 + 4 + 8
     assert report.totals.trainable_params == 4 + 8
     assert report.totals.buffers == 4 + 4 + 1  # running mean, running var, num_batches_tracked
+    assert "Trainable" in report.table() and "Buffers" in report.table()  # shown because they say something
+    plain = from_torch(nn.Linear(3, 2), (1, 3)).table()
+    assert "Trainable" not in plain and "Buffers" not in plain
 
 
 # ---------------------------------------------------------------- conventions, by hand

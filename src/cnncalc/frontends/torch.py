@@ -42,7 +42,19 @@ from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_
 from cnncalc.layers.base import Step, fmt
 from cnncalc.report import Report, Row, Totals, UncountedOp
 
-COLUMNS = ("index", "name", "source", "output_shape", "params", "macs", "flops")
+COLUMNS = ("index", "name", "source", "output_shape", "params", "trainable_params", "buffers", "macs", "flops")
+
+
+def _columns(rows: Sequence[Row]) -> tuple[str, ...]:
+    """The table's columns: Trainable only when some parameters are frozen, Buffers only when there are some."""
+    drop = set()
+    if all(r.trainable_params == r.params for r in rows):
+        drop.add("trainable_params")
+    if not any(r.buffers for r in rows):
+        drop.add("buffers")
+    return tuple(c for c in COLUMNS if c not in drop)
+
+
 DEFAULT_DEPTH = 3
 
 
@@ -479,7 +491,7 @@ def build_report(
         title=title or type(model).__name__,
         notes=tuple(notes),
         uncounted_ops=tuple(UncountedOp(name, n, tuple(where)) for name, (n, where) in sorted(uncounted.items())),
-        columns=COLUMNS,
+        columns=_columns(rows),
     )
 
 
