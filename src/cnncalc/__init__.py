@@ -26,6 +26,15 @@ from cnncalc.report import Report, Row, Totals
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):  # noqa: ANN202 - lazy attributes, so that `import cnncalc` never imports torch
+    if name == "from_torch":
+        from cnncalc.frontends.torch import from_torch
+
+        return from_torch
+    raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
+
+
 __all__ = [
     "ArgumentError",
     "CnnCalcError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -13,6 +14,7 @@ import typer
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.render import DEFAULT_COLUMNS, HEADERS
+from cnncalc.report import Report
 
 EXAMPLES = """\
 Examples:
@@ -27,7 +29,13 @@ Examples:
   cnncalc summary model.yaml
 
   cnncalc zoo resnet50 --set classes=10 --format json
+
+  cnncalc summary model.py:Net --input 1,3,224,224 --depth 2
+
+  cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul
 """
+
+TORCH_SPEC = re.compile(r"^.+\.py:[A-Za-z_][\w.]*$")
 
 app = typer.Typer(
     name="cnncalc",
@@ -81,59 +89,119 @@ def fail(err: CnnCalcError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+# The options the commands share, defined once.
+SpecArg = Annotated[
+    str,
+    typer.Argument(
+        help="The architecture: notation text, a file holding it (notation, .yaml, .yml or .json), - for stdin, "
+        "or path/to/file.py:ModelClass for a PyTorch nn.Module. The .py file is imported and run as your own "
+        "Python code (never unpickled), the class built with no arguments on the meta device; --input is then "
+        "the full size, batch first."
+    ),
+]
+InputOpt = Annotated[
+    Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
+]
+FlopsOpt = Annotated[
+    Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")]
+BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
+LayoutOpt = Annotated[Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")]
+WidthOpt = Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")]
+DTypeOpt = Annotated[DType, typer.Option("--dtype", case_sensitive=False, help="Element type for the memory figures.")]
+ColumnsOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--columns",
+        "-c",
+        help="Table columns, comma separated, from: "
+        + ", ".join(HEADERS)
+        + " (default: "
+        + ",".join(DEFAULT_COLUMNS)
+        + ").",
+    ),
+]
+DepthOpt = Annotated[int, typer.Option("--depth", min=0, help="PyTorch models: rows follow the module tree this deep.")]
+InputDTypeOpt = Annotated[
+    Optional[str], typer.Option("--input-dtype", help="PyTorch models: input dtype, e.g. int64 for token ids.")
+]
+
+
+def load_report(
+    spec: str,
+    *,
+    input: Optional[str],  # noqa: A002 - the user's word
+    flops: Convention,
+    batch: int,
+    layout: Layout,
+    dtype: DType = DType.float32,
+    depth: int = 3,
+    input_dtype: Optional[str] = None,
+) -> Report:
+    """The Report of SPEC, from whichever front-end reads it."""
+    if TORCH_SPEC.match(spec):
+        try:
+            from cnncalc.frontends.torch import summarize_file
+        except ImportError:
+            raise SpecError(
+                f"{spec} is a PyTorch model, and torch is not installed", hint="pip install cnncalc[torch]"
+            ) from None
+        if batch != 1:
+            raise SpecError(
+                "for a PyTorch model the batch is the first number of --input", hint="e.g. --input 8,3,224,224"
+            )
+        return summarize_file(spec, input, depth=depth, flops=flops, input_dtype=input_dtype)
+    from cnncalc.api import analyze
+
+    return analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout, dtype=dtype.value)
+
+
+def emit(report: Report, format: Format, width: Optional[int], columns: Optional[tuple[str, ...]]) -> None:  # noqa: A002
+    """Print a report in the chosen format."""
+    if format is Format.json:
+        text = report.to_json()
+    elif format is Format.markdown:
+        text = report.to_markdown(columns=columns)
+    elif format is Format.csv:
+        text = report.to_csv(columns=columns)
+    else:
+        text = report.table(width=width, columns=columns)
+    typer.echo(text, nl=False)
+
+
 @app.command(epilog=EXAMPLES)
 def summary(
-    spec: Annotated[str, typer.Argument(help="The architecture: notation text, a file holding it, or - for stdin.")],
-    input: Annotated[  # noqa: A002 - the user's word
-        Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
-    ] = None,
-    flops: Annotated[
-        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
-    ] = Convention.seed,
-    format: Annotated[  # noqa: A002
-        Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = Format.table,
-    batch: Annotated[
-        int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")
-    ] = 1,
-    layout: Annotated[
-        Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
-    ] = Layout.hwc,
-    width: Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")] = None,
-    dtype: Annotated[
-        DType, typer.Option("--dtype", case_sensitive=False, help="Element type for the memory figures.")
-    ] = DType.float32,
-    columns: Annotated[
-        Optional[str],
-        typer.Option(
-            "--columns",
-            "-c",
-            help="Table columns, comma separated, from: "
-            + ", ".join(HEADERS)
-            + " (default: "
-            + ",".join(DEFAULT_COLUMNS)
-            + ").",
-        ),
-    ] = None,
+    spec: SpecArg,
+    input: InputOpt = None,  # noqa: A002
+    flops: FlopsOpt = Convention.seed,
+    format: FormatOpt = Format.table,  # noqa: A002
+    batch: BatchOpt = 1,
+    layout: LayoutOpt = Layout.hwc,
+    width: WidthOpt = None,
+    dtype: DTypeOpt = DType.float32,
+    columns: ColumnsOpt = None,
+    depth: DepthOpt = 3,
+    input_dtype: InputDTypeOpt = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
-    from cnncalc.api import analyze
     from cnncalc.render import parse_columns
 
     try:
         chosen = parse_columns(columns)
-        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout, dtype=dtype.value)
+        report = load_report(
+            spec,
+            input=input,
+            flops=flops,
+            batch=batch,
+            layout=layout,
+            dtype=dtype,
+            depth=depth,
+            input_dtype=input_dtype,
+        )
     except CnnCalcError as e:
         raise fail(e) from None
-    if format is Format.json:
-        text = report.to_json()
-    elif format is Format.markdown:
-        text = report.to_markdown(columns=chosen)
-    elif format is Format.csv:
-        text = report.to_csv(columns=chosen)
-    else:
-        text = report.table(width=width, columns=chosen)
-    typer.echo(text, nl=False)
+    emit(report, format, width, chosen)
 
 
 EXPLAIN_EXAMPLES = """\
@@ -163,28 +231,18 @@ class ExplainFormat(str, Enum):
 
 @app.command(epilog=EXPLAIN_EXAMPLES)
 def explain(
-    spec: Annotated[str, typer.Argument(help="The architecture: notation text, a file holding it, or - for stdin.")],
-    input: Annotated[  # noqa: A002 - the user's word
-        Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
-    ] = None,
-    flops: Annotated[
-        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
-    ] = Convention.seed,
+    spec: SpecArg,
+    input: InputOpt = None,  # noqa: A002
+    flops: FlopsOpt = Convention.seed,
     format: Annotated[  # noqa: A002
         ExplainFormat, typer.Option("--format", "-f", case_sensitive=False, help="text, markdown or json.")
     ] = ExplainFormat.text,
-    batch: Annotated[
-        int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")
-    ] = 1,
-    layout: Annotated[
-        Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
-    ] = Layout.hwc,
+    batch: BatchOpt = 1,
+    layout: LayoutOpt = Layout.hwc,
 ) -> None:
     """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
-    from cnncalc.api import analyze
-
     try:
-        report = analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout)
+        report = load_report(spec, input=input, flops=flops, batch=batch, layout=layout)
     except CnnCalcError as e:
         raise fail(e) from None
     typer.echo(report.explain(format.value), nl=False)
@@ -247,23 +305,18 @@ def zoo(
         Optional[list[str]],
         typer.Option("--set", "-s", help="A model argument, e.g. --set classes=10 --set size=160."),
     ] = None,
-    flops: Annotated[
-        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
-    ] = Convention.seed,
-    format: Annotated[  # noqa: A002
-        Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = Format.table,
-    batch: Annotated[
-        int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")
-    ] = 1,
-    layout: Annotated[
-        Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")
-    ] = Layout.hwc,
-    width: Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")] = None,
+    flops: FlopsOpt = Convention.seed,
+    format: FormatOpt = Format.table,  # noqa: A002
+    batch: BatchOpt = 1,
+    layout: LayoutOpt = Layout.hwc,
+    width: WidthOpt = None,
+    dtype: DTypeOpt = DType.float32,
+    columns: ColumnsOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
+    from cnncalc.render import parse_columns
 
     try:
         if name is None:
@@ -275,18 +328,13 @@ def zoo(
         if show:
             typer.echo(models.model(name).text, nl=False)
             return
-        report = models.analyze(name, flops=flops, batch=batch, layout=layout, **models.parse_args(list(set_ or [])))
+        chosen = parse_columns(columns)
+        report = models.analyze(
+            name, flops=flops, batch=batch, layout=layout, dtype=dtype.value, **models.parse_args(list(set_ or []))
+        )
     except CnnCalcError as e:
         raise fail(e) from None
-    if format is Format.json:
-        text = report.to_json()
-    elif format is Format.markdown:
-        text = report.to_markdown()
-    elif format is Format.csv:
-        text = report.to_csv()
-    else:
-        text = report.table(width=width)
-    typer.echo(text, nl=False)
+    emit(report, format, width, chosen)
 
 
 @app.command()

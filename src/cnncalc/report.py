@@ -70,6 +70,7 @@ class Row:
     receptive_field: ReceptiveField | None = None
     bytes_read: int = 0
     bytes_written: int = 0
+    shape_text: str = ""  # the output shape as the front-end shows it ("[-1, 16, 28, 28]"); "" = from the layout
 
     @property
     def non_trainable_params(self) -> int:
@@ -96,6 +97,15 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
+class UncountedOp:
+    """An operator that ran but has no counting rule: not in the MACs or FLOPs, so the report lists it."""
+
+    name: str
+    calls: int
+    modules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Rows, totals and the choices that give their meaning (FLOPs convention, layout, batch)."""
 
@@ -108,6 +118,8 @@ class Report:
     notes: tuple[str, ...] = ()
     dtype: str = "float32"
     memory: Memory | None = None
+    uncounted_ops: tuple[UncountedOp, ...] = ()
+    columns: tuple[str, ...] = ()  # the columns a front-end wants shown by default; () = the renderers' own
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout."""

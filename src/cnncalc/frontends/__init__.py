@@ -1,1 +1,2 @@
-"""Front-ends that translate an architecture into a Graph (they never count): YAML/JSON specs, the Python API."""
+"""Front-ends: translate an architecture given in another form (a YAML/JSON spec, the Python API, a PyTorch
+module) into cnncalc."""

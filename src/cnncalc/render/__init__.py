@@ -24,6 +24,9 @@ HEADERS = {
     "bytes_read": "Bytes read",
     "bytes_written": "Bytes written",
     "intensity": "FLOPs/byte",
+    "source": "Source",
+    "node_id": "Node",
+    "inputs": "Reads",
 }
 DEFAULT_COLUMNS = ("index", "name", "output_shape", "activation_size", "params", "macs", "flops")
 NUMERIC = {"index", "activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
@@ -62,6 +65,8 @@ def human_bytes(n: int) -> str:
 
 def shape_text(report: Report, row: Row) -> str:
     """``(28, 28, 8)`` in hwc; ``[-1, 8, 28, 28]`` style is left to front-ends that show a batch axis."""
+    if row.shape_text:
+        return row.shape_text
     shape = report.shown_shape(row)
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -121,11 +126,13 @@ def footer_lines(report: Report) -> list[str]:
         )
         lines.append(f"Training estimate (params + grads + optimizer state + activations): {train}")
     lines += list(report.notes)
+    if report.uncounted_ops:
+        listed = "; ".join(
+            f"{op.name} ×{op.calls} (in {', '.join(op.modules[:3])}{', …' if len(op.modules) > 3 else ''})"
+            for op in report.uncounted_ops
+        )
+        lines.append(f"Uncounted ops (no counting rule; not in MACs or FLOPs): {listed}")
     return lines
-
-
-# Graphs that are not a chain show which node each row is and which nodes it reads.
-HEADERS.update({"node_id": "Node", "inputs": "Reads"})
 
 
 def is_chain(report: Report) -> bool:
@@ -138,9 +145,18 @@ def is_chain(report: Report) -> bool:
     return True
 
 
-def columns_for(report: Report, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> tuple[str, ...]:
-    """``columns``, with Node and Reads after the layer name when the network is not a chain."""
-    if is_chain(report) or "name" not in columns:
+def columns_for(report: Report, columns: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The columns to show: those asked for, else the front-end's choice, else the default.
+
+    The default, for a network that is not a chain, also shows which node each row is
+    and which nodes it reads (Node and Reads, after the layer name).
+    """
+    if columns:
+        return columns
+    if report.columns:
+        return report.columns
+    columns = DEFAULT_COLUMNS
+    if is_chain(report):
         return columns
     i = columns.index("name") + 1
     return (*columns[:i], "node_id", "inputs", *columns[i:])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from html import escape
 
-from cnncalc.render import DEFAULT_COLUMNS, HEADERS, NUMERIC, cell, footer_lines, total_cell
+from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
 from cnncalc.report import Report
 
 
-def render(report: Report, *, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
+    columns = columns_for(report, columns)
+
     def td(text: str, col: str, tag: str = "td") -> str:
         align = "right" if col in NUMERIC else "left"
         return f'<{tag} style="text-align:{align}">{escape(text)}</{tag}>'

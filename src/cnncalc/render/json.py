@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cnncalc.render import shape_text
 from cnncalc.report import Report
 
 
@@ -32,6 +33,7 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "bytes_read": r.bytes_read,
                 "bytes_written": r.bytes_written,
                 "intensity": r.intensity,
+                "shown_shape": shape_text(report, r),
             }
             for r in report.rows
         ],
@@ -45,6 +47,9 @@ def as_dict(report: Report) -> dict[str, Any]:
             "activation_size": t.activation_size,
             "memory": _memory(report),
         },
+        "uncounted_ops": [
+            {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops
+        ],
         "dtype": report.dtype,
     }
 

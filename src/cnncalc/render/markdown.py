@@ -7,7 +7,7 @@ from cnncalc.report import Report
 
 
 def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
-    columns = columns or columns_for(report)
+    columns = columns_for(report, columns)
     head = "| " + " | ".join(HEADERS[c] for c in columns) + " |"
     rule = "|" + "|".join("---:" if c in NUMERIC else "---" for c in columns) + "|"
     lines = [f"### {report.title}", ""] if report.title else []

@@ -13,7 +13,7 @@ def render(report: Report, *, width: int | None = None, columns: tuple[str, ...]
     from rich.console import Console
     from rich.table import Table
 
-    columns = columns or columns_for(report)
+    columns = columns_for(report, columns)
     table = Table(title=report.title or None, show_footer=True, header_style="bold", footer_style="bold")
     for col in columns:
         footer = "Total" if col == "name" else total_cell(report, col)

@@ -103,9 +103,10 @@ def analyze(
     flops: Convention | str = Convention.seed,
     batch: int = 1,
     layout: Layout | str = Layout.hwc,
+    dtype: str = "float32",
     **args: Any,
 ) -> Report:
     """The Report of a zoo model."""
     from cnncalc.analyze import analyze_graph
 
-    return analyze_graph(graph(name, **args), convention=flops, batch=batch, layout=layout, title=name)
+    return analyze_graph(graph(name, **args), convention=flops, batch=batch, layout=layout, title=name, dtype=dtype)
