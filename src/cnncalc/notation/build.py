@@ -12,7 +12,7 @@ from cnncalc.layers.base import resolve, unknown_layer
 from cnncalc.notation.parser import Call, Repeat, Statement, caret
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
-MAX_NODES = 5_000_000
+MAX_NODES = 1_000_000
 
 
 @dataclass
@@ -33,8 +33,13 @@ class _Builder:
     def new_id(self, label: str) -> str:
         base = label.lower()
         n = self.used_ids.get(base, 0) + 1
+        node_id = base if n == 1 else f"{base}_{n}"
+        while node_id in self.used_ids and node_id != base:  # a label may itself read 'conv_2'
+            n += 1
+            node_id = f"{base}_{n}"
         self.used_ids[base] = n
-        return base if n == 1 else f"{base}_{n}"
+        self.used_ids.setdefault(node_id, 1)
+        return node_id
 
     # -- statements
 
@@ -82,9 +87,14 @@ class _Builder:
                 raise self.fail(
                     SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
                 )
-            for _ in range(el.times):
+            before = len(self.nodes)
+            for i in range(el.times):
                 for inner in el.chain:
                     prev = self.element(inner, prev, stack)
+                if i == 0 and before + el.times * (len(self.nodes) - before) > MAX_NODES:  # nested or via blocks
+                    raise self.fail(
+                        SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
+                    )
             return prev  # type: ignore[return-value]
         return self.call(el, prev, stack, el.name, el.args, el.kwargs)
 
@@ -119,11 +129,17 @@ class _Builder:
         kind, preset = target
         merged = _merge(preset, kwargs)
         if kind == "input":
+            if prev is not None:
+                raise self.fail(
+                    SpecError(f"{label} can only start a chain, but it follows another layer"), site.line, site.column
+                )
             return self.input_node(site, label, args, merged)
         if prev is None:
             raise self.fail(
                 SpecError(f"{label} has no input", hint="start the chain with input(...)"), site.line, site.column
             )
+        if len(self.nodes) >= MAX_NODES:
+            raise self.fail(SpecError(f"the network would have more than {MAX_NODES:,} layers"), site.line, site.column)
         node_id = self.new_id(label)
         source = Call(label, args, kwargs, site.line, site.column, site.has_parens).source()
         self.nodes.append(Node(node_id, kind, label, args, merged, (prev,), source, site.line, site.column))
