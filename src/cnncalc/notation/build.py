@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node
-from cnncalc.layers.base import resolve, unknown_layer
-from cnncalc.notation.parser import Call, Repeat, Statement, caret
+from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
+from cnncalc.notation.parser import Call, Repeat, Statement, caret, show
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
 MAX_NODES = 1_000_000
@@ -127,6 +127,8 @@ class _Builder:
         if isinstance(target, Statement):
             return self.expand(target, site, prev, stack, label, args, kwargs)
         kind, preset = target
+        if preset:
+            self.check_preset(site, kind, preset, kwargs)
         merged = _merge(preset, kwargs)
         if kind == "input":
             if prev is not None:
@@ -170,6 +172,28 @@ class _Builder:
         for element in st.chain:
             prev = self.element(element, prev, stack)
         return prev  # type: ignore[return-value]
+
+    def check_preset(
+        self, site: Call, kind: str, preset: tuple[tuple[str, Any], ...], kwargs: tuple[tuple[str, Any], ...]
+    ) -> None:
+        """A built-in name's preset is part of its meaning: ``FCwB(5, bias=false)`` contradicts itself."""
+        words = {w.lower(): p.name for p in REGISTRY[kind].params for w in (p.name, *p.aliases)}
+        fixed = dict(preset)
+        for word, value in kwargs:
+            name = words.get(word.lower())
+            if isinstance(value, str) and isinstance(fixed.get(name), bool):
+                value = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(
+                    value.lower(), value
+                )
+            if name in fixed and value != fixed[name]:
+                raise self.fail(
+                    ArgumentError(
+                        f"{site.name} always has {name}={show(fixed[name])}, but it is given {word}={show(value)}",
+                        hint=f"write {kind}(...) to choose {name} yourself",
+                    ),
+                    site.line,
+                    site.column,
+                )
 
     def input_node(self, site: Call, label: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> str:
         if not args:
