@@ -159,6 +159,18 @@ def render_value(v: Any) -> str:
     return str(v)
 
 
+_WORDS: dict[str, dict[str, Param]] = {}
+
+
+def _words(kind: Kind) -> dict[str, Param]:
+    """Every word (lower case) that names one of the kind's parameters; built once per kind."""
+    words = _WORDS.get(kind.name)
+    if words is None or any(words.get(p.name.lower()) is not p for p in kind.params[:1]):
+        words = {word.lower(): p for p in kind.params for word in (p.name, *p.aliases)}
+        _WORDS[kind.name] = words
+    return words
+
+
 def bind(kind: Kind, positional: Sequence[Any], keywords: Sequence[tuple[str, Any]]) -> Args:
     """Match the user's arguments to the kind's parameters, or say which one is wrong."""
     slots = [p for p in kind.params if p.positional]
@@ -184,10 +196,7 @@ def bind(kind: Kind, positional: Sequence[Any], keywords: Sequence[tuple[str, An
         values[rest.name] = extra
         spelled[rest.name] = rest.name
         given.add(rest.name)
-    lookup = {}
-    for p in kind.params:
-        for word in (p.name, *p.aliases):
-            lookup[word.lower()] = p
+    lookup = _words(kind)
     for word, v in keywords:
         p = lookup.get(word.lower())
         if p is None:
