@@ -71,6 +71,18 @@ class FlatPool(nn.Module):
         return self.pool(x.unsqueeze(1)).squeeze(1)
 
 
+class Crop(nn.Module):
+    """Drop (begin, end) positions per spatial axis: per-side padding of a transposed conv (as ONNX's pads)."""
+
+    def __init__(self, pairs: tuple[tuple[int, int], ...]) -> None:
+        super().__init__()
+        self.pairs = pairs
+
+    def forward(self, x):  # noqa: ANN001, ANN201
+        index = [slice(None), slice(None)] + [slice(b, x.shape[2 + i] - e) for i, (b, e) in enumerate(self.pairs)]
+        return x[tuple(index)]
+
+
 class Transpose(nn.Module):
     """Swap the last two axes: (B, C, L) to (B, L, C) and back."""
 
@@ -606,6 +618,21 @@ EDGES = [
         (3, 5),
         "deconv(2, f=3, s=2, op=2)",
         lambda: nn.ConvTranspose1d(3, 2, 3, 2, output_padding=2),
+        "convtranspose",
+    ),
+    # per-side padding of a transposed conv crops the output: (5 − 1)·2 − 1 − 0 + 2 + 1 = 10
+    edge(
+        "deconv-sides-1d",
+        (3, 5),
+        "deconv(2, f=3, s=2, p=((1, 0),))",
+        lambda: nn.Sequential(nn.ConvTranspose1d(3, 2, 3, 2), Crop(((1, 0),))),
+        "convtranspose",
+    ),
+    edge(
+        "deconv-sides-2d",
+        (4, 6, 5),
+        "deconv(4, f=(3, 4), s=(2, 3), p=((0, 2), (1, 1)), g=2, bias=false)",
+        lambda: nn.Sequential(nn.ConvTranspose2d(4, 4, (3, 4), (2, 3), groups=2, bias=False), Crop(((0, 2), (1, 1)))),
         "convtranspose",
     ),
     edge("adaptive-up", (2, 3, 5), "adaptivemaxpool((7, 2))", lambda: nn.AdaptiveMaxPool2d((7, 2)), "adaptivemaxpool"),

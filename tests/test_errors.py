@@ -302,3 +302,33 @@ def test_cli_bad_options_exit_2(cli, options: list[str]):
     result = cli("summary", "input(8,8,3) -> relu", *options)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- a Graph built by hand
+
+
+def test_graph_with_an_unknown_kind():
+    from cnncalc.graph import Graph, Node
+
+    g = Graph((Node("in", "input", "input", (3,)), Node("a", "denes", "denes", (2,), (), ("in",))))
+    with pytest.raises(UnknownLayerError) as info:
+        cnncalc.analyze(g)
+    assert (info.value.layer_index, info.value.message) == (2, "unknown layer 'denes'")
+    assert info.value.hint == "did you mean dense?"
+
+
+def test_graph_reading_an_undefined_node_or_a_cycle():
+    from cnncalc.graph import Graph, Node
+
+    dangling = Graph((Node("in", "input", "input", (3,)), Node("a", "relu", "relu", (), (), ("nope",))))
+    with pytest.raises(SpecError, match="node 'a' reads 'nope', which is not defined"):
+        cnncalc.analyze(dangling)
+    cycle = Graph(
+        (
+            Node("in", "input", "input", (3,)),
+            Node("a", "relu", "relu", (), (), ("b",)),
+            Node("b", "relu", "relu", (), (), ("a",)),
+        )
+    )
+    with pytest.raises(SpecError, match="cycle"):
+        cnncalc.analyze(cycle)
