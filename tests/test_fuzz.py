@@ -46,13 +46,18 @@ def check(text: str, input: str | None = None) -> None:  # noqa: A002
 
 # ---------------------------------------------------------------- a grammar-like strategy
 
-ints = st.one_of(st.integers(-3, 40), st.integers(-(10**6), 10**12), st.sampled_from([0, 1, 2, 3, 5, 224]))
+ints = st.one_of(
+    st.integers(-3, 40),
+    st.integers(-(10**6), 10**12),
+    st.integers(2**62, 2**70),  # around int64's limit
+    st.sampled_from([0, 1, 2, 3, 5, 224]),
+)
 floats = st.sampled_from(["0.5", "2.5", ".1", "1e3", "-1.", "1e-400", "1e400", "3.0"])
 sizes = st.lists(st.integers(0, 12), min_size=2, max_size=4).map(lambda v: "x".join(map(str, v)))
 words = st.sampled_from(
     ["same", "valid", "SAME", "true", "false", "none", "yes", "relu", "hwc", "chw", "foo", "'same'"]
 )
-scalars = st.one_of(ints.map(str), floats, sizes, words)
+scalars = st.one_of(ints.map(str), floats, sizes, words, st.just("9" * 5000))  # beyond Python's int-to-text limit
 values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4).map(lambda v: "(" + ", ".join(v) + ("," if len(v) == 1 else "") + ")"),
@@ -241,3 +246,59 @@ def test_adaptive_pool_to_a_huge_target_is_closed_form():
     assert r.rows[1].flops == (n + o - 9) * 7  # one add-and-divide per window element under 'all'
     small = cnncalc.analyze("input(5, 5, 1) -> adaptiveavgpool(3)", flops="all")
     assert small.rows[1].flops == 7 * 7
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "input(3) -> " + "[" * 1000 + "relu" + "] * 1" * 1000,
+        "input(3) -> fc(2, bias=" + "(" * 1000 + "1" + ")" * 1000 + ")",
+    ],
+)
+def test_deep_nesting_is_a_syntax_error_not_a_recursion_error(text: str):
+    with pytest.raises(cnncalc.NotationSyntaxError, match="brackets nested more than 100 deep"):
+        cnncalc.analyze(text)
+
+
+def test_nesting_within_the_limit_works():
+    r = cnncalc.analyze("input(3) -> " + "[" * 100 + "relu" + "] * 1" * 100)
+    assert [row.kind for row in r.rows] == ["input", "relu"]
+
+
+def test_definitions_chained_deeply_are_refused_not_a_recursion_error():
+    text = "d0 = relu\n" + "\n".join(f"d{i} = d{i - 1}" for i in range(1, 2000)) + "\ninput(3) -> d1999"
+    with pytest.raises(cnncalc.SpecError, match="definitions use one another more than 100 deep"):
+        cnncalc.analyze(text)
+    shallow = "d0 = relu\n" + "\n".join(f"d{i} = d{i - 1} -> relu" for i in range(1, 50)) + "\ninput(3) -> d49"
+    assert len(cnncalc.analyze(shallow).rows) == 1 + 50
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "input(" + "9" * 5000 + ")",  # beyond Python's 4,300-digit int conversion limit
+        "input(3x" + "9" * 5000 + ")",
+        "input(3) -> [relu] * " + "9" * 5000,
+        "input(9223372036854775808) -> relu",  # 2^63
+    ],
+)
+def test_numbers_beyond_int64_are_a_syntax_error(text: str):
+    with pytest.raises(cnncalc.NotationSyntaxError, match="is too large"):
+        cnncalc.analyze(text)
+
+
+def test_tensors_beyond_int64_elements_are_refused():
+    big = "1" + "0" * 18  # 10^18 fits int64; five of them multiplied do not
+    with pytest.raises(cnncalc.ShapeError, match="more than 2\\^63 − 1 elements"):
+        cnncalc.analyze(f"input({big},{big},{big},{big},{big}) -> relu")
+    r = cnncalc.analyze("input(9223372036854775807) -> relu")
+    assert r.rows[1].activation_size == 2**63 - 1
+    assert "9,223,372,036,854,775,807" in r.table()
+
+
+def test_graph_with_huge_numbers_is_refused():
+    from cnncalc.graph import Graph, Node
+
+    g = Graph((Node("in", "input", "input", (3, 4, 5)), Node("a", "conv", "a", (3,), (("kernel", 10**5000),), ("in",))))
+    with pytest.raises(cnncalc.ArgumentError, match="'kernel' is too large"):
+        cnncalc.analyze(g)

@@ -13,6 +13,7 @@ from cnncalc.notation.parser import Call, Repeat, Statement, caret, show
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
 MAX_NODES = 1_000_000
+MAX_DEPTH = 100
 
 
 @dataclass
@@ -159,6 +160,10 @@ class _Builder:
     ) -> str:
         """Use a definition: a one-layer alias takes the call's arguments; a block takes none."""
         stack = (*stack, st.name.lower())  # type: ignore[union-attr]
+        if len(stack) > MAX_DEPTH:  # every level is a few frames of recursion
+            raise self.fail(
+                SpecError(f"definitions use one another more than {MAX_DEPTH} deep"), site.line, site.column
+            )
         if len(st.chain) == 1 and isinstance(st.chain[0], Call):
             inner = st.chain[0]
             use_args = args if args else inner.args

@@ -70,13 +70,27 @@ class Size(tuple):
     """A size written ``5x5``: a tuple that remembers how it was written."""
 
 
+INT_LIMIT = 2**63 - 1  # sizes are int64 in every framework
+
+
+def whole(text: str, tok: Token) -> int:
+    """A whole number as written, or a NotationSyntaxError if it is beyond int64 (never an overflow later)."""
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > len(str(INT_LIMIT)) or abs(int(text)) > INT_LIMIT:
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise NotationSyntaxError(
+            f"the number {shown} is too large (at most {INT_LIMIT:,})", line=tok.line, column=tok.column
+        )
+    return int(text)
+
+
 WORDS = {"true": True, "false": False, "yes": True, "no": False, "none": None, "null": None}
 
 
 class _ToAst(Transformer):
     @v_args(inline=True)
     def int(self, tok: Token) -> int:
-        return int(tok)
+        return whole(str(tok), tok)
 
     @v_args(inline=True)
     def float(self, tok: Token) -> float:
@@ -84,7 +98,7 @@ class _ToAst(Transformer):
 
     @v_args(inline=True)
     def size(self, tok: Token) -> Size:
-        return Size(int(x) for x in str(tok).replace("×", "x").replace(" ", "").split("x"))
+        return Size(whole(x, tok) for x in str(tok).replace("×", "x").replace(" ", "").split("x"))
 
     @v_args(inline=True)
     def string(self, tok: Token) -> str:
@@ -131,7 +145,7 @@ class _ToAst(Transformer):
     @v_args(inline=True)
     def repeat(self, chain: tuple[Any, ...], times: Token) -> Repeat:
         first = chain[0]
-        return Repeat(chain, int(times), first.line, first.column)
+        return Repeat(chain, whole(str(times), times), first.line, first.column)
 
     def chain(self, items: list[Any]) -> tuple[Any, ...]:
         return tuple(items)
@@ -150,6 +164,9 @@ class _ToAst(Transformer):
         return out
 
 
+MAX_DEPTH = 100
+
+
 class _Continuations:
     """Drop newlines that do not end a statement: inside brackets, and next to an arrow or '='."""
 
@@ -166,6 +183,10 @@ class _Continuations:
                 continue
             if tok.type in ("LPAR", "LSQB"):
                 depth += 1
+                if depth > MAX_DEPTH:  # every level costs a frame or two later on: refuse, rather than overflow
+                    raise NotationSyntaxError(
+                        f"brackets nested more than {MAX_DEPTH} deep", line=tok.line, column=tok.column
+                    )
             elif tok.type in ("RPAR", "RSQB"):
                 depth = max(depth - 1, 0)
             if pending and tok.type not in ("_ARROW", "_TIMES"):
