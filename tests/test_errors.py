@@ -332,3 +332,11 @@ def test_graph_reading_an_undefined_node_or_a_cycle():
     )
     with pytest.raises(SpecError, match="cycle"):
         cnncalc.analyze(cycle)
+
+
+def test_caret_with_windows_line_ends_and_invisible_characters():
+    e = raises(NotationSyntaxError, "input(3)\r\n-> relu $\r\n-> fc(2)")
+    assert (e.line, e.column) == (2, 9)
+    assert e.context == "  -> relu $\n          ^"
+    e = raises(NotationSyntaxError, "input(3)\u2028-> relu")
+    assert e.message == "unexpected character 'U+2028'"

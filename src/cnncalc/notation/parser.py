@@ -253,8 +253,8 @@ def parse_statements(text: str) -> list[Statement]:
 
 def caret(text: str, line: int, column: int) -> str:
     """The line of ``text`` and a caret under ``column`` (both 1-based)."""
-    lines = text.splitlines() or [""]
-    src = lines[line - 1] if 0 < line <= len(lines) else ""
+    lines = text.split("\n")  # as lark counts lines (splitlines would also split at \x0b, \u2028, ...)
+    src = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
     return f"  {src}\n  {' ' * (column - 1)}^"
 
 
@@ -272,6 +272,7 @@ def _syntax_error(text: str, e: UnexpectedInput) -> NotationSyntaxError:
         )
     if isinstance(e, UnexpectedCharacters):
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        ch = ch if ch.isprintable() else f"U+{ord(ch):04X}"  # an invisible character, named
         return NotationSyntaxError(
             f"unexpected character '{ch}'",
             hint="layers are joined by -> or →, arguments go in (…)",
