@@ -23,9 +23,7 @@ SCRIPT = next((p for p in CANDIDATES if p.is_file()), None)
 @pytest.mark.skipif(SCRIPT is None, reason="shared/check_seeds.py is not beside this checkout")
 def test_check_seeds_script_finds_only_the_seed_slip():
     cmd = f"{shlex.quote(sys.executable)} -m cnncalc"
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--cnncalc", cmd], capture_output=True, text=True, timeout=300
-    )
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--cnncalc", cmd], capture_output=True, text=True, timeout=300)
     lines = proc.stdout.splitlines()
     failed = [line for line in lines if line.startswith("FAIL")]
     problems = [line.strip() for line in lines if line.startswith("     ")]

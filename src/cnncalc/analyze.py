@@ -6,7 +6,7 @@ from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY, bind
-from cnncalc.layers.base import Calc, Step, prod
+from cnncalc.layers.base import Calc, Step, prod, unknown_layer
 from cnncalc.memory import annotate, element_bytes, memory
 from cnncalc.report import Report, Row, Totals
 
@@ -54,7 +54,9 @@ def analyze_graph(
 def _analyze_node(
     node: Node, index: int, shapes: dict[str, tuple[int, ...]], convention: Convention, layout: Layout, batch: int
 ) -> Row:
-    kind = REGISTRY[node.kind]
+    kind = REGISTRY.get(node.kind)
+    if kind is None:  # a Graph built by hand may name anything
+        raise unknown_layer(node.kind)
     args = bind(kind, node.args, node.kwargs)
     inputs = tuple(shapes[i] for i in node.inputs)
     if kind.inputs is not None and len(inputs) != kind.inputs:

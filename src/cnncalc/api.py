@@ -24,8 +24,9 @@ def parse_shape(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
     if isinstance(text, (tuple, list)):
         items = list(text)
     else:
-        inner = text.strip().strip("()[]").strip()
-        items = [p for p in _SHAPE_SPLIT.split(inner) if p] if inner else []
+        inner = text.strip().strip("()[]").strip().removesuffix(",").strip()  # (1024,) is one number
+        # an empty item ('8,,3', '8,x,3') is a mistake, never silently dropped
+        items = _SHAPE_SPLIT.split(inner) if inner else []
     shape = []
     for item in items:
         try:

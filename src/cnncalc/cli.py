@@ -77,8 +77,11 @@ def read_spec(spec: str) -> str:
     try:
         if path.is_file():
             return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{spec} is not a text file ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        if looks_like_path:
+            raise SpecError(f"cannot read {spec}: {e.strerror or e}") from None
     if looks_like_path:
         raise SpecError(f"no such file: {spec}")
     return spec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnncalc.errors import ArgumentError
 from cnncalc.layers.base import Args, Calc, Param, Shape, fmt, prod, register
 from cnncalc.layers.dense import dense_arith
 from cnncalc.layers.elementwise import ACTIVATION_FLOPS
@@ -41,11 +42,29 @@ NAMES = {
 }
 
 
+def check_options(a: Args, name: str) -> None:
+    """Options that change no figure must still be of the right kind, never silently ignored."""
+    if a.raw("units") is None:
+        for word in ("bias", "flatten"):
+            if a.has(word):
+                raise ArgumentError(
+                    f"'{a.spelled.get(word, word)}' applies to {name} only with a size",
+                    hint=f"e.g. {name}(10, {word}=false) is a dense layer of 10 followed by {name}",
+                )
+    if a.has("alpha"):
+        a.float("alpha")
+    if a.has("axis"):
+        a.int("axis", minimum=-(2**63))
+    if a.raw("approximate") is not None:
+        a.choice("approximate", ("none", "tanh"))
+
+
 def make_activation(name: str):  # noqa: ANN201 - returns the kind function
     per = ACTIVATION_FLOPS[name]
 
     def activation(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         (x,) = inputs
+        check_options(a, name)
         if a.raw("units") is not None:
             c.note(f"{name}({a.raw('units')}) is a dense layer of {a.raw('units')} followed by {name}")
             dense_arith(a, x, c, a.int("units"))

@@ -19,6 +19,7 @@ from cnncalc.conventions import Convention, Layout, show_shape
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, UnknownLayerError
 
 Shape = tuple[int, ...]
+MAX_ELEMENTS = 2**63 - 1  # PyTorch, ONNX and TensorFlow index a tensor with int64
 
 
 def fmt(n: int | float) -> str:
@@ -159,8 +160,30 @@ def render_value(v: Any) -> str:
     return str(v)
 
 
+def _too_large(v: Any) -> bool:
+    if isinstance(v, tuple):
+        return any(_too_large(x) for x in v)
+    return isinstance(v, int) and abs(v) > MAX_ELEMENTS
+
+
+_WORDS: dict[str, dict[str, Param]] = {}
+
+
+def _words(kind: Kind) -> dict[str, Param]:
+    """Every word (lower case) that names one of the kind's parameters; built once per kind."""
+    words = _WORDS.get(kind.name)
+    if words is None or any(words.get(p.name.lower()) is not p for p in kind.params[:1]):
+        words = {word.lower(): p for p in kind.params for word in (p.name, *p.aliases)}
+        _WORDS[kind.name] = words
+    return words
+
+
 def bind(kind: Kind, positional: Sequence[Any], keywords: Sequence[tuple[str, Any]]) -> Args:
     """Match the user's arguments to the kind's parameters, or say which one is wrong."""
+    for i, v in [*enumerate(positional, start=1), *keywords]:
+        if _too_large(v):
+            where = f"argument {i}" if isinstance(i, int) else f"'{i}'"
+            raise ArgumentError(f"{where} is too large (every size must be at most 2^63 − 1)")
     slots = [p for p in kind.params if p.positional]
     rest = next((p for p in kind.params if p.variadic), None)
     if rest is not None:
@@ -184,10 +207,7 @@ def bind(kind: Kind, positional: Sequence[Any], keywords: Sequence[tuple[str, An
         values[rest.name] = extra
         spelled[rest.name] = rest.name
         given.add(rest.name)
-    lookup = {}
-    for p in kind.params:
-        for word in (p.name, *p.aliases):
-            lookup[word.lower()] = p
+    lookup = _words(kind)
     for word, v in keywords:
         p = lookup.get(word.lower())
         if p is None:
@@ -270,6 +290,8 @@ class Calc:
 
     def out(self, shape: Sequence[int]) -> Shape:
         shape = tuple(int(x) for x in shape)
+        if prod(shape) > MAX_ELEMENTS and all(n > 0 for n in shape):
+            raise ShapeError("the output would have more than 2^63 − 1 elements, more than any framework can index")
         for n in shape:
             if n <= 0:
                 raise ShapeError(f"the output would have size {n} on an axis ({shape})")

@@ -22,6 +22,9 @@ def batchnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     No MACs; under ``all`` 2 FLOPs per element (the folded scale and shift of inference).
     """
     (x,) = inputs
+    a.float("eps", low=0.0, high=1.0)
+    if a.raw("momentum") is not None:  # None: PyTorch's cumulative average
+        a.float("momentum", low=0.0, high=1.0)
     c.out(x)
     ch = x[0]
     if a.bool("affine"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from cnncalc.conventions import Convention, axis_names
 from cnncalc.errors import ShapeError
 from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, fmt, prod, register, times
@@ -139,7 +141,8 @@ def adaptive_arith(a: Args, x: Shape, c: Calc, mode: str) -> None:
     window_sum = 1
     for ax, n, o in zip(axis_names(len(sizes)), sizes, target):
         c.step(f"output {ax}", "", o)
-        window_sum *= sum(-(-((i + 1) * n) // o) - (i * n) // o for i in range(o))
+        # Σ_i ceil((i+1)·n/o) − floor(i·n/o) = n + o − gcd(n, o), in closed form (a loop over o can be huge)
+        window_sum *= n + o - math.gcd(n, o)
     c.out((x[0], *target))
     outputs = x[0] * prod(target)
     c.flops_extra(outputs, f"{times(target)}·{x[0]} (1 per output)", (Convention.seed,))

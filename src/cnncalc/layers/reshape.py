@@ -24,6 +24,8 @@ def input_(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         raise ArgumentError("input needs a shape", hint="write input(32,32,3) or give --input 32,32,3")
     if len(shape) == 1 and isinstance(shape[0], tuple):
         shape = shape[0]
+    if not shape:
+        raise ArgumentError("input needs a shape, got an empty one", hint="write input(32,32,3)")
     for n in shape:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ArgumentError(f"input sizes must be positive whole numbers (got {n!r})")

@@ -54,7 +54,9 @@ def axis_out(
     pb, pe = pad
     span = d * (k - 1) + 1
     padded = n + pb + pe
-    if span > padded:
+    # With ceil_mode a window may overhang the end (PyTorch: 3 → 1 for k = s = 4), as long as one fits its start.
+    overhang = ceil_mode and not same and padded - span > -s
+    if span > padded and not overhang:
         what, letter = words
         size = f"{k}" if d == 1 else f"{k} (dilated to {span})"
         raise ShapeError(
@@ -62,6 +64,8 @@ def axis_out(
             hint=f"try p={-(-(span - n) // 2)} or a smaller {letter}",
         )
     num = padded - span
+    if span > padded:
+        c.note(f"ceil_mode on {axis}: the window {span} overhangs the padded input {padded}; one window fits its start")
     if same:
         out = -(-n // s)
         formula = f"ceil({n}/{s})" if s > 1 else f"{n}"
@@ -110,11 +114,10 @@ def spatial_out(
 
 
 def check_pad_half(pads: tuple[tuple[int, int], ...], kernel: tuple[int, ...], dilation: tuple[int, ...]) -> None:
-    """Pools may not pad more than half their (dilated) window, as in PyTorch."""
-    for ax, (pb, pe), k, d in zip(axis_names(len(kernel)), pads, kernel, dilation):
-        span = d * (k - 1) + 1
-        if max(pb, pe) > span // 2:
+    """Pools may not pad more than half their window, as in PyTorch (the window undilated: k = 2, d = 3 pads ≤ 1)."""
+    for ax, (pb, pe), k in zip(axis_names(len(kernel)), pads, kernel):
+        if max(pb, pe) > k // 2:
             raise ShapeError(
-                f"padding {max(pb, pe)} on axis {ax} is more than half the window {span}",
+                f"padding {max(pb, pe)} on axis {ax} is more than half the window {k}",
                 hint="a pool may pad at most half its window",
             )

@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node
 from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
 from cnncalc.notation.parser import REQUIRED, Block, Call, Expr, Repeat, Size, Statement, caret, evaluate, show
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
-MAX_NODES = 5_000_000
+MAX_NODES = 1_000_000
 MAX_DEPTH = 50
 BLOCK_INPUT = "in"
 
@@ -190,9 +190,14 @@ class _Builder:
                 raise self.fail(
                     SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
                 )
-            for _ in range(times):
+            before = len(self.nodes)
+            for i in range(times):
                 for inner in el.chain:
                     prev = self.element(inner, prev, stack, scope)
+                if i == 0 and before + times * (len(self.nodes) - before) > MAX_NODES:  # nested or via blocks
+                    raise self.fail(
+                        SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
+                    )
             return prev  # type: ignore[return-value]
         el = self.bind_call(el, scope)
         if self.is_ref(el, scope):
@@ -297,8 +302,14 @@ class _Builder:
                     site.line,
                     site.column,
                 )
+        if preset:
+            self.check_preset(site, kind, preset, kwargs)
         merged = _merge(preset, kwargs)
         if kind == "input":
+            if prev is not None:
+                raise self.fail(
+                    SpecError(f"{label} can only start a chain, but it follows another layer"), site.line, site.column
+                )
             return self.input_node(site, scope.prefix + label, args, merged)
         inputs: tuple[str, ...]
         if REGISTRY[kind].inputs is None or kind == "matmul":
@@ -320,6 +331,8 @@ class _Builder:
             )
         else:
             inputs = (prev,)
+        if len(self.nodes) >= MAX_NODES:
+            raise self.fail(SpecError(f"the network would have more than {MAX_NODES:,} layers"), site.line, site.column)
         full = scope.prefix + label
         node_id = self.new_id(full)
         source = node_source(label, args, kwargs, inputs if inputs != (prev,) else None, site.has_parens)
@@ -338,6 +351,10 @@ class _Builder:
     ) -> str:
         """Use a definition: a one-layer alias takes the call's arguments; a block takes none."""
         stack = (*stack, st.name.lower())  # type: ignore[union-attr]
+        if len(stack) > MAX_DEPTH:  # every level is a few frames of recursion
+            raise self.fail(
+                SpecError(f"definitions use one another more than {MAX_DEPTH} deep"), site.line, site.column
+            )
         if len(st.chain) == 1 and isinstance(st.chain[0], Call):
             inner = st.chain[0]
             use_args = args if args else inner.args
@@ -415,6 +432,28 @@ class _Builder:
                     )
                 bound[name] = default
         return bound
+
+    def check_preset(
+        self, site: Call, kind: str, preset: tuple[tuple[str, Any], ...], kwargs: tuple[tuple[str, Any], ...]
+    ) -> None:
+        """A built-in name's preset is part of its meaning: ``FCwB(5, bias=false)`` contradicts itself."""
+        words = {w.lower(): p.name for p in REGISTRY[kind].params for w in (p.name, *p.aliases)}
+        fixed = dict(preset)
+        for word, value in kwargs:
+            name = words.get(word.lower())
+            if isinstance(value, str) and isinstance(fixed.get(name), bool):
+                value = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(
+                    value.lower(), value
+                )
+            if name in fixed and value != fixed[name]:
+                raise self.fail(
+                    ArgumentError(
+                        f"{site.name} always has {name}={show(fixed[name])}, but it is given {word}={show(value)}",
+                        hint=f"write {kind}(...) to choose {name} yourself",
+                    ),
+                    site.line,
+                    site.column,
+                )
 
     def input_node(self, site: Call, label: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> str:
         if not args:

@@ -153,13 +153,27 @@ class Size(tuple):
     """A size written ``5x5``: a tuple that remembers how it was written."""
 
 
+INT_LIMIT = 2**63 - 1  # sizes are int64 in every framework
+
+
+def whole(text: str, tok: Token) -> int:
+    """A whole number as written, or a NotationSyntaxError if it is beyond int64 (never an overflow later)."""
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > len(str(INT_LIMIT)) or abs(int(text)) > INT_LIMIT:
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise NotationSyntaxError(
+            f"the number {shown} is too large (at most {INT_LIMIT:,})", line=tok.line, column=tok.column
+        )
+    return int(text)
+
+
 WORDS = {"true": True, "false": False, "yes": True, "no": False, "none": None, "null": None}
 
 
 class _ToAst(Transformer):
     @v_args(inline=True)
     def int(self, tok: Token) -> int:
-        return int(tok)
+        return whole(str(tok), tok)
 
     @v_args(inline=True)
     def float(self, tok: Token) -> float:
@@ -167,7 +181,7 @@ class _ToAst(Transformer):
 
     @v_args(inline=True)
     def size(self, tok: Token) -> Size:
-        return Size(int(x) for x in str(tok).replace("×", "x").replace(" ", "").split("x"))
+        return Size(whole(x, tok) for x in str(tok).replace("×", "x").replace(" ", "").split("x"))
 
     @v_args(inline=True)
     def string(self, tok: Token) -> str:
@@ -244,7 +258,7 @@ class _ToAst(Transformer):
     @v_args(inline=True)
     def repeat(self, chain: tuple[Any, ...], times: Token) -> Repeat:
         first = chain[0]
-        count = int(times) if times.type == "INT" else str(times)
+        count = whole(str(times), times) if times.type == "INT" else str(times)
         return Repeat(chain, count, first.line, first.column)
 
     @v_args(inline=True)
@@ -304,6 +318,9 @@ def _block_params(name: Token, arglist: list | None) -> tuple[tuple[str, Any], .
     return tuple(out)
 
 
+MAX_DEPTH = 100
+
+
 class _Continuations:
     """Drop newlines that do not end a statement: inside brackets, and next to an arrow or '='."""
 
@@ -320,6 +337,10 @@ class _Continuations:
                 continue
             if tok.type in ("LPAR", "LSQB"):
                 depth += 1
+                if depth > MAX_DEPTH:  # every level costs a frame or two later on: refuse, rather than overflow
+                    raise NotationSyntaxError(
+                        f"brackets nested more than {MAX_DEPTH} deep", line=tok.line, column=tok.column
+                    )
             elif tok.type in ("RPAR", "RSQB"):
                 depth = max(depth - 1, 0)
             if pending and tok.type not in ("_ARROW", "_TIMES"):
@@ -332,8 +353,15 @@ class _Continuations:
 @cache
 def _parser() -> Lark:
     grammar = files("cnncalc.notation").joinpath("grammar.lark").read_text(encoding="utf-8")
+    # The transformer runs inside the LALR parser, so no parse tree is built (see benchmarks/README.md).
     return Lark(
-        grammar, start="program", parser="lalr", lexer="basic", postlex=_Continuations(), maybe_placeholders=True
+        grammar,
+        start="program",
+        parser="lalr",
+        lexer="basic",
+        postlex=_Continuations(),
+        maybe_placeholders=True,
+        transformer=_ToAst(),
     )
 
 
@@ -364,8 +392,11 @@ FRIENDLY = {
 def parse_statements(text: str) -> list[Statement | Block]:
     """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
     try:
-        tree = _parser().parse(text)
-        return _ToAst().transform(tree)
+        return _parser().parse(text)
+    except CnnCalcError as err:  # raised by a transformer method, with the place but not yet the caret
+        if err.line is not None and err.context is None:
+            err.context = caret(text, err.line, err.column or 1)
+        raise err from None
     except VisitError as e:
         if isinstance(e.orig_exc, CnnCalcError):
             err = e.orig_exc
@@ -379,8 +410,8 @@ def parse_statements(text: str) -> list[Statement | Block]:
 
 def caret(text: str, line: int, column: int) -> str:
     """The line of ``text`` and a caret under ``column`` (both 1-based)."""
-    lines = text.splitlines() or [""]
-    src = lines[line - 1] if 0 < line <= len(lines) else ""
+    lines = text.split("\n")  # as lark counts lines (splitlines would also split at \x0b, \u2028, ...)
+    src = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
     return f"  {src}\n  {' ' * (column - 1)}^"
 
 
@@ -398,6 +429,7 @@ def _syntax_error(text: str, e: UnexpectedInput) -> NotationSyntaxError:
         )
     if isinstance(e, UnexpectedCharacters):
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        ch = ch if ch.isprintable() else f"U+{ord(ch):04X}"  # an invisible character, named
         return NotationSyntaxError(
             f"unexpected character '{ch}'",
             hint="layers are joined by -> or →, arguments go in (…)",
@@ -416,6 +448,16 @@ def _syntax_error(text: str, e: UnexpectedInput) -> NotationSyntaxError:
     )
 
 
+# Arithmetic is allowed inside arguments (4*c, size//32), but "expected '+'" helps nobody who
+# forgot a comma: operators are named only when nothing else would fit.
+OPERATORS = {"_TIMES": "'*'", "PLUS": "'+'", "_MINUS": "'-'", "SLASH": "'/'", "DOUBLESLASH": "'//'"}
+
+
 def _expected(e: UnexpectedInput) -> str:
-    names = sorted({FRIENDLY.get(t, t) for t in (getattr(e, "expected", None) or ()) if not t.startswith("__")})
+    terminals = {t for t in (getattr(e, "expected", None) or ()) if not t.startswith("__")}
+    others = terminals - set(OPERATORS)
+    if others:
+        names = sorted({FRIENDLY.get(t, t) for t in others})
+    else:
+        names = sorted(OPERATORS[t] for t in terminals)
     return ", ".join(names[:6])

@@ -9,21 +9,48 @@ from cnncalc.report import Report
 
 
 def render(report: Report, *, width: int | None = None, columns: tuple[str, ...] | None = None) -> str:
-    """The report as a box-drawn table with totals in the footer and the convention below."""
+    """The report as a box-drawn table with totals in the footer and the convention below.
+
+    Numbers are never wrapped or cut (``940,8…`` would be a wrong number): when
+    the table is wider than ``width``, names, shapes and headers wrap at spaces,
+    and if even that does not fit, the table is drawn wider than asked.
+    """
     from rich.console import Console
     from rich.table import Table
 
     columns = columns_for(report, columns)
+    rows = [[cell(report, row, col) for col in columns] for row in report.rows]
+    footers = ["" if col == "index" else "Total" if col == "name" else total_cell(report, col) for col in columns]
+    texts = [[HEADERS[col], footers[i], *(r[i] for r in rows)] for i, col in enumerate(columns)]
+    natural = [max(len(t) for t in column) for column in texts]
+    longest_word = [max(len(w) for t in column for w in (t.split() or [""])) for column in texts]
+    asked = width or 120
+    widths: list[int | None] = [None] * len(columns)
+    overhead = 3 * len(columns) + 1  # a space either side of each cell, and the borders
+    if sum(natural) + overhead > asked:
+        # every column starts at its longest word (a number is one word, never cut); text columns share the rest
+        widths = list(longest_word)
+        spare = asked - overhead - sum(widths)
+        for i, col in enumerate(columns):
+            if col not in NUMERIC and spare > 0:
+                grow = min(spare, natural[i] - longest_word[i])
+                widths[i] += grow  # type: ignore[operator]
+                spare -= grow
+        asked = max(asked, sum(widths) + overhead)  # type: ignore[arg-type]
+
     table = Table(title=report.title or None, show_footer=True, header_style="bold", footer_style="bold")
-    for col in columns:
-        footer = "Total" if col == "name" else total_cell(report, col)
-        if col == "index":
-            footer = ""
-        table.add_column(HEADERS[col], justify="right" if col in NUMERIC else "left", footer=footer)
-    for row in report.rows:
-        table.add_row(*(cell(report, row, col) for col in columns))
+    for i, col in enumerate(columns):
+        table.add_column(
+            HEADERS[col],
+            justify="right" if col in NUMERIC else "left",
+            footer=footers[i],
+            width=widths[i],
+            overflow="fold",
+        )
+    for r in rows:
+        table.add_row(*r)
     out = io.StringIO()
-    console = Console(file=out, width=width or 120, color_system=None, force_terminal=False, soft_wrap=False)
+    console = Console(file=out, width=asked, color_system=None, force_terminal=False, soft_wrap=False)
     console.print(table)
     for line in footer_lines(report):
         console.print(line, highlight=False, markup=False)
