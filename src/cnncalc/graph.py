@@ -57,6 +57,37 @@ class Graph:
         return self.nodes
 
 
+class NodeIds:
+    """Unique node ids, named as every front-end names them.
+
+    A node's id is its label in lower case, with a counter from the second use on
+    (``conv``, ``conv_2``, ...); an id the user took for another node is skipped.
+    """
+
+    def __init__(self) -> None:
+        self.uses: dict[str, int] = {}
+        self.taken: set[str] = set()
+
+    def new(self, label: str) -> str:
+        base = label.lower()
+        while True:
+            n = self.uses.get(base, 0) + 1
+            self.uses[base] = n
+            node_id = base if n == 1 else f"{base}_{n}"
+            if node_id not in self.taken:
+                self.taken.add(node_id)
+                return node_id
+
+    def rename(self, node_id: str, name: str) -> str:
+        """Give ``node_id`` the user's ``name`` instead (or a free variant of it) and return the new id."""
+        wanted = name.lower()
+        if wanted in self.taken and wanted != node_id:
+            wanted = self.new(wanted)
+        self.taken.discard(node_id)
+        self.taken.add(wanted)
+        return wanted
+
+
 def _kahn(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
     position = {n.id: i for i, n in enumerate(nodes)}
     waiting = {n.id: len(set(n.inputs)) for n in nodes}

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cnncalc.errors import CnnCalcError, SpecError
-from cnncalc.graph import Graph, Node
+from cnncalc.graph import Graph, Node, NodeIds
 from cnncalc.layers import REGISTRY
 from cnncalc.layers.base import resolve, unknown_layer
 from cnncalc.notation.build import LABEL_NUMBER, node_source
@@ -35,20 +35,12 @@ class GraphMaker:
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
-        self.used: dict[str, int] = {}
-        self.taken: set[str] = set()
+        self.ids = NodeIds()
         self.names: dict[str, str] = {}  # user name -> node id
         self.last: str | None = None
 
     def new_id(self, label: str) -> str:
-        base = label.lower()
-        while True:
-            n = self.used.get(base, 0) + 1
-            self.used[base] = n
-            node_id = base if n == 1 else f"{base}_{n}"
-            if node_id not in self.taken:
-                self.taken.add(node_id)
-                return node_id
+        return self.ids.new(label)
 
     def ref(self, name: str, where: str) -> str:
         """The node id a user's name stands for."""
@@ -103,12 +95,7 @@ class GraphMaker:
                 raise SpecError(f"{where}: a node name must be a word like block1 (got {name!r})")
             if resolve(name) is not None:
                 raise SpecError(f"{where}: '{name}' is a layer name; call the node something else")
-            wanted = name.lower()
-            if wanted in self.taken and wanted != node_id:
-                wanted = self.new_id(wanted)
-            self.taken.discard(node_id)
-            self.taken.add(wanted)
-            node_id = wanted
+            node_id = self.ids.rename(node_id, name)
         if kind == "input":
             source = node_source(word, args, kwargs)
         else:

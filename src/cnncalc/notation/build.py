@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
-from cnncalc.graph import Graph, Node
+from cnncalc.graph import Graph, Node, NodeIds
 from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
 from cnncalc.notation.parser import REQUIRED, Block, Call, Expr, Repeat, Size, Statement, caret, evaluate, show
 
@@ -52,8 +52,7 @@ class _Builder:
     blocks: dict[str, Block] = field(default_factory=dict)
     block_uses: dict[str, int] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
-    used_ids: dict[str, int] = field(default_factory=dict)
-    taken: set[str] = field(default_factory=set)
+    ids: NodeIds = field(default_factory=NodeIds)
     globals: dict[str, Any] = field(default_factory=dict)  # model arguments, seen inside blocks too
 
     def fail(self, err: CnnCalcError, line: int, column: int) -> CnnCalcError:
@@ -63,14 +62,7 @@ class _Builder:
         return err
 
     def new_id(self, label: str) -> str:
-        base = label.lower()
-        while True:
-            n = self.used_ids.get(base, 0) + 1
-            self.used_ids[base] = n
-            node_id = base if n == 1 else f"{base}_{n}"
-            if node_id not in self.taken:
-                self.taken.add(node_id)
-                return node_id
+        return self.ids.new(label)
 
     def add_node(self, node: Node) -> str:
         self.nodes.append(node)
@@ -110,11 +102,7 @@ class _Builder:
         """Give the statement's last node the statement's name as its id, when this statement made it."""
         if not self.nodes or self.nodes[-1].id != node_id or len(self.nodes) <= first_new:
             return node_id
-        wanted = (scope.prefix + name).lower()
-        if wanted in self.taken and wanted != node_id:
-            wanted = self.new_id(wanted)
-        self.taken.discard(node_id)
-        self.taken.add(wanted)
+        wanted = self.ids.rename(node_id, scope.prefix + name)
         old = self.nodes[-1]
         self.nodes[-1] = Node(
             wanted, old.kind, old.label, old.args, old.kwargs, old.inputs, old.source, old.line, old.column
@@ -127,36 +115,34 @@ class _Builder:
     def is_ref(self, call: Call, scope: _Scope) -> bool:
         return not call.has_parens and call.name in scope.refs
 
-    def starts_node(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
-        """A named chain is a node when it starts with input, a reference or a merge."""
+    def start_of(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> tuple[str, Call] | None:
+        """What a chain starts with: ``("ref", call)``, or its first layer's kind; None for a block or unknown name."""
         first = self.first_call(chain)
         if first is None:
-            return False
+            return None
         if self.is_ref(first, scope):
-            return True
+            return "ref", first
         try:
-            target = self.lookup(self.bind_call(first, scope), scope.stack, scope)
+            first = self.bind_call(first, scope)
+            target = self.lookup(first, scope.stack, scope)
         except CnnCalcError:
-            return False  # an unknown name is reported where it is used
-        return isinstance(target, tuple) and (target[0] in ("input", "matmul") or REGISTRY[target[0]].inputs is None)
+            return None  # an unknown name is reported where it is used
+        return (target[0], first) if isinstance(target, tuple) else None
+
+    def starts_node(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
+        """A named chain is a node when it starts with input, a reference or a merge."""
+        start = self.start_of(chain, scope)
+        return start is not None and (start[0] in ("ref", "input") or is_merge(start[0]))
 
     def starts_fresh(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
         """Whether a chain starts from nothing (input, a reference, a merge of named nodes)."""
-        first = self.first_call(chain)
-        if first is None:
+        start = self.start_of(chain, scope)
+        if start is None:
             return False
-        if self.is_ref(first, scope):
+        kind, first = start
+        if kind in ("ref", "input"):
             return True
-        first = self.bind_call(first, scope)
-        try:
-            target = self.lookup(first, scope.stack, scope)
-        except CnnCalcError:
-            return False
-        if not isinstance(target, tuple):
-            return False
-        if target[0] == "input":
-            return True
-        if REGISTRY[target[0]].inputs is None or target[0] == "matmul":
+        if is_merge(kind):
             names = [v for v in first.args if isinstance(v, str)]
             return len(names) >= 2 and all(v in scope.refs for v in names)
         return False
@@ -312,7 +298,7 @@ class _Builder:
                 )
             return self.input_node(site, scope.prefix + label, args, merged)
         inputs: tuple[str, ...]
-        if REGISTRY[kind].inputs is None or kind == "matmul":
+        if is_merge(kind):
             refs = self.references(Call(site.name, args, (), site.line, site.column), scope)
             if first and len(refs) >= 2:
                 inputs = tuple(refs)
@@ -513,6 +499,11 @@ def substitute(v: Any, bindings: dict[str, Any]) -> Any:
     if isinstance(v, tuple):
         return tuple(substitute(x, bindings) for x in v)
     return v
+
+
+def is_merge(kind: str) -> bool:
+    """Kinds that read named nodes: add, mul, concat (any number of inputs) and matmul."""
+    return kind == "matmul" or REGISTRY[kind].inputs is None
 
 
 def _merge(base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
