@@ -30,6 +30,8 @@ def parse_shape(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
     shape = []
     for item in items:
         try:
+            if isinstance(item, bool) or (isinstance(item, float) and not item.is_integer()):
+                raise ValueError  # int() would make 8.7 into 8 and True into 1 without a word
             n = int(item)
         except (TypeError, ValueError):
             raise SpecError(f"the input shape must be whole numbers like 32,32,3 (got {text!r})") from None
