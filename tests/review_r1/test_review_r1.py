@@ -18,3 +18,27 @@ def test_input_shape_with_a_fraction_or_a_bool_is_an_error(shape):
 def test_input_shape_with_whole_floats_still_reads():
     # 32.0 is a whole number: the shape is (32, 32, 3), shown channels last
     assert cnncalc.parse_shape((32.0, 32, 3)) == (32, 32, 3)
+
+
+def test_one_number_is_a_shape_in_analyze_and_net():
+    # input=8 (token ids, or a flat vector) crashed with AttributeError / TypeError;
+    # a spec's `input: 8` already meant (8,). fc(2) on 8 numbers: 8·2 weights + 2 biases = 18
+    assert cnncalc.analyze("input -> fc(2)", input=8).rows[-1].params == 18
+    net = cnncalc.Net(input=8)
+    net.fc(2)
+    assert net.analyze().rows[-1].params == 18
+
+
+def test_net_analyze_takes_the_dtype_as_analyze_does():
+    # Net.analyze had no dtype=. conv(4, f=3) on 8x8x3: 4·3·3·3 + 4 = 112 params;
+    # activations 8·8·3 + 6·6·4 = 336 elements; float16 is 2 bytes each
+    net = cnncalc.Net(input=(8, 8, 3))
+    net.conv(4, 3)
+    memory = net.analyze(dtype="float16").memory
+    assert (memory.param_bytes, memory.activation_bytes) == (2 * 112, 2 * 336)
+    assert memory == cnncalc.analyze(net, dtype="float16").memory
+
+
+def test_net_with_a_bad_input_shape_says_so_at_once():
+    with pytest.raises(SpecError, match="whole numbers"):
+        cnncalc.Net(input=(8, "a", 3))
