@@ -42,3 +42,23 @@ def test_net_analyze_takes_the_dtype_as_analyze_does():
 def test_net_with_a_bad_input_shape_says_so_at_once():
     with pytest.raises(SpecError, match="whole numbers"):
         cnncalc.Net(input=(8, "a", 3))
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("def b(c) { y = conv(c, f=3, p=1); b(c) }\ninput(8,8,4) -> b(4)", r"\(b -> b\)"),
+        ("blk = conv(4, f=1) -> blk\ninput(8,8,4) -> blk", r"\(blk -> blk\)"),
+        ("def a(c) = b(c)\ndef b(c) = a(c)\ninput(8,8,4) -> a(4)", r"\(a -> b -> a\)"),
+    ],
+)
+def test_a_block_that_uses_itself_is_named_as_such(text, path):
+    # was "unknown layer 'b'; did you mean b or bn?" -- the name exists, it is recursive
+    with pytest.raises(SpecError, match=r"uses itself " + path):
+        cnncalc.parse(text)
+
+
+def test_a_definition_may_still_shadow_the_kind_it_refines():
+    # `dense = dense(bias=false)`: the inner dense is the built-in kind, not a recursion; 8·3 weights
+    net = cnncalc.analyze("dense = dense(bias=false)\ninput(8) -> dense(3)")
+    assert net.rows[-1].params == 24

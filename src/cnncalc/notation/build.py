@@ -226,6 +226,15 @@ class _Builder:
             alias = resolve(word)
             if alias is not None:
                 return (alias.kind, alias.preset)
+        for word in self.candidates(call.name):  # skipped above only because it is being expanded
+            key = word.lower()
+            if key in stack:
+                path = " -> ".join((*stack[stack.index(key) :], key))
+                raise self.fail(
+                    SpecError(f"'{word}' uses itself ({path})", hint="a block or definition cannot repeat itself"),
+                    call.line,
+                    call.column,
+                )
         extra = list(self.definitions) + list(self.blocks) + list(scope.refs)
         raise self.fail(unknown_layer(call.name, extra), call.line, call.column)
 
