@@ -18,7 +18,7 @@ from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import CnnCalcError
 from cnncalc.frontends.common import GraphMaker, kind_of
 from cnncalc.graph import Graph
-from cnncalc.layers import REGISTRY
+from cnncalc.notation.build import is_merge
 from cnncalc.report import Report
 
 
@@ -43,7 +43,7 @@ class Net:
         """Add a layer of ``kind``; returns its name (give it to ``after=`` or to a merge)."""
         canonical, _ = kind_of(kind)
         inputs: list[str] | None
-        if canonical != "input" and (REGISTRY[canonical].inputs is None or canonical == "matmul"):
+        if is_merge(canonical):
             inputs, args = [str(a) for a in args], ()
             if after is not None:
                 inputs.insert(0, after)

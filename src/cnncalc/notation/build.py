@@ -61,9 +61,6 @@ class _Builder:
             err.context = caret(self.text, line, column)
         return err
 
-    def new_id(self, label: str) -> str:
-        return self.ids.new(label)
-
     def add_node(self, node: Node) -> str:
         self.nodes.append(node)
         return node.id
@@ -109,16 +106,13 @@ class _Builder:
         )
         return wanted
 
-    def first_call(self, chain: tuple[Call | Repeat, ...]) -> Call | None:
-        return chain[0] if isinstance(chain[0], Call) else None
-
     def is_ref(self, call: Call, scope: _Scope) -> bool:
         return not call.has_parens and call.name in scope.refs
 
     def start_of(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> tuple[str, Call] | None:
         """What a chain starts with: ``("ref", call)``, or its first layer's kind; None for a block or unknown name."""
-        first = self.first_call(chain)
-        if first is None:
+        first = chain[0]
+        if not isinstance(first, Call):
             return None
         if self.is_ref(first, scope):
             return "ref", first
@@ -154,7 +148,7 @@ class _Builder:
                 first.line,
                 first.column,
             )
-        node_id = self.new_id("input")
+        node_id = self.ids.new("input")
         return self.add_node(Node(node_id, "input", "input", self.input_shape, (), (), "input"))
 
     # -- elements
@@ -215,7 +209,7 @@ class _Builder:
 
     def lookup(self, call: Call, stack: tuple[str, ...], scope: _Scope) -> tuple[str, tuple] | Statement | Block:
         """A definition, a block, or a registered kind with its preset keywords; trailing numbers are labels."""
-        for word in self.candidates(call.name):
+        for word in candidates(call.name):
             key = word.lower()
             st = self.definitions.get(key)
             if st is not None and key not in stack:
@@ -226,7 +220,7 @@ class _Builder:
             alias = resolve(word)
             if alias is not None:
                 return (alias.kind, alias.preset)
-        for word in self.candidates(call.name):  # skipped above only because it is being expanded
+        for word in candidates(call.name):  # skipped above only because it is being expanded
             key = word.lower()
             if key in stack:
                 path = " -> ".join((*stack[stack.index(key) :], key))
@@ -237,11 +231,6 @@ class _Builder:
                 )
         extra = list(self.definitions) + list(self.blocks) + list(scope.refs)
         raise self.fail(unknown_layer(call.name, extra), call.line, call.column)
-
-    @staticmethod
-    def candidates(name: str) -> list[str]:
-        m = LABEL_NUMBER.fullmatch(name)
-        return [name, m.group("base")] if m else [name]
 
     def references(self, call: Call, scope: _Scope) -> list[str]:
         """The node ids a merge call names among its positional arguments."""
@@ -299,7 +288,7 @@ class _Builder:
                 )
         if preset:
             self.check_preset(site, kind, preset, kwargs)
-        merged = _merge(preset, kwargs)
+        merged = merge_kwargs(preset, kwargs)
         if kind == "input":
             if prev is not None:
                 raise self.fail(
@@ -329,7 +318,7 @@ class _Builder:
         if len(self.nodes) >= MAX_NODES:
             raise self.fail(SpecError(f"the network would have more than {MAX_NODES:,} layers"), site.line, site.column)
         full = scope.prefix + label
-        node_id = self.new_id(full)
+        node_id = self.ids.new(full)
         source = node_source(label, args, kwargs, inputs if inputs != (prev,) else None, site.has_parens)
         return self.add_node(Node(node_id, kind, full, args, merged, inputs, source, site.line, site.column))
 
@@ -353,7 +342,7 @@ class _Builder:
         if len(st.chain) == 1 and isinstance(st.chain[0], Call):
             inner = st.chain[0]
             use_args = args if args else inner.args
-            return self.call(inner, prev, stack, scope, label, use_args, _merge(inner.kwargs, kwargs))
+            return self.call(inner, prev, stack, scope, label, use_args, merge_kwargs(inner.kwargs, kwargs))
         if args or kwargs:
             raise self.fail(
                 SpecError(
@@ -467,7 +456,7 @@ class _Builder:
                 site.line,
                 site.column,
             )
-        node_id = self.new_id(label)
+        node_id = self.ids.new(label)
         source = Call(label, args, kwargs, site.line, site.column, True).source()
         return self.add_node(Node(node_id, "input", label, tuple(args), kwargs, (), source, site.line, site.column))
 
@@ -510,12 +499,25 @@ def substitute(v: Any, bindings: dict[str, Any]) -> Any:
     return v
 
 
+def candidates(name: str) -> list[str]:
+    """The words a layer name may mean: itself, then without a trailing label number (``CONV1``: conv).
+
+    >>> candidates("CONV1"), candidates("conv")
+    (['CONV1', 'CONV'], ['conv'])
+    """
+    m = LABEL_NUMBER.fullmatch(name)
+    return [name, m.group("base")] if m else [name]
+
+
 def is_merge(kind: str) -> bool:
     """Kinds that read named nodes: add, mul, concat (any number of inputs) and matmul."""
     return kind == "matmul" or REGISTRY[kind].inputs is None
 
 
-def _merge(base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+def merge_kwargs(
+    base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], ...]
+) -> tuple[tuple[str, Any], ...]:
+    """``base`` keywords that ``override`` does not give (in any case), then ``override``."""
     keys = {k.lower() for k, _ in override}
     return tuple((k, v) for k, v in base if k.lower() not in keys) + tuple(override)
 
