@@ -62,3 +62,22 @@ def test_a_definition_may_still_shadow_the_kind_it_refines():
     # `dense = dense(bias=false)`: the inner dense is the built-in kind, not a recursion; 8·3 weights
     net = cnncalc.analyze("dense = dense(bias=false)\ninput(8) -> dense(3)")
     assert net.rows[-1].params == 24
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        # the caret goes under the token read just after the arithmetic: here the ')' after 1/0
+        ("input(8,8,3) -> conv(4, f=1/0)", "division by zero in 1/0", 30),
+        ("input(8,8,3) -> conv(true*2, f=1)", r"\* works on numbers", 28),
+        ("input(8,8,3) -> conv(int(1, 2), f=3)", "int takes other arguments than 2", 31),
+    ],
+)
+def test_arithmetic_on_plain_numbers_says_where(text, message, column):
+    # these had no line, no column and no caret: "error: division by zero in 1/0"
+    from cnncalc.errors import NotationSyntaxError
+
+    with pytest.raises(NotationSyntaxError, match=message) as info:
+        cnncalc.parse(text)
+    assert (info.value.line, info.value.column) == (1, column)
+    assert info.value.context.endswith(" " * (column - 1) + "^")
