@@ -18,7 +18,7 @@ How a statement reads (docs/notation-graphs.md):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
@@ -73,7 +73,8 @@ class _Builder:
                 raise self.fail(SpecError(f"block '{st.name}' is defined inside another block"), st.line, st.column)
             self.blocks[st.name.lower()] = st
             return
-        if st.name is not None and not scope.in_block and not self.starts_node(st.chain, scope):
+        start = self.start_of(st.chain, scope)
+        if st.name is not None and not scope.in_block and not starts_node(start):
             self.definitions[st.name.lower()] = st
             return
         if st.name is not None and resolve(st.name) is not None:
@@ -83,7 +84,7 @@ class _Builder:
                 st.column,
             )
         prev = scope.last
-        if self.starts_fresh(st.chain, scope):
+        if starts_fresh(start, scope):
             prev = None
         elif prev is None:
             prev = self.implicit_input(st.chain[0])
@@ -100,10 +101,7 @@ class _Builder:
         if not self.nodes or self.nodes[-1].id != node_id or len(self.nodes) <= first_new:
             return node_id
         wanted = self.ids.rename(node_id, scope.prefix + name)
-        old = self.nodes[-1]
-        self.nodes[-1] = Node(
-            wanted, old.kind, old.label, old.args, old.kwargs, old.inputs, old.source, old.line, old.column
-        )
+        self.nodes[-1] = replace(self.nodes[-1], id=wanted)
         return wanted
 
     def is_ref(self, call: Call, scope: _Scope) -> bool:
@@ -122,24 +120,6 @@ class _Builder:
         except CnnCalcError:
             return None  # an unknown name is reported where it is used
         return (target[0], first) if isinstance(target, tuple) else None
-
-    def starts_node(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
-        """A named chain is a node when it starts with input, a reference or a merge."""
-        start = self.start_of(chain, scope)
-        return start is not None and (start[0] in ("ref", "input") or is_merge(start[0]))
-
-    def starts_fresh(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
-        """Whether a chain starts from nothing (input, a reference, a merge of named nodes)."""
-        start = self.start_of(chain, scope)
-        if start is None:
-            return False
-        kind, first = start
-        if kind in ("ref", "input"):
-            return True
-        if is_merge(kind):
-            names = [v for v in first.args if isinstance(v, str)]
-            return len(names) >= 2 and all(v in scope.refs for v in names)
-        return False
 
     def implicit_input(self, first: Call | Repeat) -> str:
         if self.input_shape is None:
@@ -497,6 +477,24 @@ def substitute(v: Any, bindings: dict[str, Any]) -> Any:
     if isinstance(v, tuple):
         return tuple(substitute(x, bindings) for x in v)
     return v
+
+
+def starts_node(start: tuple[str, Call] | None) -> bool:
+    """A named chain is a node when it starts (see :meth:`_Builder.start_of`) with input, a reference or a merge."""
+    return start is not None and (start[0] in ("ref", "input") or is_merge(start[0]))
+
+
+def starts_fresh(start: tuple[str, Call] | None, scope: _Scope) -> bool:
+    """Whether a chain starts from nothing (input, a reference, a merge of named nodes)."""
+    if start is None:
+        return False
+    kind, first = start
+    if kind in ("ref", "input"):
+        return True
+    if is_merge(kind):
+        names = [v for v in first.args if isinstance(v, str)]
+        return len(names) >= 2 and all(v in scope.refs for v in names)
+    return False
 
 
 def candidates(name: str) -> list[str]:
