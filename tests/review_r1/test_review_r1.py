@@ -81,3 +81,24 @@ def test_arithmetic_on_plain_numbers_says_where(text, message, column):
         cnncalc.parse(text)
     assert (info.value.line, info.value.column) == (1, column)
     assert info.value.context.endswith(" " * (column - 1) + "^")
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("x = input(8,8,4)\ndef b(c) { y = conv(c, f=1); add(y, x) }\nx -> b(4) -> fc(2)", 30),
+        ("x = input(8,8,4)\ndef b(c) { y = x -> conv(c, f=1); add(y, in) }\nx -> b(4) -> fc(2)", 16),
+    ],
+)
+def test_a_top_level_node_named_inside_a_block_is_explained(text, column):
+    # was "add reads 'x', which is not a node defined before it" (x is defined before) and
+    # "unknown layer 'x'": the real reason is that a block sees only 'in' and its own nodes
+    with pytest.raises(SpecError, match="'x' is a node outside the block") as info:
+        cnncalc.parse(text)
+    assert (info.value.line, info.value.column) == (2, column)
+
+
+def test_a_block_may_still_reuse_a_top_level_name_for_its_own_node():
+    # inside the block, x is the block's own node (a 1x1 conv: 4·4 + 4 = 20 params), not the top-level x
+    text = "x = input(8,8,4)\ndef b(c) { x = in -> conv(c, f=1); add(x, in) }\nx -> b(4)"
+    assert [r.params for r in cnncalc.analyze(text).rows] == [0, 20, 0]

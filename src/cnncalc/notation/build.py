@@ -54,6 +54,16 @@ class _Builder:
     nodes: list[Node] = field(default_factory=list)
     ids: NodeIds = field(default_factory=NodeIds)
     globals: dict[str, Any] = field(default_factory=dict)  # model arguments, seen inside blocks too
+    top: _Scope = field(default_factory=_Scope)  # the top level, to explain a top-level name used in a block
+
+    def outside(self, name: str, scope: _Scope) -> SpecError | None:
+        """The error for a top-level node named inside a block, which sees only its own names."""
+        if not scope.in_block or name not in self.top.refs:
+            return None
+        return SpecError(
+            f"'{name}' is a node outside the block; a block reads only '{BLOCK_INPUT}' and the nodes it makes",
+            hint=f"make '{name}' the block's input ({name} -> block(...)), or write the merge outside the block",
+        )
 
     def fail(self, err: CnnCalcError, line: int, column: int) -> CnnCalcError:
         if err.line is None:
@@ -209,8 +219,9 @@ class _Builder:
                     call.line,
                     call.column,
                 )
+        err = self.outside(call.name, scope) if not call.has_parens else None
         extra = list(self.definitions) + list(self.blocks) + list(scope.refs)
-        raise self.fail(unknown_layer(call.name, extra), call.line, call.column)
+        raise self.fail(err or unknown_layer(call.name, extra), call.line, call.column)
 
     def references(self, call: Call, scope: _Scope) -> list[str]:
         """The node ids a merge call names among its positional arguments."""
@@ -223,6 +234,9 @@ class _Builder:
                     call.column,
                 )
             if v not in scope.refs:
+                outside = self.outside(v, scope)
+                if outside is not None:
+                    raise self.fail(outside, call.line, call.column)
                 hint = None
                 if v.lower() in self.definitions:
                     hint = (
@@ -528,9 +542,9 @@ def build_graph(
 ) -> Graph:
     """The Graph the statements describe; ``params`` gives values to names used at the top level."""
     b = _Builder(text, input_shape, globals=dict(params or {}))
-    top = _Scope(bindings=dict(params or {}))
+    b.top.bindings = dict(params or {})
     for st in statements:
-        b.statement(st, top)
+        b.statement(st, b.top)
     if not b.nodes:
         raise SpecError("the text describes no layers", hint="e.g. input(32,32,3) -> conv(8, f=5) -> fc(10)")
     return Graph(tuple(b.nodes))
