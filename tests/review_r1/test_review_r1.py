@@ -102,3 +102,20 @@ def test_a_block_may_still_reuse_a_top_level_name_for_its_own_node():
     # inside the block, x is the block's own node (a 1x1 conv: 4·4 + 4 = 20 params), not the top-level x
     text = "x = input(8,8,4)\ndef b(c) { x = in -> conv(c, f=1); add(x, in) }\nx -> b(4)"
     assert [r.params for r in cnncalc.analyze(text).rows] == [0, 20, 0]
+
+
+def test_a_preset_contradiction_is_an_error_in_every_front_end():
+    # FCwB is dense with bias=true; the notation refused FCwB(4, bias=false), while the spec and
+    # the Python API silently built a dense without bias (8·8·3·4 = 768 params, not 772)
+    from cnncalc.errors import ArgumentError
+    from cnncalc.frontends.spec import from_dict
+
+    with pytest.raises(ArgumentError, match="FCwB always has bias=true"):
+        cnncalc.parse("input(8,8,3) -> FCwB(4, bias=false)")
+    with pytest.raises(ArgumentError, match=r"layer 1 \(FCwB\): FCwB always has bias=true"):
+        from_dict({"input": [8, 8, 3], "layers": [{"kind": "FCwB", "args": [4], "bias": False}]})
+    net = cnncalc.Net(input=(8, 8, 3))
+    with pytest.raises(ArgumentError, match="FCwB always has bias=true"):
+        net.layer("FCwB", 4, bias=False)
+    net.layer("FCwB", 4, bias=True)  # saying what the name already says is fine: 768 + 4 biases
+    assert net.analyze().rows[-1].params == 772

@@ -14,7 +14,7 @@ from typing import Any
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node, NodeIds
 from cnncalc.layers.base import resolve, unknown_layer
-from cnncalc.notation.build import candidates, is_merge, merge_kwargs, node_source
+from cnncalc.notation.build import candidates, check_preset, is_merge, merge_kwargs, node_source
 
 
 def kind_of(word: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
@@ -58,8 +58,10 @@ class GraphMaker:
         where = where or word
         try:
             kind, preset = kind_of(word)
+            check_preset(word, kind, preset, tuple(kwargs))
         except CnnCalcError as e:
-            e.message = f"{where}: {e.message}"
+            if where != word:  # the message already starts with the word
+                e.message = f"{where}: {e.message}"
             raise
         merged = merge_kwargs(preset, tuple(kwargs))
         args = tuple(args)

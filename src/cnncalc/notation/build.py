@@ -280,8 +280,10 @@ class _Builder:
                     site.line,
                     site.column,
                 )
-        if preset:
-            self.check_preset(site, kind, preset, kwargs)
+        try:
+            check_preset(site.name, kind, preset, kwargs)
+        except CnnCalcError as e:
+            raise self.fail(e, site.line, site.column) from None
         merged = merge_kwargs(preset, kwargs)
         if kind == "input":
             if prev is not None:
@@ -411,28 +413,6 @@ class _Builder:
                 bound[name] = default
         return bound
 
-    def check_preset(
-        self, site: Call, kind: str, preset: tuple[tuple[str, Any], ...], kwargs: tuple[tuple[str, Any], ...]
-    ) -> None:
-        """A built-in name's preset is part of its meaning: ``FCwB(5, bias=false)`` contradicts itself."""
-        words = {w.lower(): p.name for p in REGISTRY[kind].params for w in (p.name, *p.aliases)}
-        fixed = dict(preset)
-        for word, value in kwargs:
-            name = words.get(word.lower())
-            if isinstance(value, str) and isinstance(fixed.get(name), bool):
-                value = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(
-                    value.lower(), value
-                )
-            if name in fixed and value != fixed[name]:
-                raise self.fail(
-                    ArgumentError(
-                        f"{site.name} always has {name}={show(fixed[name])}, but it is given {word}={show(value)}",
-                        hint=f"write {kind}(...) to choose {name} yourself",
-                    ),
-                    site.line,
-                    site.column,
-                )
-
     def input_node(self, site: Call, label: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> str:
         if not args:
             if self.input_shape is None:
@@ -491,6 +471,27 @@ def substitute(v: Any, bindings: dict[str, Any]) -> Any:
     if isinstance(v, tuple):
         return tuple(substitute(x, bindings) for x in v)
     return v
+
+
+def check_preset(
+    word: str, kind: str, preset: tuple[tuple[str, Any], ...], kwargs: tuple[tuple[str, Any], ...]
+) -> None:
+    """A built-in name's preset is part of its meaning: ``FCwB(5, bias=false)`` contradicts itself."""
+    if not preset:
+        return
+    words = {w.lower(): p.name for p in REGISTRY[kind].params for w in (p.name, *p.aliases)}
+    fixed = dict(preset)
+    for key, value in kwargs:
+        name = words.get(key.lower())
+        if isinstance(value, str) and isinstance(fixed.get(name), bool):
+            value = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(
+                value.lower(), value
+            )
+        if name in fixed and value != fixed[name]:
+            raise ArgumentError(
+                f"{word} always has {name}={show(fixed[name])}, but it is given {key}={show(value)}",
+                hint=f"write {kind}(...) to choose {name} yourself",
+            )
 
 
 def starts_node(start: tuple[str, Call] | None) -> bool:
