@@ -119,3 +119,10 @@ def test_a_preset_contradiction_is_an_error_in_every_front_end():
         net.layer("FCwB", 4, bias=False)
     net.layer("FCwB", 4, bias=True)  # saying what the name already says is fine: 768 + 4 biases
     assert net.analyze().rows[-1].params == 772
+
+
+@pytest.mark.parametrize("spec", [5, None, b"input(8) -> fc(2)", {"layers": ["relu"]}])
+def test_analyze_of_something_that_is_not_a_network_says_so(spec):
+    # these failed inside lark: AttributeError 'NoneType' object has no attribute 'char_pos', TypeError
+    with pytest.raises(SpecError, match=f"got {type(spec).__name__}"):
+        cnncalc.analyze(spec)
