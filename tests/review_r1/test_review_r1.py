@@ -126,3 +126,16 @@ def test_analyze_of_something_that_is_not_a_network_says_so(spec):
     # these failed inside lark: AttributeError 'NoneType' object has no attribute 'char_pos', TypeError
     with pytest.raises(SpecError, match=f"got {type(spec).__name__}"):
         cnncalc.analyze(spec)
+
+
+def test_a_minus_without_spaces_is_explained():
+    # c-1 lexes as the name c and the number -1; docs/notation-graphs.md asks for spaces, now the error does too
+    from cnncalc.errors import NotationSyntaxError
+
+    with pytest.raises(NotationSyntaxError, match="unexpected '-1'") as info:
+        cnncalc.parse("def b(c) = conv(c-1, f=1)\ninput(8,8,4) -> b(5)")
+    assert info.value.hint == "write spaces around - between two values: c - 1"
+    with pytest.raises(NotationSyntaxError, match="unexpected '-1'") as info:
+        cnncalc.parse("input(8) -> fc(2) -1")  # no arithmetic can go on after fc(2): no such hint
+    assert info.value.hint is None
+    assert cnncalc.analyze("def b(c) = conv(c - 1, f=1)\ninput(8,8,4) -> b(5)").rows[-1].params == 4 * 4 + 4

@@ -450,8 +450,16 @@ def _syntax_error(text: str, e: UnexpectedInput) -> NotationSyntaxError:
     tok = e.token if isinstance(e, UnexpectedToken) else None
     got = f"'{tok}'" if tok is not None and str(tok).strip() else "a new line"
     expected = _expected(e)
+    signed = (
+        tok is not None
+        and tok.type in ("INT", "FLOAT")
+        and str(tok)[0] in "+-"
+        and bool({"PLUS", "_MINUS"} & set(getattr(e, "expected", None) or ()))  # where arithmetic could go on
+    )
     return NotationSyntaxError(
         f"unexpected {got}" + (f"; expected {expected}" if expected else ""),
+        # c-1 reads as c and the number -1: the sign sticks to the number
+        hint=f"write spaces around {str(tok)[0]} between two values: c {str(tok)[0]} 1" if signed else None,
         line=line,
         column=column,
         context=caret(text, line, column),
