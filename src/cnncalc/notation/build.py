@@ -53,8 +53,7 @@ class _Builder:
     block_uses: dict[str, int] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     ids: NodeIds = field(default_factory=NodeIds)
-    globals: dict[str, Any] = field(default_factory=dict)  # model arguments, seen inside blocks too
-    top: _Scope = field(default_factory=_Scope)  # the top level, to explain a top-level name used in a block
+    top: _Scope = field(default_factory=_Scope)  # its bindings are the model arguments, seen inside blocks too
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
         """The error for a top-level node named inside a block, which sees only its own names."""
@@ -371,7 +370,7 @@ class _Builder:
             )
         if len(stack) >= MAX_DEPTH:
             raise self.fail(SpecError(f"blocks are nested more than {MAX_DEPTH} deep"), site.line, site.column)
-        bindings = {**self.globals, **self.bind_block(block, site, args, kwargs)}
+        bindings = {**self.top.bindings, **self.bind_block(block, site, args, kwargs)}
         key = block.name.lower()
         self.block_uses[key] = n = self.block_uses.get(key, 0) + 1
         inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, f"{scope.prefix}{block.name}{n}.", True, (*stack, key))
@@ -542,8 +541,7 @@ def build_graph(
     params: dict[str, Any] | None = None,
 ) -> Graph:
     """The Graph the statements describe; ``params`` gives values to names used at the top level."""
-    b = _Builder(text, input_shape, globals=dict(params or {}))
-    b.top.bindings = dict(params or {})
+    b = _Builder(text, input_shape, top=_Scope(bindings=dict(params or {})))
     for st in statements:
         b.statement(st, b.top)
     if not b.nodes:
