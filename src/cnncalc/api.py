@@ -15,14 +15,16 @@ from cnncalc.report import Report
 _SHAPE_SPLIT = re.compile(r"\s*[,x×]\s*|\s+")
 
 
-def parse_shape(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
-    """An input shape from ``"32,32,3"``, ``"32x32x3"``, ``"(32, 32, 3)"`` or a tuple.
+def parse_shape(text: str | int | tuple[int, ...] | list[int]) -> tuple[int, ...]:
+    """An input shape from ``"32,32,3"``, ``"32x32x3"``, ``"(32, 32, 3)"``, a tuple, or one number (token ids).
 
     >>> parse_shape("32x32x3")
     (32, 32, 3)
     """
     if isinstance(text, (tuple, list)):
         items = list(text)
+    elif not isinstance(text, str):
+        items = [text]  # input=128, as a spec's `input: 128`
     else:
         inner = text.strip().strip("()[]").strip().removesuffix(",").strip()  # (1024,) is one number
         # an empty item ('8,,3', '8,x,3') is a mistake, never silently dropped
@@ -30,6 +32,8 @@ def parse_shape(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
     shape = []
     for item in items:
         try:
+            if isinstance(item, bool) or (isinstance(item, float) and not item.is_integer()):
+                raise ValueError  # int() would make 8.7 into 8 and True into 1 without a word
             n = int(item)
         except (TypeError, ValueError):
             raise SpecError(f"the input shape must be whole numbers like 32,32,3 (got {text!r})") from None
@@ -41,7 +45,7 @@ def parse_shape(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def parse(text: str, input: str | tuple[int, ...] | None = None) -> Graph:  # noqa: A002 - the user's word
+def parse(text: str, input: str | int | tuple[int, ...] | None = None) -> Graph:  # noqa: A002 - the user's word
     """The Graph of a network written in the text notation."""
     return _parse_notation(text, None if input is None else parse_shape(input))
 
@@ -49,7 +53,7 @@ def parse(text: str, input: str | tuple[int, ...] | None = None) -> Graph:  # no
 def analyze(
     spec: str | Graph | Any,
     *,
-    input: str | tuple[int, ...] | None = None,  # noqa: A002
+    input: str | int | tuple[int, ...] | None = None,  # noqa: A002
     flops: Convention | str = Convention.seed,
     batch: int = 1,
     layout: Layout | str = Layout.hwc,

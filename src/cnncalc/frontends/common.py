@@ -13,17 +13,15 @@ from typing import Any
 
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node, NodeIds
-from cnncalc.layers import REGISTRY
 from cnncalc.layers.base import resolve, unknown_layer
-from cnncalc.notation.build import LABEL_NUMBER, node_source
+from cnncalc.notation.build import candidates, check_preset, is_merge, merge_kwargs, node_source
 
 
 def kind_of(word: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
     """The kind a layer word names and its preset keywords (``CONV1`` is conv; ``FCwB`` is dense with bias)."""
     if not isinstance(word, str) or not word:
         raise SpecError(f"a layer kind must be a name like conv (got {word!r})")
-    m = LABEL_NUMBER.fullmatch(word)
-    for w in (word, m.group("base")) if m else (word,):
+    for w in candidates(word):
         alias = resolve(w)
         if alias is not None:
             return alias.kind, alias.preset
@@ -38,9 +36,6 @@ class GraphMaker:
         self.ids = NodeIds()
         self.names: dict[str, str] = {}  # user name -> node id
         self.last: str | None = None
-
-    def new_id(self, label: str) -> str:
-        return self.ids.new(label)
 
     def ref(self, name: str, where: str) -> str:
         """The node id a user's name stands for."""
@@ -63,18 +58,19 @@ class GraphMaker:
         where = where or word
         try:
             kind, preset = kind_of(word)
+            check_preset(word, kind, preset, tuple(kwargs))
         except CnnCalcError as e:
-            e.message = f"{where}: {e.message}"
+            if where != word:  # the message already starts with the word
+                e.message = f"{where}: {e.message}"
             raise
-        keys = {k.lower() for k, _ in kwargs}
-        merged = tuple((k, v) for k, v in preset if k.lower() not in keys) + tuple(kwargs)
+        merged = merge_kwargs(preset, tuple(kwargs))
         args = tuple(args)
         refs: tuple[str, ...] | None = None
         if kind == "input":
             node_inputs: tuple[str, ...] = ()
             if inputs:
                 raise SpecError(f"{where}: an input reads nothing (it was given inputs {list(inputs)})")
-        elif REGISTRY[kind].inputs is None or kind == "matmul":
+        elif is_merge(kind):
             given = [self.ref(n, where) for n in (inputs or ())]
             if len(given) < 2:
                 if self.last is None:
@@ -89,7 +85,7 @@ class GraphMaker:
             if src is None:
                 raise SpecError(f"{where}: {word} has no input", hint="start with an input")
             node_inputs = (src,)
-        node_id = self.new_id(word)  # a named node still takes its counter, as in the notation
+        node_id = self.ids.new(word)  # a named node still takes its counter, as in the notation
         if name is not None:
             if not isinstance(name, str) or not name.isidentifier():
                 raise SpecError(f"{where}: a node name must be a word like block1 (got {name!r})")

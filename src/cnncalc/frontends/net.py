@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cnncalc.api import analyze, parse_shape
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import CnnCalcError
 from cnncalc.frontends.common import GraphMaker, kind_of
 from cnncalc.graph import Graph
-from cnncalc.layers import REGISTRY
+from cnncalc.notation.build import is_merge
 from cnncalc.report import Report
 
 
@@ -30,17 +31,19 @@ class Net:
     positional arguments; given one, it also reads the previous layer.
     """
 
-    def __init__(self, input: tuple[int, ...] | list[int] | None = None, *, layout: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self, input: str | int | tuple[int, ...] | list[int] | None = None, *, layout: str | None = None
+    ) -> None:  # noqa: A002
         self._maker = GraphMaker()
         if input is not None:
             kwargs = {"layout": layout} if layout is not None else {}
-            self.layer("input", *input, **kwargs)
+            self.layer("input", *parse_shape(input), **kwargs)
 
     def layer(self, kind: str, *args: Any, after: str | None = None, name: str | None = None, **kwargs: Any) -> str:
         """Add a layer of ``kind``; returns its name (give it to ``after=`` or to a merge)."""
         canonical, _ = kind_of(kind)
         inputs: list[str] | None
-        if canonical != "input" and (REGISTRY[canonical].inputs is None or canonical == "matmul"):
+        if is_merge(canonical):
             inputs, args = [str(a) for a in args], ()
             if after is not None:
                 inputs.insert(0, after)
@@ -75,8 +78,7 @@ class Net:
         batch: int = 1,
         layout: Layout | str = Layout.hwc,
         title: str = "",
+        dtype: str = "float32",
     ) -> Report:
-        """The Report of the network built so far."""
-        from cnncalc.analyze import analyze_graph
-
-        return analyze_graph(self.graph(), convention=flops, batch=batch, layout=layout, title=title)
+        """The Report of the network built so far (the options of :func:`cnncalc.analyze`)."""
+        return analyze(self.graph(), flops=flops, batch=batch, layout=layout, title=title, dtype=dtype)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cnncalc.errors import SpecError
 from cnncalc.graph import Graph
 from cnncalc.notation.build import build_graph
 from cnncalc.notation.parser import parse_statements
@@ -16,6 +17,15 @@ def parse(text: str, input_shape: tuple[int, ...] | None = None, params: dict[st
     chain that does not start with one; ``params`` gives values to names
     the text uses (a zoo model's ``classes``, ``size``).
     """
+    if not isinstance(text, str):  # lark would fail inside with an AttributeError or TypeError
+        hint = (
+            "for a YAML/JSON spec loaded as data, use cnncalc.frontends.spec.from_dict(data)"
+            if isinstance(text, dict)
+            else None
+        )
+        raise SpecError(
+            f"a network is the text notation, a Graph or a cnncalc.Net (got {type(text).__name__})", hint=hint
+        )
     return build_graph(parse_statements(text), text, input_shape, params)
 
 

@@ -18,7 +18,7 @@ How a statement reads (docs/notation-graphs.md):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
@@ -53,16 +53,22 @@ class _Builder:
     block_uses: dict[str, int] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     ids: NodeIds = field(default_factory=NodeIds)
-    globals: dict[str, Any] = field(default_factory=dict)  # model arguments, seen inside blocks too
+    top: _Scope = field(default_factory=_Scope)  # its bindings are the model arguments, seen inside blocks too
+
+    def outside(self, name: str, scope: _Scope) -> SpecError | None:
+        """The error for a top-level node named inside a block, which sees only its own names."""
+        if not scope.in_block or name not in self.top.refs:
+            return None
+        return SpecError(
+            f"'{name}' is a node outside the block; a block reads only '{BLOCK_INPUT}' and the nodes it makes",
+            hint=f"make '{name}' the block's input ({name} -> block(...)), or write the merge outside the block",
+        )
 
     def fail(self, err: CnnCalcError, line: int, column: int) -> CnnCalcError:
         if err.line is None:
             err.line, err.column = line, column
             err.context = caret(self.text, line, column)
         return err
-
-    def new_id(self, label: str) -> str:
-        return self.ids.new(label)
 
     def add_node(self, node: Node) -> str:
         self.nodes.append(node)
@@ -76,7 +82,8 @@ class _Builder:
                 raise self.fail(SpecError(f"block '{st.name}' is defined inside another block"), st.line, st.column)
             self.blocks[st.name.lower()] = st
             return
-        if st.name is not None and not scope.in_block and not self.starts_node(st.chain, scope):
+        start = self.start_of(st.chain, scope)
+        if st.name is not None and not scope.in_block and not starts_node(start):
             self.definitions[st.name.lower()] = st
             return
         if st.name is not None and resolve(st.name) is not None:
@@ -86,7 +93,7 @@ class _Builder:
                 st.column,
             )
         prev = scope.last
-        if self.starts_fresh(st.chain, scope):
+        if starts_fresh(start, scope):
             prev = None
         elif prev is None:
             prev = self.implicit_input(st.chain[0])
@@ -103,22 +110,16 @@ class _Builder:
         if not self.nodes or self.nodes[-1].id != node_id or len(self.nodes) <= first_new:
             return node_id
         wanted = self.ids.rename(node_id, scope.prefix + name)
-        old = self.nodes[-1]
-        self.nodes[-1] = Node(
-            wanted, old.kind, old.label, old.args, old.kwargs, old.inputs, old.source, old.line, old.column
-        )
+        self.nodes[-1] = replace(self.nodes[-1], id=wanted)
         return wanted
-
-    def first_call(self, chain: tuple[Call | Repeat, ...]) -> Call | None:
-        return chain[0] if isinstance(chain[0], Call) else None
 
     def is_ref(self, call: Call, scope: _Scope) -> bool:
         return not call.has_parens and call.name in scope.refs
 
     def start_of(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> tuple[str, Call] | None:
         """What a chain starts with: ``("ref", call)``, or its first layer's kind; None for a block or unknown name."""
-        first = self.first_call(chain)
-        if first is None:
+        first = chain[0]
+        if not isinstance(first, Call):
             return None
         if self.is_ref(first, scope):
             return "ref", first
@@ -129,24 +130,6 @@ class _Builder:
             return None  # an unknown name is reported where it is used
         return (target[0], first) if isinstance(target, tuple) else None
 
-    def starts_node(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
-        """A named chain is a node when it starts with input, a reference or a merge."""
-        start = self.start_of(chain, scope)
-        return start is not None and (start[0] in ("ref", "input") or is_merge(start[0]))
-
-    def starts_fresh(self, chain: tuple[Call | Repeat, ...], scope: _Scope) -> bool:
-        """Whether a chain starts from nothing (input, a reference, a merge of named nodes)."""
-        start = self.start_of(chain, scope)
-        if start is None:
-            return False
-        kind, first = start
-        if kind in ("ref", "input"):
-            return True
-        if is_merge(kind):
-            names = [v for v in first.args if isinstance(v, str)]
-            return len(names) >= 2 and all(v in scope.refs for v in names)
-        return False
-
     def implicit_input(self, first: Call | Repeat) -> str:
         if self.input_shape is None:
             raise self.fail(
@@ -154,7 +137,7 @@ class _Builder:
                 first.line,
                 first.column,
             )
-        node_id = self.new_id("input")
+        node_id = self.ids.new("input")
         return self.add_node(Node(node_id, "input", "input", self.input_shape, (), (), "input"))
 
     # -- elements
@@ -215,7 +198,7 @@ class _Builder:
 
     def lookup(self, call: Call, stack: tuple[str, ...], scope: _Scope) -> tuple[str, tuple] | Statement | Block:
         """A definition, a block, or a registered kind with its preset keywords; trailing numbers are labels."""
-        for word in self.candidates(call.name):
+        for word in candidates(call.name):
             key = word.lower()
             st = self.definitions.get(key)
             if st is not None and key not in stack:
@@ -226,13 +209,18 @@ class _Builder:
             alias = resolve(word)
             if alias is not None:
                 return (alias.kind, alias.preset)
+        for word in candidates(call.name):  # skipped above only because it is being expanded
+            key = word.lower()
+            if key in stack:
+                path = " -> ".join((*stack[stack.index(key) :], key))
+                raise self.fail(
+                    SpecError(f"'{word}' uses itself ({path})", hint="a block or definition cannot repeat itself"),
+                    call.line,
+                    call.column,
+                )
+        err = self.outside(call.name, scope) if not call.has_parens else None
         extra = list(self.definitions) + list(self.blocks) + list(scope.refs)
-        raise self.fail(unknown_layer(call.name, extra), call.line, call.column)
-
-    @staticmethod
-    def candidates(name: str) -> list[str]:
-        m = LABEL_NUMBER.fullmatch(name)
-        return [name, m.group("base")] if m else [name]
+        raise self.fail(err or unknown_layer(call.name, extra), call.line, call.column)
 
     def references(self, call: Call, scope: _Scope) -> list[str]:
         """The node ids a merge call names among its positional arguments."""
@@ -245,6 +233,9 @@ class _Builder:
                     call.column,
                 )
             if v not in scope.refs:
+                outside = self.outside(v, scope)
+                if outside is not None:
+                    raise self.fail(outside, call.line, call.column)
                 hint = None
                 if v.lower() in self.definitions:
                     hint = (
@@ -288,9 +279,11 @@ class _Builder:
                     site.line,
                     site.column,
                 )
-        if preset:
-            self.check_preset(site, kind, preset, kwargs)
-        merged = _merge(preset, kwargs)
+        try:
+            check_preset(site.name, kind, preset, kwargs)
+        except CnnCalcError as e:
+            raise self.fail(e, site.line, site.column) from None
+        merged = merge_kwargs(preset, kwargs)
         if kind == "input":
             if prev is not None:
                 raise self.fail(
@@ -320,7 +313,7 @@ class _Builder:
         if len(self.nodes) >= MAX_NODES:
             raise self.fail(SpecError(f"the network would have more than {MAX_NODES:,} layers"), site.line, site.column)
         full = scope.prefix + label
-        node_id = self.new_id(full)
+        node_id = self.ids.new(full)
         source = node_source(label, args, kwargs, inputs if inputs != (prev,) else None, site.has_parens)
         return self.add_node(Node(node_id, kind, full, args, merged, inputs, source, site.line, site.column))
 
@@ -344,7 +337,7 @@ class _Builder:
         if len(st.chain) == 1 and isinstance(st.chain[0], Call):
             inner = st.chain[0]
             use_args = args if args else inner.args
-            return self.call(inner, prev, stack, scope, label, use_args, _merge(inner.kwargs, kwargs))
+            return self.call(inner, prev, stack, scope, label, use_args, merge_kwargs(inner.kwargs, kwargs))
         if args or kwargs:
             raise self.fail(
                 SpecError(
@@ -377,7 +370,7 @@ class _Builder:
             )
         if len(stack) >= MAX_DEPTH:
             raise self.fail(SpecError(f"blocks are nested more than {MAX_DEPTH} deep"), site.line, site.column)
-        bindings = {**self.globals, **self.bind_block(block, site, args, kwargs)}
+        bindings = {**self.top.bindings, **self.bind_block(block, site, args, kwargs)}
         key = block.name.lower()
         self.block_uses[key] = n = self.block_uses.get(key, 0) + 1
         inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, f"{scope.prefix}{block.name}{n}.", True, (*stack, key))
@@ -419,28 +412,6 @@ class _Builder:
                 bound[name] = default
         return bound
 
-    def check_preset(
-        self, site: Call, kind: str, preset: tuple[tuple[str, Any], ...], kwargs: tuple[tuple[str, Any], ...]
-    ) -> None:
-        """A built-in name's preset is part of its meaning: ``FCwB(5, bias=false)`` contradicts itself."""
-        words = {w.lower(): p.name for p in REGISTRY[kind].params for w in (p.name, *p.aliases)}
-        fixed = dict(preset)
-        for word, value in kwargs:
-            name = words.get(word.lower())
-            if isinstance(value, str) and isinstance(fixed.get(name), bool):
-                value = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(
-                    value.lower(), value
-                )
-            if name in fixed and value != fixed[name]:
-                raise self.fail(
-                    ArgumentError(
-                        f"{site.name} always has {name}={show(fixed[name])}, but it is given {word}={show(value)}",
-                        hint=f"write {kind}(...) to choose {name} yourself",
-                    ),
-                    site.line,
-                    site.column,
-                )
-
     def input_node(self, site: Call, label: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> str:
         if not args:
             if self.input_shape is None:
@@ -458,7 +429,7 @@ class _Builder:
                 site.line,
                 site.column,
             )
-        node_id = self.new_id(label)
+        node_id = self.ids.new(label)
         source = Call(label, args, kwargs, site.line, site.column, True).source()
         return self.add_node(Node(node_id, "input", label, tuple(args), kwargs, (), source, site.line, site.column))
 
@@ -501,12 +472,64 @@ def substitute(v: Any, bindings: dict[str, Any]) -> Any:
     return v
 
 
+def check_preset(
+    word: str, kind: str, preset: tuple[tuple[str, Any], ...], kwargs: tuple[tuple[str, Any], ...]
+) -> None:
+    """A built-in name's preset is part of its meaning: ``FCwB(5, bias=false)`` contradicts itself."""
+    if not preset:
+        return
+    words = {w.lower(): p.name for p in REGISTRY[kind].params for w in (p.name, *p.aliases)}
+    fixed = dict(preset)
+    for key, value in kwargs:
+        name = words.get(key.lower())
+        if isinstance(value, str) and isinstance(fixed.get(name), bool):
+            value = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(
+                value.lower(), value
+            )
+        if name in fixed and value != fixed[name]:
+            raise ArgumentError(
+                f"{word} always has {name}={show(fixed[name])}, but it is given {key}={show(value)}",
+                hint=f"write {kind}(...) to choose {name} yourself",
+            )
+
+
+def starts_node(start: tuple[str, Call] | None) -> bool:
+    """A named chain is a node when it starts (see :meth:`_Builder.start_of`) with input, a reference or a merge."""
+    return start is not None and (start[0] in ("ref", "input") or is_merge(start[0]))
+
+
+def starts_fresh(start: tuple[str, Call] | None, scope: _Scope) -> bool:
+    """Whether a chain starts from nothing (input, a reference, a merge of named nodes)."""
+    if start is None:
+        return False
+    kind, first = start
+    if kind in ("ref", "input"):
+        return True
+    if is_merge(kind):
+        names = [v for v in first.args if isinstance(v, str)]
+        return len(names) >= 2 and all(v in scope.refs for v in names)
+    return False
+
+
+def candidates(name: str) -> list[str]:
+    """The words a layer name may mean: itself, then without a trailing label number (``CONV1``: conv).
+
+    >>> candidates("CONV1"), candidates("conv")
+    (['CONV1', 'CONV'], ['conv'])
+    """
+    m = LABEL_NUMBER.fullmatch(name)
+    return [name, m.group("base")] if m else [name]
+
+
 def is_merge(kind: str) -> bool:
     """Kinds that read named nodes: add, mul, concat (any number of inputs) and matmul."""
     return kind == "matmul" or REGISTRY[kind].inputs is None
 
 
-def _merge(base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+def merge_kwargs(
+    base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], ...]
+) -> tuple[tuple[str, Any], ...]:
+    """``base`` keywords that ``override`` does not give (in any case), then ``override``."""
     keys = {k.lower() for k, _ in override}
     return tuple((k, v) for k, v in base if k.lower() not in keys) + tuple(override)
 
@@ -518,10 +541,9 @@ def build_graph(
     params: dict[str, Any] | None = None,
 ) -> Graph:
     """The Graph the statements describe; ``params`` gives values to names used at the top level."""
-    b = _Builder(text, input_shape, globals=dict(params or {}))
-    top = _Scope(bindings=dict(params or {}))
+    b = _Builder(text, input_shape, top=_Scope(bindings=dict(params or {})))
     for st in statements:
-        b.statement(st, top)
+        b.statement(st, b.top)
     if not b.nodes:
         raise SpecError("the text describes no layers", hint="e.g. input(32,32,3) -> conv(8, f=5) -> fc(10)")
     return Graph(tuple(b.nodes))

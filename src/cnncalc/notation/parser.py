@@ -9,7 +9,7 @@ from importlib.resources import files
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from cnncalc.errors import CnnCalcError, NotationSyntaxError
 
@@ -393,19 +393,29 @@ def parse_statements(text: str) -> list[Statement | Block]:
     """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
     try:
         return _parser().parse(text)
-    except CnnCalcError as err:  # raised by a transformer method, with the place but not yet the caret
+    except CnnCalcError as err:  # raised by a transformer method (lark does not wrap it) or the post-lexer
+        if err.line is None:
+            err.line, err.column = _failing_token(text)
         if err.line is not None and err.context is None:
             err.context = caret(text, err.line, err.column or 1)
         raise err from None
-    except VisitError as e:
-        if isinstance(e.orig_exc, CnnCalcError):
-            err = e.orig_exc
-            if err.line is not None and err.context is None:
-                err.context = caret(text, err.line, err.column or 1)
-            raise err from None
-        raise
     except UnexpectedInput as e:
         raise _syntax_error(text, e) from None
+
+
+def _failing_token(text: str) -> tuple[int | None, int | None]:
+    """Where a mistake without a place was found: arithmetic on plain numbers (``1/0``) holds no token.
+
+    Only on the error path: the text is read again, token by token, to the one whose reading raised.
+    """
+    last: Token | None = None
+    try:
+        for tok in _parser().parse_interactive(text).iter_parse():
+            last = tok
+    except CnnCalcError:
+        if last is not None:
+            return last.line, last.column
+    return None, None
 
 
 def caret(text: str, line: int, column: int) -> str:
@@ -440,8 +450,16 @@ def _syntax_error(text: str, e: UnexpectedInput) -> NotationSyntaxError:
     tok = e.token if isinstance(e, UnexpectedToken) else None
     got = f"'{tok}'" if tok is not None and str(tok).strip() else "a new line"
     expected = _expected(e)
+    signed = (
+        tok is not None
+        and tok.type in ("INT", "FLOAT")
+        and str(tok)[0] in "+-"
+        and bool({"PLUS", "_MINUS"} & set(getattr(e, "expected", None) or ()))  # where arithmetic could go on
+    )
     return NotationSyntaxError(
         f"unexpected {got}" + (f"; expected {expected}" if expected else ""),
+        # c-1 reads as c and the number -1: the sign sticks to the number
+        hint=f"write spaces around {str(tok)[0]} between two values: c {str(tok)[0]} 1" if signed else None,
         line=line,
         column=column,
         context=caret(text, line, column),
