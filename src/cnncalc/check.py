@@ -100,13 +100,29 @@ def read_table(text: str) -> Table:
         if not body:
             raise SpecError("the table is empty")
         delimiter = "\t" if any("\t" in ln for ln in body) else ","
+        reader = csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter, strict=True)
+        rows = []
         try:
-            rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter)]
+            for r in reader:
+                rows.append([c.strip() for c in r])
         except csv.Error as e:
-            raise SpecError(f"the table does not read as {'TSV' if delimiter == chr(9) else 'CSV'}: {e}") from None
+            where = f"row {len(rows)}" if rows else "the header"
+            raise SpecError(
+                f"{where} does not read as {'TSV' if delimiter == chr(9) else 'CSV'}: {e}",
+                hint='a cell holding a comma or a quote is written in double quotes: "conv(8, f=5)"',
+            ) from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise SpecError("no table found: give a header row and at least one row (CSV, TSV or a Markdown table)")
+    for number, r in enumerate(rows[1:], start=1):
+        if any(c.strip() for c in r[len(rows[0]) :]):
+            raise SpecError(
+                f"row {number} has {len(r)} cells but the header names {len(rows[0])}, so its cells would be "
+                "graded under the wrong columns",
+                hint="a | inside a Markdown cell is written \\|"
+                if md
+                else 'a cell holding a comma is written in double quotes: "conv(8, f=5)"',
+            )
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     return Table(rows[0], rows[1:], totals)
