@@ -447,7 +447,7 @@ def spec_from_table(table: Table, input: str | tuple[int, ...] | None = None) ->
     input_col = next((i for i, h in enumerate(table.headers) if re.search(r"input", h, re.IGNORECASE)), None)
     calls: list[str] = []
     first_input: str | None = None
-    for cells in table.rows:
+    for number, cells in enumerate(table.rows, start=1):
         text = cells[col].strip()
         if not text or any(TOTAL_WORD.match(c) for c in cells):
             continue
@@ -458,7 +458,7 @@ def spec_from_table(table: Table, input: str | tuple[int, ...] | None = None) ->
                 first_input = "input(" + ", ".join(str(n) for n in parse_shape(cells[shape_col]).dims) + ")"
             continue
         if not NOTATION.match(text) or label_kind(text) is None:
-            raise SpecError(f"row {len(calls) + 1}: {text!r} is not a layer in the notation (e.g. conv(32, f=7, s=4))")
+            raise SpecError(f"row {number}: {text!r} is not a layer in the notation (e.g. conv(32, f=7, s=4))")
         if not calls and first_input is None and input is None and input_col is not None and cells[input_col]:
             first_input = "input(" + ", ".join(str(n) for n in parse_shape(cells[input_col]).dims) + ")"
         calls.append(text)

@@ -34,3 +34,9 @@ def test_unterminated_quote_is_an_error_not_an_empty_pass():
     with pytest.raises(SpecError, match=r"^row 1 does not read as CSV: unexpected end of data"):
         check('Layer,Params\n"conv(8, f=5),608\nfc(10),15690\n', SPEC)
 
+
+def test_a_bad_notation_row_is_named_by_its_table_row():
+    # row 1 is the input, row 2 a conv, row 3 the bad one (before: "row 2", counting layers only)
+    table = "| Layer | Params |\n|---|---|\n| input(32,32,3) | |\n| conv(8, f=5) | 608 |\n| bogus thing | 3 |\n"
+    with pytest.raises(SpecError, match=r"^row 3: 'bogus thing' is not a layer"):
+        check(table)
