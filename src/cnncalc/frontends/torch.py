@@ -39,7 +39,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, SpecError
 from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_name, cost
-from cnncalc.layers.base import Step, fmt
+from cnncalc.layers.base import Step, fmt, times
 from cnncalc.report import Report, Row, Totals, UncountedOp
 
 COLUMNS = ("index", "name", "source", "output_shape", "params", "trainable_params", "buffers", "macs", "flops")
@@ -355,6 +355,16 @@ class _Agg:
     trainable: int = 0
     buffers: int = 0
     notes: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # the parameter tensors' sizes, for the params step
+
+    def count(self, kind: str, t: torch.Tensor) -> None:
+        """Add one parameter (``kind == "param"``) or buffer tensor to this row's figures."""
+        if kind == "param":
+            self.params += t.numel()
+            self.trainable += t.numel() if t.requires_grad else 0
+            self.terms.append(times(tuple(t.shape)))
+        else:
+            self.buffers += t.numel()
 
 
 def build_report(
@@ -403,11 +413,7 @@ def build_report(
                         agg.notes.append(f"{qualified} is tied to {first}: its {t.numel():,} values are counted once")
                     continue
                 owner[id(t)] = (qualified, call.path)
-                if kind == "param":
-                    agg.params += t.numel()
-                    agg.trainable += t.numel() if t.requires_grad else 0
-                else:
-                    agg.buffers += t.numel()
+                agg.count(kind, t)
 
     # Submodules that never ran as modules (nn.MultiheadAttention's out_proj, whose weight its parent uses
     # functionally; or a layer the forward skips) have their parameters counted in the nearest ancestor that ran.
@@ -432,11 +438,7 @@ def build_report(
                     continue
                 owner[id(t)] = (f"{name}.{pname}", host.path)
                 counted += t.numel()
-                if kind == "param":
-                    agg.params += t.numel()
-                    agg.trainable += t.numel() if t.requires_grad else 0
-                else:
-                    agg.buffers += t.numel()
+                agg.count(kind, t)
         if counted:
             agg.notes.append(f"includes {counted:,} parameters/buffers of {name}, which did not run as a module")
 
@@ -532,6 +534,9 @@ def _row(index: int, call: Call, agg: _Agg, convention: Convention, batch: int |
         steps.append(Step("MACs", "", macs))
     if flops:
         steps.append(Step("FLOPs", f"2·{fmt(macs)} + {fmt(flops - 2 * macs)}" if flops != 2 * macs else "", flops))
+    if agg.params:
+        terms = agg.terms if len(agg.terms) <= 6 else [*agg.terms[:6], "…"]
+        steps.append(Step("params", " + ".join(terms), agg.params))
     notes = list(dict.fromkeys(agg.notes))
     if agg.uncounted:
         listed = ", ".join(f"{n} ×{k}" for n, k in sorted(agg.uncounted.items()))
