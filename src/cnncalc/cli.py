@@ -279,6 +279,11 @@ def check(
         text = sys.stdin.read() if table == "-" else None
         if text is None and not Path(table).is_file():
             raise SpecError(f"no such file: {table}")
+        if spec is not None and TORCH_SPEC.match(spec):
+            raise SpecError(
+                f"check grades a table against the notation or a YAML/JSON spec, not a PyTorch model ({spec})",
+                hint="write the network in the notation for --spec; cnncalc summary reads the PyTorch model",
+            )
         result = run_check(
             text if text is not None else Path(table),
             None if spec is None else read_spec(spec),

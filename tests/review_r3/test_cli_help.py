@@ -1,4 +1,4 @@
-"""The CLI's help shows its examples as written."""
+"""The CLI's help shows its examples as written, and check says plainly what --spec it takes."""
 
 from __future__ import annotations
 
@@ -25,3 +25,13 @@ def test_help_shows_each_example_on_one_line(cli, command, example):
 def test_the_zoo_examples_run(cli):
     result = cli("zoo", "resnet50", "--set", "classes=10", "--set", "size=160", "--format", "json")
     assert result.exit_code == 0, result.stderr
+
+
+def test_check_against_a_pytorch_file_says_so(cli, tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("Layer,Params\nfc,10\n")
+    model = tmp_path / "net.py"
+    model.write_text("import torch.nn as nn\nclass Net(nn.Module):\n    pass\n")
+    result = cli("check", str(table), "--spec", f"{model}:Net")
+    assert result.exit_code == 2
+    assert "not a PyTorch model" in result.stderr  # before: "no such file" for a file that exists
