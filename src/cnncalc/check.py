@@ -30,7 +30,7 @@ from cnncalc.explain import explain_row, total_steps
 from cnncalc.layers import REGISTRY, resolve
 from cnncalc.layers.base import fmt
 from cnncalc.report import Report, Row
-from cnncalc.written import UnreadableError, is_blank, parse_number, parse_shape, shape_matches
+from cnncalc.written import UnreadableError, WrittenShape, is_blank, parse_number, parse_shape, shape_matches
 
 # Columns a table may have, and the header words that name them (after lower-casing).
 COLUMNS = ("layer", "output_shape", "activation_size", "params", "flops", "macs")
@@ -310,13 +310,17 @@ def _grade_number(written: str, expected: int) -> tuple[bool, str | None]:
     return n.matches(expected), None
 
 
+def _expected_shape(w: WrittenShape, row: Row, layout: Layout) -> tuple[int, ...]:
+    """The row's shape in the layout the cell writes: a batch axis (``[-1, 8, 28, 28]``) means channels first."""
+    return show_shape(row.output_shape, Layout.chw if w.batch else layout)
+
+
 def _grade_shape(written: str, row: Row, layout: Layout) -> tuple[bool, list[int], str | None]:
     try:
         w = parse_shape(written)
     except UnreadableError as e:
         return False, list(show_shape(row.output_shape, layout)), e.message
-    lay = Layout.chw if w.batch else layout
-    expected = show_shape(row.output_shape, lay)
+    expected = _expected_shape(w, row, layout)
     return shape_matches(w, expected), list(expected), None
 
 
@@ -359,14 +363,16 @@ def grade(table: Table, report: Report, layout: Layout | None = None) -> CheckRe
 
     labels = [cells[layer_col] if layer_col is not None else "" for _, cells in body]
     hits = []
-    for _, cells in body:
-        line = []
-        for row in report.rows:
-            ok = False
-            if shape_col is not None and not is_blank(cells[shape_col]):
-                ok = _grade_shape(cells[shape_col], row, lay)[0]
-            line.append(ok)
-        hits.append(line)
+    for _, cells in body:  # each written shape is read once, then compared with every layer's
+        written = None
+        if shape_col is not None and not is_blank(cells[shape_col]):
+            try:
+                written = parse_shape(cells[shape_col])
+            except UnreadableError:
+                pass
+        hits.append(
+            [written is not None and shape_matches(written, _expected_shape(written, r, lay)) for r in report.rows]
+        )
     pairs = align(labels, report.rows, hits)
 
     out: list[Cell] = []
