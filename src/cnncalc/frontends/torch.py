@@ -127,8 +127,45 @@ class _Operators(TorchDispatchMode):
         return out
 
 
+def _attention(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, OpCost]:
+    names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
+    given = dict(zip(names, args))
+    given.update(kwargs)
+    causal = bool(given.get("is_causal", False))
+    masked = causal or given.get("attn_mask") is not None
+    q, k, v = (tuple(given[n].shape) for n in names[:3])
+    if causal:
+        call.notes.append(
+            "scaled_dot_product_attention is_causal=True: the masked half of the scores is counted "
+            "in full, as FlopCounterMode does"
+        )
+    return "scaled_dot_product_attention", attention_cost(q, k, v, masked=masked)
+
+
+def _adaptive_avg_pool(nd: int) -> Any:
+    def whole(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, OpCost]:
+        x = tuple(args[0].shape)
+        size = args[1] if len(args) > 1 else kwargs["output_size"]
+        size = list(size) if isinstance(size, (list, tuple)) else [size] * nd
+        size = [x[len(x) - nd + i] if n is None else n for i, n in enumerate(size)]  # None keeps the input's size
+        name = f"adaptive_avg_pool{nd}d"
+        return name, cost(name, (x, size), {}, None)  # type: ignore[return-value]
+
+    return whole
+
+
+# Functions counted whole, before they decompose: attention (is_causal is lost below it), and adaptive average
+# pooling, which PyTorch runs as aten.mean when the target is 1 (ResNet's avgpool) and would lose its pooling.
+WHOLE = {
+    F.scaled_dot_product_attention: _attention,
+    F.adaptive_avg_pool1d: _adaptive_avg_pool(1),
+    F.adaptive_avg_pool2d: _adaptive_avg_pool(2),
+    F.adaptive_avg_pool3d: _adaptive_avg_pool(3),
+}
+
+
 class _Functions(TorchFunctionMode):
-    """Catches ``F.scaled_dot_product_attention`` before it decomposes, to count it whole (is_causal noted)."""
+    """Catches the functions in :data:`WHOLE` before they decompose, to count each call as one operator."""
 
     def __init__(self, tracer: Tracer) -> None:
         super().__init__()
@@ -137,21 +174,11 @@ class _Functions(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
         t = self.tracer
-        if func is not F.scaled_dot_product_attention or t.suppress or not t.stack:
+        count = WHOLE.get(func)
+        if count is None or t.suppress or not t.stack:
             return func(*args, **kwargs)
-        names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
-        given = dict(zip(names, args))
-        given.update(kwargs)
-        causal = bool(given.get("is_causal", False))
-        masked = causal or given.get("attn_mask") is not None
-        q, k, v = (tuple(given[n].shape) for n in names[:3])
         call = t.stack[-1]
-        call.ops.append(("scaled_dot_product_attention", attention_cost(q, k, v, masked=masked)))
-        if causal:
-            call.notes.append(
-                "scaled_dot_product_attention is_causal=True: the masked half of the scores is counted "
-                "in full, as FlopCounterMode does"
-            )
+        call.ops.append(count(call, args, kwargs))
         t.suppress += 1
         try:
             return func(*args, **kwargs)
