@@ -40,3 +40,10 @@ def test_a_bad_notation_row_is_named_by_its_table_row():
     table = "| Layer | Params |\n|---|---|\n| input(32,32,3) | |\n| conv(8, f=5) | 608 |\n| bogus thing | 3 |\n"
     with pytest.raises(SpecError, match=r"^row 3: 'bogus thing' is not a layer"):
         check(table)
+
+
+def test_an_unknown_layout_is_an_argument_error_not_a_value_error():
+    from cnncalc import ArgumentError
+
+    with pytest.raises(ArgumentError, match=r"unknown layout 'xyz' \(choose hwc, chw\)"):
+        check("Layer,Params\nfc,10\n", "input(4) -> fc(2)", layout="xyz")
