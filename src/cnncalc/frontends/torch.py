@@ -39,7 +39,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from cnncalc.analyze import _enum
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, SpecError
-from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_name, cost
+from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_name, cost, numel
 from cnncalc.layers.base import Step, fmt, times
 from cnncalc.report import Report, Row, Totals, UncountedOp
 
@@ -489,7 +489,7 @@ def build_report(
             uncounted[name] = (calls_so_far + n, where)
     params = list(model.parameters())
     unused = [(n, p) for n, p in model.named_parameters() if id(p) not in owner]
-    leaf_outputs = sum(sum(_numel(s) for s in c.outputs) for c in calls if not c.children)
+    leaf_outputs = sum(sum(numel(s) for s in c.outputs) for c in calls if not c.children)
     totals = Totals(
         params=sum(p.numel() for p in params),
         trainable_params=sum(p.numel() for p in params if p.requires_grad),
@@ -524,13 +524,6 @@ def build_report(
 
 def _has_figures(agg: _Agg) -> bool:
     return bool(agg.params or agg.buffers or agg.uncounted or any(c.macs or c.seed or c.all for _, c in agg.ops))
-
-
-def _numel(shape: tuple[int, ...]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def _row(index: int, call: Call, agg: _Agg, convention: Convention, batch: int | None) -> Row:
@@ -573,7 +566,7 @@ def _row(index: int, call: Call, agg: _Agg, convention: Convention, batch: int |
         node_id=call.path,
         inputs=(call.parent.path,) if call.parent is not None else (),
         output_shape=tuple(core),
-        activation_size=sum(_numel(s) for s in call.outputs),
+        activation_size=sum(numel(s) for s in call.outputs),
         params=agg.params,
         trainable_params=agg.trainable,
         buffers=agg.buffers,
