@@ -37,6 +37,8 @@ COLUMNS = ("layer", "output_shape", "activation_size", "params", "flops", "macs"
 TOTAL_LINE = re.compile(r"^\s*(?P<what>total|trainable|non-trainable)\s+params\s*:\s*(?P<n>.+?)\s*$", re.IGNORECASE)
 TOTAL_WORD = re.compile(r"^\s*\**\s*(grand\s+)?total\b", re.IGNORECASE)
 NOTATION = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\(.*\))?\s*$")
+# A numeric column's name in explain's steps (its attribute on Row and Totals is the column's own name).
+QUANTITY = {"activation_size": "activation size", "params": "params", "flops": "FLOPs", "macs": "MACs"}
 
 
 def classify(header: str) -> str | None:
@@ -399,15 +401,9 @@ def grade(table: Table, report: Report, layout: Layout | None = None) -> CheckRe
                 ok, expected, problem = _grade_shape(text, row, lay)
                 why = _step_text(report, row, "output shape")
             else:
-                expected = {
-                    "activation_size": row.activation_size,
-                    "params": row.params,
-                    "flops": row.flops,
-                    "macs": row.macs,
-                }[what]
+                expected = getattr(row, what)
                 ok, problem = _grade_number(text, expected)
-                quantity = {"activation_size": "activation size", "params": "params", "flops": "FLOPs", "macs": "MACs"}
-                why = _step_text(report, row, quantity[what])
+                why = _step_text(report, row, QUANTITY[what])
             if problem:
                 why = f"{problem}; {why}"
             out.append(Cell(number, row.name if not labels[ti] else labels[ti], header, text, expected, ok, why))
@@ -420,14 +416,9 @@ def grade(table: Table, report: Report, layout: Layout | None = None) -> CheckRe
             what = kinds[ci]
             if is_blank(text) or TOTAL_WORD.match(text) or what == "output_shape":
                 continue
-            expected = {"activation_size": t.activation_size, "params": t.params, "flops": t.flops, "macs": t.macs}[
-                what
-            ]
+            expected = getattr(t, what)
             ok, problem = _grade_number(text, expected)
-            why = totals.get(
-                {"params": "total params", "flops": "total FLOPs", "macs": "total MACs"}.get(what, ""),
-                f"total activation size = {fmt(t.activation_size)}",
-            )
+            why = totals.get(f"total {QUANTITY[what]}", f"total {QUANTITY[what]} = {fmt(expected)}")
             out.append(
                 Cell(number, "Total", table.headers[ci], text, expected, ok, f"{problem}; {why}" if problem else why)
             )
