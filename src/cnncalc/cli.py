@@ -81,7 +81,7 @@ def read_spec(spec: str) -> str:
         if looks_like_path:
             raise SpecError(f"cannot read {spec}: {e.strerror or e}") from None
     if looks_like_path:
-        raise SpecError(f"no such file: {spec}")
+        raise SpecError(f"{spec} is a folder, not a file" if path.is_dir() else f"no such file: {spec}")
     return spec
 
 
@@ -278,7 +278,7 @@ def check(
     try:
         text = sys.stdin.read() if table == "-" else None
         if text is None and not Path(table).is_file():
-            raise SpecError(f"no such file: {table}")
+            raise SpecError(f"{table} is a folder, not a file" if Path(table).is_dir() else f"no such file: {table}")
         if spec is not None and TORCH_SPEC.match(spec):
             raise SpecError(
                 f"check grades a table against the notation or a YAML/JSON spec, not a PyTorch model ({spec})",

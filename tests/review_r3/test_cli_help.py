@@ -35,3 +35,10 @@ def test_check_against_a_pytorch_file_says_so(cli, tmp_path):
     result = cli("check", str(table), "--spec", f"{model}:Net")
     assert result.exit_code == 2
     assert "not a PyTorch model" in result.stderr  # before: "no such file" for a file that exists
+
+
+@pytest.mark.parametrize("command", [("summary", "DIR"), ("check", "DIR", "--spec", "input(4) -> fc(2)")])
+def test_a_folder_is_named_as_a_folder(cli, tmp_path, command):
+    result = cli(*(str(tmp_path) if a == "DIR" else a for a in command))
+    assert result.exit_code == 2
+    assert f"{tmp_path} is a folder, not a file" in result.stderr  # before: "no such file" for a folder that exists
