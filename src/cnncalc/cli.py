@@ -239,10 +239,14 @@ def explain(
     ] = ExplainFormat.text,
     batch: BatchOpt = 1,
     layout: LayoutOpt = Layout.hwc,
+    depth: DepthOpt = 3,
+    input_dtype: InputDTypeOpt = None,
 ) -> None:
     """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
     try:
-        report = load_report(spec, input=input, flops=flops, batch=batch, layout=layout)
+        report = load_report(
+            spec, input=input, flops=flops, batch=batch, layout=layout, depth=depth, input_dtype=input_dtype
+        )
     except CnnCalcError as e:
         raise fail(e) from None
     typer.echo(report.explain(format.value), nl=False)
