@@ -653,9 +653,4 @@ def summarize_file(
     return from_torch(model, sizes[0] if len(sizes) == 1 else sizes, depth=depth, flops=flops, input_dtype=input_dtype)
 
 
-def is_torch_spec(spec: str) -> bool:
-    """Whether a CLI SPEC names a Python file and a class: ``net.py:Net``."""
-    return TORCH_SPEC.match(spec) is not None
-
-
-__all__: Sequence[str] = ("from_torch", "load_model", "summarize_file", "is_torch_spec")
+__all__: Sequence[str] = ("from_torch", "load_model", "summarize_file")
