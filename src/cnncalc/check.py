@@ -30,13 +30,15 @@ from cnncalc.explain import explain_row, total_steps
 from cnncalc.layers import REGISTRY, resolve
 from cnncalc.layers.base import fmt
 from cnncalc.report import Report, Row
-from cnncalc.written import UnreadableError, is_blank, parse_number, parse_shape, shape_matches
+from cnncalc.written import UnreadableError, WrittenShape, is_blank, parse_number, parse_shape, shape_matches
 
 # Columns a table may have, and the header words that name them (after lower-casing).
 COLUMNS = ("layer", "output_shape", "activation_size", "params", "flops", "macs")
 TOTAL_LINE = re.compile(r"^\s*(?P<what>total|trainable|non-trainable)\s+params\s*:\s*(?P<n>.+?)\s*$", re.IGNORECASE)
 TOTAL_WORD = re.compile(r"^\s*\**\s*(grand\s+)?total\b", re.IGNORECASE)
 NOTATION = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\(.*\))?\s*$")
+# A numeric column's name in explain's steps (its attribute on Row and Totals is the column's own name).
+QUANTITY = {"activation_size": "activation size", "params": "params", "flops": "FLOPs", "macs": "MACs"}
 
 
 def classify(header: str) -> str | None:
@@ -100,13 +102,29 @@ def read_table(text: str) -> Table:
         if not body:
             raise SpecError("the table is empty")
         delimiter = "\t" if any("\t" in ln for ln in body) else ","
+        reader = csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter, strict=True)
+        rows = []
         try:
-            rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter)]
+            for r in reader:
+                rows.append([c.strip() for c in r])
         except csv.Error as e:
-            raise SpecError(f"the table does not read as {'TSV' if delimiter == chr(9) else 'CSV'}: {e}") from None
+            where = f"row {len(rows)}" if rows else "the header"
+            raise SpecError(
+                f"{where} does not read as {'TSV' if delimiter == chr(9) else 'CSV'}: {e}",
+                hint='a cell holding a comma or a quote is written in double quotes: "conv(8, f=5)"',
+            ) from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise SpecError("no table found: give a header row and at least one row (CSV, TSV or a Markdown table)")
+    for number, r in enumerate(rows[1:], start=1):
+        if any(c.strip() for c in r[len(rows[0]) :]):
+            raise SpecError(
+                f"row {number} has {len(r)} cells but the header names {len(rows[0])}, so its cells would be "
+                "graded under the wrong columns",
+                hint="a | inside a Markdown cell is written \\|"
+                if md
+                else 'a cell holding a comma is written in double quotes: "conv(8, f=5)"',
+            )
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     return Table(rows[0], rows[1:], totals)
@@ -294,13 +312,17 @@ def _grade_number(written: str, expected: int) -> tuple[bool, str | None]:
     return n.matches(expected), None
 
 
+def _expected_shape(w: WrittenShape, row: Row, layout: Layout) -> tuple[int, ...]:
+    """The row's shape in the layout the cell writes: a batch axis (``[-1, 8, 28, 28]``) means channels first."""
+    return show_shape(row.output_shape, Layout.chw if w.batch else layout)
+
+
 def _grade_shape(written: str, row: Row, layout: Layout) -> tuple[bool, list[int], str | None]:
     try:
         w = parse_shape(written)
     except UnreadableError as e:
         return False, list(show_shape(row.output_shape, layout)), e.message
-    lay = Layout.chw if w.batch else layout
-    expected = show_shape(row.output_shape, lay)
+    expected = _expected_shape(w, row, layout)
     return shape_matches(w, expected), list(expected), None
 
 
@@ -343,14 +365,16 @@ def grade(table: Table, report: Report, layout: Layout | None = None) -> CheckRe
 
     labels = [cells[layer_col] if layer_col is not None else "" for _, cells in body]
     hits = []
-    for _, cells in body:
-        line = []
-        for row in report.rows:
-            ok = False
-            if shape_col is not None and not is_blank(cells[shape_col]):
-                ok = _grade_shape(cells[shape_col], row, lay)[0]
-            line.append(ok)
-        hits.append(line)
+    for _, cells in body:  # each written shape is read once, then compared with every layer's
+        written = None
+        if shape_col is not None and not is_blank(cells[shape_col]):
+            try:
+                written = parse_shape(cells[shape_col])
+            except UnreadableError:
+                pass
+        hits.append(
+            [written is not None and shape_matches(written, _expected_shape(written, r, lay)) for r in report.rows]
+        )
     pairs = align(labels, report.rows, hits)
 
     out: list[Cell] = []
@@ -377,15 +401,9 @@ def grade(table: Table, report: Report, layout: Layout | None = None) -> CheckRe
                 ok, expected, problem = _grade_shape(text, row, lay)
                 why = _step_text(report, row, "output shape")
             else:
-                expected = {
-                    "activation_size": row.activation_size,
-                    "params": row.params,
-                    "flops": row.flops,
-                    "macs": row.macs,
-                }[what]
+                expected = getattr(row, what)
                 ok, problem = _grade_number(text, expected)
-                quantity = {"activation_size": "activation size", "params": "params", "flops": "FLOPs", "macs": "MACs"}
-                why = _step_text(report, row, quantity[what])
+                why = _step_text(report, row, QUANTITY[what])
             if problem:
                 why = f"{problem}; {why}"
             out.append(Cell(number, row.name if not labels[ti] else labels[ti], header, text, expected, ok, why))
@@ -398,14 +416,9 @@ def grade(table: Table, report: Report, layout: Layout | None = None) -> CheckRe
             what = kinds[ci]
             if is_blank(text) or TOTAL_WORD.match(text) or what == "output_shape":
                 continue
-            expected = {"activation_size": t.activation_size, "params": t.params, "flops": t.flops, "macs": t.macs}[
-                what
-            ]
+            expected = getattr(t, what)
             ok, problem = _grade_number(text, expected)
-            why = totals.get(
-                {"params": "total params", "flops": "total FLOPs", "macs": "total MACs"}.get(what, ""),
-                f"total activation size = {fmt(t.activation_size)}",
-            )
+            why = totals.get(f"total {QUANTITY[what]}", f"total {QUANTITY[what]} = {fmt(expected)}")
             out.append(
                 Cell(number, "Total", table.headers[ci], text, expected, ok, f"{problem}; {why}" if problem else why)
             )
@@ -431,7 +444,7 @@ def spec_from_table(table: Table, input: str | tuple[int, ...] | None = None) ->
     input_col = next((i for i, h in enumerate(table.headers) if re.search(r"input", h, re.IGNORECASE)), None)
     calls: list[str] = []
     first_input: str | None = None
-    for cells in table.rows:
+    for number, cells in enumerate(table.rows, start=1):
         text = cells[col].strip()
         if not text or any(TOTAL_WORD.match(c) for c in cells):
             continue
@@ -442,7 +455,7 @@ def spec_from_table(table: Table, input: str | tuple[int, ...] | None = None) ->
                 first_input = "input(" + ", ".join(str(n) for n in parse_shape(cells[shape_col]).dims) + ")"
             continue
         if not NOTATION.match(text) or label_kind(text) is None:
-            raise SpecError(f"row {len(calls) + 1}: {text!r} is not a layer in the notation (e.g. conv(32, f=7, s=4))")
+            raise SpecError(f"row {number}: {text!r} is not a layer in the notation (e.g. conv(32, f=7, s=4))")
         if not calls and first_input is None and input is None and input_col is not None and cells[input_col]:
             first_input = "input(" + ", ".join(str(n) for n in parse_shape(cells[input_col]).dims) + ")"
         calls.append(text)
@@ -466,6 +479,7 @@ def check(
     ``spec`` is the notation, a path to a file holding it, or a Report. Without
     ``spec`` the table's layer column must hold the notation per row.
     """
+    from cnncalc.analyze import _enum
     from cnncalc.api import analyze
 
     if isinstance(table, Path) or (isinstance(table, str) and "\n" not in table and Path(table).is_file()):
@@ -478,7 +492,7 @@ def check(
     else:
         text = str(table)
     parsed = read_table(text)
-    lay = None if layout is None else Layout(getattr(layout, "value", layout))
+    lay = None if layout is None else _enum(Layout, layout, "layout")
     if isinstance(spec, Path):
         try:
             spec = spec.read_text(encoding="utf-8")

@@ -16,24 +16,22 @@ from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 from cnncalc.report import Report
 
-EXAMPLES = """\
-Examples:
 
-  cnncalc summary "input(32,32,3) -> conv(8, f=5) -> pool(2) -> conv(16, f=5) -> pool(2)
-                   -> fc(120) -> fc(84) -> softmax(10)"
+def examples(*commands: str) -> str:
+    """An epilog of example commands; click's ``\\b`` keeps each as written instead of re-wrapping it."""
+    return "Examples:\n\n" + "\n\n".join("\b\n" + "\n".join(f"  {line}" for line in c.splitlines()) for c in commands)
 
-  cnncalc summary net.txt --flops all --format markdown
 
-  echo "conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)" | cnncalc summary - --input 224,224,3
-
-  cnncalc summary model.yaml
-
-  cnncalc zoo resnet50 --set classes=10 --format json
-
-  cnncalc summary model.py:Net --input 1,3,224,224 --depth 2
-
-  cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul
-"""
+EXAMPLES = examples(
+    'cnncalc summary "input(32,32,3) -> conv(8, f=5) -> pool(2) -> conv(16, f=5) -> pool(2)\n'
+    '                 -> fc(120) -> fc(84) -> softmax(10)"',
+    "cnncalc summary net.txt --flops all --format markdown",
+    'echo "conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)" | cnncalc summary - --input 224,224,3',
+    "cnncalc summary model.yaml",
+    "cnncalc zoo resnet50 --set classes=10 --format json",
+    "cnncalc summary model.py:Net --input 1,3,224,224 --depth 2",
+    "cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul",
+)
 
 TORCH_SPEC = re.compile(r"^.+\.py:[A-Za-z_][\w.]*$")
 
@@ -83,7 +81,7 @@ def read_spec(spec: str) -> str:
         if looks_like_path:
             raise SpecError(f"cannot read {spec}: {e.strerror or e}") from None
     if looks_like_path:
-        raise SpecError(f"no such file: {spec}")
+        raise SpecError(f"{spec} is a folder, not a file" if path.is_dir() else f"no such file: {spec}")
     return spec
 
 
@@ -121,7 +119,7 @@ ColumnsOpt = Annotated[
         help="Table columns, comma separated, from: "
         + ", ".join(HEADERS)
         + " (default: "
-        + ",".join(DEFAULT_COLUMNS)
+        + ", ".join(DEFAULT_COLUMNS)
         + ").",
     ),
 ]
@@ -207,23 +205,22 @@ def summary(
     emit(report, format, width, chosen)
 
 
-EXPLAIN_EXAMPLES = """\
-Examples:
+EXPLAIN_EXAMPLES = examples(
+    'cnncalc explain "input(224,224,3) -> conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)"',
+    "cnncalc explain net.txt --format markdown > worked.md",
+)
 
-  cnncalc explain "input(224,224,3) -> conv(32, f=7, s=4) -> maxpool(3, s=2) -> fc(100)"
+CHECK_EXAMPLES = examples(
+    'cnncalc check my_table.md --spec "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)"',
+    "cnncalc check sheet.csv --spec net.txt --format json",
+    "cnncalc check table.tsv          # the layer column holds conv(32, f=7, s=4) ... per row",
+)
 
-  cnncalc explain net.txt --format markdown > worked.md
-"""
-
-CHECK_EXAMPLES = """\
-Examples:
-
-  cnncalc check my_table.md --spec "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)"
-
-  cnncalc check sheet.csv --spec net.txt --format json
-
-  cnncalc check table.tsv          # the layer column holds conv(32, f=7, s=4) ... per row
-"""
+ZOO_EXAMPLES = examples(
+    "cnncalc zoo",
+    "cnncalc zoo resnet50 --set classes=10 --set size=160",
+    "cnncalc zoo vgg16 --show > vgg16.cnn",
+)
 
 
 class ExplainFormat(str, Enum):
@@ -242,10 +239,14 @@ def explain(
     ] = ExplainFormat.text,
     batch: BatchOpt = 1,
     layout: LayoutOpt = Layout.hwc,
+    depth: DepthOpt = 3,
+    input_dtype: InputDTypeOpt = None,
 ) -> None:
     """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
     try:
-        report = load_report(spec, input=input, flops=flops, batch=batch, layout=layout)
+        report = load_report(
+            spec, input=input, flops=flops, batch=batch, layout=layout, depth=depth, input_dtype=input_dtype
+        )
     except CnnCalcError as e:
         raise fail(e) from None
     typer.echo(report.explain(format.value), nl=False)
@@ -265,12 +266,8 @@ def check(
             "--spec", "-s", help="The architecture (notation, or a file); omit it if the layer column holds it."
         ),
     ] = None,
-    input: Annotated[  # noqa: A002 - the user's word
-        Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
-    ] = None,
-    flops: Annotated[
-        Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
-    ] = Convention.seed,
+    input: InputOpt = None,  # noqa: A002 - the user's word
+    flops: FlopsOpt = Convention.seed,
     layout: Annotated[
         Optional[Layout],
         typer.Option("--layout", case_sensitive=False, help="How the table writes shapes: hwc or chw."),
@@ -285,7 +282,12 @@ def check(
     try:
         text = sys.stdin.read() if table == "-" else None
         if text is None and not Path(table).is_file():
-            raise SpecError(f"no such file: {table}")
+            raise SpecError(f"{table} is a folder, not a file" if Path(table).is_dir() else f"no such file: {table}")
+        if spec is not None and TORCH_SPEC.match(spec):
+            raise SpecError(
+                f"check grades a table against the notation or a YAML/JSON spec, not a PyTorch model ({spec})",
+                hint="write the network in the notation for --spec; cnncalc summary reads the PyTorch model",
+            )
         result = run_check(
             text if text is not None else Path(table),
             None if spec is None else read_spec(spec),
@@ -299,7 +301,7 @@ def check(
     raise typer.Exit(code=0 if result.ok else 1)
 
 
-@app.command()
+@app.command(epilog=ZOO_EXAMPLES)
 def zoo(
     name: Annotated[
         Optional[str], typer.Argument(help="A model name (torchvision's spelling); none lists them.")

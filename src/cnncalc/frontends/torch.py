@@ -36,10 +36,11 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from cnncalc.analyze import _enum
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, SpecError
-from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_name, cost
-from cnncalc.layers.base import Step, fmt
+from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_name, cost, numel
+from cnncalc.layers.base import Step, fmt, times
 from cnncalc.report import Report, Row, Totals, UncountedOp
 
 COLUMNS = ("index", "name", "source", "output_shape", "params", "trainable_params", "buffers", "macs", "flops")
@@ -127,8 +128,45 @@ class _Operators(TorchDispatchMode):
         return out
 
 
+def _attention(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, OpCost]:
+    names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
+    given = dict(zip(names, args))
+    given.update(kwargs)
+    causal = bool(given.get("is_causal", False))
+    masked = causal or given.get("attn_mask") is not None
+    q, k, v = (tuple(given[n].shape) for n in names[:3])
+    if causal:
+        call.notes.append(
+            "scaled_dot_product_attention is_causal=True: the masked half of the scores is counted "
+            "in full, as FlopCounterMode does"
+        )
+    return "scaled_dot_product_attention", attention_cost(q, k, v, masked=masked)
+
+
+def _adaptive_avg_pool(nd: int) -> Any:
+    def whole(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, OpCost]:
+        x = tuple(args[0].shape)
+        size = args[1] if len(args) > 1 else kwargs["output_size"]
+        size = list(size) if isinstance(size, (list, tuple)) else [size] * nd
+        size = [x[len(x) - nd + i] if n is None else n for i, n in enumerate(size)]  # None keeps the input's size
+        name = f"adaptive_avg_pool{nd}d"
+        return name, cost(name, (x, size), {}, None)  # type: ignore[return-value]
+
+    return whole
+
+
+# Functions counted whole, before they decompose: attention (is_causal is lost below it), and adaptive average
+# pooling, which PyTorch runs as aten.mean when the target is 1 (ResNet's avgpool) and would lose its pooling.
+WHOLE = {
+    F.scaled_dot_product_attention: _attention,
+    F.adaptive_avg_pool1d: _adaptive_avg_pool(1),
+    F.adaptive_avg_pool2d: _adaptive_avg_pool(2),
+    F.adaptive_avg_pool3d: _adaptive_avg_pool(3),
+}
+
+
 class _Functions(TorchFunctionMode):
-    """Catches ``F.scaled_dot_product_attention`` before it decomposes, to count it whole (is_causal noted)."""
+    """Catches the functions in :data:`WHOLE` before they decompose, to count each call as one operator."""
 
     def __init__(self, tracer: Tracer) -> None:
         super().__init__()
@@ -137,21 +175,11 @@ class _Functions(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
         t = self.tracer
-        if func is not F.scaled_dot_product_attention or t.suppress or not t.stack:
+        count = WHOLE.get(func)
+        if count is None or t.suppress or not t.stack:
             return func(*args, **kwargs)
-        names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
-        given = dict(zip(names, args))
-        given.update(kwargs)
-        causal = bool(given.get("is_causal", False))
-        masked = causal or given.get("attn_mask") is not None
-        q, k, v = (tuple(given[n].shape) for n in names[:3])
         call = t.stack[-1]
-        call.ops.append(("scaled_dot_product_attention", attention_cost(q, k, v, masked=masked)))
-        if causal:
-            call.notes.append(
-                "scaled_dot_product_attention is_causal=True: the masked half of the scores is counted "
-                "in full, as FlopCounterMode does"
-            )
+        call.ops.append(count(call, args, kwargs))
         t.suppress += 1
         try:
             return func(*args, **kwargs)
@@ -291,10 +319,7 @@ def from_torch(
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise ArgumentError(f"depth must be a whole number ≥ 0 (got {depth!r})")
-    try:
-        convention = Convention(flops.value if isinstance(flops, Convention) else str(flops).lower())
-    except ValueError:
-        raise ArgumentError(f"unknown flops convention '{flops}' (choose seed, matmul or all)") from None
+    convention = _enum(Convention, flops, "flops convention")
     args, kwargs = make_inputs(input_size, input_dtype)
     with on_meta(model):
         tracer = trace(model, args, kwargs)
@@ -355,6 +380,16 @@ class _Agg:
     trainable: int = 0
     buffers: int = 0
     notes: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # the parameter tensors' sizes, for the params step
+
+    def count(self, kind: str, t: torch.Tensor) -> None:
+        """Add one parameter (``kind == "param"``) or buffer tensor to this row's figures."""
+        if kind == "param":
+            self.params += t.numel()
+            self.trainable += t.numel() if t.requires_grad else 0
+            self.terms.append(times(tuple(t.shape)))
+        else:
+            self.buffers += t.numel()
 
 
 def build_report(
@@ -403,11 +438,7 @@ def build_report(
                         agg.notes.append(f"{qualified} is tied to {first}: its {t.numel():,} values are counted once")
                     continue
                 owner[id(t)] = (qualified, call.path)
-                if kind == "param":
-                    agg.params += t.numel()
-                    agg.trainable += t.numel() if t.requires_grad else 0
-                else:
-                    agg.buffers += t.numel()
+                agg.count(kind, t)
 
     # Submodules that never ran as modules (nn.MultiheadAttention's out_proj, whose weight its parent uses
     # functionally; or a layer the forward skips) have their parameters counted in the nearest ancestor that ran.
@@ -432,11 +463,7 @@ def build_report(
                     continue
                 owner[id(t)] = (f"{name}.{pname}", host.path)
                 counted += t.numel()
-                if kind == "param":
-                    agg.params += t.numel()
-                    agg.trainable += t.numel() if t.requires_grad else 0
-                else:
-                    agg.buffers += t.numel()
+                agg.count(kind, t)
         if counted:
             agg.notes.append(f"includes {counted:,} parameters/buffers of {name}, which did not run as a module")
 
@@ -462,7 +489,7 @@ def build_report(
             uncounted[name] = (calls_so_far + n, where)
     params = list(model.parameters())
     unused = [(n, p) for n, p in model.named_parameters() if id(p) not in owner]
-    leaf_outputs = sum(sum(_numel(s) for s in c.outputs) for c in calls if not c.children)
+    leaf_outputs = sum(sum(numel(s) for s in c.outputs) for c in calls if not c.children)
     totals = Totals(
         params=sum(p.numel() for p in params),
         trainable_params=sum(p.numel() for p in params if p.requires_grad),
@@ -499,13 +526,6 @@ def _has_figures(agg: _Agg) -> bool:
     return bool(agg.params or agg.buffers or agg.uncounted or any(c.macs or c.seed or c.all for _, c in agg.ops))
 
 
-def _numel(shape: tuple[int, ...]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def _row(index: int, call: Call, agg: _Agg, convention: Convention, batch: int | None) -> Row:
     cls = type(call.module).__name__
     first = call.outputs[0] if call.outputs else ()
@@ -532,6 +552,9 @@ def _row(index: int, call: Call, agg: _Agg, convention: Convention, batch: int |
         steps.append(Step("MACs", "", macs))
     if flops:
         steps.append(Step("FLOPs", f"2·{fmt(macs)} + {fmt(flops - 2 * macs)}" if flops != 2 * macs else "", flops))
+    if agg.params:
+        terms = agg.terms if len(agg.terms) <= 6 else [*agg.terms[:6], "…"]
+        steps.append(Step("params", " + ".join(terms), agg.params))
     notes = list(dict.fromkeys(agg.notes))
     if agg.uncounted:
         listed = ", ".join(f"{n} ×{k}" for n, k in sorted(agg.uncounted.items()))
@@ -543,7 +566,7 @@ def _row(index: int, call: Call, agg: _Agg, convention: Convention, batch: int |
         node_id=call.path,
         inputs=(call.parent.path,) if call.parent is not None else (),
         output_shape=tuple(core),
-        activation_size=sum(_numel(s) for s in call.outputs),
+        activation_size=sum(numel(s) for s in call.outputs),
         params=agg.params,
         trainable_params=agg.trainable,
         buffers=agg.buffers,
@@ -630,9 +653,4 @@ def summarize_file(
     return from_torch(model, sizes[0] if len(sizes) == 1 else sizes, depth=depth, flops=flops, input_dtype=input_dtype)
 
 
-def is_torch_spec(spec: str) -> bool:
-    """Whether a CLI SPEC names a Python file and a class: ``net.py:Net``."""
-    return TORCH_SPEC.match(spec) is not None
-
-
-__all__: Sequence[str] = ("from_torch", "load_model", "summarize_file", "is_torch_spec")
+__all__: Sequence[str] = ("from_torch", "load_model", "summarize_file")

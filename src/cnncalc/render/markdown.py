@@ -14,10 +14,8 @@ def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
     lines += [head, rule]
     for row in report.rows:
         lines.append("| " + " | ".join(cell(report, row, c).replace("|", "\\|") for c in columns) + " |")
-    totals = [
-        "**Total**" if c == "name" else (f"**{total_cell(report, c)}**" if total_cell(report, c) else "")
-        for c in columns
-    ]
+    totals = ["Total" if c == "name" else total_cell(report, c) for c in columns]
+    totals = [f"**{t}**" if t else "" for t in totals]
     lines.append("| " + " | ".join(totals) + " |")
     lines.append("")
     lines += [f"{line}  " for line in footer_lines(report)]

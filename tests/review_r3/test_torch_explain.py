@@ -1,0 +1,26 @@
+"""explain of a PyTorch model shows each row's real parameter count, with the tensors that make it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+from cnncalc import from_torch  # noqa: E402
+
+
+def test_explain_gives_each_module_its_params_not_zero():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Flatten(), nn.Linear(8 * 30 * 30, 10))
+    report = from_torch(model, (1, 3, 32, 32))
+    data = json.loads(report.explain("json"))
+    by_source = {layer["source"]: layer for layer in data["layers"]}
+    for name, module in model.named_children():
+        oracle = sum(p.numel() for p in module.parameters())  # PyTorch's own count
+        steps = {s["quantity"]: s["value"] for s in by_source[name]["steps"]}
+        assert steps["params"] == oracle
+    text = report.explain("text")
+    assert "params = 8·3·3·3 + 8 = 224" in text  # weight (8, 3, 3, 3) and bias (8,)
+    assert "params = 10·7200 + 10 = 72,010" in text
