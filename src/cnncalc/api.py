@@ -73,4 +73,5 @@ def analyze(
     if hasattr(spec, "graph") and callable(spec.graph):  # a cnncalc.Net
         spec = spec.graph()
     graph = spec if isinstance(spec, Graph) else parse(spec, input)
+    title = title or graph.title
     return analyze_graph(graph, convention=flops, batch=batch, layout=layout, title=title, dtype=dtype)

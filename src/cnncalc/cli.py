@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.frontends import TORCH_SPEC
 from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 from cnncalc.report import Report
 
@@ -33,7 +33,6 @@ EXAMPLES = examples(
     "cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul",
 )
 
-TORCH_SPEC = re.compile(r"^.+\.py:[A-Za-z_][\w.]*$")
 
 app = typer.Typer(
     name="cnncalc",

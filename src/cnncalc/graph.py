@@ -34,6 +34,7 @@ class Graph:
     """Nodes in the order they were written; :meth:`order` gives an execution order."""
 
     nodes: tuple[Node, ...]
+    title: str = ""  # the network's name, when its spec gives one
 
     def order(self) -> tuple[Node, ...]:
         """The nodes in execution order (written order where possible).

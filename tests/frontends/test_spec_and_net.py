@@ -9,7 +9,7 @@ import yaml
 
 import cnncalc
 from cnncalc.errors import CnnCalcError, ShapeError, SpecError, UnknownLayerError
-from cnncalc.frontends.spec import from_dict, loads
+from cnncalc.frontends.spec import from_dict, load, loads
 
 NOTATION = """
 x = input(16, 16, 3)
@@ -165,3 +165,13 @@ def test_net_errors_name_the_node():
     with pytest.raises(ShapeError) as e:
         net.analyze()
     assert "(8, 8, 5)" in str(e.value) and "(8, 8, 3)" in str(e.value) and "add(a, input)" in str(e.value)
+
+
+def test_a_spec_title_names_the_report(tmp_path, cli):
+    """docs/spec.md: a spec's ``name:`` (or ``title:``) is the report's title, above the table."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text("name: tiny net\ninput: [8, 8, 3]\nlayers:\n  - {kind: conv, args: [4], f: 3}\n", encoding="utf-8")
+    assert cnncalc.analyze(load(path)).title == "tiny net"
+    result = cli("summary", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.lstrip().startswith("tiny net")

@@ -103,7 +103,7 @@ class GraphMaker:
         self.last = node_id
         return name if name is not None else node_id
 
-    def graph(self) -> Graph:
+    def graph(self, title: str = "") -> Graph:
         if not self.nodes:
             raise SpecError("the network has no layers")
-        return Graph(tuple(self.nodes))
+        return Graph(tuple(self.nodes), title)

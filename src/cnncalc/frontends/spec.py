@@ -114,7 +114,7 @@ def from_dict(data: Any, *, source: str = "the spec") -> Graph:
             args = (_value(raw_args, where),)
         kwargs = tuple((str(k), _value(v, f"{where} '{k}'")) for k, v in item.items() if k not in LAYER_KEYS)
         m.layer(word, args, kwargs, inputs=inputs, name=name, where=where)
-    return m.graph()
+    return m.graph(title_of(data))
 
 
 def title_of(data: Any) -> str:

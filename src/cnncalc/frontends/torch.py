@@ -39,6 +39,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from cnncalc.analyze import _enum
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, SpecError
+from cnncalc.frontends import TORCH_SPEC
 from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_name, cost, numel
 from cnncalc.layers.base import Step, fmt, times
 from cnncalc.report import Report, Row, Totals, UncountedOp
@@ -580,8 +581,6 @@ def _row(index: int, call: Call, agg: _Agg, convention: Convention, batch: int |
 
 
 # ---------------------------------------------------------------- the CLI's SPEC: path/to/file.py:ModelClass
-
-TORCH_SPEC = re.compile(r"^(?P<file>.+\.py):(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 
 
 def load_model(spec: str) -> nn.Module:
