@@ -137,7 +137,7 @@ def attention(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """A transformer encoder block (``nn.TransformerEncoderLayer``): attention, 2 layer norms, a 2-layer MLP.
 
-    Params ``4·(d² + d) + (d·ff + ff) + (ff·d + d) + 2·2d``; MACs
+    Params ``4·(d² + d) + (d·ff + ff) + (ff·d + d) + 2·2d`` (``bias=false``: ``4·d² + 2·d·ff + 2·d``); MACs
     ``4·L·d² + 2·L²·d + 2·L·d·ff``. ``ff`` defaults to ``4·d`` (ViT, BERT, GPT-2;
     PyTorch's own default is 2048). Pre- or post-norm counts the same. The two
     residual adds, the norms, softmax and the activation are counted under ``all`` only.
@@ -151,7 +151,10 @@ def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         c.params(2 * d * ff + ff + d, f"({d} + 1)·{ff} + ({ff} + 1)·{d} (the MLP)")
     else:
         c.params(2 * d * ff, f"2·{d}·{ff} (the MLP)")
-    c.params(4 * d, f"2·2·{d} (two layer norms)")
+    if bias:  # PyTorch's `bias` reaches the layer norms too: bias=False leaves them γ alone
+        c.params(4 * d, f"2·2·{d} (two layer norms)")
+    else:
+        c.params(2 * d, f"2·{d} (two layer norms, γ only)")
     c.macs(2 * length * d * ff, f"2·{length}·{d}·{ff}")
     act = activation_name(a.raw("activation"))
     n = length * d
