@@ -78,20 +78,6 @@ def annotate(row: Row, done: dict[str, Row], b: int) -> Row:
     return replace(row, receptive_field=field_for(row, sources), bytes_read=read, bytes_written=written)
 
 
-def add_traffic(rows: list[Row], dtype: str) -> list[Row]:
-    """The rows with ``bytes_read`` and ``bytes_written`` at ``dtype`` (the input layer moves nothing)."""
-    b = element_bytes(dtype)
-    size = {r.node_id: r.activation_size for r in rows}
-    out = []
-    for r in rows:
-        if not r.inputs:
-            out.append(r)
-            continue
-        read = (sum(size[i] for i in r.inputs) + r.params + r.buffers) * b
-        out.append(replace(r, bytes_read=read, bytes_written=r.activation_size * b))
-    return out
-
-
 def memory(rows: list[Row], totals: Totals, dtype: str) -> Memory:
     b = element_bytes(dtype)
     param_bytes = totals.params * b

@@ -21,8 +21,6 @@ takes, per axis, the input with the largest field.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from cnncalc.report import ReceptiveField, Row
 
 
@@ -68,15 +66,3 @@ def field_for(row: Row, sources: list[Row]) -> ReceptiveField | None:
     if spatial >= 1 and all(s.output_shape[1:] == row.output_shape[1:] for s in sources):
         return merged
     return None
-
-
-def add_receptive_fields(rows: list[Row]) -> list[Row]:
-    """The rows with ``receptive_field`` set where the layer has spatial axes and a field to carry."""
-    by_id: dict[str, Row] = {}
-    out = []
-    for row in rows:
-        field = field_for(row, [by_id[i] for i in row.inputs if i in by_id])
-        new = replace(row, receptive_field=field) if field is not None else row
-        by_id[row.node_id] = new
-        out.append(new)
-    return out

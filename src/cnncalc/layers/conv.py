@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cnncalc.conventions import axis_names
 from cnncalc.errors import ArgumentError, ShapeError
-from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, prod, register, times
+from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, need_spatial, prod, register, times
 from cnncalc.layers.elementwise import apply_activation
 from cnncalc.layers.spatial import resolve_padding, spatial_out
 
@@ -151,10 +151,4 @@ def _need_rank(x: Shape, a: Args, what: str) -> None:
             f"{what} was asked for {rank} spatial axes, but its input {x} has {len(x) - 1}",
             hint=f"write conv{len(x) - 1}d or just conv" if 1 < len(x) <= 4 else None,
         )
-    if len(x) == 1:
-        raise ShapeError(
-            f"{what} needs an input with spatial axes, but it gets a flat vector of {x[0]:,}",
-            hint="put it before the flatten / fc layers",
-        )
-    if len(x) > 4:
-        raise ShapeError(f"{what} supports 1 to 3 spatial axes, the input has {len(x) - 1}")
+    need_spatial(x, what)

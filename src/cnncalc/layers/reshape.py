@@ -72,17 +72,6 @@ def flatten(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 # ---------------------------------------------------------------- rearranging (issue 5)
 
 
-def _shown_axes(a: Args, name: str, rank: int) -> tuple[int, ...]:
-    v = a.raw(name)
-    dims = v if isinstance(v, tuple) else (v,)
-    out = []
-    for d in dims:
-        if isinstance(d, bool) or not isinstance(d, int) or not -rank <= d < rank:
-            raise ArgumentError(f"'{name}' must be axis numbers from 0 to {rank - 1} (got {dims})")
-        out.append(d % rank)
-    return tuple(out)
-
-
 @register(
     "reshape",
     params=(Param("shape", ("size", "target_shape"), positional=True, variadic=True, required=True),),
