@@ -24,20 +24,24 @@ CONV = (
 )
 
 
+def window_args(a: Args, x: Shape, filters: int, groups: int, what: str) -> tuple[Shape, Shape, Shape]:
+    """Kernel, stride and dilation per spatial axis of a convolution, after checking the kernel and groups."""
+    nd = len(x) - 1
+    if not a.has("kernel"):
+        raise ArgumentError(f"{what} needs a kernel size", hint=f"e.g. {what}({filters}, f=3)")
+    kernel, stride, dilation = a.size("kernel", nd), a.size("stride", nd), a.size("dilation", nd)
+    if x[0] % groups or filters % groups:
+        raise ShapeError(
+            f"channels must be divisible by groups: {x[0]} input and {filters} output channels, groups={groups}",
+            hint="pick groups dividing both",
+        )
+    return kernel, stride, dilation
+
+
 def conv_arith(a: Args, x: Shape, c: Calc, filters: int, groups: int, what: str) -> None:
     """Shape, parameters and MACs of a convolution with ``filters`` outputs in ``groups`` groups."""
     cin, sizes = x[0], x[1:]
-    nd = len(sizes)
-    if not a.has("kernel"):
-        raise ArgumentError(f"{what} needs a kernel size", hint=f"e.g. {what}({filters}, f=3)")
-    kernel = a.size("kernel", nd)
-    stride = a.size("stride", nd)
-    dilation = a.size("dilation", nd)
-    if cin % groups or filters % groups:
-        raise ShapeError(
-            f"channels must be divisible by groups: {cin} input and {filters} output channels, groups={groups}",
-            hint="pick groups dividing both",
-        )
+    kernel, stride, dilation = window_args(a, x, filters, groups, what)
     pads, same = resolve_padding(a, "padding", sizes, kernel, stride, dilation)
     out = spatial_out(c, sizes, kernel, stride, pads, dilation, same=same)
     c.out((filters, *out))
@@ -108,12 +112,8 @@ def convtranspose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     cin, sizes = x[0], x[1:]
     nd = len(sizes)
     filters, groups = a.int("filters"), a.int("groups")
-    if not a.has("kernel"):
-        raise ArgumentError("convtranspose needs a kernel size", hint="e.g. deconv(16, f=2, s=2)")
-    kernel, stride, dilation = a.size("kernel", nd), a.size("stride", nd), a.size("dilation", nd)
+    kernel, stride, dilation = window_args(a, x, filters, groups, "convtranspose")
     opad = a.size("output_padding", nd, minimum=0)
-    if cin % groups or filters % groups:
-        raise ShapeError(f"channels must be divisible by groups: {cin} in, {filters} out, groups={groups}")
     pad = a.padding("padding", nd)
     out = []
     for i, (ax, n, k, s, d, op) in enumerate(zip(axis_names(nd), sizes, kernel, stride, dilation, opad)):
