@@ -97,6 +97,7 @@ def attention_arith(a: Args, d: int, length: int, c: Calc, prefix: str = "") -> 
     c.macs(4 * length * d * d, f"4·{length}·{d}·{d}")
     c.macs(2 * length * length * d, f"2·{length}·{length}·{d}")
     c.note(f"{heads} heads of {d // heads}; scores QKᵀ and weighted sum AV are {length}×{length} per head")
+    c.elementwise(heads * length * length, f"scaling {heads}·{length}·{length}")
     c.elementwise(3 * heads * length * length, f"softmax 3·{heads}·{length}·{length}")
     if bias:
         c.elementwise(4 * length * d, f"bias 4·{length}·{d}")
