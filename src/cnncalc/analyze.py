@@ -7,7 +7,8 @@ from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.base import Calc, Step, prod, unknown_layer
-from cnncalc.memory import annotate, element_bytes, memory
+from cnncalc.memory import element_bytes, memory, traffic_for
+from cnncalc.receptive import field_for
 from cnncalc.report import Report, Row, Totals
 
 
@@ -27,16 +28,13 @@ def analyze_graph(
         raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
     b = element_bytes(dtype)  # an unknown dtype is an error before any layer is analysed
     done: dict[str, Row] = {}
-    shapes: dict[str, tuple[int, ...]] = {}
     rows: list[Row] = []
     for index, node in enumerate(graph.order(), start=1):
         try:
-            row = _analyze_node(node, index, shapes, convention, layout, batch)
+            row = _analyze_node(node, index, done, convention, layout, batch, b)
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
-        row = annotate(row, done, b)
         done[node.id] = row
-        shapes[node.id] = row.output_shape
         rows.append(row)
     totals = _totals(rows)
     return Report(
@@ -52,13 +50,15 @@ def analyze_graph(
 
 
 def _analyze_node(
-    node: Node, index: int, shapes: dict[str, tuple[int, ...]], convention: Convention, layout: Layout, batch: int
+    node: Node, index: int, done: dict[str, Row], convention: Convention, layout: Layout, batch: int, elem_bytes: int
 ) -> Row:
+    """One node's row, its receptive field and traffic (``elem_bytes`` per element) from the rows it reads."""
     kind = REGISTRY.get(node.kind)
     if kind is None:  # a Graph built by hand may name anything
         raise unknown_layer(node.kind)
     args = bind(kind, node.args, node.kwargs)
-    inputs = tuple(shapes[i] for i in node.inputs)
+    sources = [done[i] for i in node.inputs]
+    inputs = tuple(s.output_shape for s in sources)
     if kind.inputs is not None and len(inputs) != kind.inputs:
         if kind.inputs == 1 and not inputs:
             raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
@@ -83,6 +83,7 @@ def _analyze_node(
     terms += [f for _, f in extra]
     if flops or terms:
         steps.append(Step("FLOPs", _scaled(" + ".join(terms), batch, len(terms) > 1), flops))
+    read, written = traffic_for(sources, c.params_total, c.buffers_total, size, elem_bytes)
     return Row(
         index=index,
         name=node.label,
@@ -100,6 +101,9 @@ def _analyze_node(
         steps=tuple(steps),
         notes=tuple(c.notes),
         windows=c.windows,
+        receptive_field=field_for(c.shape, c.windows, sources),
+        bytes_read=read,
+        bytes_written=written,
     )
 
 

@@ -113,11 +113,11 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "name": e.name,
                 "kind": e.kind,
                 "source": e.source,
-                "output_shape": list(report.shown_shape(report.rows[e.index - 1])),
+                "output_shape": list(report.shown_shape(row)),
                 "steps": [step_dict(s) for s in e.steps],
                 "notes": list(e.notes),
             }
-            for e in explain_rows(report)
+            for row, e in zip(report.rows, explain_rows(report))
         ],
         "totals": [step_dict(s) for s in total_steps(report)],
     }

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
 
 from cnncalc.conventions import DTYPE_BYTES
 from cnncalc.errors import ArgumentError
@@ -62,34 +62,14 @@ def peak_activation_elements(rows: list[Row]) -> int:
     return peak
 
 
-def traffic_for(row: Row, sources: list[Row], b: int) -> tuple[int, int]:
-    """``(bytes_read, bytes_written)`` of a layer at ``b`` bytes per element; the input layer moves nothing."""
-    if not row.inputs:
+def traffic_for(sources: Sequence[Row], params: int, buffers: int, size: int, b: int) -> tuple[int, int]:
+    """``(bytes_read, bytes_written)`` at ``b`` bytes per element of a layer reading ``sources``.
+
+    It reads its inputs, parameters and buffers and writes its output of ``size``; the input layer moves nothing.
+    """
+    if not sources:
         return 0, 0
-    return (sum(s.activation_size for s in sources) + row.params + row.buffers) * b, row.activation_size * b
-
-
-def annotate(row: Row, done: dict[str, Row], b: int) -> Row:
-    """``row`` with its receptive field and traffic, given the rows already annotated (by node id)."""
-    from cnncalc.receptive import field_for
-
-    sources = [done[i] for i in row.inputs if i in done]
-    read, written = traffic_for(row, sources, b)
-    return replace(row, receptive_field=field_for(row, sources), bytes_read=read, bytes_written=written)
-
-
-def add_traffic(rows: list[Row], dtype: str) -> list[Row]:
-    """The rows with ``bytes_read`` and ``bytes_written`` at ``dtype`` (the input layer moves nothing)."""
-    b = element_bytes(dtype)
-    size = {r.node_id: r.activation_size for r in rows}
-    out = []
-    for r in rows:
-        if not r.inputs:
-            out.append(r)
-            continue
-        read = (sum(size[i] for i in r.inputs) + r.params + r.buffers) * b
-        out.append(replace(r, bytes_read=read, bytes_written=r.activation_size * b))
-    return out
+    return (sum(s.activation_size for s in sources) + params + buffers) * b, size * b
 
 
 def memory(rows: list[Row], totals: Totals, dtype: str) -> Memory:

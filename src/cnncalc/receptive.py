@@ -21,18 +21,17 @@ takes, per axis, the input with the largest field.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
 
+from cnncalc.layers.base import Shape, Window
 from cnncalc.report import ReceptiveField, Row
 
 
-def _through(row: Row, field: ReceptiveField) -> ReceptiveField | None:
-    if row.windows is None:
-        return field
-    if len(row.windows) != len(field.size):
+def _through(windows: tuple[Window, ...], field: ReceptiveField) -> ReceptiveField | None:
+    if len(windows) != len(field.size):
         return None
     size, jump, start = [], [], []
-    for w, r, j, st in zip(row.windows, field.size, field.jump, field.start):
+    for w, r, j, st in zip(windows, field.size, field.jump, field.start):
         span = w.dilation * (w.kernel - 1)
         size.append(r + span * j)
         jump.append(j * w.stride)
@@ -54,29 +53,20 @@ def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
     )
 
 
-def field_for(row: Row, sources: list[Row]) -> ReceptiveField | None:
-    """The receptive field of ``row`` given the rows it reads (already carrying their fields)."""
-    spatial = len(row.output_shape) - 1
-    if not row.inputs:
+def field_for(shape: Shape, windows: tuple[Window, ...] | None, sources: Sequence[Row]) -> ReceptiveField | None:
+    """The receptive field of a layer's output ``shape``, from its windows and the rows it reads.
+
+    The sources already carry their fields; a layer that reads nothing is an input.
+    """
+    spatial = len(shape) - 1
+    if not sources:
         return ReceptiveField((1,) * spatial, (1,) * spatial, (0,) * spatial) if spatial >= 1 else None
     fields = [s.receptive_field for s in sources]
-    if not sources or any(f is None for f in fields) or len({len(f.size) for f in fields}) != 1:  # type: ignore[union-attr]
+    if any(f is None for f in fields) or len({len(f.size) for f in fields}) != 1:  # type: ignore[union-attr]
         return None
     merged = _merge(fields)  # type: ignore[arg-type]
-    if row.windows is not None:
-        return _through(row, merged)
-    if spatial >= 1 and all(s.output_shape[1:] == row.output_shape[1:] for s in sources):
+    if windows is not None:
+        return _through(windows, merged)
+    if spatial >= 1 and all(s.output_shape[1:] == shape[1:] for s in sources):
         return merged
     return None
-
-
-def add_receptive_fields(rows: list[Row]) -> list[Row]:
-    """The rows with ``receptive_field`` set where the layer has spatial axes and a field to carry."""
-    by_id: dict[str, Row] = {}
-    out = []
-    for row in rows:
-        field = field_for(row, [by_id[i] for i in row.inputs if i in by_id])
-        new = replace(row, receptive_field=field) if field is not None else row
-        by_id[row.node_id] = new
-        out.append(new)
-    return out

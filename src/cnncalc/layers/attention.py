@@ -97,6 +97,7 @@ def attention_arith(a: Args, d: int, length: int, c: Calc, prefix: str = "") -> 
     c.macs(4 * length * d * d, f"4·{length}·{d}·{d}")
     c.macs(2 * length * length * d, f"2·{length}·{length}·{d}")
     c.note(f"{heads} heads of {d // heads}; scores QKᵀ and weighted sum AV are {length}×{length} per head")
+    c.elementwise(heads * length * length, f"scaling {heads}·{length}·{length}")
     c.elementwise(3 * heads * length * length, f"softmax 3·{heads}·{length}·{length}")
     if bias:
         c.elementwise(4 * length * d, f"bias 4·{length}·{d}")
@@ -137,7 +138,7 @@ def attention(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """A transformer encoder block (``nn.TransformerEncoderLayer``): attention, 2 layer norms, a 2-layer MLP.
 
-    Params ``4·(d² + d) + (d·ff + ff) + (ff·d + d) + 2·2d``; MACs
+    Params ``4·(d² + d) + (d·ff + ff) + (ff·d + d) + 2·2d`` (``bias=false``: ``4·d² + 2·d·ff + 2·d``); MACs
     ``4·L·d² + 2·L²·d + 2·L·d·ff``. ``ff`` defaults to ``4·d`` (ViT, BERT, GPT-2;
     PyTorch's own default is 2048). Pre- or post-norm counts the same. The two
     residual adds, the norms, softmax and the activation are counted under ``all`` only.
@@ -151,7 +152,10 @@ def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         c.params(2 * d * ff + ff + d, f"({d} + 1)·{ff} + ({ff} + 1)·{d} (the MLP)")
     else:
         c.params(2 * d * ff, f"2·{d}·{ff} (the MLP)")
-    c.params(4 * d, f"2·2·{d} (two layer norms)")
+    if bias:  # PyTorch's `bias` reaches the layer norms too: bias=False leaves them γ alone
+        c.params(4 * d, f"2·2·{d} (two layer norms)")
+    else:
+        c.params(2 * d, f"2·{d} (two layer norms, γ only)")
     c.macs(2 * length * d * ff, f"2·{length}·{d}·{ff}")
     act = activation_name(a.raw("activation"))
     n = length * d

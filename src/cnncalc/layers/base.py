@@ -275,7 +275,6 @@ class Calc:
         self.macs_formulas: list[str] = []
         self.extra: dict[Convention, list[tuple[int, str]]] = {c: [] for c in Convention}
         self.windows: tuple[Window, ...] | None = None
-        self.spatial_reset = False
 
     def shown(self, shape: Shape) -> str:
         """A core shape as the user sees it, as a product: ``5·5·16`` for (16, 5, 5) in hwc."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cnncalc.conventions import axis_names
 from cnncalc.errors import ArgumentError, ShapeError
-from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, prod, register, times
+from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, need_spatial, prod, register, times
 from cnncalc.layers.elementwise import apply_activation
 from cnncalc.layers.spatial import resolve_padding, spatial_out
 
@@ -24,20 +24,24 @@ CONV = (
 )
 
 
+def window_args(a: Args, x: Shape, filters: int, groups: int, what: str) -> tuple[Shape, Shape, Shape]:
+    """Kernel, stride and dilation per spatial axis of a convolution, after checking the kernel and groups."""
+    nd = len(x) - 1
+    if not a.has("kernel"):
+        raise ArgumentError(f"{what} needs a kernel size", hint=f"e.g. {what}({filters}, f=3)")
+    kernel, stride, dilation = a.size("kernel", nd), a.size("stride", nd), a.size("dilation", nd)
+    if x[0] % groups or filters % groups:
+        raise ShapeError(
+            f"channels must be divisible by groups: {x[0]} input and {filters} output channels, groups={groups}",
+            hint="pick groups dividing both",
+        )
+    return kernel, stride, dilation
+
+
 def conv_arith(a: Args, x: Shape, c: Calc, filters: int, groups: int, what: str) -> None:
     """Shape, parameters and MACs of a convolution with ``filters`` outputs in ``groups`` groups."""
     cin, sizes = x[0], x[1:]
-    nd = len(sizes)
-    if not a.has("kernel"):
-        raise ArgumentError(f"{what} needs a kernel size", hint=f"e.g. {what}({filters}, f=3)")
-    kernel = a.size("kernel", nd)
-    stride = a.size("stride", nd)
-    dilation = a.size("dilation", nd)
-    if cin % groups or filters % groups:
-        raise ShapeError(
-            f"channels must be divisible by groups: {cin} input and {filters} output channels, groups={groups}",
-            hint="pick groups dividing both",
-        )
+    kernel, stride, dilation = window_args(a, x, filters, groups, what)
     pads, same = resolve_padding(a, "padding", sizes, kernel, stride, dilation)
     out = spatial_out(c, sizes, kernel, stride, pads, dilation, same=same)
     c.out((filters, *out))
@@ -108,12 +112,8 @@ def convtranspose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     cin, sizes = x[0], x[1:]
     nd = len(sizes)
     filters, groups = a.int("filters"), a.int("groups")
-    if not a.has("kernel"):
-        raise ArgumentError("convtranspose needs a kernel size", hint="e.g. deconv(16, f=2, s=2)")
-    kernel, stride, dilation = a.size("kernel", nd), a.size("stride", nd), a.size("dilation", nd)
+    kernel, stride, dilation = window_args(a, x, filters, groups, "convtranspose")
     opad = a.size("output_padding", nd, minimum=0)
-    if cin % groups or filters % groups:
-        raise ShapeError(f"channels must be divisible by groups: {cin} in, {filters} out, groups={groups}")
     pad = a.padding("padding", nd)
     out = []
     for i, (ax, n, k, s, d, op) in enumerate(zip(axis_names(nd), sizes, kernel, stride, dilation, opad)):
@@ -151,10 +151,4 @@ def _need_rank(x: Shape, a: Args, what: str) -> None:
             f"{what} was asked for {rank} spatial axes, but its input {x} has {len(x) - 1}",
             hint=f"write conv{len(x) - 1}d or just conv" if 1 < len(x) <= 4 else None,
         )
-    if len(x) == 1:
-        raise ShapeError(
-            f"{what} needs an input with spatial axes, but it gets a flat vector of {x[0]:,}",
-            hint="put it before the flatten / fc layers",
-        )
-    if len(x) > 4:
-        raise ShapeError(f"{what} supports 1 to 3 spatial axes, the input has {len(x) - 1}")
+    need_spatial(x, what)

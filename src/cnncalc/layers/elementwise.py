@@ -37,9 +37,17 @@ ACTIVATION_ALIASES = {"swish": "silu", "leaky_relu": "leakyrelu", "log_softmax":
 
 
 def activation_name(word: object) -> str:
-    """The canonical name of an activation written by the user, or an ArgumentError."""
+    """The canonical name of an activation fused into a layer (``activation=relu``), or an ArgumentError.
+
+    PReLU is refused: it learns a slope per channel, parameters a fused activation would not count.
+    """
     key = str(word).lower()
     key = ACTIVATION_ALIASES.get(key, key)
+    if key == "prelu":
+        raise ArgumentError(
+            "prelu cannot be fused as activation=: it learns one slope per channel",
+            hint="write it as a layer of its own, e.g. conv(16, f=3) -> prelu",
+        )
     if key not in ACTIVATION_FLOPS:
         near = difflib.get_close_matches(key, list(ACTIVATION_FLOPS), n=3)
         raise ArgumentError(f"unknown activation '{word}'", hint=f"did you mean {' or '.join(near)}?" if near else None)

@@ -23,7 +23,12 @@ def broadcast(inputs: tuple[Shape, ...], c: Calc, what: str) -> Shape:
     """
     if len(inputs) < 2:
         raise ShapeError(f"{what} needs at least two inputs, got {len(inputs)}", hint=f"e.g. {what}(a, b)")
-    shown = [show_shape(x, c.layout) for x in inputs]
+    out = broadcast_shown([show_shape(x, c.layout) for x in inputs], inputs, c, what)
+    return core_shape(out, c.layout)
+
+
+def broadcast_shown(shown: list[Shape], inputs: tuple[Shape, ...], c: Calc, what: str) -> Shape:
+    """NumPy broadcasting of shapes as shown (``inputs`` name them in the message)."""
     rank = max(len(s) for s in shown)
     out = []
     for axis in range(rank):
@@ -33,10 +38,12 @@ def broadcast(inputs: tuple[Shape, ...], c: Calc, what: str) -> Shape:
             listed = " and ".join(_shown(x, c) for x in inputs)
             raise ShapeError(
                 f"{what} cannot combine shapes {listed}: they differ on an axis and neither is 1",
-                hint="the inputs of an add need equal (or broadcastable) shapes; a 1x1 conv can match the channels",
+                hint="the leading (batch) axes of a matmul must be equal or 1"
+                if what == "matmul"
+                else f"the inputs of {what} need equal (or broadcastable) shapes; a 1x1 conv can match the channels",
             )
         out.append(max(sizes))
-    return core_shape(tuple(out), c.layout) if len(out) > 1 else tuple(out)
+    return tuple(out)
 
 
 def _elementwise(inputs: tuple[Shape, ...], c: Calc, what: str, sign: str) -> None:
@@ -123,7 +130,7 @@ def matmul(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         raise ShapeError(
             f"matmul cannot multiply {_shown(inputs[0], c)} by {_shown(inputs[1], c)}: inner sizes {k} and {k2} differ"
         )
-    lead = tuple(broadcast(((*x[:-2], 1, 1), (*y[:-2], 1, 1)), Calc(c.convention, Layout.chw), "matmul")[:-2])
+    lead = broadcast_shown([x[:-2], y[:-2]], inputs, c, "matmul")
     out = (*lead, n, m)
     c.out(core_shape(out, c.layout))
     b = prod(lead)

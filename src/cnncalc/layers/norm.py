@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cnncalc.conventions import show_shape
+from cnncalc.errors import ShapeError
 from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, fmt, prod, register
 
 
@@ -34,11 +36,14 @@ def batchnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.elementwise(2 * prod(x), f"2·{fmt(prod(x))}")
 
 
+def normalize_flops(c: Calc, x: Shape, affine: bool) -> None:
+    """Layer, group and instance norm under ``all``: 5 per element (mean, centre, square, sum, scale), +2 for γ, β."""
+    per = 7 if affine else 5
+    c.elementwise(per * prod(x), f"{per}·{fmt(prod(x))}")
+
+
 def _normalized_size(a: Args, x: Shape, c: Calc) -> int:
     """The size a layer norm normalises over: the features (channels) axis, or ``shape=`` as shown."""
-    from cnncalc.conventions import show_shape
-    from cnncalc.errors import ShapeError
-
     shape = a.raw("shape")
     if shape is None:
         return x[0]
@@ -76,8 +81,7 @@ def layernorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
             c.params(2 * n, f"2·{n} (γ and β)")
         else:
             c.params(n, f"{n} (γ)")
-    size = prod(x)
-    c.elementwise((7 if a.bool("affine") else 5) * size, f"{7 if a.bool('affine') else 5}·{fmt(size)}")
+    normalize_flops(c, x, a.bool("affine"))
 
 
 @register(
@@ -93,10 +97,8 @@ def layernorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 def groupnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Group norm: channels in ``groups`` groups; params ``2·C`` (γ, β per channel), no buffers.
 
-    No MACs; under ``all`` 7 FLOPs per element as layer norm.
+    No MACs; under ``all`` 5 FLOPs per element, 7 with γ and β, as layer norm.
     """
-    from cnncalc.errors import ShapeError
-
     (x,) = inputs
     g = a.int("groups")
     if x[0] % g:
@@ -105,7 +107,7 @@ def groupnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.step("channels per group", f"{x[0]}/{g}", x[0] // g)
     if a.bool("affine"):
         c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)")
-    c.elementwise(7 * prod(x), f"7·{fmt(prod(x))}")
+    normalize_flops(c, x, a.bool("affine"))
 
 
 @register(
@@ -121,16 +123,15 @@ def groupnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 def instancenorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Instance norm: each channel of each sample on its own; PyTorch's defaults have no params and no buffers.
 
-    ``affine=true``: ``2·C`` params; ``track_running_stats=true``: ``2·C`` buffers. No MACs.
+    ``affine=true``: ``2·C`` params; ``track_running_stats=true``: ``2·C`` buffers. No MACs;
+    under ``all`` 5 FLOPs per element, 7 with γ and β, as layer norm.
     """
     (x,) = inputs
     if len(x) < 2:
-        from cnncalc.errors import ShapeError
-
         raise ShapeError("instancenorm needs spatial axes (or a sequence), got a flat vector")
     c.out(x)
     if a.bool("affine"):
         c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)")
     if a.bool("track_running_stats"):
         c.buffers(2 * x[0], f"2·{x[0]} (running mean and variance)")
-    c.elementwise(5 * prod(x), f"5·{fmt(prod(x))}")
+    normalize_flops(c, x, a.bool("affine"))

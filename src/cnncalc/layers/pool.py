@@ -7,7 +7,7 @@ import math
 from cnncalc.conventions import Convention, axis_names
 from cnncalc.errors import ShapeError
 from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, fmt, prod, register, times
-from cnncalc.layers.spatial import axis_out, check_pad_half, resolve_padding, spatial_out
+from cnncalc.layers.spatial import check_pad_half, resolve_padding, spatial_out
 
 SEED_ALL = (Convention.seed, Convention.all)
 
@@ -22,39 +22,41 @@ POOL = (
 
 
 def pool_arith(a: Args, x: Shape, c: Calc, mode: str) -> None:
-    """Shared by max and average pooling; ``mode`` is 'max' or 'avg'."""
+    """Shared by max and average pooling; ``mode`` is 'max' or 'avg'.
+
+    A flat vector is seed 003's flat pool: the window slides along it as along one axis.
+    """
     ceil_mode = a.bool("ceil_mode")
-    if len(x) == 1:
-        # Seed 003's flat pool: a window sliding along a vector, stride = window unless given.
-        (n,) = x
-        k = a.size("window", 1)[0]
-        s = a.size("stride", 1)[0] if a.has("stride") else k
-        pads, same = resolve_padding(a, "padding", x, (k,), (s,), (1,))
-        c.note(f"flat pool over a vector of {n:,}: window {k}, stride {s}")
-        out = (axis_out(c, "N", n, k, s, pads[0], same=same, ceil_mode=ceil_mode, words=("window", "f")),)
-        window = k
-        c.out(out)
-        channels = 1
-    else:
-        rank = a.optional_int("rank")
-        if rank is not None and rank != len(x) - 1:
-            raise ShapeError(f"this pool was asked for {rank} spatial axes, but its input {x} has {len(x) - 1}")
-        sizes = x[1:]
-        nd = len(sizes)
-        kernel = a.size("window", nd)
-        stride = a.size("stride", nd) if a.has("stride") and a.raw("stride") is not None else kernel
-        dilation = a.size("dilation", nd)
-        if mode == "avg" and any(d != 1 for d in dilation):
-            raise ShapeError("average pooling has no dilation")
-        pads, same = resolve_padding(a, "padding", sizes, kernel, stride, dilation)
-        if not same:
-            check_pad_half(pads, kernel, dilation)
-        out = spatial_out(
-            c, sizes, kernel, stride, pads, dilation, same=same, ceil_mode=ceil_mode, words=("window", "f")
-        )
-        c.out((x[0], *out))
-        window = prod(kernel)
-        channels = x[0]
+    flat = len(x) == 1
+    channels, sizes = (1, x) if flat else (x[0], x[1:])
+    nd = len(sizes)
+    rank = a.optional_int("rank")
+    if rank is not None and rank != nd:
+        raise ShapeError(f"this pool was asked for {rank} spatial axes, but its input {x} has {nd}")
+    kernel = a.size("window", nd)
+    stride = a.size("stride", nd) if a.raw("stride") is not None else kernel
+    dilation = a.size("dilation", nd)
+    if mode == "avg" and any(d != 1 for d in dilation):
+        raise ShapeError("average pooling has no dilation")
+    pads, same = resolve_padding(a, "padding", sizes, kernel, stride, dilation)
+    if not same:
+        check_pad_half(pads, kernel, dilation)
+    if flat:
+        c.note(f"flat pool over a vector of {x[0]:,}: window {kernel[0]}, stride {stride[0]}")
+    out = spatial_out(
+        c,
+        sizes,
+        kernel,
+        stride,
+        pads,
+        dilation,
+        same=same,
+        ceil_mode=ceil_mode,
+        words=("window", "f"),
+        names=("N",) if flat else None,
+    )
+    c.out(out if flat else (channels, *out))
+    window = prod(kernel)
     outputs = channels * prod(out)
     shape_txt = times(out) if channels == 1 else f"{times(out)}·{channels}"
     c.flops_extra(outputs, f"{shape_txt} (1 per output)", (Convention.seed,))

@@ -3,9 +3,9 @@
 Parameters follow PyTorch's layout: per layer and direction ``W_ih (G·h × in)``,
 ``W_hh (G·h × r)`` and two bias vectors ``b_ih``, ``b_hh`` of ``G·h`` (G = 4
 gates for LSTM, 3 for GRU, 1 for RNN), plus ``W_hr (r × h)`` for an LSTM with
-``proj_size`` r. MACs are the matrix products at every time step; the gate
-nonlinearities and the elementwise state updates are counted under ``all``
-only (FlopCounterMode counts the products alone).
+``proj_size`` r. MACs are the matrix products at every time step; the bias
+adds, the sum of the two products, the gate nonlinearities and the elementwise
+state updates are counted under ``all`` only (FlopCounterMode counts the products alone).
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ RNN_PARAMS = (
     Param("dropout", (), default=0.0),
 )
 
-# elementwise work per hidden unit and time step under `all`: gate nonlinearities and state updates
-STEP_OPS = {"lstm": 4 + 1 + 3 + 2, "gru": 3 + 1 + 5, "rnn": 1}
+# elementwise work per hidden unit and time step under `all`, besides the biases and the sum of the two
+# products: LSTM 4 gate nonlinearities, tanh(c), f·c, i·g, o·tanh(c) and the add of c;
+# GRU 3 gate nonlinearities, r·(W_hn·h + b_hn) and h' = n + z·(h − n) (a subtract, a product, an add); RNN tanh
+STEP_OPS = {"lstm": 4 + 1 + 3 + 1, "gru": 3 + 1 + 3, "rnn": 1}
 
 
 def sequence_of(x: Shape, what: str) -> tuple[int, int]:
@@ -65,8 +67,12 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
         c.macs(dirs * length * step, f"{dirs}·{length}·({g}{h}·{n_in} + {g}{h}·{r}{prj})".removeprefix("1·"))
     c.out((r * dirs, length))
     c.note(f"{layers} layer(s), {dirs} direction(s), {length} time steps, PyTorch's two bias vectors")
-    ops = STEP_OPS[name] * h * length * dirs * layers
-    c.elementwise(ops, f"gates {STEP_OPS[name]}·{h}·{length}·{dirs}·{layers}")
+    steps = f"{h}·{length}·{dirs}·{layers}"
+    per_step = h * length * dirs * layers
+    c.elementwise(STEP_OPS[name] * per_step, f"gates and state {STEP_OPS[name]}·{steps}")
+    c.elementwise(gates * per_step, f"sum of the two products {g}{steps}")
+    if bias:
+        c.elementwise(2 * gates * per_step, f"biases 2·{g}{steps}")
 
 
 @register(

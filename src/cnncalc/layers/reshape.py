@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from cnncalc.conventions import Layout, core_shape
-from cnncalc.errors import ArgumentError
+from cnncalc.conventions import Layout, core_shape, show_shape
+from cnncalc.errors import ArgumentError, ShapeError
 from cnncalc.layers.base import Args, Calc, Param, Shape, fmt, prod, register, times
+
+
+def _numbers(a: Args, name: str) -> tuple | None:
+    """A variadic argument written any way: ``reshape(196, 768)``, ``reshape((196, 768))``, ``reshape(shape=192)``."""
+    v = a.raw(name)
+    if v is None or not isinstance(v, tuple):
+        return None if v is None else (v,)
+    return v[0] if len(v) == 1 and isinstance(v[0], tuple) else v
 
 
 @register(
@@ -19,11 +27,9 @@ from cnncalc.layers.base import Args, Calc, Param, Shape, fmt, prod, register, t
 )
 def input_(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """The input: its shape as written, channels last (``input(32,32,3)``), or ``layout=chw``."""
-    shape = a.raw("shape")
+    shape = _numbers(a, "shape")
     if shape is None:
         raise ArgumentError("input needs a shape", hint="write input(32,32,3) or give --input 32,32,3")
-    if len(shape) == 1 and isinstance(shape[0], tuple):
-        shape = shape[0]
     if not shape:
         raise ArgumentError("input needs a shape, got an empty one", hint="write input(32,32,3)")
     for n in shape:
@@ -72,17 +78,6 @@ def flatten(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 # ---------------------------------------------------------------- rearranging (issue 5)
 
 
-def _shown_axes(a: Args, name: str, rank: int) -> tuple[int, ...]:
-    v = a.raw(name)
-    dims = v if isinstance(v, tuple) else (v,)
-    out = []
-    for d in dims:
-        if isinstance(d, bool) or not isinstance(d, int) or not -rank <= d < rank:
-            raise ArgumentError(f"'{name}' must be axis numbers from 0 to {rank - 1} (got {dims})")
-        out.append(d % rank)
-    return tuple(out)
-
-
 @register(
     "reshape",
     params=(Param("shape", ("size", "target_shape"), positional=True, variadic=True, required=True),),
@@ -92,12 +87,8 @@ def _shown_axes(a: Args, name: str, rank: int) -> tuple[int, ...]:
 )
 def reshape(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Reshape to a shape as shown (channels last in hwc); one size may be -1. No arithmetic."""
-    from cnncalc.errors import ShapeError
-
     (x,) = inputs
-    shape = a.raw("shape")
-    if len(shape) == 1 and isinstance(shape[0], tuple):
-        shape = shape[0]
+    shape = _numbers(a, "shape")
     total = prod(x)
     if any(isinstance(n, bool) or not isinstance(n, int) or (n < 1 and n != -1) for n in shape):
         raise ArgumentError(f"reshape sizes must be positive whole numbers or one -1 (got {shape})")
@@ -121,13 +112,9 @@ def reshape(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 )
 def permute(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Reorder the axes of the shape as shown (no batch axis): ``permute(1, 0)`` swaps L and d."""
-    from cnncalc.conventions import show_shape
-
     (x,) = inputs
     shown = show_shape(x, c.layout)
-    v = a.raw("dims")
-    if len(v) == 1 and isinstance(v[0], tuple):
-        v = v[0]
+    v = _numbers(a, "dims")
     dims = []
     for d in v:
         if isinstance(d, bool) or not isinstance(d, int) or not -len(shown) <= d < len(shown):
@@ -149,8 +136,6 @@ def permute(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 )
 def transpose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Swap two axes of the shape as shown (default the first two)."""
-    from cnncalc.conventions import show_shape
-
     (x,) = inputs
     shown = list(show_shape(x, c.layout))
     for name in ("dim0", "dim1"):
@@ -171,8 +156,6 @@ def transpose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 )
 def channelshuffle(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """ShuffleNet's channel shuffle: reorders channels between groups; shape unchanged, no arithmetic."""
-    from cnncalc.errors import ShapeError
-
     (x,) = inputs
     g = a.int("groups")
     if len(x) < 2 or x[0] % g:
@@ -189,8 +172,6 @@ def channelshuffle(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 )
 def pixelshuffle(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Pixel shuffle: ``(H, W, C·r²)`` to ``(H·r, W·r, C)``; no arithmetic."""
-    from cnncalc.errors import ShapeError
-
     (x,) = inputs
     r = a.int("factor")
     if len(x) != 3 or x[0] % (r * r):
@@ -216,8 +197,6 @@ def upsample(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     Interpolation is elementwise work (``all`` only): 0 per output for nearest,
     ``2^axes`` weighted reads for (bi/tri)linear; FlopCounterMode counts none.
     """
-    from cnncalc.errors import ShapeError
-
     (x,) = inputs
     if len(x) < 2:
         raise ShapeError("upsample needs spatial axes, got a flat vector")
@@ -247,8 +226,6 @@ def upsample(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 )
 def zeropad(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Zero padding of the spatial axes: ``p``, one per axis, or ``((begin, end), ...)``; no arithmetic."""
-    from cnncalc.errors import ShapeError
-
     (x,) = inputs
     if len(x) < 2:
         raise ShapeError("zeropad needs spatial axes, got a flat vector")
@@ -267,8 +244,6 @@ def zeropad(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 )
 def select(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """One position of a sequence ``(L, d)`` as a vector ``(d,)``: the class token of ViT and BERT."""
-    from cnncalc.errors import ShapeError
-
     (x,) = inputs
     if len(x) != 2:
         raise ShapeError(f"select takes one position of a sequence (L, d), got {c.shown(x)}")

@@ -102,9 +102,10 @@ def spatial_out(
     same: bool = False,
     ceil_mode: bool = False,
     words: tuple[str, str] = ("kernel", "f"),
+    names: tuple[str, ...] | None = None,
 ) -> tuple[int, ...]:
-    """Output sizes of every spatial axis, and the windows for the receptive field."""
-    names = axis_names(len(sizes))
+    """Output sizes of every spatial axis (named ``names``, else H, W…), and the windows for the receptive field."""
+    names = names or axis_names(len(sizes))
     out = tuple(
         axis_out(c, ax, n, k, s, p, d, same=same, ceil_mode=ceil_mode, words=words)
         for ax, n, k, s, p, d in zip(names, sizes, kernel, stride, pads, dilation)

@@ -1,0 +1,78 @@
+"""Nothing is a silent zero: the kinds flagged ``zero_cost`` count nothing, and every other kind counts
+something (FLOPs under ``all`` or parameters) on a layer where it does work."""
+
+from __future__ import annotations
+
+import pytest
+
+import cnncalc
+from cnncalc.layers import REGISTRY
+
+# a layer of each kind that does work, after a suitable input
+WORKING = {
+    "dense": "input(8) -> dense(4)",
+    "prelu": "input(4, 4, 3) -> prelu",
+    "embedding": "input(5) -> embedding(10, 4)",
+    "posembedding": "input(5, 4) -> posembedding",
+    "classtoken": "input(5, 4) -> classtoken",
+    "attention": "input(5, 4) -> attention(2)",
+    "transformer": "input(5, 4) -> transformer(2)",
+    "se": "input(4, 4, 8) -> se(2)",
+    "conv": "input(4, 4, 3) -> conv(2, f=3)",
+    "depthwise": "input(4, 4, 3) -> dwconv(f=3)",
+    "convtranspose": "input(4, 4, 3) -> deconv(2, f=2, s=2)",
+    "add": "a = input(4, 3)\nb = a -> relu\nadd(a, b)",
+    "mul": "a = input(4, 3)\nb = a -> relu\nmul(a, b)",
+    "matmul": "a = input(4, 3)\nb = input(3, 2)\nmatmul(a, b)",
+    "batchnorm": "input(4, 4, 3) -> bn",
+    "layernorm": "input(5, 4) -> layernorm",
+    "groupnorm": "input(4, 4, 4) -> groupnorm(2)",
+    "instancenorm": "input(4, 4, 3) -> instancenorm",
+    "maxpool": "input(4, 4, 3) -> maxpool(2)",
+    "avgpool": "input(4, 4, 3) -> avgpool(2)",
+    "globalavgpool": "input(4, 4, 3) -> globalavgpool",
+    "globalmaxpool": "input(4, 4, 3) -> globalmaxpool",
+    "adaptiveavgpool": "input(4, 4, 3) -> adaptiveavgpool(2)",
+    "adaptivemaxpool": "input(4, 4, 3) -> adaptivemaxpool(2)",
+    "lstm": "input(5, 4) -> lstm(3)",
+    "gru": "input(5, 4) -> gru(3)",
+    "rnn": "input(5, 4) -> rnn(3)",
+    "upsample": "input(4, 4, 3) -> upsample(2, mode=bilinear)",
+}
+# a layer of each zero-cost kind
+FREE = {
+    "input": "input(4, 4, 3)",
+    "output": "input(4, 4, 3) -> output",
+    "identity": "input(4, 4, 3) -> identity",
+    "dropout": "input(4, 4, 3) -> dropout(0.5)",
+    "flatten": "input(4, 4, 3) -> flatten",
+    "reshape": "input(4, 4, 3) -> reshape(16, 3)",
+    "permute": "input(4, 3) -> permute(1, 0)",
+    "transpose": "input(4, 3) -> transpose(0, 1)",
+    "channelshuffle": "input(4, 4, 4) -> channelshuffle(2)",
+    "pixelshuffle": "input(4, 4, 4) -> pixelshuffle(2)",
+    "zeropad": "input(4, 4, 3) -> zeropad(1)",
+    "select": "input(4, 3) -> select(0)",
+    "concat": "a = input(4, 4, 3)\nb = a -> relu\nconcat(a, b)",
+}
+ACTIVATIONS = {k.name for k in REGISTRY.values() if k.family == "activation" and k.name != "prelu"}
+
+
+def test_every_kind_is_covered_and_the_lists_match_the_flag():
+    assert set(WORKING) | set(FREE) | ACTIVATIONS == set(REGISTRY)
+    assert {name for name, k in REGISTRY.items() if k.zero_cost} == set(FREE)
+
+
+@pytest.mark.parametrize("name", sorted(set(WORKING) | ACTIVATIONS))
+def test_a_kind_that_works_counts(name):
+    text = WORKING.get(name, f"input(4, 3) -> {name}")
+    row = cnncalc.analyze(text, flops="all").rows[-1]
+    assert row.kind == name
+    assert row.flops > 0 or row.params > 0
+
+
+@pytest.mark.parametrize("name", sorted(FREE))
+def test_a_zero_cost_kind_counts_nothing(name):
+    row = cnncalc.analyze(FREE[name], flops="all").rows[-1]
+    assert row.kind == name
+    assert (row.params, row.buffers, row.macs, row.flops) == (0, 0, 0, 0)
