@@ -329,3 +329,10 @@ def test_cli_bare_input_with_the_input_option(cli):
         # 14·14·8 = 1,568 outputs, 1 FLOP each under seed
         "3,pool,maxpool,14x14x8,1568,0,0,0,0,1568",
     ]
+
+
+def test_input_shape_as_a_keyword():
+    """input(shape=...) is input(...): (8 − 3)/1 + 1 = 6 on each axis; fc(10) on 32 inputs has (32 + 1)·10 = 330."""
+    r = cnncalc.analyze("input(shape=(8, 8, 3)) -> conv(4, f=3)")
+    assert r.shown_shape(r.rows[1]) == (6, 6, 4)
+    assert cnncalc.analyze("input(shape=32) -> fc(10)").totals.params == 330

@@ -22,8 +22,8 @@ def analyze_graph(
     dtype: str = "float32",
 ) -> Report:
     """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals."""
-    convention = _enum(Convention, convention, "flops convention")
-    layout = _enum(Layout, layout, "layout")
+    convention = enum_option(Convention, convention, "flops convention")
+    layout = enum_option(Layout, layout, "layout")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
     b = element_bytes(dtype)  # an unknown dtype is an error before any layer is analysed
@@ -127,7 +127,8 @@ def _totals(rows: list[Row]) -> Totals:
     )
 
 
-def _enum(enum: type, value: object, what: str):  # noqa: ANN202
+def enum_option(enum: type, value: object, what: str):  # noqa: ANN202
+    """An option's value as a member of ``enum`` (case-insensitive), or an ArgumentError listing the choices."""
     try:
         return enum(value.value if isinstance(value, enum) else str(value).lower())
     except ValueError:

@@ -479,7 +479,7 @@ def check(
     ``spec`` is the notation, a path to a file holding it, or a Report. Without
     ``spec`` the table's layer column must hold the notation per row.
     """
-    from cnncalc.analyze import _enum
+    from cnncalc.analyze import enum_option
     from cnncalc.api import analyze
 
     if isinstance(table, Path) or (isinstance(table, str) and "\n" not in table and Path(table).is_file()):
@@ -492,7 +492,7 @@ def check(
     else:
         text = str(table)
     parsed = read_table(text)
-    lay = None if layout is None else _enum(Layout, layout, "layout")
+    lay = None if layout is None else enum_option(Layout, layout, "layout")
     if isinstance(spec, Path):
         try:
             spec = spec.read_text(encoding="utf-8")

@@ -40,7 +40,7 @@ def explain_row(report: Report, row: Row) -> Explained:
     shown = report.shown_shape(row)
     steps.append(Step("output shape", "", tuple(shown)))
     if not any(s.quantity == "params" for s in steps) and row.kind != "input":
-        steps.append(Step("params", "", 0))
+        steps.append(Step("params", "", row.params))
     return Explained(row.index, row.name, row.kind, row.source or row.name, tuple(steps), row.notes)
 
 

@@ -36,7 +36,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from cnncalc.analyze import _enum
+from cnncalc.analyze import enum_option
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, SpecError
 from cnncalc.frontends import TORCH_SPEC
@@ -320,7 +320,7 @@ def from_torch(
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise ArgumentError(f"depth must be a whole number ≥ 0 (got {depth!r})")
-    convention = _enum(Convention, flops, "flops convention")
+    convention = enum_option(Convention, flops, "flops convention")
     args, kwargs = make_inputs(input_size, input_dtype)
     with on_meta(model):
         tracer = trace(model, args, kwargs)

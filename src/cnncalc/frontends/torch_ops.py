@@ -37,6 +37,7 @@ from cnncalc.errors import CnnCalcError
 from cnncalc.layers import REGISTRY, Calc, bind
 from cnncalc.layers.base import fmt, times
 from cnncalc.layers.elementwise import ACTIVATION_FLOPS
+from cnncalc.layers.norm import BATCHNORM_FLOPS, normalize_per_element
 
 Shape = tuple[int, ...]
 
@@ -372,11 +373,11 @@ rule("var", "std", "var_mean", "std_mean")(per_input(3))
 def batch_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
     """Batch norm: 2 per element under ``all`` (the folded scale and shift of inference, as the core counts)."""
     n = numel(args[0])
-    return OpCost(all=2 * n, formula=f"2·{fmt(n)}")
+    return OpCost(all=BATCHNORM_FLOPS * n, formula=f"{BATCHNORM_FLOPS}·{fmt(n)}")
 
 
 def _norm_cost(x: Shape, affine: bool) -> OpCost:
-    per = 5 + (2 if affine else 0)
+    per = normalize_per_element(affine)
     return OpCost(all=per * numel(x), formula=f"{per}·{fmt(numel(x))}")
 
 

@@ -33,12 +33,21 @@ def batchnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         c.params(2 * ch, f"2·{ch} (γ and β per channel)")
     if a.bool("track_running_stats"):
         c.buffers(2 * ch, f"2·{ch} (running mean and variance)")
-    c.elementwise(2 * prod(x), f"2·{fmt(prod(x))}")
+    c.elementwise(BATCHNORM_FLOPS * prod(x), f"{BATCHNORM_FLOPS}·{fmt(prod(x))}")
+
+
+# FLOPs per element under ``all``, for the notation's kinds and the PyTorch front-end's aten ops alike.
+BATCHNORM_FLOPS = 2  # the folded scale and shift of inference
+
+
+def normalize_per_element(affine: bool) -> int:
+    """Layer, group and instance norm: 5 per element (mean, centre, square, sum, scale), +2 for γ, β."""
+    return 7 if affine else 5
 
 
 def normalize_flops(c: Calc, x: Shape, affine: bool) -> None:
-    """Layer, group and instance norm under ``all``: 5 per element (mean, centre, square, sum, scale), +2 for γ, β."""
-    per = 7 if affine else 5
+    """Record a layer, group or instance norm's elementwise FLOPs (counted under ``all`` only)."""
+    per = normalize_per_element(affine)
     c.elementwise(per * prod(x), f"{per}·{fmt(prod(x))}")
 
 

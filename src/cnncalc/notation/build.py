@@ -413,6 +413,10 @@ class _Builder:
         return bound
 
     def input_node(self, site: Call, label: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> str:
+        named = [v for k, v in kwargs if k.lower() in ("shape", "size")]
+        if named and not args:  # input(shape=(32, 32, 3)) is input(32, 32, 3)
+            args = named[0] if isinstance(named[0], tuple) else (named[0],)
+            kwargs = tuple((k, v) for k, v in kwargs if k.lower() not in ("shape", "size"))
         if not args:
             if self.input_shape is None:
                 raise self.fail(
