@@ -1,119 +1,217 @@
-"""Walk a Graph in execution order, apply each node's kind, and gather a Report."""
+"""Walk a Graph in execution order, apply each node's kind, and gather a Report.
+
+This is the one place a figure is computed, whatever the front-end: the layer
+kinds give each node's shape, parameters, MACs and FLOPs; the analysis scales
+them by the batch and by the leading axes a front-end marked as repetitions,
+and sums them. Rows at a depth (a traced model's module calls, a notation
+block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
+"""
 
 from __future__ import annotations
 
-from cnncalc.conventions import Convention, Layout
-from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.conventions import Convention, Framework, Layout
+from cnncalc.errors import CnnCalcError, ShapeError
 from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY, bind
-from cnncalc.layers.base import Calc, Step, prod, unknown_layer
-from cnncalc.memory import element_bytes, memory, traffic_for
+from cnncalc.layers.calc import Calc, Step, prod
+from cnncalc.layers.registry import Kind, unknown_layer
+from cnncalc.memory import memory, traffic_for
+from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
-from cnncalc.report import Report, Row, Totals
+from cnncalc.report import Report, Row, Totals, UncountedOp
+
+__all__ = ["analyze_graph", "enum_option"]
 
 
-def analyze_graph(
-    graph: Graph,
-    *,
-    convention: Convention | str = Convention.seed,
-    batch: int = 1,
-    layout: Layout | str = Layout.hwc,
-    title: str = "",
-    dtype: str = "float32",
-) -> Report:
-    """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals."""
-    convention = enum_option(Convention, convention, "flops convention")
-    layout = enum_option(Layout, layout, "layout")
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
-    b = element_bytes(dtype)  # an unknown dtype is an error before any layer is analysed
+@dataclass(frozen=True, slots=True)
+class _Context:
+    convention: Convention
+    layout: Layout  # how the graph's shapes and arguments are written
+    framework: Framework
+    batch: int  # the multiplier for graphs whose shapes carry no batch
+    traced: bool  # the shapes carry the batch (a traced model): channels follow the operands
+
+
+def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) -> Report:
+    """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals.
+
+    ``options`` (or the same names as keywords: ``flops``, ``batch``, ``layout``,
+    ``dtype``, ``title``, ``framework``, ``depth``) are checked by :class:`Options`.
+    """
+    if "convention" in given:  # the FLOPs convention's older keyword
+        given["flops"] = given.pop("convention")
+    opts = Options.make(options, **given)
+    traced = graph.batch is not None
+    layout = graph.layout or opts.layout or Layout.hwc
+    ctx = _Context(opts.flops, layout, opts.framework, 1 if traced else opts.batch, traced)
+    b = 4  # bytes per element for traffic, at the report's dtype (set below)
+    dtype = opts.dtype or graph.dtype or "float32"
+    from cnncalc.memory import element_bytes
+
+    b = element_bytes(dtype)
     done: dict[str, Row] = {}
-    rows: list[Row] = []
+    nodes: list[Row] = []
     for index, node in enumerate(graph.order(), start=1):
         try:
-            row = _analyze_node(node, index, done, convention, layout, batch, b)
+            row = _analyze_node(node, index, done, ctx, b)
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
         done[node.id] = row
-        rows.append(row)
-    totals = _totals(rows)
+        nodes.append(row)
+    totals = _totals(nodes)
+    display = opts.layout or graph.layout or Layout.hwc
+    depth = opts.depth if opts.depth is not None else graph.depth
+    rows: tuple[Row, ...] = tuple(nodes)
+    notes = list(graph.notes)
+    if graph.scopes and depth is not None:
+        from cnncalc.fold import fold
+
+        rows, fold_notes = fold(tuple(nodes), graph, depth, display)
+        notes += fold_notes
     return Report(
-        tuple(rows),
+        rows,
         totals,
-        convention,
-        layout,
-        batch,
-        title,
-        dtype=str(getattr(dtype, "value", dtype)).lower(),
-        memory=memory(rows, totals, dtype),
+        opts.flops,
+        display,
+        graph.batch or opts.batch,
+        opts.title or graph.title,
+        notes=tuple(notes),
+        dtype=dtype,
+        memory=memory(nodes, totals, dtype),
+        uncounted_ops=_uncounted(nodes, graph),
+        columns=graph.columns,
+        nodes=tuple(nodes) if rows is not tuple(nodes) else (),
+        framework=opts.framework,
+        traced=traced,
     )
 
 
-def _analyze_node(
-    node: Node, index: int, done: dict[str, Row], convention: Convention, layout: Layout, batch: int, elem_bytes: int
-) -> Row:
+def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
+    if node.shapes is not None:
+        return tuple(tuple(s) for s in node.shapes)
+    return tuple(done[i].output_shape for i in node.inputs)
+
+
+def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, elem_bytes: int) -> Row:
     """One node's row, its receptive field and traffic (``elem_bytes`` per element) from the rows it reads."""
     kind = REGISTRY.get(node.kind)
     if kind is None:  # a Graph built by hand may name anything
         raise unknown_layer(node.kind)
     args = bind(kind, node.args, node.kwargs)
     sources = [done[i] for i in node.inputs]
-    inputs = tuple(s.output_shape for s in sources)
+    operands = _operands(node, done)
+    lead = node.lead
+    lead_dims: tuple[int, ...] = operands[0][:lead] if lead and operands else ()
+    inputs = tuple(s[lead:] for s in operands) if lead else operands
     if kind.inputs is not None and len(inputs) != kind.inputs:
         if kind.inputs == 1 and not inputs:
             raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
         raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
-    c = Calc(convention, layout)
+    c = Calc(ctx.convention, ctx.layout, ctx.framework)
     kind.infer(args, inputs, c)
     if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
         raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
-    size = prod(c.shape) * batch
+    shape = (*lead_dims, *c.shape)
+    repeat = ctx.batch * prod(lead_dims)
+    size = prod(shape) * ctx.batch
     steps = list(c.steps)
-    b = f"·{batch}" if batch > 1 else ""
-    steps.append(Step("activation size", c.shown(c.shape) + b if len(c.shape) > 1 or b else "", size))
-    macs = c.macs_total * batch
+    scale = _scale_text(ctx.batch, lead_dims)
+    steps.append(Step("activation size", _activation_text(c, shape, lead_dims, ctx.batch), size))
+    macs = c.macs_total * repeat
     macs_expr = " + ".join(c.macs_formulas)
     if c.macs_formulas:
-        steps.append(Step("MACs", _scaled(macs_expr, batch, len(c.macs_formulas) > 1), macs))
-    extra = c.extra[convention]
-    flops = (2 * c.macs_total + sum(v for v, _ in extra)) * batch
+        steps.append(Step("MACs", _scaled(macs_expr, scale, len(c.macs_formulas) > 1), macs))
+    extra = c.extra[ctx.convention]
+    flops = (2 * c.macs_total + sum(v for v, _ in extra)) * repeat
     terms = []
     if c.macs_formulas:
         terms.append("2·" + (f"({macs_expr})" if len(c.macs_formulas) > 1 else macs_expr))
     terms += [f for _, f in extra]
     if flops or terms:
-        steps.append(Step("FLOPs", _scaled(" + ".join(terms), batch, len(terms) > 1), flops))
-    read, written = traffic_for(sources, c.params_total, c.buffers_total, size, elem_bytes)
+        steps.append(Step("FLOPs", _scaled(" + ".join(terms), scale, len(terms) > 1), flops))
+    params, trainable, buffers = c.params_total, c.trainable_total, c.buffers_total
+    notes = list(c.notes) + list(node.notes)
+    if node.tensors is not None:  # the front-end knows the model's tensors: they are the row's parameters
+        params, trainable, buffers = _tensor_counts(node, kind, c, steps)
+    read, written = traffic_for(
+        [prod(s) * ctx.batch for s in operands] if sources else [], params, buffers, size, elem_bytes
+    )
+    channel_axis = -len(c.shape) if c.shape else -1
+    if ctx.traced and not lead and sources:
+        channel_axis = max(sources[0].channel_axis, -len(shape)) if shape else -1
     return Row(
         index=index,
         name=node.label,
         kind=kind.name,
         node_id=node.id,
         inputs=node.inputs,
-        output_shape=c.shape,
+        output_shape=shape,
         activation_size=size,
-        params=c.params_total,
-        trainable_params=c.trainable_total,
-        buffers=c.buffers_total,
+        params=params,
+        trainable_params=trainable,
+        buffers=buffers,
         macs=macs,
         flops=flops,
         source=node.source,
         steps=tuple(steps),
-        notes=tuple(c.notes),
+        notes=tuple(notes),
         windows=c.windows,
-        receptive_field=field_for(c.shape, c.windows, sources),
+        receptive_field=field_for(c.shape, c.windows, sources, shape, inputs_spatial=not ctx.traced),
         bytes_read=read,
         bytes_written=written,
+        scope=node.scope,
+        channel_axis=channel_axis,
+        dtype=node.dtype,
+        view=kind.view,
     )
 
 
-def _scaled(expr: str, batch: int, compound: bool) -> str:
-    if batch == 1:
+def _tensor_counts(node: Node, kind: Kind, c: Calc, steps: list[Step]) -> tuple[int, int, int]:
+    """Parameters, trainable and buffers from the tensors the node reads first; the steps name them."""
+    tensors = node.tensors or ()
+    params = sum(t.numel for t in tensors if not t.buffer)
+    trainable = sum(t.numel for t in tensors if not t.buffer and t.trainable)
+    buffers = sum(t.numel for t in tensors if t.buffer)
+    if params != c.params_total or buffers != c.buffers_total:  # the kind's own count does not describe them
+        steps[:] = [s for s in steps if s.quantity not in ("params", "buffers")]
+        if params or not buffers:
+            steps.append(Step("params", _tensor_terms([t for t in tensors if not t.buffer]), params))
+        if buffers:
+            steps.append(Step("buffers", _tensor_terms([t for t in tensors if t.buffer]), buffers))
+    return params, trainable, buffers
+
+
+def _tensor_terms(tensors: list[Any]) -> str:
+    terms = [f"{t.name} {'·'.join(map(str, t.shape)) or '1'}" for t in tensors[:6]]
+    return " + ".join(terms) + (" + …" if len(tensors) > 6 else "")
+
+
+def _scale_text(batch: int, lead_dims: tuple[int, ...]) -> str:
+    factors = [str(n) for n in lead_dims] + ([str(batch)] if batch > 1 else [])
+    return "·".join(factors) if prod(lead_dims) * batch > 1 else ""
+
+
+def _scaled(expr: str, scale: str, compound: bool) -> str:
+    if not scale:
         return expr
-    return f"({expr})·{batch}" if compound else f"{expr}·{batch}"
+    return f"({expr})·{scale}" if compound else f"{expr}·{scale}"
+
+
+def _activation_text(c: Calc, shape: tuple[int, ...], lead_dims: tuple[int, ...], batch: int) -> str:
+    if lead_dims:
+        text = "·".join(str(n) for n in shape)
+    else:
+        text = c.shown(c.shape) if len(shape) > 1 else ""  # type: ignore[arg-type]
+    if batch > 1:
+        text = f"{text or shape[0]}·{batch}"
+    return text
 
 
 def _totals(rows: list[Row]) -> Totals:
+    """Sums over the nodes; the activation total counts each storage once (views share their input's)."""
     params = sum(r.params for r in rows)
     trainable = sum(r.trainable_params for r in rows)
     return Totals(
@@ -123,14 +221,20 @@ def _totals(rows: list[Row]) -> Totals:
         buffers=sum(r.buffers for r in rows),
         macs=sum(r.macs for r in rows),
         flops=sum(r.flops for r in rows),
-        activation_size=sum(r.activation_size for r in rows),
+        activation_size=sum(r.activation_size for r in rows if not r.view),
     )
 
 
-def enum_option(enum: type, value: object, what: str):  # noqa: ANN202
-    """An option's value as a member of ``enum`` (case-insensitive), or an ArgumentError listing the choices."""
-    try:
-        return enum(value.value if isinstance(value, enum) else str(value).lower())
-    except ValueError:
-        options = ", ".join(m.value for m in enum)
-        raise ArgumentError(f"unknown {what} '{value}' (choose {options})") from None
+def _uncounted(rows: list[Row], graph: Graph) -> tuple[UncountedOp, ...]:
+    """The operations that ran without a counting rule, by name, with how often and where."""
+    found: dict[str, tuple[int, list[str]]] = {}
+    for r in rows:
+        if r.kind != "uncounted":
+            continue
+        name = r.name
+        calls, where = found.get(name, (0, []))
+        path = graph.scopes[r.scope].path if r.scope is not None and graph.scopes else r.node_id
+        if path not in where:
+            where.append(path)
+        found[name] = (calls + 1, where)
+    return tuple(UncountedOp(name, n, tuple(where)) for name, (n, where) in sorted(found.items()))

@@ -6,7 +6,53 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
+from cnncalc.conventions import Layout
 from cnncalc.errors import SpecError
+
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    """A parameter or buffer a node is the first to read (front-ends that know the model's tensors give these).
+
+    ``name`` is its qualified name (``layer1.0.conv1.weight``); ``trainable`` is
+    ``requires_grad``; ``buffer`` marks running statistics and other state.
+    """
+
+    name: str
+    shape: Shape
+    trainable: bool = True
+    buffer: bool = False
+    dtype: str = "float32"
+
+    @property
+    def numel(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A named region of the graph: one call of a PyTorch module, or one use of a notation block.
+
+    Scopes nest (``parent`` is an index into :attr:`Graph.scopes`); rows at
+    ``depth N`` fold every node into its scope at level N or above.
+    ``outputs`` are the shapes the call returned and ``output_nodes`` the
+    nodes that made them (where the front-end knows them).
+    """
+
+    index: int
+    path: str
+    kind: str
+    parent: int | None = None
+    level: int = 0
+    outputs: tuple[Shape, ...] = ()
+    output_nodes: tuple[str, ...] = ()
+    again: bool = False  # a module called before: its parameters were counted at its first call
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +62,15 @@ class Node:
     ``kind`` is a canonical kind name from the registry; ``label`` is what the
     user called it (``CONV1``); ``source`` is how it reads in messages
     (``conv(16, f=5)``); ``inputs`` are the ids of the nodes it reads.
+
+    Front-ends that trace a model also give: ``scope``, the index of the scope
+    it ran in; ``shapes``, the shapes of its operands as they were seen (else
+    the outputs of ``inputs``); ``lead``, how many leading axes of the operands
+    are repetitions the kind does not see (a batch, or every position of a
+    sequence for a linear layer), multiplying its MACs and FLOPs; ``tensors``,
+    the parameters and buffers it is the first to read (then they, not the
+    kind's own count, are the row's parameters); ``dtype`` when its output is
+    not a floating-point activation (``int64`` token ids); ``notes``.
     """
 
     id: str
@@ -27,14 +82,35 @@ class Node:
     source: str = ""
     line: int | None = None
     column: int | None = None
+    scope: int | None = None
+    shapes: tuple[Shape, ...] | None = None
+    lead: int = 0
+    tensors: tuple[Tensor, ...] | None = None
+    dtype: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Graph:
-    """Nodes in the order they were written; :meth:`order` gives an execution order."""
+    """Nodes in the order they were written; :meth:`order` gives an execution order.
+
+    ``layout`` is the order the shapes and arguments are written in (None: the
+    analysis' layout, as in the notation; a traced PyTorch model is chw).
+    ``batch`` is set when the shapes carry the batch as their first axis (a
+    traced model): it is shown as -1. ``notes`` are the front-end's words for
+    the report's footer.
+    """
 
     nodes: tuple[Node, ...]
     title: str = ""  # the network's name, when its spec gives one
+    scopes: tuple[Scope, ...] = ()
+    layout: Layout | None = None
+    batch: int | None = None
+    notes: tuple[str, ...] = ()
+    source: str = "notation"  # which front-end made it: notation, spec, torch, onnx, keras, config
+    depth: int | None = None  # how deep the rows follow the scopes by default (None: a row per node)
+    dtype: str | None = None  # the element type of the memory figures by default (a traced model's parameters)
+    columns: tuple[str, ...] = ()  # the columns the front-end shows by default; () = the renderers' own
 
     def order(self) -> tuple[Node, ...]:
         """The nodes in execution order (written order where possible).

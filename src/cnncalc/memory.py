@@ -1,14 +1,15 @@
 """Memory in bytes: parameters, buffers, activations, peak inference from liveness, training, traffic per layer.
 
 - ``param_bytes`` = params · bytes per element; ``buffer_bytes`` likewise.
-- ``activation_bytes`` = every layer's output (input included), summed: what
-  training keeps for the backward pass.
+- ``activation_bytes`` = every layer's output (input included), summed, each
+  storage once: a view (flatten, reshape, permute, select, dropout at
+  inference) shares its input's storage and adds nothing. Every other layer is
+  taken to write a new tensor, in-place ones included (an upper bound).
 - ``peak_activation_bytes``: walking the layers in execution order, a tensor is
-  alive from the layer that writes it until the last layer that reads it has
-  run (a tensor nobody reads is an output and stays to the end); the peak is the
-  largest total alive while some layer runs. Every layer is taken to write a new
-  tensor (no in-place ops, no views). For a chain this is the largest
-  input + output pair.
+  alive from the layer that writes it until the last layer that reads it,
+  directly or through a view, has run (a tensor nobody reads is an output and
+  stays to the end); the peak is the largest total alive while some layer
+  runs. For a chain this is the largest input + output pair.
 - ``training_bytes`` = params + buffers + gradients (one per trainable param)
   + optimizer state (SGD 0, momentum 1×, Adam 2× the trainable params) + activations.
 - Traffic per layer: ``bytes_read`` = its inputs' activations + its parameters and
@@ -24,69 +25,92 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cnncalc.conventions import DTYPE_BYTES
-from cnncalc.errors import ArgumentError
+from cnncalc.conventions import DTYPE_BYTES, TENSOR_BYTES
+from cnncalc.options import dtype_name
 from cnncalc.report import Memory, Row, Totals
 
-DTYPES = ("float32", "float16", "bfloat16", "int8")
 OPTIMIZER_STATE = (("sgd", 0), ("momentum", 1), ("adam", 2))
 
 
 def element_bytes(dtype: str) -> int:
     """Bytes per element of a dtype name, or an ArgumentError listing the choices."""
-    name = str(getattr(dtype, "value", dtype)).lower()
-    if name not in DTYPE_BYTES:
-        raise ArgumentError(f"unknown dtype '{dtype}' (choose {', '.join(DTYPES)})")
-    return DTYPE_BYTES[name]
+    return DTYPE_BYTES[dtype_name(dtype)]
 
 
-def peak_activation_elements(rows: list[Row]) -> int:
-    """The most activation elements alive at once while the layers run in order (liveness over the graph)."""
-    position = {r.node_id: i for i, r in enumerate(rows)}
-    last_use = {r.node_id: len(rows) for r in rows}  # read by nobody: a network output, kept to the end
-    readers: dict[str, int] = {}
+def _row_bytes(row: Row, b: int) -> int:
+    """Bytes of a row's output: at the report's ``b`` bytes per element, or its own dtype (token ids, masks)."""
+    return row.activation_size * (TENSOR_BYTES.get(row.dtype, b) if row.dtype else b)
+
+
+def storage_of(rows: Sequence[Row]) -> dict[str, str | None]:
+    """Which row's storage each row's output lives in: its own, its input's for a view, None for weights."""
+    owner: dict[str, str | None] = {}
+    for r in rows:
+        if r.view:
+            owner[r.node_id] = owner.get(r.inputs[0]) if r.inputs else None
+        else:
+            owner[r.node_id] = r.node_id
+    return owner
+
+
+def peak_activation_bytes(rows: list[Row], b: int) -> int:
+    """The most activation bytes alive at once while the layers run in order (liveness over the graph).
+
+    A tensor is alive from the layer that writes it until the last layer that
+    reads it, directly or through a view, has run; one nobody reads is an
+    output and stays to the end.
+    """
+    owner = storage_of(rows)
+    end = len(rows)
+    last_use: dict[str, int] = {}
+    read: set[str] = set()
     for i, r in enumerate(rows):
         for src in r.inputs:
-            readers[src] = max(readers.get(src, -1), i)
-    for node, i in readers.items():
-        if node in position:
-            last_use[node] = i
-    alive = 0
-    peak = 0
+            read.add(src)
+            held = owner.get(src)
+            if held is not None:
+                last_use[held] = max(last_use.get(held, -1), i)
+    for r in rows:
+        held = owner[r.node_id]
+        if held is not None and r.node_id not in read:  # an output (or a view of one): kept to the end
+            last_use[held] = end
+    alive = peak = 0
     frees: dict[int, int] = {}
     for i, r in enumerate(rows):
-        alive += r.activation_size
+        if owner[r.node_id] == r.node_id:
+            size = _row_bytes(r, b)
+            alive += size
+            frees[last_use[r.node_id]] = frees.get(last_use[r.node_id], 0) + size
         peak = max(peak, alive)
-        frees[last_use[r.node_id]] = frees.get(last_use[r.node_id], 0) + r.activation_size
         alive -= frees.pop(i, 0)
     return peak
 
 
-def traffic_for(sources: Sequence[Row], params: int, buffers: int, size: int, b: int) -> tuple[int, int]:
-    """``(bytes_read, bytes_written)`` at ``b`` bytes per element of a layer reading ``sources``.
+def traffic_for(sizes: Sequence[int], params: int, buffers: int, size: int, b: int) -> tuple[int, int]:
+    """``(bytes_read, bytes_written)`` at ``b`` bytes per element of a layer whose operands hold ``sizes`` elements.
 
-    It reads its inputs, parameters and buffers and writes its output of ``size``; the input layer moves nothing.
+    It reads its operands, parameters and buffers and writes its output of ``size``; the input layer moves nothing.
     """
-    if not sources:
+    if not sizes:
         return 0, 0
-    return (sum(s.activation_size for s in sources) + params + buffers) * b, size * b
+    return (sum(sizes) + params + buffers) * b, size * b
 
 
 def memory(rows: list[Row], totals: Totals, dtype: str) -> Memory:
     b = element_bytes(dtype)
     param_bytes = totals.params * b
     buffer_bytes = totals.buffers * b
-    activation_bytes = totals.activation_size * b
+    activation_bytes = sum(_row_bytes(r, b) for r in rows if not r.view)
     training = tuple(
         (name, param_bytes + buffer_bytes + (1 + state) * totals.trainable_params * b + activation_bytes)
         for name, state in OPTIMIZER_STATE
     )
     return Memory(
-        dtype=str(getattr(dtype, "value", dtype)).lower(),
+        dtype=dtype_name(dtype),
         bytes_per_element=b,
         param_bytes=param_bytes,
         buffer_bytes=buffer_bytes,
         activation_bytes=activation_bytes,
-        peak_activation_bytes=peak_activation_elements(rows) * b,
+        peak_activation_bytes=peak_activation_bytes(rows, b),
         training_bytes=training,
     )

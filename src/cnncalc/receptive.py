@@ -53,20 +53,39 @@ def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
     )
 
 
-def field_for(shape: Shape, windows: tuple[Window, ...] | None, sources: Sequence[Row]) -> ReceptiveField | None:
-    """The receptive field of a layer's output ``shape``, from its windows and the rows it reads.
+def field_for(
+    shape: Shape,
+    windows: tuple[Window, ...] | None,
+    sources: Sequence[Row],
+    full: Shape | None = None,
+    *,
+    inputs_spatial: bool = True,
+) -> ReceptiveField | None:
+    """The receptive field of a layer's output, from its windows and the rows it reads.
 
-    The sources already carry their fields; a layer that reads nothing is an input.
+    ``shape`` is the kind's output ``(C, *S)``; ``full`` the same with any
+    leading axes a front-end marked (a traced model's batch). The sources
+    already carry their fields; a layer that reads nothing is an input, whose
+    axes after the first are spatial unless ``inputs_spatial`` is false (a
+    traced model's input, whose axes cnncalc does not presume): then the first
+    windowed layer starts the field.
     """
+    full = shape if full is None else full
     spatial = len(shape) - 1
     if not sources:
-        return ReceptiveField((1,) * spatial, (1,) * spatial, (0,) * spatial) if spatial >= 1 else None
+        if spatial >= 1 and inputs_spatial:
+            return ReceptiveField((1,) * spatial, (1,) * spatial, (0,) * spatial)
+        return None
     fields = [s.receptive_field for s in sources]
+    if windows is not None:
+        known = [f for f in fields if f is not None and len(f.size) == len(windows)]
+        if not known:
+            n = len(windows)
+            known = [ReceptiveField((1,) * n, (1,) * n, (0,) * n)]
+        return _through(windows, _merge(known))
     if any(f is None for f in fields) or len({len(f.size) for f in fields}) != 1:  # type: ignore[union-attr]
         return None
-    merged = _merge(fields)  # type: ignore[arg-type]
-    if windows is not None:
-        return _through(windows, merged)
-    if spatial >= 1 and all(s.output_shape[1:] == shape[1:] for s in sources):
-        return merged
+    k = len(fields[0].size)  # type: ignore[union-attr]
+    if k >= 1 and all(len(s.output_shape) == len(full) and s.output_shape[-k:] == full[-k:] for s in sources):
+        return _merge(fields)  # type: ignore[arg-type]
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnncalc.conventions import Convention, Layout, show_shape
+from cnncalc.conventions import Convention, Framework, Layout, show_shape
 from cnncalc.layers.base import Step, Window
 
 
@@ -71,6 +71,10 @@ class Row:
     bytes_read: int = 0
     bytes_written: int = 0
     shape_text: str = ""  # the output shape as the front-end shows it ("[-1, 16, 28, 28]"); "" = from the layout
+    scope: int | None = None  # the scope (module call, block use) the row is, or its node ran in
+    channel_axis: int = 0  # where the channels are, counted from the end (-3 for (N, C, H, W)); 0: the first axis
+    dtype: str | None = None  # the output's element type when it is not the report's (int64 token ids)
+    view: bool = False  # the output shares its input's storage (flatten, reshape): not in the activation totals
 
     @property
     def non_trainable_params(self) -> int:
@@ -120,10 +124,23 @@ class Report:
     memory: Memory | None = None
     uncounted_ops: tuple[UncountedOp, ...] = ()
     columns: tuple[str, ...] = ()  # the columns a front-end wants shown by default; () = the renderers' own
+    nodes: tuple[Row, ...] = ()  # every node, when the rows fold them (a traced model's module calls); else ()
+    framework: Framework = Framework.torch
+    traced: bool = False  # the shapes carry the batch as their first axis (a traced model), shown as -1
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
-        """A row's output shape in the report's layout."""
-        return show_shape(row.output_shape, self.layout)
+        """A row's output shape in the report's layout (a traced model's batch axis left out)."""
+        shape = row.output_shape
+        if self.traced and shape and shape[0] == self.batch:
+            shape = shape[1:]
+            axis = row.channel_axis if row.channel_axis < 0 and -row.channel_axis <= len(shape) else None
+            return show_shape(shape, self.layout, axis if axis is not None else -len(shape) if shape else None)
+        return show_shape(shape, self.layout, row.channel_axis or None)
+
+    @property
+    def node_rows(self) -> tuple[Row, ...]:
+        """Every node's row: the rows themselves unless they fold nodes into module calls."""
+        return self.nodes or self.rows
 
     def to_dict(self) -> dict:
         from cnncalc.render.json import as_dict

@@ -40,13 +40,13 @@ def input_(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.step("size", times(shape), prod(shape))
 
 
-@register("output", aliases=("out", "result"), zero_cost=True)
+@register("output", aliases=("out", "result"), zero_cost=True, view=True)
 def output(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """The network's output: passes its input through."""
     c.out(inputs[0])
 
 
-@register("identity", aliases=("noop",), zero_cost=True)
+@register("identity", aliases=("noop",), zero_cost=True, view=True)
 def identity(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Passes its input through unchanged."""
     c.out(inputs[0])
@@ -57,6 +57,7 @@ def identity(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     params=(Param("rate", ("p", "r"), positional=True, default=0.5),),
     aliases=("drop", *(f"dropout{n}d" for n in (1, 2, 3)), "spatialdropout", "alphadropout"),
     zero_cost=True,
+    view=True,
     example="dropout(0.2)",
 )
 def dropout(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
@@ -65,7 +66,7 @@ def dropout(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.out(inputs[0])
 
 
-@register("flatten", aliases=("flat",), zero_cost=True)
+@register("flatten", aliases=("flat",), zero_cost=True, view=True)
 def flatten(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Flatten: ``(C, *S)`` to one vector; the explanation shows the product."""
     (x,) = inputs
@@ -83,6 +84,7 @@ def flatten(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     params=(Param("shape", ("size", "target_shape"), positional=True, variadic=True, required=True),),
     aliases=("view",),
     zero_cost=True,
+    view=True,
     example="reshape(196, 768)",
 )
 def reshape(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
@@ -108,6 +110,7 @@ def reshape(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     "permute",
     params=(Param("dims", ("axes", "order"), positional=True, variadic=True, required=True),),
     zero_cost=True,
+    view=True,
     example="permute(1, 0)",
 )
 def permute(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
@@ -132,6 +135,7 @@ def permute(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         Param("dim1", ("b",), positional=True, default=1),
     ),
     zero_cost=True,
+    view=True,
     example="transpose(0, 1)",
 )
 def transpose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
@@ -240,6 +244,7 @@ def zeropad(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     params=(Param("index", ("position", "token", "i"), positional=True, default=0),),
     aliases=("firsttoken", "token", "pooler_token"),
     zero_cost=True,
+    view=True,
     example="select(0)",
 )
 def select(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:

@@ -1,0 +1,151 @@
+"""The calculator every layer kind writes into: each figure recorded with the worked formula that gives it.
+
+A kind receives the shapes of its inputs (channels first, no batch axis) and a
+:class:`Calc`; it sets the output shape and records parameters, MACs and the
+extra FLOPs of each convention, each with its formula, so that a report and its
+explanation can never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.conventions import Convention, Framework, Layout, show_shape
+from cnncalc.errors import ShapeError
+
+Shape = tuple[int, ...]
+MAX_ELEMENTS = 2**63 - 1  # PyTorch, ONNX and TensorFlow index a tensor with int64
+
+
+def fmt(n: int | float) -> str:
+    """A number as the tables show it: ``1,060,400``."""
+    if isinstance(n, float) and not n.is_integer():
+        return f"{n:,.4g}"
+    return f"{int(n):,}"
+
+
+def prod(values: Sequence[int]) -> int:
+    return math.prod(values)
+
+
+def times(values: Sequence[int | str]) -> str:
+    """``[7, 7, 3]`` as ``7·7·3``."""
+    return "·".join(str(v) for v in values) if values else "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of worked arithmetic: ``params = (5·5·3 + 1)·8 = 608``."""
+
+    quantity: str
+    formula: str
+    value: Any
+
+    def __str__(self) -> str:
+        value = self.value
+        shown = fmt(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+        if self.formula and self.formula != shown:
+            return f"{self.quantity} = {self.formula} = {shown}"
+        return f"{self.quantity} = {shown}"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How a spatial layer maps positions along one axis (for the receptive field)."""
+
+    kernel: int
+    stride: int
+    pad_begin: int
+    dilation: int = 1
+
+
+class Calc:
+    """What a kind computes for one layer, each figure with its formula.
+
+    MACs and the convention-specific extra FLOPs are recorded per sample; the
+    analysis multiplies by the batch (and by any leading axes the front-end
+    marked as repetitions). ``layout`` is how the shapes the user wrote are
+    ordered (the notation's hwc, or chw); ``framework`` is whose counting
+    convention applies where frameworks differ (torch or keras).
+    """
+
+    def __init__(
+        self, convention: Convention, layout: Layout = Layout.hwc, framework: Framework = Framework.torch
+    ) -> None:
+        self.convention = convention
+        self.layout = layout
+        self.framework = framework
+        self.steps: list[Step] = []
+        self.notes: list[str] = []
+        self.shape: Shape | None = None
+        self.params_total = 0
+        self.trainable_total = 0
+        self.buffers_total = 0
+        self.macs_total = 0
+        self.macs_formulas: list[str] = []
+        self.extra: dict[Convention, list[tuple[int, str]]] = {c: [] for c in Convention}
+        self.windows: tuple[Window, ...] | None = None
+
+    def shown(self, shape: Shape) -> str:
+        """A core shape as the user sees it, as a product: ``5·5·16`` for (16, 5, 5) in hwc."""
+        return times(show_shape(shape, self.layout))
+
+    def step(self, quantity: str, formula: str, value: Any) -> Any:
+        self.steps.append(Step(quantity, formula, value))
+        return value
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def out(self, shape: Sequence[int]) -> Shape:
+        shape = tuple(int(x) for x in shape)
+        if prod(shape) > MAX_ELEMENTS and all(n > 0 for n in shape):
+            raise ShapeError("the output would have more than 2^63 − 1 elements, more than any framework can index")
+        for n in shape:
+            if n <= 0:
+                raise ShapeError(f"the output would have size {n} on an axis ({shape})")
+        self.shape = shape
+        return shape
+
+    def params(self, value: int, formula: str, *, trainable: bool = True, what: str = "params") -> int:
+        self.params_total += value
+        if trainable:
+            self.trainable_total += value
+        return self.step(what, formula, value)
+
+    def buffers(self, value: int, formula: str) -> int:
+        self.buffers_total += value
+        return self.step("buffers", formula, value)
+
+    def macs(self, value: int, formula: str) -> int:
+        self.macs_total += value
+        self.macs_formulas.append(formula)
+        return value
+
+    def flops_extra(self, value: int, formula: str, conventions: Sequence[Convention]) -> None:
+        """FLOPs beyond 2·MACs that the given conventions count (pooling, bias, activations)."""
+        if value:
+            for c in conventions:
+                self.extra[c].append((value, formula))
+
+    def elementwise(self, value: int, formula: str) -> None:
+        """Elementwise work: counted by the ``all`` convention only."""
+        self.flops_extra(value, formula, (Convention.all,))
+
+    def window(self, windows: Sequence[Window]) -> None:
+        self.windows = tuple(windows)
+
+
+def need_spatial(x: Shape, what: str, *, ranks: Sequence[int] = (2, 3, 4)) -> int:
+    """The number of spatial axes of ``x``, or a ShapeError saying why ``what`` cannot take it."""
+    if len(x) not in ranks:
+        if len(x) == 1:
+            raise ShapeError(
+                f"{what} needs an input with spatial axes, but it gets a flat vector of {x[0]:,}",
+                hint="put it before the flatten / fc layers",
+            )
+        raise ShapeError(f"{what} cannot take an input of {len(x) - 1} spatial axes")
+    return len(x) - 1

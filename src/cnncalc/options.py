@@ -1,0 +1,88 @@
+"""The choices every entry point takes, checked in one place: FLOPs convention, batch, layout, dtype, title.
+
+>>> Options.make(flops="MATMUL", batch=2).flops
+<Convention.matmul: 'matmul'>
+>>> Options.make(batch=0)
+Traceback (most recent call last):
+    ...
+cnncalc.errors.ArgumentError: the batch must be a positive whole number (got 0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from enum import Enum
+from typing import Any
+
+from cnncalc.conventions import DTYPE_BYTES, Convention, Framework, Layout
+from cnncalc.errors import ArgumentError
+
+DTYPES = ("float32", "float16", "bfloat16", "int8", "float64")
+
+
+def enum_option(enum: type[Enum], value: object, what: str) -> Any:
+    """An option's value as a member of ``enum`` (case-insensitive), or an ArgumentError listing the choices."""
+    try:
+        return enum(value.value if isinstance(value, enum) else str(value).lower())
+    except ValueError:
+        options = ", ".join(m.value for m in enum)
+        raise ArgumentError(f"unknown {what} '{value}' (choose {options})") from None
+
+
+def dtype_name(value: object) -> str:
+    """A dtype option as its canonical name (``torch.float16`` and ``FLOAT16`` are ``float16``), or an ArgumentError."""
+    name = str(getattr(value, "value", value)).lower().removeprefix("torch.")
+    if name not in DTYPE_BYTES:
+        raise ArgumentError(f"unknown dtype '{value}' (choose {', '.join(DTYPES)})")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a report is asked for, whatever the source of the network.
+
+    ``flops``: the FLOPs convention (seed, matmul, all); ``batch``: samples per
+    step, for sources whose shapes carry no batch; ``layout``: how shapes are
+    shown (and, in the notation, written), None for the front-end's own (hwc
+    for the notation, chw for a PyTorch model); ``dtype``: the element type of
+    the memory figures, None for float32 or a traced model's parameter dtype;
+    ``framework``: torch or keras counting; ``depth``: how deep the rows follow
+    the module tree of a traced model (None: its default); ``title``.
+    """
+
+    flops: Convention = Convention.seed
+    batch: int = 1
+    layout: Layout | None = None
+    dtype: str | None = None
+    title: str = ""
+    framework: Framework = Framework.torch
+    depth: int | None = None
+
+    @classmethod
+    def make(cls, options: Options | None = None, **given: Any) -> Options:
+        """Options from ``options`` with ``given`` over them, every value checked; unknown names are an error."""
+        base = options if options is not None else cls()
+        names = {f.name for f in fields(cls)}
+        for key in given:
+            if key not in names:
+                raise ArgumentError(f"unknown option '{key}' (choose {', '.join(sorted(names))})")
+        values = {k: v for k, v in given.items() if v is not None or k in ("layout", "dtype", "depth")}
+        merged = replace(base, **values)
+        return merged._checked()
+
+    def _checked(self) -> Options:
+        batch = self.batch
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
+        depth = self.depth
+        if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+            raise ArgumentError(f"depth must be a whole number ≥ 0 (got {depth!r})")
+        return Options(
+            flops=enum_option(Convention, self.flops, "flops convention"),
+            batch=batch,
+            layout=None if self.layout is None else enum_option(Layout, self.layout, "layout"),
+            dtype=None if self.dtype is None else dtype_name(self.dtype),
+            title=str(self.title or ""),
+            framework=enum_option(Framework, self.framework, "framework convention"),
+            depth=depth,
+        )
