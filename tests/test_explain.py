@@ -14,11 +14,12 @@ import pytest
 
 import cnncalc
 from cnncalc.explain import explain_rows
+from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY
 
 # One small valid network per registered kind; the last layer is the kind under test.
 # A kind added to the registry without an entry here fails test_every_kind_has_an_example.
-EXAMPLES: dict[str, str] = {
+EXAMPLES: dict[str, str | Graph] = {
     "input": "input(9,9,4)",
     "output": "input(9,9,4) -> output",
     "identity": "input(9,9,4) -> identity",
@@ -60,6 +61,16 @@ EXAMPLES: dict[str, str] = {
     "pixelshuffle": "input(9,9,4) -> pixelshuffle(2)",
     "upsample": "input(9,9,4) -> upsample(2, mode=bilinear)",
     "zeropad": "input(9,9,4) -> zeropad(((1, 0), (2, 1)))",
+    "elementwise": "x = input(9,9,4)\ny = x -> conv(4, f=3, p=1)\nelementwise(x, y, op=sub)",
+    "reduce": "input(9,9,4) -> reduce(mean, dims=(0, 1))",
+    "rmsnorm": "input(7, 12) -> rmsnorm",
+    "sdpa": "q = input(7, 12)\nk = input(5, 12)\nsdpa(q, k, k, heads=3)",
+    "groupedmm": "a = input(6, 4)\nb = input(2, 4, 3)\ngroupedmm(a, b)",
+    "copy": "x = input(9,9,4)\ncopy(x, shape=(4, 9, 9))",
+    "uncounted": "x = input(9,9,4)\nuncounted(x, op=solve, shape=(4, 9, 9))",
+    # the kinds only a traced model's front-end makes: a model's tensor, a tensor its forward creates
+    "tensor": Graph((Node("w", "tensor", "w", (4, 9, 9)),)),
+    "constant": Graph((Node("c", "constant", "c", (4, 9, 9)),)),
 }
 ACTIVATIONS = [name for name, kind in REGISTRY.items() if kind.family == "activation" and name not in EXAMPLES]
 for _name in ACTIVATIONS:

@@ -54,7 +54,8 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     b = element_bytes(dtype)
     done: dict[str, Row] = {}
     nodes: list[Row] = []
-    for index, node in enumerate(graph.order(), start=1):
+    order = graph.order()
+    for index, node in enumerate(order, start=1):
         try:
             row = _analyze_node(node, index, done, ctx, b)
         except CnnCalcError as e:
@@ -71,6 +72,14 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
 
         rows, fold_notes = fold(tuple(nodes), graph, depth, display)
         notes += fold_notes
+    columns = graph.columns
+    if columns:  # Trainable only when some parameters are frozen, Buffers only when there are some
+        drop = set()
+        if all(r.trainable_params == r.params for r in rows):
+            drop.add("trainable_params")
+        if not any(r.buffers for r in rows):
+            drop.add("buffers")
+        columns = tuple(c for c in columns if c not in drop)
     return Report(
         rows,
         totals,
@@ -81,8 +90,8 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         notes=tuple(notes),
         dtype=dtype,
         memory=memory(nodes, totals, dtype),
-        uncounted_ops=_uncounted(nodes, graph),
-        columns=graph.columns,
+        uncounted_ops=_uncounted(order, nodes, graph),
+        columns=columns,
         nodes=tuple(nodes) if rows is not tuple(nodes) else (),
         framework=opts.framework,
         traced=traced,
@@ -115,6 +124,10 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
     if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
         raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
     shape = (*lead_dims, *c.shape)
+    if node.output is not None and tuple(node.output) != shape:
+        if prod(node.output) != prod(shape) and kind.name != "reduce":  # a front-end's lowering bug, not the user's
+            raise RuntimeError(f"{kind.name} computed {shape} where the model computed {tuple(node.output)}")
+        shape = tuple(node.output)
     repeat = ctx.batch * prod(lead_dims)
     size = prod(shape) * ctx.batch
     steps = list(c.steps)
@@ -225,13 +238,13 @@ def _totals(rows: list[Row]) -> Totals:
     )
 
 
-def _uncounted(rows: list[Row], graph: Graph) -> tuple[UncountedOp, ...]:
+def _uncounted(order: tuple[Node, ...], rows: list[Row], graph: Graph) -> tuple[UncountedOp, ...]:
     """The operations that ran without a counting rule, by name, with how often and where."""
     found: dict[str, tuple[int, list[str]]] = {}
-    for r in rows:
+    for node, r in zip(order, rows):
         if r.kind != "uncounted":
             continue
-        name = r.name
+        name = str(dict(node.kwargs).get("op") or node.label)
         calls, where = found.get(name, (0, []))
         path = graph.scopes[r.scope].path if r.scope is not None and graph.scopes else r.node_id
         if path not in where:

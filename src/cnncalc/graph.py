@@ -9,7 +9,6 @@ from typing import Any
 from cnncalc.conventions import Layout
 from cnncalc.errors import SpecError
 
-
 Shape = tuple[int, ...]
 
 
@@ -52,7 +51,7 @@ class Scope:
     level: int = 0
     outputs: tuple[Shape, ...] = ()
     output_nodes: tuple[str, ...] = ()
-    again: bool = False  # a module called before: its parameters were counted at its first call
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,9 @@ class Node:
     sequence for a linear layer), multiplying its MACs and FLOPs; ``tensors``,
     the parameters and buffers it is the first to read (then they, not the
     kind's own count, are the row's parameters); ``dtype`` when its output is
-    not a floating-point activation (``int64`` token ids); ``notes``.
+    not a floating-point activation (``int64`` token ids); ``output``, the
+    output shape as the framework computed it, when the kind reads its operands
+    in another order (a recurrent layer's batch-first sequence); ``notes``.
     """
 
     id: str
@@ -88,6 +89,7 @@ class Node:
     tensors: tuple[Tensor, ...] | None = None
     dtype: str | None = None
     notes: tuple[str, ...] = ()
+    output: Shape | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import cnncalc
+from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY
 
 # a layer of each kind that does work, after a suitable input
@@ -38,6 +39,11 @@ WORKING = {
     "gru": "input(5, 4) -> gru(3)",
     "rnn": "input(5, 4) -> rnn(3)",
     "upsample": "input(4, 4, 3) -> upsample(2, mode=bilinear)",
+    "elementwise": "a = input(4, 3)\nb = a -> relu\nelementwise(a, b, op=sub)",
+    "reduce": "input(4, 3) -> reduce(mean)",
+    "rmsnorm": "input(5, 4) -> rmsnorm",
+    "sdpa": "q = input(5, 4)\nsdpa(q, q, q)",
+    "groupedmm": "a = input(6, 4)\nb = input(2, 4, 3)\ngroupedmm(a, b)",
 }
 # a layer of each zero-cost kind
 FREE = {
@@ -54,12 +60,18 @@ FREE = {
     "zeropad": "input(4, 4, 3) -> zeropad(1)",
     "select": "input(4, 3) -> select(0)",
     "concat": "a = input(4, 4, 3)\nb = a -> relu\nconcat(a, b)",
+    # the kinds a traced model's front-end makes, as a Graph: a model's tensor, a created tensor, moved data
+    "tensor": Graph((Node("w", "tensor", "w", (4, 3)),)),
+    "constant": Graph((Node("c", "constant", "c", (4, 3)),)),
+    "copy": "a = input(4, 3)\ncopy(a, shape=(3, 4))",
 }
+# kinds without a counting rule: listed in the report, never counted as a silent zero
+LISTED = {"uncounted": "a = input(4, 3)\nuncounted(a, op=solve, shape=(4, 3))"}
 ACTIVATIONS = {k.name for k in REGISTRY.values() if k.family == "activation" and k.name != "prelu"}
 
 
 def test_every_kind_is_covered_and_the_lists_match_the_flag():
-    assert set(WORKING) | set(FREE) | ACTIVATIONS == set(REGISTRY)
+    assert set(WORKING) | set(FREE) | set(LISTED) | ACTIVATIONS == set(REGISTRY)
     assert {name for name, k in REGISTRY.items() if k.zero_cost} == set(FREE)
 
 
@@ -76,3 +88,9 @@ def test_a_zero_cost_kind_counts_nothing(name):
     row = cnncalc.analyze(FREE[name], flops="all").rows[-1]
     assert row.kind == name
     assert (row.params, row.buffers, row.macs, row.flops) == (0, 0, 0, 0)
+
+
+def test_an_operation_without_a_rule_is_listed():
+    report = cnncalc.analyze(LISTED["uncounted"], flops="all")
+    assert [(u.name, u.calls) for u in report.uncounted_ops] == [("solve", 1)]
+    assert "Uncounted ops" in report.table()

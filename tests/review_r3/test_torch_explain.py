@@ -1,4 +1,4 @@
-"""explain of a PyTorch model shows each row's real parameter count, with the tensors that make it."""
+"""explain of a PyTorch model shows each row's real parameter count, by the same formulas as the notation."""
 
 from __future__ import annotations
 
@@ -22,5 +22,5 @@ def test_explain_gives_each_module_its_params_not_zero():
         steps = {s["quantity"]: s["value"] for s in by_source[name]["steps"]}
         assert steps["params"] == oracle
     text = report.explain("text")
-    assert "params = 8·3·3·3 + 8 = 224" in text  # weight (8, 3, 3, 3) and bias (8,)
-    assert "params = 10·7200 + 10 = 72,010" in text
+    assert "params = (3·3·3 + 1)·8 = 224" in text  # weight (8, 3, 3, 3) and bias (8,)
+    assert "params = (7200 + 1)·10 = 72,010" in text

@@ -1,14 +1,18 @@
-"""The PyTorch front-end: an ``nn.Module`` in, a Report out, without running the model.
+"""The PyTorch front-end: an ``nn.Module`` in, a Graph of core kinds out, without running the model.
 
 The module is traced on the meta device (shapes only: no weight is allocated and
-no arithmetic runs). Forward hooks give the module hierarchy, call order and
-output shapes; a dispatch mode sees every aten operator that runs, including the
-functional calls inside ``forward`` (``F.conv2d``, ``x @ w``, ``torch.bmm``,
-in-place adds), and charges it to the innermost module running. Each operator is
-counted by one rule in :mod:`cnncalc.frontends.torch_ops`; an operator without a
-rule is listed in the report as uncounted, never added as a silent zero.
+no arithmetic runs). Forward hooks give the module hierarchy and call order: each
+call is a :class:`~cnncalc.graph.Scope`. A function mode lowers the functions
+whose arguments say what they are (``F.linear``, ``F.conv2d``,
+``F.scaled_dot_product_attention``) whole, and a dispatch mode lowers every
+other aten operator that runs (``x @ w``, ``torch.bmm``, in-place adds), each to a
+node of a core kind (:mod:`cnncalc.frontends.torch_lower`). The nodes' edges
+follow the tensors. Nothing here counts: :func:`cnncalc.analyze` computes every
+figure with the same kinds as the notation, and rows at ``depth`` are folds of
+the nodes (:mod:`cnncalc.fold`). An operator without a rule becomes an
+``uncounted`` node, listed in the report, never a silent zero.
 
-This is the only module (with ``torch_ops``, which only it imports) that imports torch.
+This is the only module (with ``torch_lower``, which only it imports) that imports torch.
 
 >>> import torch.nn as nn
 >>> r = from_torch(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()), (1, 3, 32, 32))
@@ -23,7 +27,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,88 +34,263 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F  # noqa: N812 - PyTorch's own spelling
 from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from cnncalc.analyze import enum_option
-from cnncalc.conventions import Convention, Layout
+from cnncalc.conventions import Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, SpecError
 from cnncalc.frontends import TORCH_SPEC
-from cnncalc.frontends.torch_ops import ZERO_COST, OpCost, attention_cost, base_name, cost, numel
-from cnncalc.layers.base import Step, fmt, times
-from cnncalc.report import Report, Row, Totals, UncountedOp
+from cnncalc.frontends.torch_lower import (
+    ATEN,
+    CREATES,
+    FUNCTIONS,
+    IGNORED,
+    MODULES,
+    MOVES,
+    VIEWS,
+    Lowered,
+    base_name,
+)
+from cnncalc.graph import Graph, Node, NodeIds, Scope, Tensor
+from cnncalc.options import Options
+from cnncalc.report import Report
 
 COLUMNS = ("index", "name", "source", "output_shape", "params", "trainable_params", "buffers", "macs", "flops")
-
-
-def _columns(rows: Sequence[Row]) -> tuple[str, ...]:
-    """The table's columns: Trainable only when some parameters are frozen, Buffers only when there are some."""
-    drop = set()
-    if all(r.trainable_params == r.params for r in rows):
-        drop.add("trainable_params")
-    if not any(r.buffers for r in rows):
-        drop.add("buffers")
-    return tuple(c for c in COLUMNS if c not in drop)
-
-
 DEFAULT_DEPTH = 3
 
 
-@dataclass(eq=False)
-class Call:
-    """One call of one module during the trace."""
+def dtype_text(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
 
-    order: int
+
+@dataclass
+class _ScopeRecord:
+    """One module call while the trace runs (frozen into a :class:`~cnncalc.graph.Scope` afterwards)."""
+
+    index: int
     module: nn.Module
     path: str
+    parent: int | None
     level: int
-    parent: Call | None
+    lowered: bool = False  # the module is lowered whole: the operators inside it are not seen
     outputs: list[tuple[int, ...]] = field(default_factory=list)
-    ops: list[tuple[str, OpCost]] = field(default_factory=list)
-    uncounted: Counter = field(default_factory=Counter)
+    output_nodes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    children: int = 0
 
 
 class Tracer:
-    """Module hooks that keep the stack of running modules; operators are charged to its top."""
+    """Builds the Graph while the forward runs: scopes from module hooks, nodes from the two modes."""
 
     def __init__(self, model: nn.Module) -> None:
-        self.names = {id(m): name for name, m in model.named_modules()}
         self.root = model
-        self.calls: list[Call] = []
-        self.stack: list[Call] = []
+        self.module_names: dict[int, str] = {}
+        for name, m in model.named_modules(remove_duplicate=False):
+            self.module_names.setdefault(id(m), name)
+        self.tensor_names: dict[int, tuple[str, bool]] = {}  # id -> (first qualified name, is a buffer)
+        for name, p in model.named_parameters(remove_duplicate=False):
+            self.tensor_names.setdefault(id(p), (name, False))
+        for name, b in model.named_buffers(remove_duplicate=False):
+            self.tensor_names.setdefault(id(b), (name, True))
+        self.scopes: list[_ScopeRecord] = []
+        self.stack: list[_ScopeRecord] = []
+        self.nodes: list[Node] = []
+        self.ids = NodeIds()
+        self.producer: dict[int, str] = {}  # id(tensor) -> the node whose output it is (or views)
+        self.alive: list[torch.Tensor] = []  # every tensor seen, so that no id is reused during the trace
+        self.counted: dict[int, str] = {}  # id(model tensor) -> the name it was counted under
         self.suppress = 0
+        self.seen_modules: set[int] = set()
+
+    # -- scopes
 
     def pre(self, module: nn.Module, args: Any) -> None:
         parent = self.stack[-1] if self.stack else None
-        path = self.names.get(id(module), type(module).__name__)
-        call = Call(len(self.calls), module, path or type(module).__name__, len(self.stack), parent)
-        if parent is not None:
-            parent.children += 1
-        self.calls.append(call)
-        self.stack.append(call)
+        path = self.module_names.get(id(module)) or type(module).__name__
+        rec = _ScopeRecord(len(self.scopes), module, path, parent.index if parent else None, len(self.stack))
+        if id(module) in self.seen_modules and any(True for _ in module.parameters(recurse=False)):
+            rec.notes.append(f"{path} runs again: its parameters are counted at its first call")
+        self.seen_modules.add(id(module))
+        self.scopes.append(rec)
+        self.stack.append(rec)
+        if type(module) in MODULES and not self.suppress:
+            rec.lowered = True
+            self.suppress += 1
 
     def post(self, module: nn.Module, args: Any, output: Any) -> None:
         while self.stack:
-            call = self.stack.pop()
-            if call.module is module:
-                call.outputs = tensor_shapes(output)
-                return
+            rec = self.stack.pop()
+            if rec.module is module:
+                break
+        else:  # pragma: no cover - hooks always pair
+            return
+        if rec.lowered:
+            self.suppress -= 1
+            self.stack.append(rec)
+            try:
+                lowered = MODULES[type(module)](module, tuple(args))
+                self.add(lowered, output, type(module).__name__.lower())
+            finally:
+                self.stack.pop()
+        leaves = [t for t in _leaves(output) if isinstance(t, torch.Tensor)]
+        rec.outputs = [tuple(t.shape) for t in leaves]
+        rec.output_nodes = [self.producer[id(t)] for t in leaves if id(t) in self.producer]
 
-    def record(self, name: str, namespace: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
+    # -- nodes
+
+    def add(self, low: Lowered, output: Any, label: str) -> str | None:
+        """Add the node ``low`` describes; its outputs become the tensors it produced."""
+        outs = [t for t in _leaves(output) if isinstance(t, torch.Tensor)]
+        if not outs:
+            return None
+        inputs = tuple(self.source(t) for t in low.operands)
+        shapes = (
+            tuple(tuple(s) for s in low.shapes)
+            if low.shapes is not None
+            else tuple(tuple(t.shape) for t in low.operands)
+        )
+        tensors, notes = self.weights(low.weights)
+        first = outs[0]
+        node_id = self.ids.new(label)
+        kwargs = tuple(low.kwargs.items())
+        self.nodes.append(
+            Node(
+                node_id,
+                low.kind,
+                label,
+                (),
+                kwargs,
+                inputs,
+                source=label,
+                scope=self.stack[-1].index if self.stack else None,
+                shapes=shapes,
+                lead=low.lead,
+                tensors=tuple(tensors),
+                dtype=_int_dtype(first),
+                notes=tuple(notes),
+                output=tuple(first.shape),
+            )
+        )
+        for t in outs:
+            self.produce(t, node_id)
+        return node_id
+
+    def produce(self, t: torch.Tensor, node_id: str) -> None:
+        self.producer[id(t)] = node_id
+        self.alive.append(t)
+
+    def source(self, t: torch.Tensor) -> str:
+        """The node a tensor comes from: its producer, or a ``tensor`` node for a parameter, buffer or constant."""
+        node_id = self.producer.get(id(t))
+        if node_id is not None:
+            return node_id
+        tensors, notes = self.weights([t])
+        name = self.tensor_names.get(id(t), ("tensor", False))[0]
+        node_id = self.ids.new(name.rsplit(".", 1)[-1] if name != "tensor" else "tensor")
+        self.nodes.append(
+            Node(
+                node_id,
+                "tensor",
+                name,
+                tuple(t.shape),
+                (),
+                (),
+                source=name,
+                scope=self.stack[-1].index if self.stack else None,
+                tensors=tuple(tensors),
+                notes=tuple(notes),
+                dtype=_int_dtype(t),
+            )
+        )
+        self.produce(t, node_id)
+        return node_id
+
+    def weights(self, tensors: Sequence[torch.Tensor]) -> tuple[list[Tensor], list[str]]:
+        """The model tensors first read here (then counted here), and notes for those counted before."""
+        found: list[Tensor] = []
+        notes: list[str] = []
+        for t in tensors:
+            info = self.tensor_names.get(id(t))
+            if info is None:
+                continue  # computed from parameters elsewhere: counted where they were read
+            name, buffer = info
+            here = self.local_name(t) or name
+            if id(t) in self.counted:
+                first = self.counted[id(t)]
+                if here != first and not self.scope_again():
+                    notes.append(f"{here} is tied to {first}: its {t.numel():,} values are counted once")
+                continue
+            self.counted[id(t)] = here
+            found.append(
+                Tensor(here, tuple(t.shape), bool(t.requires_grad) and not buffer, buffer, dtype_text(t.dtype))
+            )
+        return found, notes
+
+    def local_name(self, t: torch.Tensor) -> str | None:
+        """The tensor's name as the running module holds it (``b.weight`` for a weight tied to ``a.weight``)."""
+        for rec in reversed(self.stack):
+            m = rec.module
+            for table in (m._parameters, m._buffers):
+                for key, value in table.items():
+                    if value is t:
+                        prefix = f"{rec.path}." if m is not self.root else ""
+                        return prefix + key
+        return None
+
+    def scope_again(self) -> bool:
+        return bool(self.stack) and any("runs again" in n for n in self.stack[-1].notes)
+
+    # -- what the modes see
+
+    def function(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        self.suppress += 1
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self.suppress -= 1
+        self.add(FUNCTIONS[func](args, kwargs, out), out, getattr(func, "__name__", "function"))
+        return out
+
+    def operator(self, name: str, namespace: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         if self.suppress or not self.stack:
             return
-        if namespace == "aten" and base_name(name) in ZERO_COST:
+        key = base_name(name)
+        outs = [t for t in _leaves(out) if isinstance(t, torch.Tensor)]
+        if not outs or key in IGNORED:
             return
-        call = self.stack[-1]
-        c = cost(name, shapes(args), shapes(kwargs), shapes(out)) if namespace == "aten" else None
-        if c is None:
-            call.uncounted[f"{namespace}.{name}"] += 1
-        elif c.macs or c.seed or c.all:
-            call.ops.append((name, c))
+        if namespace == "aten" and key in VIEWS:
+            base = next((t for t in _leaves(args) if isinstance(t, torch.Tensor)), None)
+            if base is not None:
+                held = self.source(base)
+                for t in outs:
+                    self.produce(t, held)
+            return
+        label = f"{namespace}.{name}"
+        if namespace == "aten" and key in CREATES:
+            self.add(Lowered("constant", {"shape": tuple(outs[0].shape), "op": key}), out, label)
+            return
+        if namespace == "aten" and key in MOVES:
+            operands = [t for t in _leaves((args, kwargs)) if isinstance(t, torch.Tensor)]
+            self.add(Lowered("copy", {"shape": tuple(outs[0].shape), "op": key}, operands), out, label)
+            return
+        rule = ATEN.get(key) if namespace == "aten" else None
+        if rule is None:
+            operands = [t for t in _leaves((args, kwargs)) if isinstance(t, torch.Tensor)]
+            self.add(Lowered("uncounted", {"op": label, "shape": tuple(outs[0].shape)}, operands), out, label)
+            return
+        self.add(rule(args, kwargs, out), out, label)
+
+
+def _leaves(value: Any) -> list[Any]:
+    leaves, _ = torch.utils._pytree.tree_flatten(value)
+    if not any(isinstance(x, torch.Tensor) for x in leaves) and hasattr(value, "__dict__"):
+        leaves, _ = torch.utils._pytree.tree_flatten(list(vars(value).values()))  # an output object holding tensors
+    return leaves
+
+
+def _int_dtype(t: torch.Tensor) -> str | None:
+    """A tensor's dtype when it is not a floating-point activation (token ids, masks), else None."""
+    return None if t.is_floating_point() else dtype_text(t.dtype)
 
 
 class _Operators(TorchDispatchMode):
@@ -125,49 +303,12 @@ class _Operators(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        self.tracer.record(func.overloadpacket.__name__, func.namespace, args, kwargs, out)
+        self.tracer.operator(func.overloadpacket.__name__, func.namespace, args, kwargs, out)
         return out
 
 
-def _attention(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, OpCost]:
-    names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
-    given = dict(zip(names, args))
-    given.update(kwargs)
-    causal = bool(given.get("is_causal", False))
-    masked = causal or given.get("attn_mask") is not None
-    q, k, v = (tuple(given[n].shape) for n in names[:3])
-    if causal:
-        call.notes.append(
-            "scaled_dot_product_attention is_causal=True: the masked half of the scores is counted "
-            "in full, as FlopCounterMode does"
-        )
-    return "scaled_dot_product_attention", attention_cost(q, k, v, masked=masked)
-
-
-def _adaptive_avg_pool(nd: int) -> Any:
-    def whole(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, OpCost]:
-        x = tuple(args[0].shape)
-        size = args[1] if len(args) > 1 else kwargs["output_size"]
-        size = list(size) if isinstance(size, (list, tuple)) else [size] * nd
-        size = [x[len(x) - nd + i] if n is None else n for i, n in enumerate(size)]  # None keeps the input's size
-        name = f"adaptive_avg_pool{nd}d"
-        return name, cost(name, (x, size), {}, None)  # type: ignore[return-value]
-
-    return whole
-
-
-# Functions counted whole, before they decompose: attention (is_causal is lost below it), and adaptive average
-# pooling, which PyTorch runs as aten.mean when the target is 1 (ResNet's avgpool) and would lose its pooling.
-WHOLE = {
-    F.scaled_dot_product_attention: _attention,
-    F.adaptive_avg_pool1d: _adaptive_avg_pool(1),
-    F.adaptive_avg_pool2d: _adaptive_avg_pool(2),
-    F.adaptive_avg_pool3d: _adaptive_avg_pool(3),
-}
-
-
 class _Functions(TorchFunctionMode):
-    """Catches the functions in :data:`WHOLE` before they decompose, to count each call as one operator."""
+    """Lowers the functions in :data:`~cnncalc.frontends.torch_lower.FUNCTIONS` whole, before they decompose."""
 
     def __init__(self, tracer: Tracer) -> None:
         super().__init__()
@@ -176,39 +317,9 @@ class _Functions(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
         t = self.tracer
-        count = WHOLE.get(func)
-        if count is None or t.suppress or not t.stack:
+        if func not in FUNCTIONS or t.suppress or not t.stack:
             return func(*args, **kwargs)
-        call = t.stack[-1]
-        call.ops.append(count(call, args, kwargs))
-        t.suppress += 1
-        try:
-            return func(*args, **kwargs)
-        finally:
-            t.suppress -= 1
-
-
-def tensor_shapes(value: Any) -> list[tuple[int, ...]]:
-    """Shapes of every tensor in a module's output (tensors, tuples, lists, dicts, dataclass-like outputs)."""
-    leaves, _ = torch.utils._pytree.tree_flatten(value)
-    found = [tuple(x.shape) for x in leaves if isinstance(x, torch.Tensor)]
-    if not found and hasattr(value, "__dict__"):  # e.g. a plain object holding tensors
-        leaves, _ = torch.utils._pytree.tree_flatten(list(vars(value).values()))
-        found = [tuple(x.shape) for x in leaves if isinstance(x, torch.Tensor)]
-    return found
-
-
-def shapes(value: Any) -> Any:
-    """``value`` with every tensor replaced by its shape, for the counting rules."""
-    if isinstance(value, torch.Tensor):
-        return tuple(value.shape)
-    if isinstance(value, tuple):
-        return tuple(shapes(v) for v in value)
-    if isinstance(value, list):
-        return [shapes(v) for v in value]
-    if isinstance(value, dict):
-        return {k: shapes(v) for k, v in value.items()}
-    return value
+        return t.function(func, args, kwargs)
 
 
 # ---------------------------------------------------------------- inputs and the meta copy
@@ -231,30 +342,84 @@ def _is_shape(value: Any) -> bool:
     )
 
 
-def make_inputs(inputs: Any, dtype: Any = None) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Meta tensors for the forward: from one shape, several shapes, or example tensors (moved to meta)."""
-    dt = _dtype(dtype)
+ID_NAMES = re.compile(r"(^|_)(ids|mask|labels)$")
 
-    def one(item: Any) -> Any:
+
+def make_inputs(
+    inputs: Any, dtype: Any = None, kwargs: dict[str, Any] | None = None
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Meta tensors for the forward, from one size, several, a dict by name, or example tensors (moved to meta).
+
+    ``dtype`` is one dtype for every size, or a dict by input name; a named size
+    whose name ends in ``ids``, ``mask`` or ``labels`` defaults to int64 (token
+    ids, attention masks), any other to float32. In a dict, values that are
+    neither sizes nor tensors (``use_cache=False``, ``None``) are passed through
+    as keyword arguments, as are ``kwargs``.
+    """
+
+    def dtype_for(name: str | None) -> torch.dtype:
+        if isinstance(dtype, dict):
+            if name in dtype:
+                return _dtype(dtype[name])
+            return torch.int64 if name and ID_NAMES.search(name) else torch.float32
+        if dtype is None and name and ID_NAMES.search(name):
+            return torch.int64
+        return _dtype(dtype)
+
+    def one(item: Any, name: str | None = None) -> Any:
         if isinstance(item, torch.Tensor):
             return item.to("meta")
         if _is_shape(item):
             if any(n < 0 for n in item):
                 raise ArgumentError(f"an input size must not be negative (got {tuple(item)})")
-            return torch.empty(tuple(item), dtype=dt, device="meta")
+            return torch.empty(tuple(item), dtype=dtype_for(name), device="meta")
         raise ArgumentError(
             f"an input must be a size like (1, 3, 224, 224) or a tensor (got {type(item).__name__})",
         )
 
+    if isinstance(dtype, dict) and not isinstance(inputs, dict):
+        raise ArgumentError("dtypes by name need inputs by name", hint="e.g. {'input_ids': (1, 128)}")
+    if isinstance(dtype, dict):
+        for value in dtype.values():
+            _dtype(value)
+    else:
+        _dtype(dtype)
+    extra = dict(kwargs or {})
     if inputs is None:
         raise ArgumentError("a PyTorch model needs an input size", hint="e.g. input_size=(1, 3, 224, 224)")
     if isinstance(inputs, dict):
-        return (), {k: one(v) for k, v in inputs.items()}
+        out: dict[str, Any] = {}
+        for k, v in inputs.items():
+            out[k] = one(v, k) if isinstance(v, torch.Tensor) or _is_shape(v) else v
+        return (), {**out, **extra}
     if isinstance(inputs, torch.Tensor) or _is_shape(inputs):
-        return (one(inputs),), {}
+        return (one(inputs),), extra
     if isinstance(inputs, (tuple, list)) and inputs:
-        return tuple(one(x) for x in inputs), {}
+        return tuple(one(x) for x in inputs), extra
     raise ArgumentError(f"cannot read the input {inputs!r}", hint="e.g. (1, 3, 224, 224) or [(1, 16), (1, 16)]")
+
+
+def check_input_names(model: nn.Module, kwargs: dict[str, Any]) -> None:
+    """An input name the forward does not take is an ArgumentError listing the ones it does."""
+    import inspect
+
+    try:
+        params = inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a forward without a signature
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    names = [n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    for key in kwargs:
+        if key not in params:
+            import difflib
+
+            near = difflib.get_close_matches(key, names, n=2)
+            hint = f"did you mean {' or '.join(near)}?" if near else None
+            raise ArgumentError(
+                f"{type(model).__name__}.forward takes no input '{key}' (it takes {', '.join(names) or 'none'})",
+                hint=hint,
+            )
 
 
 @contextmanager
@@ -284,8 +449,7 @@ def on_meta(model: nn.Module) -> Iterator[nn.Module]:
             )
     try:
         for m in model.modules():
-            tables = [m._parameters, m._buffers, vars(m)]
-            for table in tables:
+            for table in (m._parameters, m._buffers, vars(m)):
                 for key, t in list(table.items()):
                     if isinstance(t, torch.Tensor) and not t.is_meta:
                         saved.append((table, key, t))
@@ -296,40 +460,79 @@ def on_meta(model: nn.Module) -> Iterator[nn.Module]:
             table[key] = t
 
 
-# ---------------------------------------------------------------- the public entry point
+# ---------------------------------------------------------------- the public entry points
 
 
-def from_torch(
+def trace_graph(
     model: nn.Module,
     input_size: Any = None,
     *,
-    depth: int = DEFAULT_DEPTH,
-    flops: Convention | str = Convention.seed,
     input_dtype: Any = None,
+    kwargs: dict[str, Any] | None = None,
     title: str = "",
-) -> Report:
-    """Every module call's output shape, params, MACs and FLOPs, from a trace on the meta device.
-
-    ``input_size`` is one size with the batch first, ``(1, 3, 224, 224)``, a list of
-    sizes for several inputs, or example tensors (only their shapes and dtypes are
-    used). ``input_dtype`` (default float32) serves sizes; ``int64`` for token ids.
-    ``depth`` is how deep the rows follow the module tree (torchinfo's idea): the
-    work of deeper modules is counted in their ancestor's row.
-    """
+) -> Graph:
+    """The Graph of ``model``'s forward on inputs of the given sizes (see :func:`from_torch`)."""
     if not isinstance(model, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-        raise ArgumentError(f"depth must be a whole number ≥ 0 (got {depth!r})")
-    convention = enum_option(Convention, flops, "flops convention")
-    args, kwargs = make_inputs(input_size, input_dtype)
+    args, kw = make_inputs(input_size, input_dtype, kwargs)
+    check_input_names(model, kw)
     with on_meta(model):
-        tracer = trace(model, args, kwargs)
-        return build_report(model, tracer, args, kwargs, depth=depth, convention=convention, title=title)
+        tracer = Tracer(model)
+        inputs: list[torch.Tensor] = []
+        for i, t in enumerate(args):
+            inputs.append(_input_node(tracer, t, f"input{i + 1}" if len(args) > 1 else "input"))
+        for name, t in kw.items():
+            if isinstance(t, torch.Tensor):
+                inputs.append(_input_node(tracer, t, name))
+        params = list(model.parameters())
+        dtype = dtype_text(params[0].dtype) if params and params[0].is_floating_point() else None
+        _run(model, tracer, args, kw)
+        _unread(model, tracer)
+    if not tracer.scopes:
+        raise SpecError("the model's forward ran no module", hint="call the model, not its forward method")
+    batch = next((int(t.shape[0]) for t in inputs if t.dim() > 0), 1)
+    scopes = tuple(
+        Scope(
+            r.index,
+            r.path,
+            type(r.module).__name__,
+            r.parent,
+            r.level,
+            tuple(r.outputs),
+            tuple(r.output_nodes),
+            tuple(r.notes),
+        )
+        for r in tracer.scopes
+    )
+    notes = [
+        f"PyTorch {type(model).__name__} traced on the meta device (no weights allocated, nothing computed), "
+        "in eval mode"
+    ]
+    return Graph(
+        tuple(tracer.nodes),
+        title or type(model).__name__,
+        scopes,
+        Layout.chw,
+        batch,
+        tuple(notes),
+        source="torch",
+        depth=DEFAULT_DEPTH,
+        dtype=dtype if dtype in ("float32", "float16", "bfloat16", "float64") else None,
+        columns=COLUMNS,
+    )
 
 
-def trace(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tracer:
+def _input_node(tracer: Tracer, t: torch.Tensor, name: str) -> torch.Tensor:
+    node_id = tracer.ids.new(name)
+    tracer.nodes.append(
+        Node(node_id, "input", name, tuple(t.shape), (("layout", "chw"),), (), name, dtype=_int_dtype(t))
+    )
+    tracer.produce(t, node_id)
+    return t
+
+
+def _run(model: nn.Module, tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """Run the forward on meta tensors with the hooks and modes in place; the model's errors become ShapeErrors."""
-    tracer = Tracer(model)
     training = {m: m.training for m in model.modules()}
     handles = []
     for m in model.modules():
@@ -350,6 +553,8 @@ def trace(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tr
         hint = None
         if "meta" in message.lower() and ("item" in message.lower() or "data-dependent" in message.lower()):
             hint = "the forward reads tensor values (.item(), if x.sum() > 0, nonzero), which a shape-only trace cannot"
+        elif "indices" in message.lower() and ("float" in message.lower() or "long" in message.lower()):
+            hint = "token ids are integers: give the input dtype int64 (--input NAME=SHAPE:int64)"
         raise ShapeError(
             f"the model's forward failed{where} on input {sizes}: {type(e).__name__}: {message}", hint=hint
         ) from None
@@ -358,226 +563,72 @@ def trace(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tr
             h.remove()
         for m, flag in training.items():
             m.train(flag)
-    return tracer
 
 
-# ---------------------------------------------------------------- rows
-
-
-def shape_text(shape: tuple[int, ...], batch: int | None) -> str:
-    """torchsummary's way: ``[-1, 16, 28, 28]``, the batch axis shown as -1."""
-    items = [str(n) for n in shape]
-    if items and batch is not None and shape[0] == batch:
-        items[0] = "-1"
-    return "[" + ", ".join(items) + "]"
-
-
-@dataclass
-class _Agg:
-    call: Call
-    ops: list[tuple[str, OpCost]] = field(default_factory=list)
-    uncounted: Counter = field(default_factory=Counter)
-    params: int = 0
-    trainable: int = 0
-    buffers: int = 0
-    notes: list[str] = field(default_factory=list)
-    terms: list[str] = field(default_factory=list)  # the parameter tensors' sizes, for the params step
-
-    def count(self, kind: str, t: torch.Tensor) -> None:
-        """Add one parameter (``kind == "param"``) or buffer tensor to this row's figures."""
-        if kind == "param":
-            self.params += t.numel()
-            self.trainable += t.numel() if t.requires_grad else 0
-            self.terms.append(times(tuple(t.shape)))
-        else:
-            self.buffers += t.numel()
-
-
-def build_report(
-    model: nn.Module,
-    tracer: Tracer,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    *,
-    depth: int,
-    convention: Convention,
-    title: str = "",
-) -> Report:
-    """Rows from the traced calls: one per module call down to ``depth``; totals from the model itself."""
-    inputs = [t for t in list(args) + list(kwargs.values()) if isinstance(t, torch.Tensor)]
-    batch = inputs[0].shape[0] if inputs and inputs[0].dim() > 0 else None
-    calls = tracer.calls
-    if not calls:
-        raise SpecError("the model's forward ran no module", hint="call the model, not its forward method")
-
-    def target(call: Call) -> Call:
-        while call.level > depth and call.parent is not None:
-            call = call.parent
-        return call
-
-    aggs: dict[int, _Agg] = {}
-    owner: dict[int, tuple[str, str]] = {}  # id(tensor) -> (qualified name, path of the call that counted it)
-    seen_modules: dict[int, str] = {}
-    for call in calls:
-        agg = aggs.setdefault(target(call).order, _Agg(target(call)))
-        agg.ops.extend(call.ops)
-        agg.uncounted.update(call.uncounted)
-        agg.notes.extend(call.notes)
-        again = id(call.module) in seen_modules
-        if again and call.module._parameters:
-            agg.notes.append(f"{call.path} runs again: its parameters are counted at its first call")
-        seen_modules.setdefault(id(call.module), call.path)
-        prefix = f"{call.path}." if call.module is not tracer.root else ""
-        for kind, table in (("param", call.module._parameters), ("buffer", call.module._buffers)):
-            for name, t in table.items():
-                if t is None:
-                    continue
-                qualified = prefix + name
-                if id(t) in owner:
-                    first, _ = owner[id(t)]
-                    if not again and first != qualified:
-                        agg.notes.append(f"{qualified} is tied to {first}: its {t.numel():,} values are counted once")
-                    continue
-                owner[id(t)] = (qualified, call.path)
-                agg.count(kind, t)
-
-    # Submodules that never ran as modules (nn.MultiheadAttention's out_proj, whose weight its parent uses
-    # functionally; or a layer the forward skips) have their parameters counted in the nearest ancestor that ran.
-    first_call: dict[int, Call] = {}
-    for call in calls:
-        first_call.setdefault(id(call.module), call)
+def _unread(model: nn.Module, tracer: Tracer) -> None:
+    """Parameters and buffers no operation read: a ``tensor`` node each, in the scope of their module's call."""
+    first_call: dict[int, int] = {}
+    for rec in tracer.scopes:
+        first_call.setdefault(id(rec.module), rec.index)
     modules = dict(model.named_modules())
     for name, module in modules.items():
-        if id(module) in first_call or not (module._parameters or module._buffers):
-            continue
-        parent = name
-        while parent and id(modules.get(parent)) not in first_call:
-            parent = parent.rpartition(".")[0]
-        host = first_call.get(id(modules[parent]) if parent else id(model))
-        if host is None:
-            continue
-        agg = aggs.setdefault(target(host).order, _Agg(target(host)))
-        counted = 0
-        for kind, table in (("param", module._parameters), ("buffer", module._buffers)):
-            for pname, t in table.items():
-                if t is None or id(t) in owner:
+        for kind, table in (("parameters", module._parameters), ("buffers", module._buffers)):
+            for key, t in table.items():
+                if t is None or id(t) in tracer.counted:
                     continue
-                owner[id(t)] = (f"{name}.{pname}", host.path)
-                counted += t.numel()
-                agg.count(kind, t)
-        if counted:
-            agg.notes.append(f"includes {counted:,} parameters/buffers of {name}, which did not run as a module")
-
-    root = calls[0]
-    shown = [c for c in calls if c.order in aggs and c is not root]
-    r_agg = aggs.get(root.order)
-    if r_agg is not None and (not shown or _has_figures(r_agg)):
-        shown.insert(0, root)
-    rows = []
-    parent_rows = False
-    for index, call in enumerate(shown, start=1):
-        agg = aggs[call.order]
-        if call.children and call.level < depth:
-            parent_rows = True
-        rows.append(_row(index, call, agg, convention, batch))
-
-    uncounted: dict[str, tuple[int, list[str]]] = {}
-    for call in calls:
-        for name, n in call.uncounted.items():
-            calls_so_far, where = uncounted.get(name, (0, []))
-            if call.path not in where:
-                where.append(call.path)
-            uncounted[name] = (calls_so_far + n, where)
-    params = list(model.parameters())
-    unused = [(n, p) for n, p in model.named_parameters() if id(p) not in owner]
-    leaf_outputs = sum(sum(numel(s) for s in c.outputs) for c in calls if not c.children)
-    totals = Totals(
-        params=sum(p.numel() for p in params),
-        trainable_params=sum(p.numel() for p in params if p.requires_grad),
-        non_trainable_params=sum(p.numel() for p in params if not p.requires_grad),
-        buffers=sum(b.numel() for b in model.buffers()),
-        macs=sum(r.macs for r in rows),
-        flops=sum(r.flops for r in rows),
-        activation_size=sum(t.numel() for t in inputs) + leaf_outputs,
-    )
-    notes = [
-        f"PyTorch {type(model).__name__} traced on the meta device (no weights allocated, nothing computed), "
-        f"in eval mode; rows follow the module calls to depth {depth}, deeper modules counted in their ancestor's row"
-    ]
-    if parent_rows:
-        notes.append("A row whose module has rows below it shows only the work done directly in that module")
-    if unused:
-        count = sum(p.numel() for _, p in unused)
-        names = ", ".join(n for n, _ in unused[:5]) + (", …" if len(unused) > 5 else "")
-        notes.append(f"{count:,} parameters belong to modules that did not run in this forward: {names}")
-    return Report(
-        rows=tuple(rows),
-        totals=totals,
-        convention=convention,
-        layout=Layout.chw,
-        batch=batch or 1,
-        title=title or type(model).__name__,
-        notes=tuple(notes),
-        uncounted_ops=tuple(UncountedOp(name, n, tuple(where)) for name, (n, where) in sorted(uncounted.items())),
-        columns=_columns(rows),
-    )
+                host = name
+                while host and id(modules.get(host)) not in first_call:
+                    host = host.rpartition(".")[0]
+                scope = first_call.get(id(modules[host]) if host else id(model))
+                qualified = f"{name}.{key}" if name else key
+                tracer.counted[id(t)] = qualified
+                notes = ()
+                if id(module) not in first_call:
+                    notes = (f"includes {t.numel():,} {kind} of {name}, which did not run as a module",)
+                tracer.nodes.append(
+                    Node(
+                        tracer.ids.new(key),
+                        "tensor",
+                        qualified,
+                        tuple(t.shape),
+                        source=qualified,
+                        scope=scope,
+                        tensors=(Tensor(qualified, tuple(t.shape), bool(t.requires_grad), kind == "buffers"),),
+                        notes=notes,
+                    )
+                )
 
 
-def _has_figures(agg: _Agg) -> bool:
-    return bool(agg.params or agg.buffers or agg.uncounted or any(c.macs or c.seed or c.all for _, c in agg.ops))
+def from_torch(
+    model: nn.Module,
+    input_size: Any = None,
+    *,
+    depth: int = DEFAULT_DEPTH,
+    flops: Any = None,
+    input_dtype: Any = None,
+    dtypes: Any = None,
+    kwargs: dict[str, Any] | None = None,
+    title: str = "",
+    options: Options | None = None,
+    **given: Any,
+) -> Report:
+    """Every module call's output shape, params, MACs and FLOPs, from a trace on the meta device.
 
+    ``input_size`` is one size with the batch first, ``(1, 3, 224, 224)``, a list of
+    sizes for several inputs, a dict of sizes by name
+    (``{"input_ids": (1, 128), "attention_mask": (1, 128)}``), or example tensors
+    (only their shapes and dtypes are used). ``dtypes`` (or ``input_dtype``) is one
+    dtype or a dict by name; named ids and masks default to int64. Other keyword
+    arguments of the forward go in ``kwargs`` (``{"use_cache": False}``). ``depth``
+    is how deep the rows follow the module tree (torchinfo's idea): the work of
+    deeper modules is counted in their ancestor's row. The report's other choices
+    (``flops``, ``layout``, ``dtype``, ...) are :class:`~cnncalc.options.Options`.
+    """
+    from cnncalc.analyze import analyze_graph
 
-def _row(index: int, call: Call, agg: _Agg, convention: Convention, batch: int | None) -> Row:
-    cls = type(call.module).__name__
-    first = call.outputs[0] if call.outputs else ()
-    core = first[1:] if first and batch is not None and first[0] == batch else first
-    text = ", ".join(shape_text(s, batch) for s in call.outputs[:3]) + (", …" if len(call.outputs) > 3 else "")
-    steps: list[Step] = []
-    groups: dict[str, list[OpCost]] = {}
-    for name, c in agg.ops:
-        groups.setdefault(name, []).append(c)
-    macs = flops = 0
-    for name, costs in groups.items():
-        m = sum(c.macs for c in costs)
-        f = sum(c.flops(convention) for c in costs)
-        macs += m
-        flops += f
-        label = f"aten.{name}" + (f" ×{len(costs)}" if len(costs) > 1 else "")
-        if m:
-            formula = costs[0].formula if len(costs) == 1 else " + ".join(fmt(c.macs) for c in costs[:4])
-            formula += " + …" if len(costs) > 4 else ""
-            steps.append(Step(f"MACs of {label}", formula, m))
-        if f != 2 * m:
-            steps.append(Step(f"extra FLOPs of {label} ({convention.value})", "", f - 2 * m))
-    if macs:
-        steps.append(Step("MACs", "", macs))
-    if flops:
-        steps.append(Step("FLOPs", f"2·{fmt(macs)} + {fmt(flops - 2 * macs)}" if flops != 2 * macs else "", flops))
-    if agg.params:
-        terms = agg.terms if len(agg.terms) <= 6 else [*agg.terms[:6], "…"]
-        steps.append(Step("params", " + ".join(terms), agg.params))
-    notes = list(dict.fromkeys(agg.notes))
-    if agg.uncounted:
-        listed = ", ".join(f"{n} ×{k}" for n, k in sorted(agg.uncounted.items()))
-        notes.append(f"uncounted (no counting rule, not in MACs/FLOPs): {listed}")
-    return Row(
-        index=index,
-        name=f"{cls}-{index}",
-        kind=cls,
-        node_id=call.path,
-        inputs=(call.parent.path,) if call.parent is not None else (),
-        output_shape=tuple(core),
-        activation_size=sum(numel(s) for s in call.outputs),
-        params=agg.params,
-        trainable_params=agg.trainable,
-        buffers=agg.buffers,
-        macs=macs,
-        flops=flops,
-        source=call.path,
-        steps=tuple(steps),
-        notes=tuple(notes),
-        shape_text=text,
-    )
+    opts = Options.make(options, flops=flops, depth=depth, title=title or None, **given)
+    graph = trace_graph(model, input_size, input_dtype=dtypes if dtypes is not None else input_dtype, kwargs=kwargs)
+    return analyze_graph(graph, opts)
 
 
 # ---------------------------------------------------------------- the CLI's SPEC: path/to/file.py:ModelClass
@@ -643,13 +694,21 @@ def summarize_file(
     input_text: str | None,
     *,
     depth: int = DEFAULT_DEPTH,
-    flops: Convention | str = Convention.seed,
+    flops: Any = None,
     input_dtype: str | None = None,
+    options: Options | None = None,
 ) -> Report:
     """What ``cnncalc summary file.py:Class --input ...`` reports."""
     sizes = parse_inputs(input_text)
     model = load_model(spec)
-    return from_torch(model, sizes[0] if len(sizes) == 1 else sizes, depth=depth, flops=flops, input_dtype=input_dtype)
+    return from_torch(
+        model,
+        sizes[0] if len(sizes) == 1 else sizes,
+        depth=depth,
+        flops=flops,
+        input_dtype=input_dtype,
+        options=options,
+    )
 
 
-__all__: Sequence[str] = ("from_torch", "load_model", "summarize_file")
+__all__: Sequence[str] = ("from_torch", "load_model", "summarize_file", "trace_graph")

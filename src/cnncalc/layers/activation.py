@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from cnncalc.errors import ArgumentError
-from cnncalc.layers.base import Args, Calc, Param, Shape, fmt, prod, register
+from cnncalc.layers.binding import Args, Param
+from cnncalc.layers.calc import Calc, Shape, fmt, prod
 from cnncalc.layers.dense import dense_arith
-from cnncalc.layers.elementwise import ACTIVATION_FLOPS
+from cnncalc.layers.elementwise import ACTIVATION_FLOPS, ACTIVATIONS, activation_cost
+from cnncalc.layers.registry import register
 
 ACT_PARAMS = (
     Param("units", ("n", "out"), positional=True, default=None),
@@ -19,26 +21,6 @@ EXTRA = {
     "softmax": (Param("axis", ("dim",), default=-1),),
     "logsoftmax": (Param("axis", ("dim",), default=-1),),
     "gelu": (Param("approximate", (), default="none"),),
-}
-NAMES = {
-    "relu": ("rectifier",),
-    "relu6": (),
-    "leakyrelu": ("leaky_relu", "lrelu"),
-    "elu": (),
-    "selu": (),
-    "celu": (),
-    "gelu": (),
-    "silu": ("swish",),
-    "mish": (),
-    "sigmoid": ("logistic",),
-    "hardsigmoid": (),
-    "tanh": (),
-    "hardtanh": (),
-    "hardswish": (),
-    "softplus": (),
-    "softsign": (),
-    "softmax": (),
-    "logsoftmax": ("log_softmax",),
 }
 
 
@@ -71,8 +53,7 @@ def make_activation(name: str):  # noqa: ANN201 - returns the kind function
             x = c.shape or x
         else:
             c.out(x)
-        size = prod(x)
-        c.elementwise(per * size, f"{per}·{fmt(size)}" if per > 1 else fmt(size))
+        activation_cost(c, name, prod(x), label=False)
 
     activation.__doc__ = (
         f"{name}: shape unchanged, no parameters; {per} FLOP(s) per element under ``all``. "
@@ -82,9 +63,9 @@ def make_activation(name: str):  # noqa: ANN201 - returns the kind function
     return activation
 
 
-for _name, _aliases in NAMES.items():
-    register(_name, params=ACT_PARAMS + EXTRA.get(_name, ()), aliases=_aliases, example=f"{_name}")(
-        make_activation(_name)
+for _act in ACTIVATIONS:  # one kind per entry of the one activation table
+    register(_act.name, params=ACT_PARAMS + EXTRA.get(_act.name, ()), aliases=_act.aliases, example=_act.name)(
+        make_activation(_act.name)
     )
 
 

@@ -6,10 +6,14 @@ A sequence ``(L, d)`` as written is core ``(d, L)``; token ids ``input(L)`` are 
 
 from __future__ import annotations
 
-from cnncalc.conventions import Convention
+from cnncalc.conventions import Convention, core_shape, show_shape
 from cnncalc.errors import ShapeError
-from cnncalc.layers.base import Args, Calc, Param, Shape, fmt, prod, register
-from cnncalc.layers.elementwise import ACTIVATION_FLOPS, activation_name
+from cnncalc.layers.binding import Args, Param
+from cnncalc.layers.calc import Calc, Shape, fmt, prod, times
+from cnncalc.layers.dense import linear_cost
+from cnncalc.layers.elementwise import ACTIVATION_FLOPS, activation_cost, activation_name, broadcast_shown
+from cnncalc.layers.norm import layernorm_params, norm_cost
+from cnncalc.layers.registry import register
 
 
 def tokens_of(x: Shape, what: str) -> tuple[int, int]:
@@ -34,15 +38,15 @@ def tokens_of(x: Shape, what: str) -> tuple[int, int]:
 def embedding(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """A lookup table: token ids ``(L,)`` to ``(L, dim)``; params ``vocab·dim`` (BERT: 30,522·768); no MACs."""
     (x,) = inputs
-    if len(x) != 1:
+    if len(x) > 1:
         raise ShapeError(
             f"embedding reads token ids input(L), but it gets a shape of {len(x)} axes",
             hint="write input(128) -> embedding(30522, 768)",
         )
     vocab, dim = a.int("vocab"), a.int("dim")
     c.params(vocab * dim, f"{vocab}·{dim}")
-    c.out((dim, x[0]))
-    c.note(f"looks up {x[0]} rows of a {fmt(vocab)}×{dim} table: no arithmetic")
+    c.out((dim, *x))  # one id (a traced model's positions are leading axes) gives one vector
+    c.note(f"looks up {prod(x)} row(s) of a {fmt(vocab)}×{dim} table: no arithmetic")
 
 
 @register(
@@ -84,23 +88,81 @@ ATTENTION = (
 )
 
 
+def sdpa_cost(c: Calc, lead: tuple[int, ...], length: int, keys: int, e: int, ev: int, *, masked: bool) -> None:
+    """Scaled dot-product attention: the one formula for the notation's attention and a traced SDPA.
+
+    ``lead`` are the leading axes of the queries (batch and heads): ``b = ∏lead``
+    score matrices of ``length × keys``. MACs ``b·L·S·E`` (QKᵀ) + ``b·L·S·Ev`` (AV);
+    under ``all`` the scaling (1 per score), the mask when there is one (1 per
+    score) and softmax (3 per score). NB: a causal mask is not discounted, as
+    FlopCounterMode does not; a kernel that skips the masked half does about half the work.
+    """
+    b = prod(lead)
+    scores = b * length * keys
+    lt = times([*lead, length, keys])
+    c.macs(scores * e, f"{lt}·{e}")
+    c.macs(scores * ev, f"{lt}·{ev}")
+    c.elementwise(scores, f"scaling {lt}")
+    if masked:
+        c.elementwise(scores, f"mask {lt}")
+    c.elementwise(ACTIVATION_FLOPS["softmax"] * scores, f"softmax {ACTIVATION_FLOPS['softmax']}·{lt}")
+
+
+@register(
+    "sdpa",
+    params=(
+        Param("heads", ("num_heads", "h"), default=1),
+        Param("causal", ("is_causal",), default=False),
+        Param("masked", ("mask", "attn_mask"), default=False),
+        Param("scale", (), default=None),
+    ),
+    aliases=("scaleddotproductattention", "scaled_dot_product_attention", "dotproductattention"),
+    inputs=None,
+    example="sdpa(q, k, v, heads=8)",
+)
+def sdpa(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Scaled dot-product attention of queries, keys and values (and a mask): ``softmax(QKᵀ/√E)·V``, no params.
+
+    Shapes as shown: ``(…, L, E)``, ``(…, S, E)``, ``(…, S, Ev)`` give ``(…, L, Ev)``;
+    keys and values may have fewer heads (grouped-query attention). On plain
+    sequences ``heads=h`` splits the features. ``sdpa(q, k, v)`` on ``(10, 64)``
+    each: MACs ``10·10·64 + 10·10·64 = 12,800``.
+    """
+    if len(inputs) not in (3, 4):
+        raise ShapeError(f"sdpa takes queries, keys and values (and a mask), got {len(inputs)} inputs")
+    q, k, v = (show_shape(s, c.layout) for s in inputs[:3])
+    if min(len(q), len(k), len(v)) < 2:
+        raise ShapeError(f"sdpa needs sequences (L, E), got {q}, {k} and {v}")
+    (length, e), (keys, e2), (keys2, ev) = q[-2:], k[-2:], v[-2:]
+    if e != e2 or keys != keys2:
+        raise ShapeError(f"sdpa: queries {q}, keys {k} and values {v} do not fit (E and S must agree)")
+    lead = tuple(q[:-2])
+    broadcast_shown([lead, tuple(k[:-2])], inputs[:2], c, "sdpa")
+    heads = a.int("heads")
+    if heads > 1:
+        if e % heads or ev % heads:
+            raise ShapeError(f"sdpa: {e} features do not split into {heads} heads", hint="heads must divide E")
+        c.note(f"{heads} heads of {e // heads}")
+        sdpa_cost(c, (*lead, heads), length, keys, e // heads, ev // heads, masked=_masked(a, inputs))
+    else:
+        sdpa_cost(c, lead, length, keys, e, ev, masked=_masked(a, inputs))
+    if a.bool("causal"):
+        c.note("causal mask (is_causal): the masked half of the scores is counted in full, as FlopCounterMode does")
+    c.out(core_shape((*lead, length, ev), c.layout))
+
+
+def _masked(a: Args, inputs: tuple[Shape, ...]) -> bool:
+    return a.bool("causal") or a.bool("masked") or len(inputs) == 4
+
+
 def attention_arith(a: Args, d: int, length: int, c: Calc, prefix: str = "") -> None:
     """Multi-head self-attention over ``length`` tokens of ``d`` features: 4 projections + QKᵀ and AV."""
     heads = a.int("heads")
     if d % heads:
         raise ShapeError(f"attention: {d} features do not split into {heads} heads", hint="heads must divide d")
-    bias = a.bool("bias")
-    if bias:
-        c.params(4 * (d * d + d), f"4·({d}·{d} + {d}) ({prefix}Q, K, V and output projections)")
-    else:
-        c.params(4 * d * d, f"4·{d}·{d} ({prefix}Q, K, V and output projections)")
-    c.macs(4 * length * d * d, f"4·{length}·{d}·{d}")
-    c.macs(2 * length * length * d, f"2·{length}·{length}·{d}")
+    linear_cost(c, d, d, length, bias=a.bool("bias"), copies=4, what=f"{prefix}Q, K, V and output projections")
     c.note(f"{heads} heads of {d // heads}; scores QKᵀ and weighted sum AV are {length}×{length} per head")
-    c.elementwise(heads * length * length, f"scaling {heads}·{length}·{length}")
-    c.elementwise(3 * heads * length * length, f"softmax 3·{heads}·{length}·{length}")
-    if bias:
-        c.elementwise(4 * length * d, f"bias 4·{length}·{d}")
+    sdpa_cost(c, (heads,), length, length, d // heads, d // heads, masked=a.bool("causal"))
 
 
 @register(
@@ -146,25 +208,17 @@ def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     (x,) = inputs
     d, length = tokens_of(x, "transformer")
     ff = 4 * d if a.raw("ff") is None else a.int("ff")
-    attention_arith(a, d, length, c, "attention: ")
     bias = a.bool("bias")
-    if bias:
-        c.params(2 * d * ff + ff + d, f"({d} + 1)·{ff} + ({ff} + 1)·{d} (the MLP)")
-    else:
-        c.params(2 * d * ff, f"2·{d}·{ff} (the MLP)")
-    if bias:  # PyTorch's `bias` reaches the layer norms too: bias=False leaves them γ alone
-        c.params(4 * d, f"2·2·{d} (two layer norms)")
-    else:
-        c.params(2 * d, f"2·{d} (two layer norms, γ only)")
-    c.macs(2 * length * d * ff, f"2·{length}·{d}·{ff}")
+    attention_arith(a, d, length, c, "attention: ")
+    linear_cost(c, d, ff, length, bias=bias, what="MLP in")
     act = activation_name(a.raw("activation"))
+    activation_cost(c, act, length * ff)
+    linear_cost(c, ff, d, length, bias=bias, what="MLP out")
+    # PyTorch's `bias` reaches the layer norms too: bias=False leaves them γ alone
+    layernorm_params(c, 2 * d, True, bias, " of the two layer norms")
     n = length * d
-    per = ACTIVATION_FLOPS[act]
+    norm_cost(c, "layernorm", 2 * n, affine=True, what="layer norms ")
     c.elementwise(2 * n, f"residual adds 2·{fmt(n)}")
-    c.elementwise(14 * n, f"layer norms 2·7·{fmt(n)}")
-    c.elementwise(per * length * ff, f"{act} {per}·{length}·{ff}" if per != 1 else f"{act} {length}·{ff}")
-    if bias:
-        c.elementwise(length * (ff + d), f"MLP bias {length}·({ff} + {d})")
     c.out(x)
 
 
@@ -206,6 +260,7 @@ def se(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.flops_extra(ch, f"pooling {ch} outputs", (Convention.seed,))
     act, gate = activation_name(a.raw("activation")), activation_name(a.raw("gate"))
     c.elementwise(n, f"pool sums {fmt(n)}")
-    c.elementwise(ACTIVATION_FLOPS[act] * s + ACTIVATION_FLOPS[gate] * ch, f"{act} {s} + {gate} {ch}")
+    activation_cost(c, act, s)
+    activation_cost(c, gate, ch)
     c.elementwise(s + ch, f"biases {s} + {ch}")
     c.elementwise(n, f"rescale {fmt(n)}")

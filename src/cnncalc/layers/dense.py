@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, fmt, prod, register
+from cnncalc.layers.binding import Args, Param
+from cnncalc.layers.calc import Calc, Shape, fmt, prod
 from cnncalc.layers.elementwise import apply_activation
+from cnncalc.layers.registry import Alias, register
 
 DENSE = (
     Param("units", ("out_features", "n", "neurons", "out"), positional=True, required=True),
@@ -33,16 +35,30 @@ def dense_arith(a: Args, x: Shape, c: Calc, units: int) -> None:
         n_in, positions = x[0], prod(x[1:])
         c.note(f"applied at each of {fmt(positions)} positions to {n_in} features")
         c.out((units, *x[1:]))
-    bias = a.bool("bias")
-    if bias:
-        c.params(n_in * units + units, f"({n_in} + 1)·{units}")
-    else:
-        c.params(n_in * units, f"{n_in}·{units}")
-    pos = "" if positions == 1 else f"·{positions}"
-    c.macs(n_in * units * positions, f"{n_in}·{units}{pos}")
-    if bias:
-        c.elementwise(units * positions, f"bias {units}{pos}")
+    linear_cost(c, n_in, units, positions, bias=a.bool("bias"))
     apply_activation(c, a.raw("activation"), units * positions)
+
+
+def linear_cost(
+    c: Calc, n_in: int, units: int, positions: int = 1, *, bias: bool = True, copies: int = 1, what: str = ""
+) -> None:
+    """``copies`` linear maps of ``n_in`` to ``units`` at ``positions`` positions: the one formula for them all.
+
+    Params ``(in + 1)·out`` (``in·out`` without bias), MACs ``in·out`` per position,
+    the bias add ``out`` per position under ``all`` only. The notation's dense,
+    attention's projections, the transformer's MLP and a traced ``F.linear`` use it.
+    """
+    k = f"{copies}·" if copies > 1 else ""
+    label = f" ({what})" if what else ""
+    if bias:
+        shape = f"({n_in} + 1)·{units}" if not k else f"{k}({n_in}·{units} + {units})"
+        c.params(copies * (n_in * units + units), shape + label)
+    else:
+        c.params(copies * n_in * units, f"{k}{n_in}·{units}{label}")
+    pos = "" if positions == 1 else f"·{positions}"
+    c.macs(copies * n_in * units * positions, f"{k}{n_in}·{units}{pos}")
+    if bias:
+        c.elementwise(copies * units * positions, f"bias {k}{units}{pos}")
 
 
 @register(

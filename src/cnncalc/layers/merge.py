@@ -8,51 +8,16 @@ from __future__ import annotations
 
 from cnncalc.conventions import Layout, core_shape, show_shape
 from cnncalc.errors import ArgumentError, ShapeError
-from cnncalc.layers.base import Args, Calc, Param, Shape, fmt, prod, register, times
-
-
-def _shown(shape: Shape, c: Calc) -> str:
-    return "(" + ", ".join(str(n) for n in show_shape(shape, c.layout)) + ")"
-
-
-def broadcast(inputs: tuple[Shape, ...], c: Calc, what: str) -> Shape:
-    """The shape of an elementwise op on ``inputs``: equal shapes, or NumPy broadcasting of shown shapes.
-
-    Broadcasting is judged on the shapes as shown (channels last in hwc), as
-    NumPy and PyTorch do on an NHWC or (L, d) tensor: ``(7, 7, 64)`` with ``(64,)`` works.
-    """
-    if len(inputs) < 2:
-        raise ShapeError(f"{what} needs at least two inputs, got {len(inputs)}", hint=f"e.g. {what}(a, b)")
-    out = broadcast_shown([show_shape(x, c.layout) for x in inputs], inputs, c, what)
-    return core_shape(out, c.layout)
-
-
-def broadcast_shown(shown: list[Shape], inputs: tuple[Shape, ...], c: Calc, what: str) -> Shape:
-    """NumPy broadcasting of shapes as shown (``inputs`` name them in the message)."""
-    rank = max(len(s) for s in shown)
-    out = []
-    for axis in range(rank):
-        sizes = {s[axis - rank + len(s)] for s in shown if axis - rank + len(s) >= 0}
-        big = sizes - {1}
-        if len(big) > 1:
-            listed = " and ".join(_shown(x, c) for x in inputs)
-            raise ShapeError(
-                f"{what} cannot combine shapes {listed}: they differ on an axis and neither is 1",
-                hint="the leading (batch) axes of a matmul must be equal or 1"
-                if what == "matmul"
-                else f"the inputs of {what} need equal (or broadcastable) shapes; a 1x1 conv can match the channels",
-            )
-        out.append(max(sizes))
-    return tuple(out)
+from cnncalc.layers.binding import Args, Param
+from cnncalc.layers.calc import Calc, Shape, prod, times
+from cnncalc.layers.elementwise import broadcast_shown, pointwise_cost, shown_text
+from cnncalc.layers.registry import register
 
 
 def _elementwise(inputs: tuple[Shape, ...], c: Calc, what: str, sign: str) -> None:
-    out = c.out(broadcast(inputs, c, what))
-    n = prod(out)
-    ops = (len(inputs) - 1) * n
-    if len(set(inputs)) > 1:
-        c.note("broadcasts " + " and ".join(_shown(x, c) for x in inputs))
-    c.elementwise(ops, f"{len(inputs) - 1}·{fmt(n)} {sign}" if len(inputs) > 2 else f"{fmt(n)} {sign}")
+    if len(inputs) < 2:
+        raise ShapeError(f"{what} needs at least two inputs, got {len(inputs)}", hint=f"e.g. {what}(a, b)")
+    pointwise_cost(c, inputs, what, 1, sign)
 
 
 @register("add", aliases=("sum", "residual", "plus"), inputs=None, example="add(a, b)")
@@ -102,11 +67,13 @@ def concat(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         raise ShapeError(f"concat needs at least two inputs, got {len(inputs)}", hint="e.g. concat(a, b)")
     rank = len(inputs[0])
     if any(len(x) != rank for x in inputs):
-        raise ShapeError("concat cannot join shapes of different ranks: " + " and ".join(_shown(x, c) for x in inputs))
+        raise ShapeError(
+            "concat cannot join shapes of different ranks: " + " and ".join(shown_text(x, c) for x in inputs)
+        )
     axis = concat_axis(a, rank, c.layout)
     for x in inputs[1:]:
         if any(x[i] != inputs[0][i] for i in range(rank) if i != axis):
-            listed = " and ".join(_shown(x, c) for x in inputs)
+            listed = " and ".join(shown_text(x, c) for x in inputs)
             raise ShapeError(f"concat cannot join {listed}: they must agree on every axis but the joined one")
     total = sum(x[axis] for x in inputs)
     c.step("joined axis", " + ".join(str(x[axis]) for x in inputs), total)
@@ -115,23 +82,65 @@ def concat(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.out(out)
 
 
-@register("matmul", aliases=("bmm", "mm", "matrixmultiply"), inputs=2, example="matmul(a, b)")
+@register(
+    "matmul",
+    params=(Param("bias", ("add",), default=False),),
+    aliases=("bmm", "mm", "matrixmultiply"),
+    inputs=2,
+    example="matmul(a, b)",
+)
 def matmul(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Matrix product of two inputs, on their shapes as shown: ``(…, n, k) @ (…, k, m)`` gives ``(…, n, m)``.
 
-    MACs ``n·k·m`` per leading index (FlopCounterMode's ``bmm``: ``2·b·n·k·m`` FLOPs).
+    MACs ``n·k·m`` per leading index (FlopCounterMode's ``bmm``: ``2·b·n·k·m`` FLOPs); a vector operand
+    is a matrix of one row or column (``mv``, ``dot``). ``bias=true`` adds a term to every output
+    (PyTorch's ``addmm``, ``baddbmm``), counted under ``all`` only.
     """
     x, y = (show_shape(s, c.layout) for s in inputs)
-    if len(x) < 2 or len(y) < 2:
-        raise ShapeError(f"matmul needs two matrices, got shapes {_shown(inputs[0], c)} and {_shown(inputs[1], c)}")
+    if not x or not y:
+        raise ShapeError(
+            f"matmul needs two matrices, got shapes {shown_text(inputs[0], c)} and {shown_text(inputs[1], c)}"
+        )
+    vec_x, vec_y = len(x) == 1, len(y) == 1
+    x = (1, *x) if vec_x else x
+    y = (*y, 1) if vec_y else y
     n, k = x[-2:]
     k2, m = y[-2:]
     if k != k2:
-        raise ShapeError(
-            f"matmul cannot multiply {_shown(inputs[0], c)} by {_shown(inputs[1], c)}: inner sizes {k} and {k2} differ"
-        )
-    lead = broadcast_shown([x[:-2], y[:-2]], inputs, c, "matmul")
-    out = (*lead, n, m)
+        a_txt, b_txt = shown_text(inputs[0], c), shown_text(inputs[1], c)
+        raise ShapeError(f"matmul cannot multiply {a_txt} by {b_txt}: inner sizes {k} and {k2} differ")
+    lead = broadcast_shown([x[:-2], y[:-2]], inputs, c, "matmul") if len(x) > 2 or len(y) > 2 else ()
+    out = (*lead, *(() if vec_x else (n,)), *(() if vec_y else (m,)))
     c.out(core_shape(out, c.layout))
     b = prod(lead)
     c.macs(b * n * k * m, f"{times([*lead, n, k, m])}")
+    if a.bool("bias"):
+        c.elementwise(b * n * m, f"bias {times([*lead, n, m])}")
+
+
+@register("groupedmm", params=(Param("groups", ("g",), default=None),), aliases=("grouped_mm",), inputs=2)
+def groupedmm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """A grouped matrix product (mixture-of-experts layers): each row of ``x`` meets one group's matrix.
+
+    ``(M, K) @ (G, K, N)`` (rows split among G groups by offsets): ``M·K·N`` MACs,
+    whatever the split; ``(G, M, K) @ (G, K, N)``: ``G·M·K·N``; ``(M, K) @ (K, N)``
+    split along K into ``groups``: ``M·K·N`` MACs and a ``(G, M, N)`` output.
+    """
+    x, y = (show_shape(s, c.layout) for s in inputs)
+    if len(x) == 2 and len(y) == 3:
+        (rows, k), (g, k2, n) = x, y
+        out: tuple[int, ...] = (rows, n)
+        macs, text = rows * k * n, f"{rows}·{k}·{n}"
+    elif len(x) == 3 and len(y) == 3:
+        (g, rows, k), (_, k2, n) = x, y
+        out, macs, text = (g, rows, n), g * rows * k * n, f"{g}·{rows}·{k}·{n}"
+    elif len(x) == 2 and len(y) == 2:
+        (rows, k), (k2, n) = x, y
+        g = a.int("groups")
+        out, macs, text = (g, rows, n), rows * k * n, f"{rows}·{k}·{n}"
+    else:
+        raise ShapeError(f"groupedmm takes (M, K) or (G, M, K) by (G, K, N) or (K, N), got {x} and {y}")
+    if k != k2:
+        raise ShapeError(f"groupedmm cannot multiply {x} by {y}: inner sizes {k} and {k2} differ")
+    c.out(core_shape(out, c.layout))
+    c.macs(macs, text)

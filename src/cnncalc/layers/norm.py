@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from cnncalc.conventions import show_shape
+from cnncalc.conventions import Framework, show_shape
 from cnncalc.errors import ShapeError
-from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, fmt, prod, register
+from cnncalc.layers.binding import Args, Param
+from cnncalc.layers.calc import Calc, Shape, fmt, prod
+from cnncalc.layers.registry import Alias, register
 
 
 @register(
@@ -21,6 +23,8 @@ from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, fmt, prod, regi
 def batchnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Batch norm over the channel axis: params ``2·C`` (γ, β), buffers ``2·C`` (running mean, variance).
 
+    Under the keras convention the moving mean and variance are non-trainable
+    parameters instead (``4·C`` params in all, as Keras' ``count_params()``).
     No MACs; under ``all`` 2 FLOPs per element (the folded scale and shift of inference).
     """
     (x,) = inputs
@@ -32,23 +36,38 @@ def batchnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     if a.bool("affine"):
         c.params(2 * ch, f"2·{ch} (γ and β per channel)")
     if a.bool("track_running_stats"):
-        c.buffers(2 * ch, f"2·{ch} (running mean and variance)")
-    c.elementwise(BATCHNORM_FLOPS * prod(x), f"{BATCHNORM_FLOPS}·{fmt(prod(x))}")
+        if c.framework is Framework.keras:
+            c.params(2 * ch, f"2·{ch} (moving mean and variance, non-trainable)", trainable=False)
+        else:
+            c.buffers(2 * ch, f"2·{ch} (running mean and variance)")
+    norm_cost(c, "batchnorm", prod(x))
 
 
-# FLOPs per element under ``all``, for the notation's kinds and the PyTorch front-end's aten ops alike.
-BATCHNORM_FLOPS = 2  # the folded scale and shift of inference
+# FLOPs per element under ``all``: one table for every normalisation, the notation's kinds and traced ops alike.
+#   batch norm: the folded scale and shift of inference (2);
+#   layer, group and instance norm: mean, centre, square, sum, scale (5), γ and β (+2);
+#   RMS norm: square-and-add, scale (3), the weight (+1).
+NORM_FLOPS = {"batchnorm": (2, 0), "layernorm": (5, 2), "groupnorm": (5, 2), "instancenorm": (5, 2), "rmsnorm": (3, 1)}
 
 
-def normalize_per_element(affine: bool) -> int:
-    """Layer, group and instance norm: 5 per element (mean, centre, square, sum, scale), +2 for γ, β."""
-    return 7 if affine else 5
+def norm_cost(c: Calc, kind: str, n: int, affine: bool = False, what: str = "") -> None:
+    """Record a normalisation of ``n`` elements: its FLOPs per element from :data:`NORM_FLOPS`, under ``all``."""
+    base, extra = NORM_FLOPS[kind]
+    per = base + (extra if affine else 0)
+    c.elementwise(per * n, f"{what}{per}·{fmt(n)}")
 
 
-def normalize_flops(c: Calc, x: Shape, affine: bool) -> None:
-    """Record a layer, group or instance norm's elementwise FLOPs (counted under ``all`` only)."""
-    per = normalize_per_element(affine)
-    c.elementwise(per * prod(x), f"{per}·{fmt(prod(x))}")
+def normalize_flops(c: Calc, x: Shape, affine: bool, kind: str = "layernorm") -> None:
+    """Record a layer, group or instance norm's elementwise FLOPs on ``x`` (counted under ``all`` only)."""
+    norm_cost(c, kind, prod(x), affine)
+
+
+def layernorm_params(c: Calc, n: int, affine: bool, bias: bool, what: str = "") -> None:
+    """A layer norm's params over ``n`` features: ``2·n`` (γ, β), ``n`` without β, none without affine."""
+    if affine and bias:
+        c.params(2 * n, f"2·{n} (γ and β{what})")
+    elif affine:
+        c.params(n, f"{n} (γ{what})")
 
 
 def _normalized_size(a: Args, x: Shape, c: Calc) -> int:
@@ -59,9 +78,9 @@ def _normalized_size(a: Args, x: Shape, c: Calc) -> int:
     dims = shape if isinstance(shape, tuple) else (shape,)
     shown = show_shape(x, c.layout)
     if any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in dims):
-        raise ShapeError(f"layernorm's shape must be positive whole numbers (got {dims})")
+        raise ShapeError(f"the normalised shape must be positive whole numbers (got {dims})")
     if tuple(shown[len(shown) - len(dims) :]) != tuple(dims):
-        raise ShapeError(f"layernorm over {dims} does not match the last axes of its input {shown}")
+        raise ShapeError(f"normalising over {dims} does not match the last axes of its input {shown}")
     return prod(dims)
 
 
@@ -85,12 +104,32 @@ def layernorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     (x,) = inputs
     c.out(x)
     n = _normalized_size(a, x, c)
-    if a.bool("affine"):
-        if a.bool("bias"):
-            c.params(2 * n, f"2·{n} (γ and β)")
-        else:
-            c.params(n, f"{n} (γ)")
+    layernorm_params(c, n, a.bool("affine"), a.bool("bias"))
     normalize_flops(c, x, a.bool("affine"))
+
+
+@register(
+    "rmsnorm",
+    params=(
+        Param("shape", ("normalized_shape",), positional=True, default=None),
+        Param("eps", ("epsilon",), default=1e-6),
+        Param("affine", ("elementwise_affine", "weight", "scale"), default=True),
+    ),
+    aliases=("rms", "rmsnormalization", "llamarmsnorm"),
+    example="rmsnorm",
+)
+def rmsnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """RMS norm over each position's features (Llama, T5): params ``d`` (the weight γ), no β, no mean.
+
+    ``input(16, 4096) -> rmsnorm``: params 4,096. No MACs; under ``all`` 3 FLOPs per
+    element (square-and-add, scale), +1 for the weight.
+    """
+    (x,) = inputs
+    c.out(x)
+    n = _normalized_size(a, x, c)
+    if a.bool("affine"):
+        c.params(n, f"{n} (γ)")
+    normalize_flops(c, x, a.bool("affine"), "rmsnorm")
 
 
 @register(
@@ -116,7 +155,7 @@ def groupnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.step("channels per group", f"{x[0]}/{g}", x[0] // g)
     if a.bool("affine"):
         c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)")
-    normalize_flops(c, x, a.bool("affine"))
+    normalize_flops(c, x, a.bool("affine"), "groupnorm")
 
 
 @register(
@@ -143,4 +182,4 @@ def instancenorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)")
     if a.bool("track_running_stats"):
         c.buffers(2 * x[0], f"2·{x[0]} (running mean and variance)")
-    normalize_flops(c, x, a.bool("affine"))
+    normalize_flops(c, x, a.bool("affine"), "instancenorm")

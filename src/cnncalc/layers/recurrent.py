@@ -10,8 +10,11 @@ state updates are counted under ``all`` only (FlopCounterMode counts the product
 
 from __future__ import annotations
 
+from cnncalc.conventions import Framework
 from cnncalc.errors import ShapeError
-from cnncalc.layers.base import Args, Calc, Param, Shape, register
+from cnncalc.layers.binding import Args, Param
+from cnncalc.layers.calc import Calc, Shape
+from cnncalc.layers.registry import register
 
 RNN_PARAMS = (
     Param("hidden", ("hidden_size", "units", "h"), positional=True, required=True),
@@ -46,6 +49,9 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
     layers = a.int("num_layers")
     dirs = 2 if a.bool("bidirectional") else 1
     bias = a.bool("bias")
+    # PyTorch keeps two bias vectors (b_ih, b_hh); Keras one, except a GRU with reset_after (its default)
+    keras_one = c.framework is Framework.keras and not (name == "gru" and a.bool("reset_after"))
+    biases = (1 if keras_one else 2) if bias else 0
     proj = a.int("proj_size", minimum=0) if a.has("proj_size") else 0
     if proj >= h and proj:
         raise ShapeError(f"proj_size {proj} must be smaller than hidden {h}")
@@ -53,10 +59,10 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
     g = f"{gates}·" if gates > 1 else ""
     for layer in range(layers):
         n_in = d if layer == 0 else r * dirs
-        per_dir = gates * h * n_in + gates * h * r + (2 * gates * h if bias else 0) + (proj * h)
+        per_dir = gates * h * n_in + gates * h * r + biases * gates * h + (proj * h)
         parts = [f"{g}{h}·{n_in}", f"{g}{h}·{r}"]
-        if bias:
-            parts.append(f"2·{g}{h}")
+        if biases:
+            parts.append(f"2·{g}{h}" if biases == 2 else f"{g}{h}")
         if proj:
             parts.append(f"{proj}·{h}")
         text = " + ".join(parts)
@@ -66,13 +72,14 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
         prj = f" + {proj}·{h}" if proj else ""
         c.macs(dirs * length * step, f"{dirs}·{length}·({g}{h}·{n_in} + {g}{h}·{r}{prj})".removeprefix("1·"))
     c.out((r * dirs, length))
-    c.note(f"{layers} layer(s), {dirs} direction(s), {length} time steps, PyTorch's two bias vectors")
+    vectors = {2: "two bias vectors (PyTorch's b_ih and b_hh)", 1: "one bias vector (Keras)", 0: "no bias"}[biases]
+    c.note(f"{layers} layer(s), {dirs} direction(s), {length} time steps, {vectors}")
     steps = f"{h}·{length}·{dirs}·{layers}"
     per_step = h * length * dirs * layers
     c.elementwise(STEP_OPS[name] * per_step, f"gates and state {STEP_OPS[name]}·{steps}")
     c.elementwise(gates * per_step, f"sum of the two products {g}{steps}")
-    if bias:
-        c.elementwise(2 * gates * per_step, f"biases 2·{g}{steps}")
+    if biases:
+        c.elementwise(biases * gates * per_step, f"biases {biases}·{g}{steps}")
 
 
 @register(
@@ -90,7 +97,7 @@ def lstm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     recurrent_arith(a, inputs[0], c, "lstm", 4)
 
 
-@register("gru", params=RNN_PARAMS, example="gru(64)")
+@register("gru", params=(*RNN_PARAMS, Param("reset_after", (), default=True)), example="gru(64)")
 def gru(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """GRU: params ``3·(h·in + h·h + 2h)`` per layer and direction; MACs the same products per step.
 

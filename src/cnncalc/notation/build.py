@@ -526,8 +526,9 @@ def candidates(name: str) -> list[str]:
 
 
 def is_merge(kind: str) -> bool:
-    """Kinds that read named nodes: add, mul, concat (any number of inputs) and matmul."""
-    return kind == "matmul" or REGISTRY[kind].inputs is None
+    """Kinds that read named nodes: add, mul, concat, sdpa (any number of inputs), matmul (two)."""
+    inputs = REGISTRY[kind].inputs
+    return inputs is None or inputs >= 2
 
 
 def merge_kwargs(

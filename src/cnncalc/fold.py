@@ -1,0 +1,124 @@
+"""Rows at a depth: every node folded into its scope (a module call, a block's use) at that depth or above.
+
+A traced model's report shows one row per module call down to ``depth``, as
+torchinfo does: the work of deeper modules is counted in their ancestor's row,
+and a row whose module has rows below it shows only the work done directly in
+it. The figures are sums of the nodes' rows from :func:`cnncalc.analyze`; the
+row's output is what the call returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cnncalc.conventions import Layout, show_shape
+from cnncalc.graph import Graph, Scope
+from cnncalc.layers.calc import Step, fmt, prod
+from cnncalc.layers.registry import REGISTRY
+from cnncalc.report import Row
+
+
+def shape_text(shape: tuple[int, ...], batch: int | None, layout: Layout, channel_axis: int | None) -> str:
+    """torchsummary's way: ``[-1, 16, 28, 28]``, the batch axis shown as -1; channels last in hwc."""
+    shown = list(show_shape(shape, layout, channel_axis)) if len(shape) > 2 else list(shape)
+    items = [str(n) for n in shown]
+    if items and batch is not None and shape[0] == batch:
+        items[0] = "-1"
+    return "[" + ", ".join(items) + "]"
+
+
+def fold(nodes: tuple[Row, ...], graph: Graph, depth: int, layout: Layout) -> tuple[tuple[Row, ...], list[str]]:
+    """The rows of ``graph`` at ``depth``, and the notes that say how they were made."""
+    scopes = graph.scopes
+
+    def target(i: int) -> int:
+        while scopes[i].level > depth and scopes[i].parent is not None:
+            i = scopes[i].parent  # type: ignore[assignment]
+        return i
+
+    groups: dict[int, list[Row]] = {}
+    for r in nodes:
+        if r.scope is not None:
+            groups.setdefault(target(r.scope), []).append(r)
+    by_id = {r.node_id: r for r in nodes}
+    shown = [s for s in scopes if s.level <= depth and s.parent is not None]
+    root = scopes[0]
+    if not shown or _has_figures(groups.get(root.index, [])):
+        shown.insert(0, root)
+    children = {s.parent for s in scopes if s.parent is not None and s.level <= depth}
+    rows = []
+    for index, s in enumerate(shown, start=1):
+        rows.append(_row(index, s, groups.get(s.index, []), by_id, graph, layout, scopes))
+    notes = [f"Rows follow the module calls to depth {depth}; deeper modules are counted in their ancestor's row"]
+    if any(s.index in children and s.level < depth for s in shown):
+        notes.append("A row whose module has rows below it shows only the work done directly in that module")
+    return tuple(rows), notes
+
+
+def _has_figures(rows: list[Row]) -> bool:
+    """Whether the nodes hold parameters or do work under some convention (then their scope has a row)."""
+    return any(r.params or r.buffers or r.macs or r.flops or not REGISTRY[r.kind].zero_cost for r in rows)
+
+
+def _row(
+    index: int,
+    s: Scope,
+    rows: list[Row],
+    by_id: dict[str, Row],
+    graph: Graph,
+    layout: Layout,
+    scopes: tuple[Scope, ...],
+) -> Row:
+    out_row = by_id.get(s.output_nodes[0]) if s.output_nodes else None
+    axis = out_row.channel_axis if out_row is not None else None
+    texts = [
+        shape_text(o, graph.batch, layout, by_id[n].channel_axis if n in by_id else axis)
+        for o, n in zip(s.outputs[:3], [*s.output_nodes[:3], *[""] * 3])
+    ]
+    text = ", ".join(texts) + (", …" if len(s.outputs) > 3 else "")
+    working = [r for r in rows if r.macs or r.flops or r.params or r.buffers or r.kind == "uncounted"]
+    steps: list[Step] = []
+    for r in working:
+        own = [st for st in r.steps if st.quantity != "activation size"]
+        if len(working) == 1:
+            steps += own
+        else:
+            steps += [replace(st, quantity=f"{r.name}: {st.quantity}") for st in own]
+    if len(working) > 1:  # the row's figures as sums of its nodes'
+        for quantity, attr in (("params", "params"), ("buffers", "buffers"), ("MACs", "macs"), ("FLOPs", "flops")):
+            parts = [getattr(r, attr) for r in working if getattr(r, attr)]
+            if parts:
+                terms = [fmt(v) for v in parts[:6]] + (["…"] if len(parts) > 6 else [])
+                steps.append(Step(quantity, " + ".join(terms) if len(parts) > 1 else "", sum(parts)))
+    notes = list(dict.fromkeys([n for r in rows for n in r.notes if r.kind in ("tensor", "uncounted")] + list(s.notes)))
+    notes += [n for r in working for n in r.notes if r.kind not in ("tensor", "uncounted") and n not in notes]
+    uncounted = [r.name for r in rows if r.kind == "uncounted"]
+    if uncounted:
+        listed = ", ".join(f"{n} ×{uncounted.count(n)}" for n in dict.fromkeys(uncounted))
+        notes.append(f"uncounted (no counting rule, not in MACs/FLOPs): {listed}")
+    parent = scopes[s.parent].path if s.parent is not None else None
+    return Row(
+        index=index,
+        name=f"{s.kind}-{index}",
+        kind=s.kind,
+        node_id=s.path,
+        inputs=(parent,) if parent is not None else (),
+        output_shape=s.outputs[0] if s.outputs else (),
+        activation_size=sum(prod(o) for o in s.outputs),
+        params=sum(r.params for r in rows),
+        trainable_params=sum(r.trainable_params for r in rows),
+        buffers=sum(r.buffers for r in rows),
+        macs=sum(r.macs for r in rows),
+        flops=sum(r.flops for r in rows),
+        source=s.path,
+        steps=tuple(steps),
+        notes=tuple(notes),
+        windows=out_row.windows if out_row is not None else None,
+        receptive_field=out_row.receptive_field if out_row is not None else None,
+        bytes_read=sum(r.bytes_read for r in rows),
+        bytes_written=sum(r.bytes_written for r in rows),
+        shape_text=text,
+        scope=s.index,
+        channel_axis=axis if axis is not None else 0,
+        dtype=out_row.dtype if out_row is not None else None,
+    )

@@ -1,0 +1,461 @@
+"""What a traced PyTorch operation becomes in the Graph: translation tables, no arithmetic on counts.
+
+Imported only by :mod:`cnncalc.frontends.torch` (it imports torch). Three tables,
+each mapping what ran to a core kind and its arguments (:class:`Lowered`):
+
+- :data:`FUNCTIONS`: functions lowered whole, before they decompose, because
+  their arguments say what they are (``F.linear`` is a dense layer with a weight
+  and a bias; ``F.scaled_dot_product_attention`` knows ``is_causal``; adaptive
+  average pooling runs as ``aten.mean``);
+- :data:`MODULES`: modules lowered whole (the recurrent layers, whose
+  per-step arithmetic is one kind's formula);
+- :data:`ATEN`: every other aten operator by name: matrix products,
+  activations, pointwise ops, reductions, pools, and the operators that only
+  view, copy or create tensors.
+
+An operator in no table becomes an ``uncounted`` node, listed in the report,
+never a silent zero. The formulas live in the layer kinds
+(:mod:`cnncalc.layers`), shared with the notation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F  # noqa: N812 - PyTorch's own spelling
+from torch import nn
+
+from cnncalc.layers.elementwise import ATEN_ACTIVATIONS, POINTWISE_FLOPS, REDUCE_FLOPS
+
+
+@dataclass
+class Lowered:
+    """One node to add: its kind and arguments, the tensors it reads, and those in its weight slots.
+
+    ``operands`` are read as data (activations, or model tensors an op uses
+    directly); ``weights`` fill the kind's weight slots and are counted as its
+    parameters; ``lead`` leading axes of the operands are repetitions.
+    """
+
+    kind: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    operands: Sequence[Any] = ()
+    weights: Sequence[Any] = ()
+    lead: int = 0
+    shapes: Sequence[tuple[int, ...]] | None = None  # the operands' shapes as the kind reads them, when reordered
+
+
+def _bind(args: tuple[Any, ...], kwargs: dict[str, Any], names: str) -> dict[str, Any]:
+    """A function's arguments by name, from ``names`` (``"input weight bias=None"``, defaults after ``=``)."""
+    out: dict[str, Any] = {}
+    for i, spec in enumerate(names.split()):
+        name, _, default = spec.partition("=")
+        if i < len(args):
+            out[name] = args[i]
+        elif name in kwargs:
+            out[name] = kwargs[name]
+        else:
+            out[name] = eval(default) if default else None  # noqa: S307 - literals written here, never user text
+    return out
+
+
+def _ints(value: Any, n: int) -> tuple[int, ...]:
+    items = tuple(value) if isinstance(value, (list, tuple, torch.Size)) else (value,)
+    items = tuple(int(v) for v in items)
+    return items * n if len(items) == 1 else items
+
+
+def _tensors(*values: Any) -> list[torch.Tensor]:
+    return [v for v in values if isinstance(v, torch.Tensor)]
+
+
+# ---------------------------------------------------------------- functions lowered whole
+
+
+def _conv(nd: int) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        a = _bind(args, kwargs, "input weight bias=None stride=1 padding=0 dilation=1 groups=1")
+        x, w = a["input"], a["weight"]
+        kernel = tuple(w.shape[2:])
+        stride, dilation = _ints(a["stride"], nd), _ints(a["dilation"], nd)
+        return Lowered(
+            "conv",
+            {
+                "filters": int(w.shape[0]),
+                "kernel": kernel,
+                "stride": stride,
+                "padding": _padding(a["padding"], kernel, dilation, nd),
+                "dilation": dilation,
+                "groups": int(a["groups"]),
+                "bias": a["bias"] is not None,
+                "rank": nd,
+            },
+            (x,),
+            _tensors(w, a["bias"]),
+            x.dim() - nd - 1,
+        )
+
+    return lower
+
+
+def _padding(value: Any, kernel: tuple[int, ...], dilation: tuple[int, ...], nd: int) -> Any:
+    """PyTorch's padding as the core's per-side pairs: its ``same`` puts the odd pixel at the end (stride 1)."""
+    if isinstance(value, str):
+        if value == "valid":
+            return ((0, 0),) * nd
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    return tuple((p, p) for p in _ints(value, nd))
+
+
+def _conv_transpose(nd: int) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        a = _bind(args, kwargs, "input weight bias=None stride=1 padding=0 output_padding=0 groups=1 dilation=1")
+        x, w = a["input"], a["weight"]
+        groups = int(a["groups"])
+        return Lowered(
+            "convtranspose",
+            {
+                "filters": int(w.shape[1]) * groups,
+                "kernel": tuple(w.shape[2:]),
+                "stride": _ints(a["stride"], nd),
+                "padding": tuple((p, p) for p in _ints(a["padding"], nd)),
+                "output_padding": _ints(a["output_padding"], nd),
+                "dilation": _ints(a["dilation"], nd),
+                "groups": groups,
+                "bias": a["bias"] is not None,
+                "rank": nd,
+            },
+            (x,),
+            _tensors(w, a["bias"]),
+            x.dim() - nd - 1,
+        )
+
+    return lower
+
+
+def _linear(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "input weight bias=None")
+    x, w = a["input"], a["weight"]
+    units = int(w.shape[0]) if w.dim() == 2 else 1
+    return Lowered(
+        "dense", {"units": units, "bias": a["bias"] is not None}, (x,), _tensors(w, a["bias"]), max(x.dim() - 1, 0)
+    )
+
+
+def _batch_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "input running_mean running_var weight=None bias=None training=False momentum=0.1 eps=1e-5")
+    x = a["input"]
+    return Lowered(
+        "batchnorm",
+        {"affine": a["weight"] is not None, "track_running_stats": a["running_mean"] is not None, "momentum": None},
+        (x,),
+        _tensors(a["weight"], a["bias"], a["running_mean"], a["running_var"]),
+        1 if x.dim() > 1 else 0,
+    )
+
+
+def _layer_norm(kind: str) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        if kind == "rmsnorm":
+            a = _bind(args, kwargs, "input normalized_shape weight=None eps=None")
+            a["bias"] = None
+        else:
+            a = _bind(args, kwargs, "input normalized_shape weight=None bias=None eps=1e-5")
+        x = a["input"]
+        shape = _ints(a["normalized_shape"], 1)
+        kw: dict[str, Any] = {"shape": shape, "affine": a["weight"] is not None}
+        if kind == "layernorm":
+            kw["bias"] = a["bias"] is not None
+        return Lowered(kind, kw, (x,), _tensors(a["weight"], a["bias"]), x.dim() - len(shape))
+
+    return lower
+
+
+def _group_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "input num_groups weight=None bias=None eps=1e-5")
+    x = a["input"]
+    return Lowered(
+        "groupnorm",
+        {"groups": int(a["num_groups"]), "affine": a["weight"] is not None},
+        (x,),
+        _tensors(a["weight"], a["bias"]),
+        1,
+    )
+
+
+def _instance_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "input running_mean=None running_var=None weight=None bias=None")
+    x = a["input"]
+    return Lowered(
+        "instancenorm",
+        {"affine": a["weight"] is not None, "track_running_stats": a["running_mean"] is not None},
+        (x,),
+        _tensors(a["weight"], a["bias"], a["running_mean"], a["running_var"]),
+        1,
+    )
+
+
+def _embedding(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "input weight")
+    ids, w = a["input"], a["weight"]
+    return Lowered("embedding", {"vocab": int(w.shape[0]), "dim": int(w.shape[1])}, (ids,), (w,), ids.dim())
+
+
+def _sdpa(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "query key value attn_mask=None dropout_p=0.0 is_causal=False scale=None")
+    mask = a["attn_mask"]
+    operands = _tensors(a["query"], a["key"], a["value"], mask)
+    return Lowered("sdpa", {"causal": bool(a["is_causal"]), "masked": mask is not None}, operands)
+
+
+def _adaptive_avg_pool(nd: int) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        a = _bind(args, kwargs, "input output_size")
+        x = a["input"]
+        size = a["output_size"]
+        size = list(size) if isinstance(size, (list, tuple, torch.Size)) else [size] * nd
+        size = [int(x.shape[x.dim() - nd + i]) if n is None else int(n) for i, n in enumerate(size)]
+        return Lowered("adaptiveavgpool", {"output_size": tuple(size)}, (x,), (), x.dim() - nd - 1)
+
+    return lower
+
+
+def _interpolate(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "input size=None scale_factor=None mode='nearest'")
+    x = a["input"]
+    nd = x.dim() - 2
+    return Lowered("upsample", {"size": tuple(out.shape[2:]), "mode": str(a["mode"])}, (x,), (), 1 if nd else 0)
+
+
+def _prelu(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "input weight")
+    x, w = a["input"], a["weight"]
+    return Lowered("prelu", {"shared": w.numel() == 1}, (x,), (w,), 1 if x.dim() > 1 else 0)
+
+
+FUNCTIONS: dict[Callable[..., Any], Callable[..., Lowered]] = {
+    F.linear: _linear,
+    F.conv1d: _conv(1),
+    F.conv2d: _conv(2),
+    F.conv3d: _conv(3),
+    F.conv_transpose1d: _conv_transpose(1),
+    F.conv_transpose2d: _conv_transpose(2),
+    F.conv_transpose3d: _conv_transpose(3),
+    F.batch_norm: _batch_norm,
+    F.layer_norm: _layer_norm("layernorm"),
+    F.rms_norm: _layer_norm("rmsnorm"),
+    F.group_norm: _group_norm,
+    F.instance_norm: _instance_norm,
+    F.embedding: _embedding,
+    F.scaled_dot_product_attention: _sdpa,
+    F.adaptive_avg_pool1d: _adaptive_avg_pool(1),
+    F.adaptive_avg_pool2d: _adaptive_avg_pool(2),
+    F.adaptive_avg_pool3d: _adaptive_avg_pool(3),
+    F.interpolate: _interpolate,
+    F.prelu: _prelu,
+}
+"""Functions lowered whole: each maps its arguments to a kind; the operators it runs inside are not seen."""
+
+
+# ---------------------------------------------------------------- modules lowered whole
+
+
+def _recurrent(kind: str) -> Callable[[nn.Module, tuple[Any, ...]], Lowered]:
+    def lower(module: nn.Module, args: tuple[Any, ...]) -> Lowered:
+        m: Any = module
+        x = args[0]
+        kw: dict[str, Any] = {
+            "hidden": int(m.hidden_size),
+            "num_layers": int(m.num_layers),
+            "bidirectional": bool(m.bidirectional),
+            "bias": bool(m.bias),
+        }
+        if kind == "lstm" and getattr(m, "proj_size", 0):
+            kw["proj_size"] = int(m.proj_size)
+        # the kind reads a sequence as the core holds it, features first: (d, L), the batch leading
+        shape = tuple(x.shape)
+        if x.dim() == 3:
+            n, length = (shape[0], shape[1]) if m.batch_first else (shape[1], shape[0])
+            core: tuple[int, ...] = (n, shape[2], length)
+        else:
+            core = (shape[1], shape[0])
+        return Lowered(kind, kw, (x,), list(module.parameters()), x.dim() - 2, shapes=(core,))
+
+    return lower
+
+
+MODULES: dict[type, Callable[[nn.Module, tuple[Any, ...]], Lowered]] = {
+    nn.LSTM: _recurrent("lstm"),
+    nn.GRU: _recurrent("gru"),
+    nn.RNN: _recurrent("rnn"),
+}
+"""Modules lowered whole: their parameters and arguments give the kind (PyTorch runs LSTM as one fused op)."""
+
+
+# ---------------------------------------------------------------- aten operators
+
+VIEWS: frozenset[str] = frozenset(
+    # views and reshapes
+    "view _unsafe_view view_as reshape _reshape_alias permute transpose t expand expand_as squeeze unsqueeze "
+    "flatten unflatten as_strided alias diagonal movedim swapaxes unfold narrow select slice detach "
+    "view_copy permute_copy transpose_copy t_copy expand_copy squeeze_copy unsqueeze_copy slice_copy select_copy "
+    "alias_copy detach_copy _reshape_copy split split_with_sizes unsafe_split unsafe_split_with_sizes chunk unbind "
+    "tensor_split real imag view_as_real view_as_complex "
+    # copies that only change the memory order or the element type: the same activation to cnncalc
+    "clone contiguous _to_copy to _copy_from _copy_from_and_resize tril triu lift_fresh lift_fresh_copy".split()
+)
+"""Operators whose output is their input's data seen anew: no node; readers read the input's node."""
+
+CREATES: frozenset[str] = frozenset(
+    "empty empty_like empty_strided new_empty new_empty_strided zeros zeros_like new_zeros ones ones_like new_ones "
+    "full full_like new_full arange scalar_tensor randn randn_like rand rand_like randint randint_like normal "
+    "uniform eye linspace logspace randperm".split()
+)
+"""Operators that create a tensor from nothing the model computed: a ``constant`` node (memory, no arithmetic)."""
+
+IGNORED: frozenset[str] = frozenset(
+    "_local_scalar_dense sym_size sym_stride sym_numel sym_storage_offset _assert_async _assert_tensor_metadata "
+    "_functional_assert_async _assert_scalar set_ record_stream is_nonzero equal allclose item".split()
+)
+"""Operators that return no tensor the network computes with (sizes, assertions)."""
+
+MOVES: frozenset[str] = frozenset(
+    "stack index_select gather index _unsafe_index embedding repeat repeat_interleave roll flip constant_pad_nd "
+    "pad reflection_pad1d reflection_pad2d reflection_pad3d replication_pad1d replication_pad2d replication_pad3d "
+    "pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle upsample_nearest1d upsample_nearest2d "
+    "upsample_nearest3d _upsample_nearest_exact1d _upsample_nearest_exact2d _upsample_nearest_exact3d copy fill "
+    "zero index_put _index_put_impl scatter scatter_add index_copy index_fill masked_scatter diag_embed "
+    "native_dropout dropout one_hot".split()
+)
+"""Operators that move data into a new tensor without arithmetic: a ``copy`` node."""
+
+
+def base_name(name: str) -> str:
+    """``add_`` → ``add``: an in-place operator lowers as its out-of-place twin."""
+    if name.endswith("_") and not name.endswith("__"):
+        return name[:-1]
+    return name
+
+
+def _matmul(bias_first: bool) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        if bias_first:  # addmm(bias, a, b), baddbmm(bias, a, b), addmv(bias, m, v)
+            return Lowered("matmul", {"bias": True}, (args[1], args[2]), _tensors(args[0]))
+        return Lowered("matmul", {}, (args[0], args[1]))
+
+    return lower
+
+
+def _grouped_mm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "mat_a mat_b offs=None bias=None")
+    kw = {"groups": int(a["offs"].shape[0])} if a["offs"] is not None and a["mat_b"].dim() == 2 else {}
+    return Lowered("groupedmm", kw, (a["mat_a"], a["mat_b"]), _tensors(a["bias"]))
+
+
+def _max_pool(nd: int) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        a = _bind(args, kwargs, "input kernel_size stride=() padding=0 dilation=1 ceil_mode=False")
+        x = a["input"]
+        kernel = _ints(a["kernel_size"], nd)
+        stride = _ints(a["stride"], nd) if a["stride"] not in (None, [], ()) else kernel
+        kw = {
+            "window": kernel,
+            "stride": stride,
+            "padding": tuple((p, p) for p in _ints(a["padding"], nd)),
+            "dilation": _ints(a["dilation"], nd),
+            "ceil_mode": bool(a["ceil_mode"]),
+            "rank": nd,
+        }
+        return Lowered("maxpool", kw, (x,), (), x.dim() - nd - 1)
+
+    return lower
+
+
+def _avg_pool(nd: int) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        a = _bind(args, kwargs, "input kernel_size stride=() padding=0 ceil_mode=False")
+        x = a["input"]
+        kernel = _ints(a["kernel_size"], nd)
+        stride = _ints(a["stride"], nd) if a["stride"] not in (None, [], ()) else kernel
+        kw = {
+            "window": kernel,
+            "stride": stride,
+            "padding": tuple((p, p) for p in _ints(a["padding"], nd)),
+            "ceil_mode": bool(a["ceil_mode"]),
+            "rank": nd,
+        }
+        return Lowered("avgpool", kw, (x,), (), x.dim() - nd - 1)
+
+    return lower
+
+
+def _adaptive_pool(kind: str, nd: int) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        x = args[0]
+        return Lowered(kind, {"output_size": _ints(args[1], nd)}, (x,), (), x.dim() - nd - 1)
+
+    return lower
+
+
+def _activation(name: str) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        return Lowered(name, {}, _tensors(args[0]))
+
+    return lower
+
+
+def _pointwise(op: str) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        operands = _tensors(*args, *kwargs.values())
+        return Lowered("elementwise", {"op": op}, operands)
+
+    return lower
+
+
+def _reduce(op: str) -> Callable[..., Lowered]:
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        return Lowered("reduce", {"op": op}, _tensors(args[0]))
+
+    return lower
+
+
+def _cat(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    tensors = list(args[0])
+    dim = int(args[1]) if len(args) > 1 else int(kwargs.get("dim", 0))
+    full = [t for t in tensors if t.numel() > 0]
+    if len(full) >= 2 and len({t.dim() for t in full}) == 1:
+        return Lowered("concat", {"axis": dim}, full)
+    return Lowered("copy", {"op": "cat"}, full)
+
+
+ATEN: dict[str, Callable[..., Lowered]] = {
+    "mm": _matmul(False),
+    "bmm": _matmul(False),
+    "mv": _matmul(False),
+    "dot": _matmul(False),
+    "vdot": _matmul(False),
+    "_scaled_mm": _matmul(False),
+    "addmm": _matmul(True),
+    "baddbmm": _matmul(True),
+    "addmv": _matmul(True),
+    "_grouped_mm": _grouped_mm,
+    "cat": _cat,
+    **{f"max_pool{n}d": _max_pool(n) for n in (1, 2, 3)},
+    **{f"max_pool{n}d_with_indices": _max_pool(n) for n in (1, 2, 3)},
+    **{f"avg_pool{n}d": _avg_pool(n) for n in (1, 2, 3)},
+    **{f"adaptive_max_pool{n}d": _adaptive_pool("adaptivemaxpool", n) for n in (1, 2, 3)},
+    **{f"_adaptive_avg_pool{n}d": _adaptive_pool("adaptiveavgpool", n) for n in (1, 2, 3)},
+    **{f"adaptive_avg_pool{n}d": _adaptive_pool("adaptiveavgpool", n) for n in (1, 2, 3)},
+    **{op: _activation(name) for op, name in ATEN_ACTIVATIONS.items()},
+    **{op: _pointwise(op) for op in POINTWISE_FLOPS},
+    **{op: _reduce(op) for op in REDUCE_FLOPS},
+}
+"""Aten operators that compute, by name (in-place variants lower as their twins: ``add_`` as ``add``)."""
+
+_overlap = (VIEWS | CREATES | IGNORED | MOVES) & set(ATEN)
+if _overlap:  # one operator, one rule
+    raise RuntimeError(f"aten operators with two lowering rules: {sorted(_overlap)}")
