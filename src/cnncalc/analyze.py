@@ -14,10 +14,11 @@ from typing import Any
 
 from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import CnnCalcError, ShapeError
+from cnncalc.fold import combine
 from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.calc import Calc, Step, prod
-from cnncalc.layers.registry import Kind, unknown_layer
+from cnncalc.layers.registry import Expansion, Kind, unknown_layer
 from cnncalc.memory import memory, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
@@ -53,19 +54,18 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
 
     b = element_bytes(dtype)
     done: dict[str, Row] = {}
-    nodes: list[Row] = []
+    nodes: list[Row] = []  # every node's row, a composite's parts included
+    shown: list[Row] = []  # a row per node of the graph: a composite's row sums its parts
     order = graph.order()
     for index, node in enumerate(order, start=1):
         try:
-            row = _analyze_node(node, index, done, ctx, b)
+            shown.append(_visit(node, index, done, ctx, b, nodes))
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
-        done[node.id] = row
-        nodes.append(row)
     totals = _totals(nodes)
     display = opts.layout or graph.layout or Layout.hwc
     depth = opts.depth if opts.depth is not None else graph.depth
-    rows: tuple[Row, ...] = tuple(nodes)
+    rows: tuple[Row, ...] = tuple(shown)
     notes = list(graph.notes)
     if graph.scopes and depth is not None:
         from cnncalc.fold import fold
@@ -90,11 +90,49 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         notes=tuple(notes),
         dtype=dtype,
         memory=memory(nodes, totals, dtype),
-        uncounted_ops=_uncounted(order, nodes, graph),
+        uncounted_ops=_uncounted(nodes, graph),
         columns=columns,
-        nodes=tuple(nodes) if rows is not tuple(nodes) else (),
+        nodes=tuple(nodes) if len(rows) != len(nodes) or rows != tuple(nodes) else (),
         framework=opts.framework,
         traced=traced,
+    )
+
+
+def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, nodes: list[Row]) -> Row:
+    """Analyse one node of the graph, or the parts of a composite one; return the row that shows it."""
+    kind = REGISTRY.get(node.kind)
+    if kind is None:  # a Graph built by hand may name anything
+        raise unknown_layer(node.kind)
+    if kind.expand is None:
+        row = _analyze_node(node, index, done, ctx, b)
+        done[node.id] = row
+        nodes.append(row)
+        return row
+    if node.lead:  # pragma: no cover - front-ends lower to the parts themselves
+        raise RuntimeError(f"composite kind {kind.name} given leading axes")
+    args = bind(kind, node.args, node.kwargs)
+    operands = _operands(node, done)
+    if kind.inputs is not None and len(operands) != kind.inputs:
+        raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(operands)}")
+    expansion = Expansion()
+    kind.expand(args, operands, expansion)
+    names = {"in": node.inputs[0]} if node.inputs else {}
+    names.update({f"in{i}": src for i, src in enumerate(node.inputs)})
+    first = len(nodes)
+    for i, sub in enumerate(expansion.subs):
+        sub_id = node.id if i == len(expansion.subs) - 1 else f"{node.id}.{sub.name}"
+        reads = tuple(names[n] for n in sub.inputs)
+        _visit(
+            Node(sub_id, sub.kind, sub.name, (), sub.kwargs, reads, sub.kind, scope=node.scope),
+            index,
+            done,
+            ctx,
+            b,
+            nodes,
+        )
+        names[sub.name] = sub_id
+    return combine(
+        index, node.label, kind.name, node.id, nodes[first:], done[node.id], node.source, expansion.notes, node.inputs
     )
 
 
@@ -106,9 +144,7 @@ def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
 
 def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, elem_bytes: int) -> Row:
     """One node's row, its receptive field and traffic (``elem_bytes`` per element) from the rows it reads."""
-    kind = REGISTRY.get(node.kind)
-    if kind is None:  # a Graph built by hand may name anything
-        raise unknown_layer(node.kind)
+    kind = REGISTRY[node.kind]
     args = bind(kind, node.args, node.kwargs)
     sources = [done[i] for i in node.inputs]
     operands = _operands(node, done)
@@ -157,7 +193,7 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
         channel_axis = max(sources[0].channel_axis, -len(shape)) if shape else -1
     return Row(
         index=index,
-        name=node.label,
+        name=str(args.raw("op")) if kind.name == "uncounted" else node.label,
         kind=kind.name,
         node_id=node.id,
         inputs=node.inputs,
@@ -238,16 +274,15 @@ def _totals(rows: list[Row]) -> Totals:
     )
 
 
-def _uncounted(order: tuple[Node, ...], rows: list[Row], graph: Graph) -> tuple[UncountedOp, ...]:
+def _uncounted(rows: list[Row], graph: Graph) -> tuple[UncountedOp, ...]:
     """The operations that ran without a counting rule, by name, with how often and where."""
     found: dict[str, tuple[int, list[str]]] = {}
-    for node, r in zip(order, rows):
+    for r in rows:
         if r.kind != "uncounted":
             continue
-        name = str(dict(node.kwargs).get("op") or node.label)
-        calls, where = found.get(name, (0, []))
+        calls, where = found.get(r.name, (0, []))
         path = graph.scopes[r.scope].path if r.scope is not None and graph.scopes else r.node_id
         if path not in where:
             where.append(path)
-        found[name] = (calls + 1, where)
+        found[r.name] = (calls + 1, where)
     return tuple(UncountedOp(name, n, tuple(where)) for name, (n, where) in sorted(found.items()))

@@ -76,6 +76,35 @@ def _row(
         for o, n in zip(s.outputs[:3], [*s.output_nodes[:3], *[""] * 3])
     ]
     text = ", ".join(texts) + (", …" if len(s.outputs) > 3 else "")
+    parent = scopes[s.parent].path if s.parent is not None else None
+    row = combine(
+        index, f"{s.kind}-{index}", s.kind, s.path, rows, out_row, s.path, s.notes, (parent,) if parent else ()
+    )
+    return replace(
+        row,
+        output_shape=s.outputs[0] if s.outputs else (),
+        activation_size=sum(prod(o) for o in s.outputs),
+        shape_text=text,
+        scope=s.index,
+    )
+
+
+def combine(
+    index: int,
+    name: str,
+    kind: str,
+    node_id: str,
+    rows: list[Row],
+    out_row: Row | None,
+    source: str,
+    notes: tuple[str, ...] | list[str] = (),
+    inputs: tuple[str, ...] = (),
+) -> Row:
+    """One row standing for several nodes' rows: their figures summed, their steps in order, ``out_row``'s output.
+
+    A module call's row, and a composite kind's (a transformer block is made of
+    layer norms, dense layers, attention and adds).
+    """
     working = [r for r in rows if r.macs or r.flops or r.params or r.buffers or r.kind == "uncounted"]
     steps: list[Step] = []
     for r in working:
@@ -88,37 +117,37 @@ def _row(
         for quantity, attr in (("params", "params"), ("buffers", "buffers"), ("MACs", "macs"), ("FLOPs", "flops")):
             parts = [getattr(r, attr) for r in working if getattr(r, attr)]
             if parts:
-                terms = [fmt(v) for v in parts[:6]] + (["…"] if len(parts) > 6 else [])
-                steps.append(Step(quantity, " + ".join(terms) if len(parts) > 1 else "", sum(parts)))
-    notes = list(dict.fromkeys([n for r in rows for n in r.notes if r.kind in ("tensor", "uncounted")] + list(s.notes)))
-    notes += [n for r in working for n in r.notes if r.kind not in ("tensor", "uncounted") and n not in notes]
+                steps.append(Step(quantity, " + ".join(fmt(v) for v in parts) if len(parts) > 1 else "", sum(parts)))
+    if out_row is not None:
+        steps.append(next(st for st in out_row.steps if st.quantity == "activation size"))
+    quiet = ("tensor", "uncounted")
+    said = list(dict.fromkeys([n for r in rows for n in r.notes if r.kind in quiet] + list(notes)))
+    said += [n for r in working for n in r.notes if r.kind not in quiet and n not in said]
     uncounted = [r.name for r in rows if r.kind == "uncounted"]
     if uncounted:
         listed = ", ".join(f"{n} ×{uncounted.count(n)}" for n in dict.fromkeys(uncounted))
-        notes.append(f"uncounted (no counting rule, not in MACs/FLOPs): {listed}")
-    parent = scopes[s.parent].path if s.parent is not None else None
+        said.append(f"uncounted (no counting rule, not in MACs/FLOPs): {listed}")
     return Row(
         index=index,
-        name=f"{s.kind}-{index}",
-        kind=s.kind,
-        node_id=s.path,
-        inputs=(parent,) if parent is not None else (),
-        output_shape=s.outputs[0] if s.outputs else (),
-        activation_size=sum(prod(o) for o in s.outputs),
+        name=name,
+        kind=kind,
+        node_id=node_id,
+        inputs=inputs,
+        output_shape=out_row.output_shape if out_row is not None else (),
+        activation_size=out_row.activation_size if out_row is not None else 0,
         params=sum(r.params for r in rows),
         trainable_params=sum(r.trainable_params for r in rows),
         buffers=sum(r.buffers for r in rows),
         macs=sum(r.macs for r in rows),
         flops=sum(r.flops for r in rows),
-        source=s.path,
+        source=source,
         steps=tuple(steps),
-        notes=tuple(notes),
+        notes=tuple(said),
         windows=out_row.windows if out_row is not None else None,
         receptive_field=out_row.receptive_field if out_row is not None else None,
         bytes_read=sum(r.bytes_read for r in rows),
         bytes_written=sum(r.bytes_written for r in rows),
-        shape_text=text,
-        scope=s.index,
-        channel_axis=axis if axis is not None else 0,
+        scope=out_row.scope if out_row is not None else None,
+        channel_axis=out_row.channel_axis if out_row is not None else 0,
         dtype=out_row.dtype if out_row is not None else None,
     )

@@ -104,7 +104,7 @@ class Tracer:
 
     # -- scopes
 
-    def pre(self, module: nn.Module, args: Any) -> None:
+    def pre(self, module: nn.Module, args: Any, kwargs: Any) -> None:
         parent = self.stack[-1] if self.stack else None
         path = self.module_names.get(id(module)) or type(module).__name__
         rec = _ScopeRecord(len(self.scopes), module, path, parent.index if parent else None, len(self.stack))
@@ -117,7 +117,7 @@ class Tracer:
             rec.lowered = True
             self.suppress += 1
 
-    def post(self, module: nn.Module, args: Any, output: Any) -> None:
+    def post(self, module: nn.Module, args: Any, kwargs: Any, output: Any) -> None:
         while self.stack:
             rec = self.stack.pop()
             if rec.module is module:
@@ -125,11 +125,14 @@ class Tracer:
         else:  # pragma: no cover - hooks always pair
             return
         if rec.lowered:
-            self.suppress -= 1
             self.stack.append(rec)
             try:
-                lowered = MODULES[type(module)](module, tuple(args))
-                self.add(lowered, output, type(module).__name__.lower())
+                steps = MODULES[type(module)](module, tuple(args), dict(kwargs), output)  # its tokens unseen
+            finally:
+                self.suppress -= 1
+            try:
+                for low, out, label in steps:
+                    self.add(low, out, label)
             finally:
                 self.stack.pop()
         leaves = [t for t in _leaves(output) if isinstance(t, torch.Tensor)]
@@ -302,9 +305,21 @@ class _Operators(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
+        if func.namespace == "prim":  # a fake tensor's .device and the like: no tensor the network computes
+            return func(*args, **kwargs)
+        if func.overloadpacket is torch.ops.aten._grouped_mm and args[0].dtype != torch.bfloat16:
+            out = _grouped_mm_shape(func, args, kwargs)
+        else:
+            out = func(*args, **kwargs)
         self.tracer.operator(func.overloadpacket.__name__, func.namespace, args, kwargs, out)
         return out
+
+
+def _grouped_mm_shape(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor:
+    """``aten._grouped_mm``'s output without running it: PyTorch's shape function takes bfloat16 only."""
+    as_bf16 = [x.to(torch.bfloat16) if isinstance(x, torch.Tensor) and x.is_floating_point() else x for x in args]
+    out = func(*as_bf16, **{**kwargs, "out_dtype": None})
+    return out.to(kwargs.get("out_dtype") or args[0].dtype)
 
 
 class _Functions(TorchFunctionMode):
@@ -346,9 +361,9 @@ ID_NAMES = re.compile(r"(^|_)(ids|mask|labels)$")
 
 
 def make_inputs(
-    inputs: Any, dtype: Any = None, kwargs: dict[str, Any] | None = None
+    inputs: Any, dtype: Any = None, kwargs: dict[str, Any] | None = None, mode: Any = None
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Meta tensors for the forward, from one size, several, a dict by name, or example tensors (moved to meta).
+    """Fake tensors of ``mode`` for the forward, from one size, several, a dict by name, or example tensors.
 
     ``dtype`` is one dtype for every size, or a dict by input name; a named size
     whose name ends in ``ids``, ``mask`` or ``labels`` defaults to int64 (token
@@ -368,11 +383,11 @@ def make_inputs(
 
     def one(item: Any, name: str | None = None) -> Any:
         if isinstance(item, torch.Tensor):
-            return item.to("meta")
+            return fake_like(item.detach(), mode)
         if _is_shape(item):
             if any(n < 0 for n in item):
                 raise ArgumentError(f"an input size must not be negative (got {tuple(item)})")
-            return torch.empty(tuple(item), dtype=dtype_for(name), device="meta")
+            return fake_like(torch.empty(tuple(item), dtype=dtype_for(name), device="meta"), mode)
         raise ArgumentError(
             f"an input must be a size like (1, 3, 224, 224) or a tensor (got {type(item).__name__})",
         )
@@ -422,24 +437,44 @@ def check_input_names(model: nn.Module, kwargs: dict[str, Any]) -> None:
             )
 
 
-@contextmanager
-def on_meta(model: nn.Module) -> Iterator[nn.Module]:
-    """The model with every parameter, buffer and tensor attribute swapped for an empty meta tensor.
+def fake_mode() -> Any:
+    """A fresh FakeTensorMode for one trace: tensors with shapes and dtypes but no storage.
 
-    Nothing is copied: each tensor is replaced in place by a meta tensor of the
-    same shape, dtype and ``requires_grad`` (tied tensors stay tied), and the
+    Unlike meta tensors, fake ones let a forward's value checks pass (Hugging Face
+    models skip them when traced), and data-dependent sizes become symbols that
+    say where the forward read a value.
+    """
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.fx.experimental.symbolic_shapes import ShapeEnv
+
+    return FakeTensorMode(allow_non_fake_inputs=True, shape_env=ShapeEnv())
+
+
+def fake_like(t: torch.Tensor, mode: Any) -> torch.Tensor:
+    """A fake tensor of ``t``'s shape, strides and dtype, on the CPU (a meta tensor's too); no data is copied."""
+    device = "cpu" if t.is_meta else t.device
+    with mode:
+        return torch.empty_strided(tuple(t.shape), tuple(t.stride()), dtype=t.dtype, device=device)
+
+
+@contextmanager
+def on_fake(model: nn.Module, mode: Any) -> Iterator[nn.Module]:
+    """The model with every parameter, buffer and tensor attribute swapped for a fake tensor of ``mode``.
+
+    Nothing is allocated: each tensor is replaced in place by a fake of the same
+    shape, dtype and ``requires_grad`` (tied tensors stay tied), and the
     originals are put back on exit, so the user's model ends as it began.
     """
-    meta_of: dict[int, torch.Tensor] = {}
+    fake_of: dict[int, torch.Tensor] = {}
     saved: list[tuple[dict[str, Any], str, Any]] = []
 
-    def meta(t: torch.Tensor) -> torch.Tensor:
-        if id(t) not in meta_of:
-            empty = torch.empty_like(t, device="meta")
+    def fake(t: torch.Tensor) -> torch.Tensor:
+        if id(t) not in fake_of:
+            f = fake_like(t, mode)
             if isinstance(t, nn.Parameter):
-                empty = nn.Parameter(empty, requires_grad=t.requires_grad)
-            meta_of[id(t)] = empty
-        return meta_of[id(t)]
+                f = nn.Parameter(f, requires_grad=t.requires_grad)
+            fake_of[id(t)] = f
+        return fake_of[id(t)]
 
     for name, p in list(model.named_parameters()) + list(model.named_buffers()):
         if nn.parameter.is_lazy(p):
@@ -451,9 +486,9 @@ def on_meta(model: nn.Module) -> Iterator[nn.Module]:
         for m in model.modules():
             for table in (m._parameters, m._buffers, vars(m)):
                 for key, t in list(table.items()):
-                    if isinstance(t, torch.Tensor) and not t.is_meta:
+                    if isinstance(t, torch.Tensor):
                         saved.append((table, key, t))
-                        table[key] = meta(t)
+                        table[key] = fake(t)
         yield model
     finally:
         for table, key, t in reversed(saved):
@@ -470,13 +505,18 @@ def trace_graph(
     input_dtype: Any = None,
     kwargs: dict[str, Any] | None = None,
     title: str = "",
+    user_file: str | None = None,
 ) -> Graph:
-    """The Graph of ``model``'s forward on inputs of the given sizes (see :func:`from_torch`)."""
+    """The Graph of ``model``'s forward on inputs of the given sizes (see :func:`from_torch`).
+
+    ``user_file`` is the file the model came from, for pointing at its lines when the forward fails.
+    """
     if not isinstance(model, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
-    args, kw = make_inputs(input_size, input_dtype, kwargs)
+    mode = fake_mode()
+    args, kw = make_inputs(input_size, input_dtype, kwargs, mode)
     check_input_names(model, kw)
-    with on_meta(model):
+    with on_fake(model, mode):
         tracer = Tracer(model)
         inputs: list[torch.Tensor] = []
         for i, t in enumerate(args):
@@ -486,7 +526,7 @@ def trace_graph(
                 inputs.append(_input_node(tracer, t, name))
         params = list(model.parameters())
         dtype = dtype_text(params[0].dtype) if params and params[0].is_floating_point() else None
-        _run(model, tracer, args, kw)
+        _run(model, tracer, args, kw, mode, user_file)
         _unread(model, tracer)
     if not tracer.scopes:
         raise SpecError("the model's forward ran no module", hint="call the model, not its forward method")
@@ -505,7 +545,7 @@ def trace_graph(
         for r in tracer.scopes
     )
     notes = [
-        f"PyTorch {type(model).__name__} traced on the meta device (no weights allocated, nothing computed), "
+        f"PyTorch {type(model).__name__} traced with fake tensors (no weights allocated, nothing computed), "
         "in eval mode"
     ]
     return Graph(
@@ -531,38 +571,77 @@ def _input_node(tracer: Tracer, t: torch.Tensor, name: str) -> torch.Tensor:
     return t
 
 
-def _run(model: nn.Module, tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Run the forward on meta tensors with the hooks and modes in place; the model's errors become ShapeErrors."""
+def _run(
+    model: nn.Module, tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], mode: Any, user_file: str | None
+) -> None:
+    """Run the forward on fake tensors with the hooks and modes in place; the model's errors become ShapeErrors."""
     training = {m: m.training for m in model.modules()}
     handles = []
     for m in model.modules():
-        handles.append(m.register_forward_pre_hook(tracer.pre))
-        handles.append(m.register_forward_hook(tracer.post))
+        handles.append(m.register_forward_pre_hook(tracer.pre, with_kwargs=True))
+        handles.append(m.register_forward_hook(tracer.post, with_kwargs=True))
     model.eval()
     try:
         # Grad stays on: it keeps nn.MultiheadAttention and the transformer layers off their fused
         # inference fast paths, so their matmuls are seen one by one.
-        with torch.device("meta"), torch.enable_grad(), _Functions(tracer), _Operators(tracer):
+        with torch.enable_grad(), mode, _Functions(tracer), _Operators(tracer):
             model(*args, **kwargs)
     except CnnCalcError:
         raise
     except Exception as e:  # noqa: BLE001 - the user's model failed: say where and pass its message on
-        where = f" in {tracer.stack[-1].path} ({type(tracer.stack[-1].module).__name__})" if tracer.stack else ""
-        sizes = ", ".join(str(list(t.shape)) for t in list(args) + list(kwargs.values()) if hasattr(t, "shape"))
-        message = str(e).strip() or type(e).__name__
-        hint = None
-        if "meta" in message.lower() and ("item" in message.lower() or "data-dependent" in message.lower()):
-            hint = "the forward reads tensor values (.item(), if x.sum() > 0, nonzero), which a shape-only trace cannot"
-        elif "indices" in message.lower() and ("float" in message.lower() or "long" in message.lower()):
-            hint = "token ids are integers: give the input dtype int64 (--input NAME=SHAPE:int64)"
-        raise ShapeError(
-            f"the model's forward failed{where} on input {sizes}: {type(e).__name__}: {message}", hint=hint
-        ) from None
+        raise _forward_failed(e, tracer, args, kwargs, user_file) from None
     finally:
         for h in handles:
             h.remove()
         for m, flag in training.items():
             m.train(flag)
+
+
+DATA_DEPENDENT = ("DataDependentOutputException", "DynamicOutputShapeException", "GuardOnDataDependentSymNode")
+
+
+def _forward_failed(
+    e: Exception, tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], user_file: str | None
+) -> ShapeError:
+    """The model's own error, with the module it ran in, the line of the model's code, and a way out."""
+    where = f" in {tracer.stack[-1].path} ({type(tracer.stack[-1].module).__name__})" if tracer.stack else ""
+    line = _model_line(e, user_file)
+    at = f" at {line}" if line else ""
+    sizes = ", ".join(str(list(t.shape)) for t in list(args) + list(kwargs.values()) if hasattr(t, "shape"))
+    message = (str(e).strip() or type(e).__name__).splitlines()[0]
+    name = type(e).__name__
+    if any(n in {c.__name__ for c in type(e).__mro__} for n in DATA_DEPENDENT):
+        hint = "compute it from shapes, or pass the value in as an argument"
+        if "expert" in line.lower() or "moe" in line.lower() or "mixtral" in line.lower():
+            hint = (
+                "this mixture-of-experts layer loops over the experts the router picked; choose "
+                "experts_implementation='grouped_mm' or 'batched_mm' in the model's config (the same count)"
+            )
+        return ShapeError(
+            f"the model's forward reads tensor values{where}{at} ({name}), which a shape-only trace cannot follow",
+            hint=hint,
+        )
+    hint = None
+    if "indices" in message.lower() and ("float" in message.lower() or "long" in message.lower()):
+        hint = "token ids are integers: give the input dtype int64 (--input NAME=SHAPE:int64)"
+    return ShapeError(f"the model's forward failed{where}{at} on input {sizes}: {name}: {message}", hint=hint)
+
+
+def _model_line(e: Exception, user_file: str | None) -> str:
+    """``file.py:13 (if h.mean() > 0:)``: the innermost frame of the model's code, where it failed."""
+    import os
+    import traceback
+
+    frames = traceback.extract_tb(e.__traceback__)
+    skip = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
+    wanted = [f for f in frames if user_file and os.path.abspath(f.filename) == os.path.abspath(user_file)]
+    if not wanted:
+        wanted = [f for f in frames if not f.filename.startswith(skip) and "<" not in f.filename]
+    if not wanted:
+        return ""
+    f = wanted[-1]
+    code = f" ({f.line.strip()})" if f.line else ""
+    return f"{os.path.basename(f.filename)}:{f.lineno}{code}"
 
 
 def _unread(model: nn.Module, tracer: Tracer) -> None:
@@ -610,6 +689,7 @@ def from_torch(
     kwargs: dict[str, Any] | None = None,
     title: str = "",
     options: Options | None = None,
+    user_file: str | None = None,
     **given: Any,
 ) -> Report:
     """Every module call's output shape, params, MACs and FLOPs, from a trace on the meta device.
@@ -627,7 +707,8 @@ def from_torch(
     from cnncalc.analyze import analyze_graph
 
     opts = Options.make(options, flops=flops, depth=depth, title=title or None, **given)
-    graph = trace_graph(model, input_size, input_dtype=dtypes if dtypes is not None else input_dtype, kwargs=kwargs)
+    dtype = dtypes if dtypes is not None else input_dtype
+    graph = trace_graph(model, input_size, input_dtype=dtype, kwargs=kwargs, user_file=user_file)
     return analyze_graph(graph, opts)
 
 

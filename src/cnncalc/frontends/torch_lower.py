@@ -208,8 +208,12 @@ def _embedding(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lower
 def _sdpa(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
     a = _bind(args, kwargs, "query key value attn_mask=None dropout_p=0.0 is_causal=False scale=None")
     mask = a["attn_mask"]
-    operands = _tensors(a["query"], a["key"], a["value"], mask)
-    return Lowered("sdpa", {"causal": bool(a["is_causal"]), "masked": mask is not None}, operands)
+    q = a["query"]
+    operands = _tensors(q, a["key"], a["value"], mask)
+    # the kind reads each sequence features first, (E, L), after the batch and heads as leading axes
+    shapes = [(*t.shape[:-2], t.shape[-1], t.shape[-2]) if i < 3 else tuple(t.shape) for i, t in enumerate(operands)]
+    kw = {"causal": bool(a["is_causal"]), "masked": mask is not None}
+    return Lowered("sdpa", kw, operands, lead=q.dim() - 2, shapes=shapes)
 
 
 def _adaptive_avg_pool(nd: int) -> Callable[..., Lowered]:
@@ -263,11 +267,18 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Lowered]] = {
 
 # ---------------------------------------------------------------- modules lowered whole
 
+Step = tuple[Lowered, Any, str]  # a node to add, the tensor(s) it outputs, its label
 
-def _recurrent(kind: str) -> Callable[[nn.Module, tuple[Any, ...]], Lowered]:
-    def lower(module: nn.Module, args: tuple[Any, ...]) -> Lowered:
+
+def _token(*shape: int) -> torch.Tensor:
+    """A stand-in for a tensor a module makes inside its forward (its shape is all the Graph needs)."""
+    return torch.empty(shape, device="meta")
+
+
+def _recurrent(kind: str) -> Callable[..., list[Step]]:
+    def lower(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> list[Step]:
         m: Any = module
-        x = args[0]
+        x = args[0] if args else kwargs["input"]
         kw: dict[str, Any] = {
             "hidden": int(m.hidden_size),
             "num_layers": int(m.num_layers),
@@ -283,17 +294,96 @@ def _recurrent(kind: str) -> Callable[[nn.Module, tuple[Any, ...]], Lowered]:
             core: tuple[int, ...] = (n, shape[2], length)
         else:
             core = (shape[1], shape[0])
-        return Lowered(kind, kw, (x,), list(module.parameters()), x.dim() - 2, shapes=(core,))
+        low = Lowered(kind, kw, (x,), list(module.parameters()), x.dim() - 2, shapes=(core,))
+        return [(low, output, kind)]
 
     return lower
 
 
-MODULES: dict[type, Callable[[nn.Module, tuple[Any, ...]], Lowered]] = {
+def _attention_module(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> list[Step]:
+    """``nn.MultiheadAttention``: the input projections, scaled dot-product attention, the output projection.
+
+    Lowered as what its forward computes, whichever kernel it picks: the
+    ``need_weights`` path's matrix products and softmax are the same attention.
+    """
+    m: Any = module
+    a = _bind(args, kwargs, "query key value key_padding_mask=None need_weights=True attn_mask=None")
+    q, k, v = a["query"], a["key"], a["value"]
+    batched = q.dim() == 3
+    if batched and not m.batch_first:
+        q_len, n = int(q.shape[0]), int(q.shape[1])
+        s_len = int(k.shape[0])
+    else:
+        q_len, s_len = int(q.shape[-2]), int(k.shape[-2])
+        n = int(q.shape[0]) if batched else 1
+    s_len += int(m.bias_k is not None) + int(m.add_zero_attn)
+    e, h = int(m.embed_dim), int(m.num_heads)
+    hd = e // h
+    lead = q.dim() - 1
+    bias = m.in_proj_bias is not None
+    steps: list[Step] = []
+    if m._qkv_same_embed_dim and q is k and k is v:
+        qkv = _token(*q.shape[:-1], 3 * e)
+        steps.append(
+            (
+                Lowered(
+                    "dense", {"units": 3 * e, "bias": bias}, (q,), _tensors(m.in_proj_weight, m.in_proj_bias), lead
+                ),
+                qkv,
+                "in_proj",
+            )
+        )
+        sources = (qkv, qkv, qkv)
+    else:
+        weights = (
+            (m.in_proj_weight, m.in_proj_weight, m.in_proj_weight)
+            if m._qkv_same_embed_dim
+            else (m.q_proj_weight, m.k_proj_weight, m.v_proj_weight)
+        )
+        sources = []
+        for name, x, w in zip("qkv", (q, k, v), weights):
+            out = _token(*x.shape[:-1], e)
+            steps.append(
+                (
+                    Lowered("dense", {"units": e, "bias": bias}, (x,), _tensors(w, m.in_proj_bias), x.dim() - 1),
+                    out,
+                    f"{name}_proj",
+                )
+            )
+            sources.append(out)
+    masks = _tensors(a["key_padding_mask"], a["attn_mask"])
+    attn = _token(n, h, q_len, hd)
+    shapes = [(n, h, hd, q_len), (n, h, hd, s_len), (n, h, hd, s_len)] + [tuple(t.shape) for t in masks]
+    sdpa = Lowered("sdpa", {"masked": bool(masks)}, (*sources, *masks), lead=2, shapes=shapes)
+    outs = [t for t in torch.utils._pytree.tree_leaves(output) if isinstance(t, torch.Tensor)]
+    steps.append((sdpa, [attn, *outs[1:]], "attention"))
+    out_proj: Any = m.out_proj
+    steps.append(
+        (
+            Lowered(
+                "dense",
+                {"units": e, "bias": out_proj.bias is not None},
+                (attn,),
+                _tensors(out_proj.weight, out_proj.bias),
+                2,
+                shapes=[(n, q_len, e)],
+            ),
+            outs[0],
+            "out_proj",
+        )
+    )
+    return steps
+
+
+MODULES: dict[type, Callable[..., list[Step]]] = {
     nn.LSTM: _recurrent("lstm"),
     nn.GRU: _recurrent("gru"),
     nn.RNN: _recurrent("rnn"),
+    nn.MultiheadAttention: _attention_module,
 }
-"""Modules lowered whole: their parameters and arguments give the kind (PyTorch runs LSTM as one fused op)."""
+"""Modules lowered whole, as the nodes their forward amounts to (the operators inside are not seen):
+the recurrent layers, which PyTorch runs as one fused op, and multi-head attention, whose functional
+form hides its projections from a function mode."""
 
 
 # ---------------------------------------------------------------- aten operators

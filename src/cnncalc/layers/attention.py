@@ -6,14 +6,11 @@ A sequence ``(L, d)`` as written is core ``(d, L)``; token ids ``input(L)`` are 
 
 from __future__ import annotations
 
-from cnncalc.conventions import Convention, core_shape, show_shape
 from cnncalc.errors import ShapeError
 from cnncalc.layers.binding import Args, Param
 from cnncalc.layers.calc import Calc, Shape, fmt, prod, times
-from cnncalc.layers.dense import linear_cost
-from cnncalc.layers.elementwise import ACTIVATION_FLOPS, activation_cost, activation_name, broadcast_shown
-from cnncalc.layers.norm import layernorm_params, norm_cost
-from cnncalc.layers.registry import register
+from cnncalc.layers.elementwise import ACTIVATION_FLOPS, activation_name
+from cnncalc.layers.registry import Expansion, composite, register
 
 
 def tokens_of(x: Shape, what: str) -> tuple[int, int]:
@@ -123,69 +120,74 @@ def sdpa_cost(c: Calc, lead: tuple[int, ...], length: int, keys: int, e: int, ev
 def sdpa(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Scaled dot-product attention of queries, keys and values (and a mask): ``softmax(QKᵀ/√E)·V``, no params.
 
-    Shapes as shown: ``(…, L, E)``, ``(…, S, E)``, ``(…, S, Ev)`` give ``(…, L, Ev)``;
-    keys and values may have fewer heads (grouped-query attention). On plain
-    sequences ``heads=h`` splits the features. ``sdpa(q, k, v)`` on ``(10, 64)``
-    each: MACs ``10·10·64 + 10·10·64 = 12,800``.
+    Each is a sequence ``(L, E)`` (``(S, E)``, ``(S, Ev)``; every spatial position
+    of an image is a token) and gives ``(L, Ev)``; ``heads=h`` splits the
+    features into h heads. ``sdpa(q, k, v)`` on ``(10, 64)`` each: MACs
+    ``10·10·64 + 10·10·64 = 12,800``. A traced model's batch and heads are
+    leading axes; keys and values may have fewer heads (grouped-query attention).
     """
     if len(inputs) not in (3, 4):
         raise ShapeError(f"sdpa takes queries, keys and values (and a mask), got {len(inputs)} inputs")
-    q, k, v = (show_shape(s, c.layout) for s in inputs[:3])
+    q, k, v = inputs[:3]
     if min(len(q), len(k), len(v)) < 2:
-        raise ShapeError(f"sdpa needs sequences (L, E), got {q}, {k} and {v}")
-    (length, e), (keys, e2), (keys2, ev) = q[-2:], k[-2:], v[-2:]
+        raise ShapeError("sdpa needs sequences (L, E) for its queries, keys and values", hint="e.g. input(10, 64)")
+    (e, length), (e2, keys), (ev, keys2) = ((x[0], prod(x[1:])) for x in (q, k, v))
     if e != e2 or keys != keys2:
-        raise ShapeError(f"sdpa: queries {q}, keys {k} and values {v} do not fit (E and S must agree)")
-    lead = tuple(q[:-2])
-    broadcast_shown([lead, tuple(k[:-2])], inputs[:2], c, "sdpa")
+        raise ShapeError(
+            f"sdpa: queries of {e} features and {length} positions, keys of {e2} and {keys}, values of "
+            f"{ev} and {keys2} do not fit (E and S must agree)"
+        )
     heads = a.int("heads")
     if heads > 1:
         if e % heads or ev % heads:
             raise ShapeError(f"sdpa: {e} features do not split into {heads} heads", hint="heads must divide E")
         c.note(f"{heads} heads of {e // heads}")
-        sdpa_cost(c, (*lead, heads), length, keys, e // heads, ev // heads, masked=_masked(a, inputs))
+        sdpa_cost(c, (heads,), length, keys, e // heads, ev // heads, masked=_masked(a, inputs))
     else:
-        sdpa_cost(c, lead, length, keys, e, ev, masked=_masked(a, inputs))
+        sdpa_cost(c, (), length, keys, e, ev, masked=_masked(a, inputs))
     if a.bool("causal"):
         c.note("causal mask (is_causal): the masked half of the scores is counted in full, as FlopCounterMode does")
-    c.out(core_shape((*lead, length, ev), c.layout))
+    c.out((ev, *q[1:]))
 
 
 def _masked(a: Args, inputs: tuple[Shape, ...]) -> bool:
     return a.bool("causal") or a.bool("masked") or len(inputs) == 4
 
 
-def attention_arith(a: Args, d: int, length: int, c: Calc, prefix: str = "") -> None:
-    """Multi-head self-attention over ``length`` tokens of ``d`` features: 4 projections + QKᵀ and AV."""
+def attention_block(e: Expansion, a: Args, d: int, source: str) -> str:
+    """Multi-head self-attention on ``source`` (``d`` features): Q, K, V projections, SDPA, output projection."""
     heads = a.int("heads")
     if d % heads:
         raise ShapeError(f"attention: {d} features do not split into {heads} heads", hint="heads must divide d")
-    linear_cost(c, d, d, length, bias=a.bool("bias"), copies=4, what=f"{prefix}Q, K, V and output projections")
-    c.note(f"{heads} heads of {d // heads}; scores QKᵀ and weighted sum AV are {length}×{length} per head")
-    sdpa_cost(c, (heads,), length, length, d // heads, d // heads, masked=a.bool("causal"))
+    bias = a.bool("bias")
+    for name in ("q", "k", "v"):
+        e.add(name, "dense", source, units=d, bias=bias, flatten=False)
+    e.add("sdpa", "sdpa", "q", "k", "v", heads=heads, causal=a.bool("causal"))
+    e.note(f"{heads} heads of {d // heads}")
+    return e.add("out", "dense", "sdpa", units=d, bias=bias, flatten=False)
 
 
-@register(
+@composite(
     "attention",
     params=ATTENTION,
     aliases=("mha", "selfattention", "multiheadattention"),
     example="attention(8)",
 )
-def attention(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+def attention(a: Args, inputs: tuple[Shape, ...], e: Expansion) -> None:
     """Multi-head self-attention (``nn.MultiheadAttention``): params ``4·(d² + d)``, MACs ``4·L·d² + 2·L²·d``.
 
-    Example ``input(10, 64) -> attention(4)``: params ``4·(64·64 + 64) = 16,640``,
-    MACs ``4·10·64·64 + 2·10·10·64 = 176,640``. A causal mask does not change the
-    count (FlopCounterMode counts the full L×L products too). Softmax, scaling and
-    bias adds are counted under ``all`` only.
+    Made of the Q, K, V projections (dense), scaled dot-product attention and the
+    output projection. Example ``input(10, 64) -> attention(4)``: params
+    ``4·(64·64 + 64) = 16,640``, MACs ``4·10·64·64 + 2·10·10·64 = 176,640``. A
+    causal mask does not change the count (FlopCounterMode counts the full L×L
+    products too). Softmax, scaling and bias adds are counted under ``all`` only.
     """
     (x,) = inputs
-    d, length = tokens_of(x, "attention")
-    attention_arith(a, d, length, c)
-    c.out(x)
+    d, _ = tokens_of(x, "attention")
+    attention_block(e, a, d, "in")
 
 
-@register(
+@composite(
     "transformer",
     params=(
         *ATTENTION[:2],
@@ -197,32 +199,39 @@ def attention(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     aliases=("encoder", "transformerencoderlayer", "encoderblock", "transformerblock"),
     example="transformer(12, 3072)",
 )
-def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+def transformer(a: Args, inputs: tuple[Shape, ...], e: Expansion) -> None:
     """A transformer encoder block (``nn.TransformerEncoderLayer``): attention, 2 layer norms, a 2-layer MLP.
 
     Params ``4·(d² + d) + (d·ff + ff) + (ff·d + d) + 2·2d`` (``bias=false``: ``4·d² + 2·d·ff + 2·d``); MACs
     ``4·L·d² + 2·L²·d + 2·L·d·ff``. ``ff`` defaults to ``4·d`` (ViT, BERT, GPT-2;
-    PyTorch's own default is 2048). Pre- or post-norm counts the same. The two
-    residual adds, the norms, softmax and the activation are counted under ``all`` only.
+    PyTorch's own default is 2048). Pre-norm (``norm_first``) or post-norm, in
+    PyTorch's order. The two residual adds, the norms, softmax and the activation
+    are counted under ``all`` only.
     """
     (x,) = inputs
-    d, length = tokens_of(x, "transformer")
+    d, _ = tokens_of(x, "transformer")
     ff = 4 * d if a.raw("ff") is None else a.int("ff")
     bias = a.bool("bias")
-    attention_arith(a, d, length, c, "attention: ")
-    linear_cost(c, d, ff, length, bias=bias, what="MLP in")
     act = activation_name(a.raw("activation"))
-    activation_cost(c, act, length * ff)
-    linear_cost(c, ff, d, length, bias=bias, what="MLP out")
-    # PyTorch's `bias` reaches the layer norms too: bias=False leaves them γ alone
-    layernorm_params(c, 2 * d, True, bias, " of the two layer norms")
-    n = length * d
-    norm_cost(c, "layernorm", 2 * n, affine=True, what="layer norms ")
-    c.elementwise(2 * n, f"residual adds 2·{fmt(n)}")
-    c.out(x)
+
+    def mlp(source: str) -> str:
+        h = e.add("mlp_in", "dense", source, units=ff, bias=bias, flatten=False)
+        if act != "linear":
+            h = e.add(act, act, h)
+        return e.add("mlp_out", "dense", h, units=d, bias=bias, flatten=False)
+
+    if a.bool("norm_first"):
+        h = attention_block(e, a, d, e.add("ln1", "layernorm", bias=bias))
+        r = e.add("add1", "add", "in", h)
+        h = mlp(e.add("ln2", "layernorm", r, bias=bias))
+        e.add("add2", "add", r, h)
+    else:  # PyTorch's default: x = norm1(x + attention(x)); x = norm2(x + mlp(x))
+        h = attention_block(e, a, d, "in")
+        r = e.add("ln1", "layernorm", e.add("add1", "add", "in", h), bias=bias)
+        e.add("ln2", "layernorm", e.add("add2", "add", r, mlp(r)), bias=bias)
 
 
-@register(
+@composite(
     "se",
     params=(
         Param("squeeze", ("squeeze_channels", "channels", "hidden"), positional=True, default=None),
@@ -233,13 +242,13 @@ def transformer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     aliases=("squeezeexcitation", "squeezeexcite", "seblock"),
     example="se(16)",
 )
-def se(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+def se(a: Args, inputs: tuple[Shape, ...], e: Expansion) -> None:
     """Squeeze-and-excitation: global average pool, ``C → S → C`` (1×1 convs with bias), gate, rescale.
 
     ``se(S)`` gives the squeeze width (torchvision's ``squeeze_channels``),
     ``se(reduction=16)`` takes ``S = C/16``. Params ``(C + 1)·S + (S + 1)·C``;
-    MACs ``2·C·S``. Leaves out the pooling sum and the final rescale (``C·H·W``
-    products), counted under ``all`` (the pooling also under ``seed``).
+    MACs ``2·C·S``. The pooling sum and the final rescale (``C·H·W`` products)
+    are counted under ``all`` (the pooling also under ``seed``), as torchvision runs it.
     """
     (x,) = inputs
     if len(x) < 2:
@@ -250,17 +259,14 @@ def se(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     elif a.raw("reduction") is not None:
         r = a.int("reduction")
         s = max(1, ch // r)
-        c.step("squeeze", f"{ch}/{r}", s)
+        e.note(f"squeeze = {ch}/{r} = {s}")
     else:
         raise ShapeError("se needs its squeeze width, se(16), or a reduction, se(reduction=16)")
-    c.params((ch + 1) * s + (s + 1) * ch, f"({ch} + 1)·{s} + ({s} + 1)·{ch}")
-    c.macs(2 * ch * s, f"2·{ch}·{s}")
-    c.out(x)
-    n = prod(x)
-    c.flops_extra(ch, f"pooling {ch} outputs", (Convention.seed,))
     act, gate = activation_name(a.raw("activation")), activation_name(a.raw("gate"))
-    c.elementwise(n, f"pool sums {fmt(n)}")
-    activation_cost(c, act, s)
-    activation_cost(c, gate, ch)
-    c.elementwise(s + ch, f"biases {s} + {ch}")
-    c.elementwise(n, f"rescale {fmt(n)}")
+    h = e.add("fc1", "conv", e.add("pool", "adaptiveavgpool", output_size=1), filters=s, kernel=1)
+    if act != "linear":
+        h = e.add(act, act, h)
+    h = e.add("fc2", "conv", h, filters=ch, kernel=1)
+    if gate != "linear":
+        h = e.add(gate, gate, h)
+    e.add("scale", "mul", h, "in")

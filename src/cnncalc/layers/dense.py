@@ -39,26 +39,20 @@ def dense_arith(a: Args, x: Shape, c: Calc, units: int) -> None:
     apply_activation(c, a.raw("activation"), units * positions)
 
 
-def linear_cost(
-    c: Calc, n_in: int, units: int, positions: int = 1, *, bias: bool = True, copies: int = 1, what: str = ""
-) -> None:
-    """``copies`` linear maps of ``n_in`` to ``units`` at ``positions`` positions: the one formula for them all.
+def linear_cost(c: Calc, n_in: int, units: int, positions: int = 1, *, bias: bool = True) -> None:
+    """A linear map of ``n_in`` to ``units`` at ``positions`` positions.
 
     Params ``(in + 1)·out`` (``in·out`` without bias), MACs ``in·out`` per position,
-    the bias add ``out`` per position under ``all`` only. The notation's dense,
-    attention's projections, the transformer's MLP and a traced ``F.linear`` use it.
+    the bias add ``out`` per position under ``all`` only.
     """
-    k = f"{copies}·" if copies > 1 else ""
-    label = f" ({what})" if what else ""
     if bias:
-        shape = f"({n_in} + 1)·{units}" if not k else f"{k}({n_in}·{units} + {units})"
-        c.params(copies * (n_in * units + units), shape + label)
+        c.params(n_in * units + units, f"({n_in} + 1)·{units}")
     else:
-        c.params(copies * n_in * units, f"{k}{n_in}·{units}{label}")
+        c.params(n_in * units, f"{n_in}·{units}")
     pos = "" if positions == 1 else f"·{positions}"
-    c.macs(copies * n_in * units * positions, f"{k}{n_in}·{units}{pos}")
+    c.macs(n_in * units * positions, f"{n_in}·{units}{pos}")
     if bias:
-        c.elementwise(copies * units * positions, f"bias {k}{units}{pos}")
+        c.elementwise(units * positions, f"bias {units}{pos}")
 
 
 @register(

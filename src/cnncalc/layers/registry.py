@@ -15,6 +15,39 @@ InferFn = Callable[[Args, tuple[Shape, ...], Calc], None]
 
 
 @dataclass(frozen=True, slots=True)
+class Sub:
+    """One node of a composite kind's expansion: a kind, its keywords, and the names it reads.
+
+    ``in`` (or ``in0``, ``in1`` … for several) is the composite's input; other
+    names are earlier subs of the same expansion.
+    """
+
+    name: str
+    kind: str
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    inputs: tuple[str, ...] = ("in",)
+
+
+class Expansion:
+    """What a composite kind is made of, built one sub-node at a time; the last one added is its output."""
+
+    def __init__(self) -> None:
+        self.subs: list[Sub] = []
+        self.notes: list[str] = []
+
+    def add(self, name: str, kind: str, *inputs: str, **kwargs: Any) -> str:
+        """Add ``kind(**kwargs)`` reading ``inputs`` (default: the composite's input) as ``name``; returns the name."""
+        self.subs.append(Sub(name, kind, tuple(kwargs.items()), tuple(inputs) or ("in",)))
+        return name
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+ExpandFn = Callable[[Args, tuple[Shape, ...], Expansion], None]
+
+
+@dataclass(frozen=True, slots=True)
 class Kind:
     """A layer kind: its names, the arguments it takes, and its arithmetic.
 
@@ -22,7 +55,10 @@ class Kind:
     add and concat); ``zero_cost`` marks kinds that do no arithmetic at all,
     an explicit list rather than a default; ``view`` marks kinds whose output
     shares its input's storage (flatten, reshape, dropout at inference): they
-    add nothing to the activation total or the peak.
+    add nothing to the activation total or the peak. A composite kind (a
+    transformer block, squeeze-and-excitation) has ``expand`` instead of
+    arithmetic of its own: it is made of nodes of other kinds, and its row
+    is the sum of theirs.
     """
 
     name: str
@@ -35,6 +71,7 @@ class Kind:
     doc: str = ""
     family: str = ""
     view: bool = False
+    expand: ExpandFn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +100,51 @@ def register(
     """Register a kind under ``name`` and its aliases; a name used twice raises at import."""
 
     def deco(fn: InferFn) -> InferFn:
-        _claim(name, Alias(name, name))
-        names = []
-        for a in aliases:
-            alias = Alias(a.name, name, a.preset) if isinstance(a, Alias) else Alias(a, name)
-            _claim(alias.name, alias)
-            names.append(alias.name)
-        doc = (fn.__doc__ or "").strip()
-        family = fn.__module__.rsplit(".", 1)[-1]
-        REGISTRY[name] = Kind(name, fn, tuple(params), tuple(names), inputs, zero_cost, example, doc, family, view)
+        _add(name, fn, params, aliases, inputs, zero_cost, example, view, None)
         return fn
 
     return deco
+
+
+def composite(
+    name: str, *, params: Sequence[Param] = (), aliases: Sequence[str | Alias] = (), example: str = ""
+) -> Callable[[ExpandFn], ExpandFn]:
+    """Register a composite kind: ``fn(args, input shapes, expansion)`` adds the nodes it is made of."""
+
+    def deco(fn: ExpandFn) -> ExpandFn:
+        _add(name, _composite_infer, params, aliases, 1, False, example, False, fn, fn)
+        return fn
+
+    return deco
+
+
+def _composite_infer(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:  # pragma: no cover - never called
+    raise RuntimeError("a composite kind is expanded by the analysis, never inferred")
+
+
+def _add(
+    name: str,
+    fn: InferFn,
+    params: Sequence[Param],
+    aliases: Sequence[str | Alias],
+    inputs: int | None,
+    zero_cost: bool,
+    example: str,
+    view: bool,
+    expand: ExpandFn | None,
+    documented: Callable[..., Any] | None = None,
+) -> None:
+    """Put a kind in the registry under its name and aliases (``documented``: whose docstring it carries)."""
+    _claim(name, Alias(name, name))
+    names = []
+    for a in aliases:
+        alias = Alias(a.name, name, a.preset) if isinstance(a, Alias) else Alias(a, name)
+        _claim(alias.name, alias)
+        names.append(alias.name)
+    source = documented or fn
+    doc = (source.__doc__ or "").strip()
+    family = source.__module__.rsplit(".", 1)[-1]
+    REGISTRY[name] = Kind(name, fn, tuple(params), tuple(names), inputs, zero_cost, example, doc, family, view, expand)
 
 
 def _claim(word: str, alias: Alias) -> None:
