@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.conventions import Convention, Framework, Layout
-from cnncalc.errors import CnnCalcError, ShapeError
+from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.fold import combine
 from cnncalc.graph import Graph, Node
 from cnncalc.layers import REGISTRY, bind
@@ -46,6 +46,11 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         given["flops"] = given.pop("convention")
     opts = Options.make(options, **given)
     traced = graph.batch is not None
+    if traced and opts.batch != 1:
+        raise ArgumentError(
+            f"the batch of a traced model is the first number of its input ({graph.batch})",
+            hint="e.g. --input 8,3,224,224 instead of --batch 8",
+        )
     layout = graph.layout or opts.layout or Layout.hwc
     ctx = _Context(opts.flops, layout, opts.framework, 1 if traced else opts.batch, traced)
     b = 4  # bytes per element for traffic, at the report's dtype (set below)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from cnncalc.analyze import analyze_graph
@@ -10,6 +11,7 @@ from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import SpecError
 from cnncalc.graph import Graph
 from cnncalc.notation import parse as _parse_notation
+from cnncalc.options import Options
 from cnncalc.report import Report
 
 _SHAPE_SPLIT = re.compile(r"\s*[,x×]\s*|\s+")
@@ -50,28 +52,119 @@ def parse(text: str, input: str | int | tuple[int, ...] | None = None) -> Graph:
     return _parse_notation(text, None if input is None else parse_shape(input))
 
 
-def analyze(
-    spec: str | Graph | Any,
+TEXT_SUFFIXES = (".txt", ".cnn", ".net")
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def load(
+    source: Any,
     *,
-    input: str | int | tuple[int, ...] | None = None,  # noqa: A002
-    flops: Convention | str = Convention.seed,
-    batch: int = 1,
-    layout: Layout | str = Layout.hwc,
+    input: Any = None,  # noqa: A002 - the user's word
+    dtypes: Any = None,
+    kwargs: dict[str, Any] | None = None,
+) -> Graph:
+    """The Graph of a network, whatever form it comes in.
+
+    ``source`` is notation text; a path to a file holding it (``.cnn``, ``.txt``),
+    a YAML/JSON spec (``.yaml``, ``.json``), or a model file a front-end reads
+    (see :data:`cnncalc.frontends.FILES`); ``path/to/model.py:Class``; a spec as a
+    dict; a :class:`cnncalc.Net`; a Graph; or a ``torch.nn.Module``. ``input`` is
+    the input shape (the notation's, channels last), or a model's input sizes with
+    the batch first (one, a list, a dict by name, or parsed ``--input`` items);
+    ``dtypes`` and ``kwargs`` go to a model's forward.
+
+    >>> load("input(8,8,3) -> conv(4, f=3)").nodes[1].kind
+    'conv'
+    """
+    from cnncalc.frontends import load_model_source
+
+    if isinstance(source, Graph):
+        return source
+    if hasattr(source, "graph") and callable(source.graph):  # a cnncalc.Net
+        return source.graph()
+    if isinstance(source, dict):
+        from cnncalc.frontends.spec import from_dict
+
+        return from_dict(source)
+    if isinstance(source, Path):
+        source = str(source)
+    if isinstance(source, str):
+        model = load_model_source(source, input=input, dtypes=dtypes, kwargs=kwargs)
+        if model is not None:
+            return model
+        return parse(read_text(source), _notation_input(input))
+    if type(source).__module__.startswith("torch") or _is_module(source):
+        from cnncalc.frontends.torch import trace_graph
+        from cnncalc.inputs import InputSpec, for_torch
+
+        if isinstance(input, tuple) and input and isinstance(input[0], InputSpec):
+            input, dtypes = for_torch(input)[0], for_torch(input)[1] if dtypes is None else dtypes
+        return trace_graph(source, input, input_dtype=dtypes, kwargs=kwargs)
+    raise SpecError(
+        f"a network is the text notation, a file, a spec, a Graph, a cnncalc.Net or a torch module "
+        f"(got {type(source).__name__})"
+    )
+
+
+def _is_module(obj: Any) -> bool:
+    return any(c.__name__ == "Module" and c.__module__.startswith("torch.nn") for c in type(obj).__mro__)
+
+
+def _notation_input(input: Any) -> Any:  # noqa: A002
+    """The notation's ``--input``: one shape, without a name or dtype."""
+    from cnncalc.inputs import InputSpec
+
+    if isinstance(input, tuple) and input and isinstance(input[0], InputSpec):
+        if len(input) > 1 or input[0].name or input[0].dtype:
+            raise SpecError(
+                "the notation takes one input shape", hint="names and dtypes are for model files, e.g. model.py:Net"
+            )
+        return input[0].shape
+    return input
+
+
+def read_text(spec: str) -> str:
+    """The notation: the text itself, or the contents of the file it names (an error if it names no file)."""
+    path = Path(spec)
+    looks_like_path = ("(" not in spec and "->" not in spec and "→" not in spec) and (
+        "/" in spec or path.suffix in (*TEXT_SUFFIXES, *SPEC_SUFFIXES)
+    )
+    try:
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{spec} is not a text file ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        if looks_like_path:
+            raise SpecError(f"cannot read {spec}: {e.strerror or e}") from None
+    if looks_like_path:
+        raise SpecError(f"{spec} is a folder, not a file" if path.is_dir() else f"no such file: {spec}")
+    return spec
+
+
+def analyze(
+    spec: Any,
+    *,
+    input: Any = None,  # noqa: A002
+    flops: Convention | str | None = None,
+    batch: int | None = None,
+    layout: Layout | str | None = None,
     title: str = "",
-    dtype: str = "float32",
+    dtype: str | None = None,
+    options: Options | None = None,
+    **given: Any,
 ) -> Report:
     """Every layer's shape, parameters, MACs and FLOPs, with totals.
 
-    ``spec`` is the text notation, a Graph or a :class:`cnncalc.Net`; ``input`` (channels last, as
+    ``spec`` is anything :func:`load` reads: the text notation, a file, a spec, a
+    Graph, a :class:`cnncalc.Net`, a PyTorch module. ``input`` (channels last, as
     the notation writes it) serves a bare ``input``; ``flops`` names the FLOPs
     convention (``seed``, ``matmul`` or ``all``); ``dtype`` (float32, float16,
-    bfloat16, int8) sets the element size of the memory figures.
+    bfloat16, int8) sets the element size of the memory figures. The choices are
+    checked by :class:`~cnncalc.options.Options` (``framework``, ``depth`` too).
 
     >>> [r.flops for r in analyze("input(28,28,1) -> conv(5, f=3) -> fc(10)").rows]  # 2·5·(3·3·1)·(26·26)
     [0, 60840, 67600]
     """
-    if hasattr(spec, "graph") and callable(spec.graph):  # a cnncalc.Net
-        spec = spec.graph()
-    graph = spec if isinstance(spec, Graph) else parse(spec, input)
-    title = title or graph.title
-    return analyze_graph(graph, convention=flops, batch=batch, layout=layout, title=title, dtype=dtype)
+    opts = Options.make(options, flops=flops, batch=batch, layout=layout, title=title or None, dtype=dtype, **given)
+    return analyze_graph(load(spec, input=input), opts)

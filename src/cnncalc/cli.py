@@ -10,9 +10,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from cnncalc.conventions import Convention, Layout
+from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.frontends import TORCH_SPEC
+from cnncalc.options import Options
 from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 from cnncalc.report import Report
 
@@ -95,21 +96,54 @@ SpecArg = Annotated[
     typer.Argument(
         help="The architecture: notation text, a file holding it (notation, .yaml, .yml or .json), - for stdin, "
         "or path/to/file.py:ModelClass for a PyTorch nn.Module. The .py file is imported and run as your own "
-        "Python code (never unpickled), the class built with no arguments on the meta device; --input is then "
-        "the full size, batch first."
+        "Python code (never unpickled), the class built with no arguments on the meta device and traced with "
+        "fake tensors; --input is then the full size, batch first."
     ),
 ]
 InputOpt = Annotated[
     Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
+]
+InputsOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--input",
+        "-i",
+        help="Input shape: for the notation as shown, e.g. 32,32,3 (channels last); for a model file the batch "
+        "first, e.g. 1,3,224,224, or by name with a dtype, NAME=SHAPE[:DTYPE] (repeat it for each input: "
+        "--input input_ids=1,128:int64 --input attention_mask=1,128).",
+    ),
+]
+KwargOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--kwarg", help="A keyword argument for a model's forward, NAME=VALUE (repeatable): use_cache=false."),
+]
+ConventionOpt = Annotated[
+    Framework,
+    typer.Option(
+        "--convention",
+        case_sensitive=False,
+        help="Counting convention: torch (batch-norm statistics as buffers, two LSTM biases) or keras "
+        "(moving statistics as non-trainable params, one LSTM bias).",
+    ),
 ]
 FlopsOpt = Annotated[
     Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")]
 BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
-LayoutOpt = Annotated[Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")]
+LayoutOpt = Annotated[
+    Optional[Layout],
+    typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw (default: hwc; chw for a model)."),
+]
 WidthOpt = Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")]
-DTypeOpt = Annotated[DType, typer.Option("--dtype", case_sensitive=False, help="Element type for the memory figures.")]
+DTypeOpt = Annotated[
+    Optional[DType],
+    typer.Option(
+        "--dtype",
+        case_sensitive=False,
+        help="Element type for the memory figures (default: float32; a model's parameter dtype).",
+    ),
+]
 ColumnsOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -122,7 +156,9 @@ ColumnsOpt = Annotated[
         + ").",
     ),
 ]
-DepthOpt = Annotated[int, typer.Option("--depth", min=0, help="PyTorch models: rows follow the module tree this deep.")]
+DepthOpt = Annotated[
+    Optional[int], typer.Option("--depth", min=0, help="Model files: rows follow the module tree this deep (3).")
+]
 InputDTypeOpt = Annotated[
     Optional[str], typer.Option("--input-dtype", help="PyTorch models: input dtype, e.g. int64 for token ids.")
 ]
@@ -130,31 +166,21 @@ InputDTypeOpt = Annotated[
 
 def load_report(
     spec: str,
+    options: Options,
     *,
-    input: Optional[str],  # noqa: A002 - the user's word
-    flops: Convention,
-    batch: int,
-    layout: Layout,
-    dtype: DType = DType.float32,
-    depth: int = 3,
+    input: Optional[list[str]] = None,  # noqa: A002 - the user's word
     input_dtype: Optional[str] = None,
+    kwarg: Optional[list[str]] = None,
 ) -> Report:
     """The Report of SPEC, from whichever front-end reads it."""
-    if TORCH_SPEC.match(spec):
-        try:
-            from cnncalc.frontends.torch import summarize_file
-        except ImportError:
-            raise SpecError(
-                f"{spec} is a PyTorch model, and torch is not installed", hint="pip install cnncalc[torch]"
-            ) from None
-        if batch != 1:
-            raise SpecError(
-                "for a PyTorch model the batch is the first number of --input", hint="e.g. --input 8,3,224,224"
-            )
-        return summarize_file(spec, input, depth=depth, flops=flops, input_dtype=input_dtype)
-    from cnncalc.api import analyze
+    from cnncalc.analyze import analyze_graph
+    from cnncalc.api import load
+    from cnncalc.inputs import parse_inputs, parse_kwargs
 
-    return analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout, dtype=dtype.value)
+    source = sys.stdin.read() if spec == "-" else spec
+    inputs = parse_inputs(input) or None
+    graph = load(source, input=inputs, dtypes=input_dtype, kwargs=parse_kwargs(kwarg) or None)
+    return analyze_graph(graph, options)
 
 
 def emit(report: Report, format: Format, width: Optional[int], columns: Optional[tuple[str, ...]]) -> None:  # noqa: A002
@@ -173,32 +199,26 @@ def emit(report: Report, format: Format, width: Optional[int], columns: Optional
 @app.command(epilog=EXAMPLES)
 def summary(
     spec: SpecArg,
-    input: InputOpt = None,  # noqa: A002
+    input: InputsOpt = None,  # noqa: A002
     flops: FlopsOpt = Convention.seed,
     format: FormatOpt = Format.table,  # noqa: A002
     batch: BatchOpt = 1,
-    layout: LayoutOpt = Layout.hwc,
+    layout: LayoutOpt = None,
     width: WidthOpt = None,
-    dtype: DTypeOpt = DType.float32,
+    dtype: DTypeOpt = None,
     columns: ColumnsOpt = None,
-    depth: DepthOpt = 3,
+    depth: DepthOpt = None,
     input_dtype: InputDTypeOpt = None,
+    kwarg: KwargOpt = None,
+    convention: ConventionOpt = Framework.torch,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
 
     try:
         chosen = parse_columns(columns)
-        report = load_report(
-            spec,
-            input=input,
-            flops=flops,
-            batch=batch,
-            layout=layout,
-            dtype=dtype,
-            depth=depth,
-            input_dtype=input_dtype,
-        )
+        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention)
+        report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
     emit(report, format, width, chosen)
@@ -231,21 +251,22 @@ class ExplainFormat(str, Enum):
 @app.command(epilog=EXPLAIN_EXAMPLES)
 def explain(
     spec: SpecArg,
-    input: InputOpt = None,  # noqa: A002
+    input: InputsOpt = None,  # noqa: A002
     flops: FlopsOpt = Convention.seed,
     format: Annotated[  # noqa: A002
         ExplainFormat, typer.Option("--format", "-f", case_sensitive=False, help="text, markdown or json.")
     ] = ExplainFormat.text,
     batch: BatchOpt = 1,
-    layout: LayoutOpt = Layout.hwc,
-    depth: DepthOpt = 3,
+    layout: LayoutOpt = None,
+    depth: DepthOpt = None,
     input_dtype: InputDTypeOpt = None,
+    kwarg: KwargOpt = None,
+    convention: ConventionOpt = Framework.torch,
 ) -> None:
     """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
     try:
-        report = load_report(
-            spec, input=input, flops=flops, batch=batch, layout=layout, depth=depth, input_dtype=input_dtype
-        )
+        options = Options.make(flops=flops, batch=batch, layout=layout, depth=depth, framework=convention)
+        report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
     typer.echo(report.explain(format.value), nl=False)
@@ -312,11 +333,12 @@ def zoo(
     flops: FlopsOpt = Convention.seed,
     format: FormatOpt = Format.table,  # noqa: A002
     batch: BatchOpt = 1,
-    layout: LayoutOpt = Layout.hwc,
+    layout: LayoutOpt = None,
     width: WidthOpt = None,
-    dtype: DTypeOpt = DType.float32,
+    dtype: DTypeOpt = None,
     columns: ColumnsOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
+    convention: ConventionOpt = Framework.torch,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
@@ -333,9 +355,8 @@ def zoo(
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
-        report = models.analyze(
-            name, flops=flops, batch=batch, layout=layout, dtype=dtype.value, **models.parse_args(list(set_ or []))
-        )
+        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention)
+        report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None
     emit(report, format, width, chosen)

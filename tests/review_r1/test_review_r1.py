@@ -121,11 +121,17 @@ def test_a_preset_contradiction_is_an_error_in_every_front_end():
     assert net.analyze().rows[-1].params == 772
 
 
-@pytest.mark.parametrize("spec", [5, None, b"input(8) -> fc(2)", {"layers": ["relu"]}])
+@pytest.mark.parametrize("spec", [5, None, b"input(8) -> fc(2)", [1, 2]])
 def test_analyze_of_something_that_is_not_a_network_says_so(spec):
     # these failed inside lark: AttributeError 'NoneType' object has no attribute 'char_pos', TypeError
     with pytest.raises(SpecError, match=f"got {type(spec).__name__}"):
         cnncalc.analyze(spec)
+
+
+def test_analyze_reads_a_spec_given_as_a_dict():
+    assert cnncalc.analyze({"input": [8], "layers": [{"kind": "fc", "args": [2]}]}).totals.params == 8 * 2 + 2
+    with pytest.raises(SpecError, match="relu has no input"):
+        cnncalc.analyze({"layers": ["relu"]})
 
 
 def test_a_minus_without_spaces_is_explained():

@@ -761,35 +761,30 @@ def load_model(spec: str) -> nn.Module:
         ) from None
 
 
-def parse_inputs(text: str | None) -> list[tuple[int, ...]]:
-    """``--input 1,3,224,224`` (batch first); several inputs separated by ``;``: ``1,16;1,16``."""
-    from cnncalc.api import parse_shape
-
-    if text is None or not text.strip():
-        raise SpecError("a PyTorch model needs --input with the batch first", hint="e.g. --input 1,3,224,224")
-    return [parse_shape(part) for part in text.split(";") if part.strip()]
-
-
-def summarize_file(
+def graph_of_file(
     spec: str,
-    input_text: str | None,
     *,
-    depth: int = DEFAULT_DEPTH,
-    flops: Any = None,
-    input_dtype: str | None = None,
-    options: Options | None = None,
-) -> Report:
-    """What ``cnncalc summary file.py:Class --input ...`` reports."""
-    sizes = parse_inputs(input_text)
+    input: Any = None,
+    dtypes: Any = None,
+    kwargs: dict[str, Any] | None = None,  # noqa: A002
+) -> Graph:
+    """The Graph of ``path/to/file.py:Class`` on ``input``: sizes, or parsed ``--input NAME=SHAPE[:DTYPE]`` items."""
+    from cnncalc.inputs import InputSpec, for_torch
+
+    if input is None or input == () or input == []:
+        raise SpecError("a PyTorch model needs --input with the batch first", hint="e.g. --input 1,3,224,224")
+    if isinstance(input, str):
+        from cnncalc.inputs import parse_inputs
+
+        input = parse_inputs(input)
+    if isinstance(input, tuple) and isinstance(input[0], InputSpec):
+        input, named_dtypes = for_torch(input)
+        if dtypes is None:
+            dtypes = named_dtypes
+        elif named_dtypes is not None:
+            raise SpecError("give the input dtype once: in --input NAME=SHAPE:DTYPE or with --input-dtype")
     model = load_model(spec)
-    return from_torch(
-        model,
-        sizes[0] if len(sizes) == 1 else sizes,
-        depth=depth,
-        flops=flops,
-        input_dtype=input_dtype,
-        options=options,
-    )
+    return trace_graph(model, input, input_dtype=dtypes, kwargs=kwargs, user_file=TORCH_SPEC.match(spec)["file"])  # type: ignore[index]
 
 
-__all__: Sequence[str] = ("from_torch", "load_model", "summarize_file", "trace_graph")
+__all__: Sequence[str] = ("from_torch", "graph_of_file", "load_model", "trace_graph")

@@ -19,6 +19,7 @@ from typing import Any
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
 from cnncalc.graph import Graph
+from cnncalc.options import Options
 from cnncalc.report import Report
 
 ARGS_LINE = re.compile(r"^#\s*args:\s*(?P<args>.*)$", re.MULTILINE)
@@ -100,13 +101,15 @@ def graph(name: str, **args: Any) -> Graph:
 def analyze(
     name: str,
     *,
-    flops: Convention | str = Convention.seed,
-    batch: int = 1,
-    layout: Layout | str = Layout.hwc,
-    dtype: str = "float32",
+    flops: Convention | str | None = None,
+    batch: int | None = None,
+    layout: Layout | str | None = None,
+    dtype: str | None = None,
+    options: Options | None = None,
     **args: Any,
 ) -> Report:
-    """The Report of a zoo model."""
+    """The Report of a zoo model, with its arguments (``classes=10``) and the report's options."""
     from cnncalc.analyze import analyze_graph
 
-    return analyze_graph(graph(name, **args), convention=flops, batch=batch, layout=layout, title=name, dtype=dtype)
+    opts = Options.make(options, flops=flops, batch=batch, layout=layout, dtype=dtype)
+    return analyze_graph(graph(name, **args), Options.make(opts, title=opts.title or name))
