@@ -139,7 +139,7 @@ whatever the model's size.
 
 def build(name: str, meta: bool):
     import torch
-    import torch_zoo as zoo
+    from support import torch_models as zoo
 
     def make():
         if name == "resnet50":

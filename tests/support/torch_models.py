@@ -231,6 +231,45 @@ class SmallViT(nn.Module):
         return self.head(x[:, 0])
 
 
+class EncoderBlock(nn.Module):
+    """torchvision's ViT encoder block: pre-norm attention and MLP, each with a residual add."""
+
+    def __init__(self, heads, dim, mlp):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(dim, eps=1e-6)
+        self.self_attention = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.dropout = nn.Dropout(0.0)
+        self.ln_2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = nn.Sequential(nn.Linear(dim, mlp), nn.GELU(), nn.Dropout(0.0), nn.Linear(mlp, dim), nn.Dropout(0.0))
+
+    def forward(self, input):
+        x = self.ln_1(input)
+        x, _ = self.self_attention(x, x, x, need_weights=False)
+        x = self.dropout(x) + input
+        return x + self.mlp(self.ln_2(x))
+
+
+class VisionTransformer(nn.Module):
+    """ViT-B/16 as torchvision builds it (86,567,656 parameters at its defaults)."""
+
+    def __init__(self, image=224, patch=16, layers=12, heads=12, dim=768, mlp=3072, classes=1000):
+        super().__init__()
+        self.conv_proj = nn.Conv2d(3, dim, patch, patch)
+        self.class_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embedding = nn.Parameter(torch.zeros(1, (image // patch) ** 2 + 1, dim))
+        self.dropout = nn.Dropout(0.0)
+        self.layers = nn.Sequential(*(EncoderBlock(heads, dim, mlp) for _ in range(layers)))
+        self.ln = nn.LayerNorm(dim, eps=1e-6)
+        self.heads = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        n = x.shape[0]
+        x = self.conv_proj(x).reshape(n, self.conv_proj.out_channels, -1).permute(0, 2, 1)
+        x = torch.cat([self.class_token.expand(n, -1, -1), x], dim=1)
+        x = self.ln(self.layers(self.dropout(x + self.pos_embedding)))
+        return self.heads(x[:, 0])
+
+
 class LSTMTagger(nn.Module):
     """Token ids in, a tag score per token out: embedding, 2-layer bidirectional LSTM, linear."""
 

@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from torch_zoo import NeuralNetwork  # noqa: E402
+from support.torch_models import NeuralNetwork  # noqa: E402
 
 from cnncalc import from_torch  # noqa: E402
 
@@ -79,7 +79,7 @@ def test_seed_003_flops_by_hand():
 
 
 def test_seed_003_through_the_cli(tmp_path, cli):
-    source = Path(__file__).with_name("torch_zoo.py").read_text(encoding="utf-8")
+    source = Path(__file__).parents[1].joinpath("support", "torch_models.py").read_text(encoding="utf-8")
     (tmp_path / "net.py").write_text(source, encoding="utf-8")
     result = cli("summary", f"{tmp_path / 'net.py'}:NeuralNetwork", "--input", "1,1,28,28", "--format", "json")
     assert result.exit_code == 0, result.output

@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 
-from torch_zoo import Functional, Llama, NeuralNetwork, llama_params, resnet18  # noqa: E402
+from support.torch_models import Functional, Llama, NeuralNetwork, llama_params, resnet18  # noqa: E402
 
 from cnncalc import CnnCalcError, from_torch  # noqa: E402
 
@@ -397,7 +397,9 @@ def test_cli_token_ids_and_depth(tmp_path, cli):
     from pathlib import Path
 
     zoo = tmp_path / "zoo.py"
-    zoo.write_text(Path(__file__).with_name("torch_zoo.py").read_text(encoding="utf-8"), encoding="utf-8")
+    zoo.write_text(
+        Path(__file__).parents[1].joinpath("support", "torch_models.py").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     args = ("summary", f"{zoo}:Llama", "--input", "1,16", "--format", "json")
     result = cli(*args, "--input-dtype", "int64", "--depth", "1")
     assert result.exit_code == 0, result.output
