@@ -26,10 +26,6 @@ def test_explain_gives_each_module_its_params_not_zero():
     assert "params = (7200 + 1)·10 = 72,010" in text
 
 
-import pytest
-
-pytest.importorskip("torch")
-
 MODEL = """
 import torch.nn as nn
 class Emb(nn.Module):

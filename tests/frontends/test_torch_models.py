@@ -12,9 +12,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from support.torch_models import ZOO  # noqa: E402
 from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-from support.torch_models import ZOO  # noqa: E402
 
 from cnncalc import from_torch  # noqa: E402
 

@@ -1,6 +1,8 @@
-"""Attention under ``all`` counts what its docstring says: the scaling of the scores, softmax and the bias adds."""
+"""Attention and the transformer block: what they count under ``all``, and their parameters against PyTorch's."""
 
 from __future__ import annotations
+
+import pytest
 
 import cnncalc
 
@@ -13,17 +15,10 @@ def test_attention_flops_under_all():
     assert row.flops == 2 * 5920 + 100 + 300 + 320
 
 
-import pytest
-
-torch = pytest.importorskip("torch")
-
-from torch import nn  # noqa: E402
-
-import cnncalc  # noqa: E402
-
 
 @pytest.mark.parametrize("bias", [True, False])
 def test_transformer_params_follow_pytorch_bias(bias):
+    nn = pytest.importorskip("torch").nn
     m = nn.TransformerEncoderLayer(32, 4, 64, bias=bias, batch_first=True)
     expected = sum(p.numel() for p in m.parameters())
     # by hand, d = 32, ff = 64: with bias 4·(32·32 + 32) + (32 + 1)·64 + (64 + 1)·32 + 2·2·32 = 8,544;
