@@ -63,6 +63,7 @@ EXAMPLES: dict[str, str | Graph] = {
     "zeropad": "input(9,9,4) -> zeropad(((1, 0), (2, 1)))",
     "elementwise": "x = input(9,9,4)\ny = x -> conv(4, f=3, p=1)\nelementwise(x, y, op=sub)",
     "reduce": "input(9,9,4) -> reduce(mean, dims=(0, 1))",
+    "sort": "input(9,9,4) -> sort(4)",
     "rmsnorm": "input(7, 12) -> rmsnorm",
     "sdpa": "q = input(7, 12)\nk = input(5, 12)\nsdpa(q, k, k, heads=3)",
     "groupedmm": "a = input(6, 4)\nb = input(2, 4, 3)\ngroupedmm(a, b)",

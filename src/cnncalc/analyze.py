@@ -160,7 +160,7 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
         if kind.inputs == 1 and not inputs:
             raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
         raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
-    c = Calc(ctx.convention, ctx.layout, ctx.framework)
+    c = Calc(ctx.convention, ctx.layout, ctx.framework, empty_ok=ctx.traced)
     kind.infer(args, inputs, c)
     if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
         raise RuntimeError(f"layer kind {kind.name} did not set its output shape")

@@ -12,51 +12,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from support.oracles import real_calls, real_flops, shape_texts  # noqa: E402
 from support.torch_models import ZOO  # noqa: E402
-from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from cnncalc import from_torch  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:TF32 acceleration")
-
-
-def real_flops(model, x) -> int:
-    """FlopCounterMode's total on a real forward, set up so that no kernel hides from it."""
-    model.eval()
-    counter = FlopCounterMode(display=False)
-    with torch.backends.mkldnn.flags(enabled=False), sdpa_kernel(SDPBackend.MATH), torch.enable_grad(), counter:
-        model(x)
-    return counter.get_total_flops()
-
-
-def real_calls(model, x) -> list[tuple[str, list[tuple[int, ...]]]]:
-    """(module path, output shapes) of every module call of a real forward, in call order."""
-    names = {id(m): n for n, m in model.named_modules()}
-    calls, stack, handles = [], [], []
-
-    def pre(m, args):
-        calls.append([names[id(m)] or type(m).__name__, None])
-        stack.append(len(calls) - 1)
-
-    def post(m, args, out):
-        leaves = torch.utils._pytree.tree_leaves(out)
-        calls[stack.pop()][1] = [tuple(t.shape) for t in leaves if isinstance(t, torch.Tensor)]
-
-    for m in model.modules():
-        handles += [m.register_forward_pre_hook(pre), m.register_forward_hook(post)]
-    try:
-        with torch.no_grad():
-            model.eval()(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return [(path, shapes) for path, shapes in calls]
-
-
-def torchsummary_text(shape: tuple[int, ...], batch: int) -> str:
-    """How torchsummary writes a shape: the batch axis as -1."""
-    return "[" + ", ".join(["-1" if i == 0 and n == batch else str(n) for i, n in enumerate(shape)]) + "]"
 
 
 @pytest.fixture(scope="module", params=sorted(ZOO))
@@ -97,10 +58,8 @@ def test_output_shapes_equal_a_real_forward(case):
     root_path = calls[0][0]
     rows = [r for r in report.rows if r.node_id != root_path]
     assert [r.node_id for r in rows] == [path for path, _ in calls[1:]]
-    batch = x.shape[0]
     for row, (path, shapes) in zip(rows, calls[1:]):
-        expected = ", ".join(torchsummary_text(s, batch) for s in shapes[:3]) + (", …" if len(shapes) > 3 else "")
-        assert row.shape_text == expected, path
+        assert row.shape_text == shape_texts(shapes, x.shape[0]), path
 
 
 def test_nothing_is_left_uncounted_in_the_zoo(case):

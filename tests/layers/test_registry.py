@@ -41,6 +41,7 @@ WORKING = {
     "upsample": "input(4, 4, 3) -> upsample(2, mode=bilinear)",
     "elementwise": "a = input(4, 3)\nb = a -> relu\nelementwise(a, b, op=sub)",
     "reduce": "input(4, 3) -> reduce(mean)",
+    "sort": "input(4, 3) -> sort(3)",
     "rmsnorm": "input(5, 4) -> rmsnorm",
     "sdpa": "q = input(5, 4)\nsdpa(q, q, q)",
     "groupedmm": "a = input(6, 4)\nb = input(2, 4, 3)\ngroupedmm(a, b)",

@@ -415,26 +415,32 @@ def make_inputs(
 
 
 def check_input_names(model: nn.Module, kwargs: dict[str, Any]) -> None:
-    """An input name the forward does not take is an ArgumentError listing the ones it does."""
+    """A named input the forward does not take is an ArgumentError listing the ones it does.
+
+    A tensor input must name a parameter of ``forward``; other keyword arguments
+    may also go to its ``**kwargs``.
+    """
     import inspect
 
     try:
         params = inspect.signature(model.forward).parameters
     except (TypeError, ValueError):  # pragma: no cover - a forward without a signature
         return
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return
-    names = [n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
-    for key in kwargs:
-        if key not in params:
-            import difflib
+    open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    names = [
+        n for n, p in params.items() if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    ]
+    for key, value in kwargs.items():
+        if key in names or (open_ended and not isinstance(value, torch.Tensor)):
+            continue
+        import difflib
 
-            near = difflib.get_close_matches(key, names, n=2)
-            hint = f"did you mean {' or '.join(near)}?" if near else None
-            raise ArgumentError(
-                f"{type(model).__name__}.forward takes no input '{key}' (it takes {', '.join(names) or 'none'})",
-                hint=hint,
-            )
+        near = difflib.get_close_matches(key, names, n=2)
+        hint = f"did you mean {' or '.join(near)}?" if near else None
+        raise ArgumentError(
+            f"{type(model).__name__}.forward takes no input '{key}' (it takes {', '.join(names) or 'none'})",
+            hint=hint,
+        )
 
 
 def fake_mode() -> Any:

@@ -513,13 +513,19 @@ def _reduce(op: str) -> Callable[..., Lowered]:
     return lower
 
 
+def _sort(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    x = args[0]
+    dim = kwargs.get("dim", args[1] if len(args) > 1 and not isinstance(args[1], bool) else -1)
+    return Lowered("sort", {"length": int(x.shape[dim]) if x.dim() else 1}, (x,))
+
+
 def _cat(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
     tensors = list(args[0])
     dim = int(args[1]) if len(args) > 1 else int(kwargs.get("dim", 0))
     full = [t for t in tensors if t.numel() > 0]
     if len(full) >= 2 and len({t.dim() for t in full}) == 1:
         return Lowered("concat", {"axis": dim}, full)
-    return Lowered("copy", {"op": "cat"}, full)
+    return Lowered("copy", {"op": "cat", "shape": tuple(out.shape)}, full)
 
 
 ATEN: dict[str, Callable[..., Lowered]] = {
@@ -534,6 +540,7 @@ ATEN: dict[str, Callable[..., Lowered]] = {
     "addmv": _matmul(True),
     "_grouped_mm": _grouped_mm,
     "cat": _cat,
+    "sort": _sort,
     **{f"max_pool{n}d": _max_pool(n) for n in (1, 2, 3)},
     **{f"max_pool{n}d_with_indices": _max_pool(n) for n in (1, 2, 3)},
     **{f"avg_pool{n}d": _avg_pool(n) for n in (1, 2, 3)},

@@ -73,9 +73,15 @@ class Calc:
     """
 
     def __init__(
-        self, convention: Convention, layout: Layout = Layout.hwc, framework: Framework = Framework.torch
+        self,
+        convention: Convention,
+        layout: Layout = Layout.hwc,
+        framework: Framework = Framework.torch,
+        *,
+        empty_ok: bool = False,
     ) -> None:
         self.convention = convention
+        self.empty_ok = empty_ok  # a traced model may hold empty tensors (a key-value cache before its first step)
         self.layout = layout
         self.framework = framework
         self.steps: list[Step] = []
@@ -105,7 +111,7 @@ class Calc:
         if prod(shape) > MAX_ELEMENTS and all(n > 0 for n in shape):
             raise ShapeError("the output would have more than 2^63 − 1 elements, more than any framework can index")
         for n in shape:
-            if n <= 0:
+            if n <= 0 and not (n == 0 and self.empty_ok):
                 raise ShapeError(f"the output would have size {n} on an axis ({shape})")
         self.shape = shape
         return shape

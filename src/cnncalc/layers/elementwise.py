@@ -10,6 +10,7 @@ counts no elementwise operation, and neither do ``seed`` and ``matmul``.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 
 from cnncalc.conventions import core_shape, show_shape
@@ -113,12 +114,12 @@ POINTWISE_FLOPS: dict[str, int] = {
     ),
     **dict.fromkeys(("addcmul", "addcdiv", "lerp"), 2),
 }
-# FLOPs per input element of the reductions, under `all`: one per element read; variance and standard
-# deviation three (centre, square, sum).
+# FLOPs per input element of the reductions, under `all`: one per element read (an add, a comparison, a
+# bin); variance and standard deviation three (centre, square, sum).
 REDUCE_FLOPS: dict[str, int] = {
     **dict.fromkeys(
         "sum mean amax amin max min prod argmax argmin logsumexp cumsum cumprod linalg_vector_norm norm any "
-        "all".split(),
+        "all topk kthvalue histc".split(),
         1,
     ),
     **dict.fromkeys(("var", "std", "var_mean", "std_mean"), 3),
@@ -232,3 +233,23 @@ def reduce(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     per = REDUCE_FLOPS[op]
     n = prod(x)
     c.elementwise(per * n, f"{op} {per}·{fmt(n)}" if per > 1 else f"{op} {fmt(n)}")
+
+
+@register(
+    "sort",
+    params=(Param("length", ("axis_length", "n"), positional=True, required=True),),
+    aliases=("argsort",),
+    example="sort(64)",
+)
+def sort(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Sorting along an axis of ``length`` L: ``⌈log₂ L⌉`` comparisons per element (a merge sort's depth).
+
+    ``input(8, 64) -> sort(64)``: 512 elements, ``512·6 = 3,072`` comparisons (``⌈log₂ 64⌉ = 6``), counted
+    under ``all`` only.
+    """
+    (x,) = inputs
+    length = a.int("length")
+    depth = max(1, math.ceil(math.log2(length))) if length > 1 else 0
+    c.out(x)
+    n = prod(x)
+    c.elementwise(n * depth, f"{fmt(n)}·{depth} (comparisons per element, ⌈log₂ {length}⌉)")
