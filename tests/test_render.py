@@ -178,3 +178,18 @@ def test_repr_html_has_every_row(report: cnncalc.Report):
 def test_repr_html_escapes_names():
     r = cnncalc.analyze("input(4) -> fc(2)", title="<net> & co")
     assert "<caption>&lt;net&gt; &amp; co</caption>" in r._repr_html_()
+
+
+def test_renderers_by_name_and_raw_records():
+    from cnncalc.errors import ArgumentError
+    from cnncalc.render import RENDERERS, records
+
+    report = cnncalc.analyze("input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)")
+    assert set(RENDERERS) == {"table", "markdown", "csv", "json", "html"}
+    assert report.render("markdown") == report.to_markdown()
+    assert report.render("json") == report.to_json()
+    rows = records(report)
+    assert rows == json.loads(report.to_json())["layers"]
+    assert [r["params"] for r in rows] == [0, (5 * 5 * 3 + 1) * 8, 0, (14 * 14 * 8 + 1) * 10]
+    with pytest.raises(ArgumentError, match="unknown format 'yaml'"):
+        report.render("yaml")

@@ -185,15 +185,10 @@ def load_report(
 
 def emit(report: Report, format: Format, width: Optional[int], columns: Optional[tuple[str, ...]]) -> None:  # noqa: A002
     """Print a report in the chosen format."""
-    if format is Format.json:
-        text = report.to_json()
-    elif format is Format.markdown:
-        text = report.to_markdown(columns=columns)
-    elif format is Format.csv:
-        text = report.to_csv(columns=columns)
-    else:
-        text = report.table(width=width, columns=columns)
-    typer.echo(text, nl=False)
+    options: dict[str, object] = {} if format is Format.json or columns is None else {"columns": columns}
+    if format is Format.table:
+        options["width"] = width
+    typer.echo(report.render(format.value, **options), nl=False)
 
 
 @app.command(epilog=EXAMPLES)

@@ -142,30 +142,28 @@ class Report:
         """Every node's row: the rows themselves unless they fold nodes into module calls."""
         return self.nodes or self.rows
 
+    def render(self, format: str = "table", **options: object) -> str:  # noqa: A002 - the user's word
+        """The report by a renderer's name (``table``, ``markdown``, ``csv``, ``json``, ``html``; :mod:`cnncalc.render`)."""
+        from cnncalc.render import render
+
+        return render(self, format, **options)
+
     def to_dict(self) -> dict:
         from cnncalc.render.json import as_dict
 
         return as_dict(self)
 
     def to_json(self) -> str:
-        from cnncalc.render.json import render
-
-        return render(self)
+        return self.render("json")
 
     def to_markdown(self, columns: tuple[str, ...] | None = None) -> str:
-        from cnncalc.render.markdown import render
-
-        return render(self) if columns is None else render(self, columns=columns)
+        return self.render("markdown", columns=columns)
 
     def to_csv(self, columns: tuple[str, ...] | None = None) -> str:
-        from cnncalc.render.csv import render
-
-        return render(self) if columns is None else render(self, columns=columns)
+        return self.render("csv") if columns is None else self.render("csv", columns=columns)
 
     def table(self, width: int | None = None, columns: tuple[str, ...] | None = None) -> str:
-        from cnncalc.render.table import render
-
-        return render(self, width=width) if columns is None else render(self, width=width, columns=columns)
+        return self.render("table", width=width, columns=columns)
 
     def explain(self, format: str = "text") -> str:  # noqa: A002 - the user's word
         """Every layer's worked arithmetic as ``text``, ``markdown`` or ``json`` (see :mod:`cnncalc.explain`)."""
@@ -174,9 +172,7 @@ class Report:
         return explain(self, format)
 
     def _repr_html_(self) -> str:
-        from cnncalc.render.html import render
-
-        return render(self)
+        return self.render("html")
 
     def __str__(self) -> str:
         return self.table()

@@ -1,10 +1,51 @@
-"""Renderers: functions from a Report to text. Nothing below them prints."""
+"""Renderers: functions from a Report to text. Nothing below them prints.
+
+:data:`RENDERERS` names each one (imported only when used); :func:`render` runs one by
+name, so a new renderer is a function and a line here. :func:`records` gives the rows
+as raw values (the JSON layers), for renderers that want numbers rather than text.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from typing import Any
+
 from cnncalc.conventions import CONVENTION_NOTES
-from cnncalc.layers.base import fmt
+from cnncalc.errors import ArgumentError
+from cnncalc.layers.calc import fmt
 from cnncalc.report import Report, Row
+
+RENDERERS: dict[str, str] = {
+    "table": "cnncalc.render.table:render",
+    "markdown": "cnncalc.render.markdown:render",
+    "csv": "cnncalc.render.csv:render",
+    "json": "cnncalc.render.json:render",
+    "html": "cnncalc.render.html:render",
+}
+"""Every renderer by name: ``module:function`` taking the Report and the renderer's keywords."""
+
+
+def renderer(name: str) -> Callable[..., str]:
+    """The renderer called ``name``, or an ArgumentError listing them."""
+    target = RENDERERS.get(str(name).lower())
+    if target is None:
+        raise ArgumentError(f"unknown format '{name}' (choose {', '.join(RENDERERS)})")
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def render(report: Report, name: str, **options: Any) -> str:
+    """``report`` rendered by the renderer called ``name`` (``columns=``, ``width=`` where it takes them)."""
+    return renderer(name)(report, **options)
+
+
+def records(report: Report) -> list[dict[str, Any]]:
+    """One dict of raw values per row, keyed as the JSON layers are (the contract renderers build on)."""
+    from cnncalc.render.json import layer_record
+
+    return [layer_record(report, r) for r in report.rows]
+
 
 # Column titles live here, once, for every renderer.
 HEADERS = {

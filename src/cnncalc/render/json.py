@@ -6,7 +6,30 @@ import json
 from typing import Any
 
 from cnncalc.render import shape_text
-from cnncalc.report import Report
+from cnncalc.report import Report, Row
+
+
+def layer_record(report: Report, r: Row) -> dict[str, Any]:
+    """One row as the JSON contract writes it: raw numbers, the shape as shown."""
+    return {
+        "index": r.index,
+        "name": r.name,
+        "kind": r.kind,
+        "output_shape": list(report.shown_shape(r)),
+        "activation_size": r.activation_size,
+        "params": r.params,
+        "trainable_params": r.trainable_params,
+        "buffers": r.buffers,
+        "macs": r.macs,
+        "flops": r.flops,
+        "inputs": list(r.inputs),
+        "notes": list(r.notes),
+        "receptive_field": _field(r),
+        "bytes_read": r.bytes_read,
+        "bytes_written": r.bytes_written,
+        "intensity": r.intensity,
+        "shown_shape": shape_text(report, r),
+    }
 
 
 def as_dict(report: Report) -> dict[str, Any]:
@@ -15,28 +38,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "convention": report.convention.value,
         "layout": report.layout.value,
         "batch": report.batch,
-        "layers": [
-            {
-                "index": r.index,
-                "name": r.name,
-                "kind": r.kind,
-                "output_shape": list(report.shown_shape(r)),
-                "activation_size": r.activation_size,
-                "params": r.params,
-                "trainable_params": r.trainable_params,
-                "buffers": r.buffers,
-                "macs": r.macs,
-                "flops": r.flops,
-                "inputs": list(r.inputs),
-                "notes": list(r.notes),
-                "receptive_field": _field(r),
-                "bytes_read": r.bytes_read,
-                "bytes_written": r.bytes_written,
-                "intensity": r.intensity,
-                "shown_shape": shape_text(report, r),
-            }
-            for r in report.rows
-        ],
+        "layers": [layer_record(report, r) for r in report.rows],
         "totals": {
             "params": t.params,
             "trainable_params": t.trainable_params,
