@@ -143,7 +143,7 @@ class Report:
         return self.nodes or self.rows
 
     def render(self, format: str = "table", **options: object) -> str:  # noqa: A002 - the user's word
-        """The report by a renderer's name (``table``, ``markdown``, ``csv``, ``json``, ``html``; :mod:`cnncalc.render`)."""
+        """The report by a renderer's name: ``table``, ``markdown``, ``csv``, ``json``, ``html`` (cnncalc.render)."""
         from cnncalc.render import render
 
         return render(self, format, **options)
