@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -60,29 +59,14 @@ class Format(str, Enum):
     json = "json"
 
 
-def read_spec(spec: str) -> str:
-    """SPEC is the notation itself, a path to a file holding it, or '-' for standard input."""
-    if Path(spec).suffix.lower() in (".yaml", ".yml", ".json") and "(" not in spec and os.path.isfile(spec):
-        from cnncalc.frontends.spec import load  # a YAML/JSON spec (docs/spec.md) is read as a Graph
+def read_spec(spec: str) -> Any:
+    """SPEC for check: '-' for standard input, a YAML/JSON spec file (read as a Graph), else the notation's text."""
+    from cnncalc.api import read_text
+    from cnncalc.frontends import load_model_source
 
-        return load(spec)  # type: ignore[return-value]
     if spec == "-":
         return sys.stdin.read()
-    path = Path(spec)
-    looks_like_path = ("(" not in spec and "->" not in spec and "→" not in spec) and (
-        "/" in spec or path.suffix in (".txt", ".cnn", ".net", ".yaml", ".yml", ".json")
-    )
-    try:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise SpecError(f"{spec} is not a text file ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        if looks_like_path:
-            raise SpecError(f"cannot read {spec}: {e.strerror or e}") from None
-    if looks_like_path:
-        raise SpecError(f"{spec} is a folder, not a file" if path.is_dir() else f"no such file: {spec}")
-    return spec
+    return load_model_source(spec) or read_text(spec)
 
 
 def fail(err: CnnCalcError) -> typer.Exit:

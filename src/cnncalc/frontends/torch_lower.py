@@ -446,39 +446,27 @@ def _grouped_mm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowe
     return Lowered("groupedmm", kw, (a["mat_a"], a["mat_b"]), _tensors(a["bias"]))
 
 
-def _max_pool(nd: int) -> Callable[..., Lowered]:
+def _pool(kind: str, nd: int) -> Callable[..., Lowered]:
+    """max_pool*d(input, kernel, stride, padding, dilation, ceil_mode), avg_pool*d(input, kernel, stride, padding,
+    ceil_mode, ...): a window pool of the core."""
+    names = "input kernel_size stride=() padding=0 " + (
+        "dilation=1 ceil_mode=False" if kind == "maxpool" else "ceil_mode=False"
+    )
+
     def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
-        a = _bind(args, kwargs, "input kernel_size stride=() padding=0 dilation=1 ceil_mode=False")
+        a = _bind(args, kwargs, names)
         x = a["input"]
         kernel = _ints(a["kernel_size"], nd)
-        stride = _ints(a["stride"], nd) if a["stride"] not in (None, [], ()) else kernel
         kw = {
             "window": kernel,
-            "stride": stride,
-            "padding": tuple((p, p) for p in _ints(a["padding"], nd)),
-            "dilation": _ints(a["dilation"], nd),
-            "ceil_mode": bool(a["ceil_mode"]),
-            "rank": nd,
-        }
-        return Lowered("maxpool", kw, (x,), (), x.dim() - nd - 1)
-
-    return lower
-
-
-def _avg_pool(nd: int) -> Callable[..., Lowered]:
-    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
-        a = _bind(args, kwargs, "input kernel_size stride=() padding=0 ceil_mode=False")
-        x = a["input"]
-        kernel = _ints(a["kernel_size"], nd)
-        stride = _ints(a["stride"], nd) if a["stride"] not in (None, [], ()) else kernel
-        kw = {
-            "window": kernel,
-            "stride": stride,
+            "stride": _ints(a["stride"], nd) if a["stride"] not in (None, [], ()) else kernel,
             "padding": tuple((p, p) for p in _ints(a["padding"], nd)),
             "ceil_mode": bool(a["ceil_mode"]),
             "rank": nd,
         }
-        return Lowered("avgpool", kw, (x,), (), x.dim() - nd - 1)
+        if kind == "maxpool":
+            kw["dilation"] = _ints(a["dilation"], nd)
+        return Lowered(kind, kw, (x,), (), x.dim() - nd - 1)
 
     return lower
 
@@ -541,9 +529,9 @@ ATEN: dict[str, Callable[..., Lowered]] = {
     "_grouped_mm": _grouped_mm,
     "cat": _cat,
     "sort": _sort,
-    **{f"max_pool{n}d": _max_pool(n) for n in (1, 2, 3)},
-    **{f"max_pool{n}d_with_indices": _max_pool(n) for n in (1, 2, 3)},
-    **{f"avg_pool{n}d": _avg_pool(n) for n in (1, 2, 3)},
+    **{f"max_pool{n}d": _pool("maxpool", n) for n in (1, 2, 3)},
+    **{f"max_pool{n}d_with_indices": _pool("maxpool", n) for n in (1, 2, 3)},
+    **{f"avg_pool{n}d": _pool("avgpool", n) for n in (1, 2, 3)},
     **{f"adaptive_max_pool{n}d": _adaptive_pool("adaptivemaxpool", n) for n in (1, 2, 3)},
     **{f"_adaptive_avg_pool{n}d": _adaptive_pool("adaptiveavgpool", n) for n in (1, 2, 3)},
     **{f"adaptive_avg_pool{n}d": _adaptive_pool("adaptiveavgpool", n) for n in (1, 2, 3)},
