@@ -215,7 +215,7 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _title(report: Report, what: str) -> str:
-    return f"{report.title}: {what}" if report.title else what
+    return f"{report.title}: {what}" if report.title else what[:1].upper() + what[1:]
 
 
 def draw_layers(report: Report, *, log: bool = False) -> Figure:
