@@ -107,3 +107,9 @@ def test_the_presets_are_the_zoo(bridge):
     presets = json.loads(bridge.presets())
     assert [p["name"] for p in presets] == zoo.names()
     assert all(p["text"] == zoo.model(p["name"]).text for p in presets)
+
+
+def test_warming_up_runs_resnet50_and_forgets_it(bridge):
+    assert json.loads(bridge.warm(json.dumps({"times": 1}))) == {"times": 1}
+    with pytest.raises(KeyError):
+        bridge.download(json.dumps({"format": "csv"}))  # no table until the page asks for one

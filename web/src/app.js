@@ -100,7 +100,7 @@ async function update() {
   const state = readState();
   writeURL(state);
   try {
-    const { result, ms } = await call("analyze", { ...state, batch: state.batch === "" ? "x" : state.batch });
+    const { result, ms } = await call("analyze", state);
     const answer = JSON.parse(result);
     const t0 = performance.now();
     if (answer.ok) showReport(answer);
@@ -177,6 +177,7 @@ function showReport(answer) {
     else clearExplain();
   }
   $("chart-panel").hidden = false;
+  $("explain").hidden = false;
   requestAnimationFrame(drawChart);
 }
 
@@ -191,6 +192,7 @@ function showError(error) {
   box.hidden = false;
   $("report").hidden = true; // the error takes the table's place, and the chart goes with the table
   $("chart-panel").hidden = true;
+  $("explain").hidden = true;
   for (const id of ["download-csv", "download-json", "download-markdown"]) $(id).disabled = true;
 }
 
