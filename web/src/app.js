@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 const SEED_001 =
   "input(32,32,3) -> CONV1(8, f=5, s=1) -> POOL1(2) -> CONV2(16, f=5, s=1) -> POOL2(2) -> FC3(120) -> FC4(84) -> softmax(10)";
 const OPTIONS = { flops: "seed", layout: "hwc", dtype: "float32", batch: "1" }; // the defaults, left out of the URL
-const DEBOUNCE_MS = 40; // after the last keystroke; a run in flight coalesces what comes meanwhile into one more
+const DEBOUNCE_MS = 25; // after the last keystroke; a run in flight coalesces what comes meanwhile into one more
 
 // What the page measured, for people and for the browser test: ms since navigation start, per-update timings.
 const stats = (window.__cnncalc = { bootMs: null, firstTableMs: null, updates: [], versions: null });

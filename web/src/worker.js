@@ -50,7 +50,7 @@ async function boot() {
   const versions = py.runPython("import sys, cnncalc; f'cnncalc {cnncalc.__version__}, Python {sys.version.split()[0]}'");
   phases.importMs = performance.now() - t0 - phases.pyodideMs - phases.wheelsMs;
   const warmStart = performance.now();
-  module.warm(JSON.stringify({ times: 2 }));
+  module.warm(JSON.stringify({ times: 3 }));
   phases.warmMs = performance.now() - warmStart;
   delete phases.t0;
   const info = { versions, pyodide: py.version, phases };
