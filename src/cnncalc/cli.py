@@ -12,6 +12,7 @@ import typer
 from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.frontends import TORCH_SPEC
+from cnncalc.hardware import names as hardware_names
 from cnncalc.options import Options
 from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 from cnncalc.report import Report
@@ -339,6 +340,114 @@ def zoo(
     except CnnCalcError as e:
         raise fail(e) from None
     emit(report, format, width, chosen)
+
+
+HARDWARE = hardware_names()
+
+
+class PlotKind(str, Enum):
+    layers = "layers"
+    roofline = "roofline"
+    memory = "memory"
+
+
+PLOT_EXAMPLES = examples(
+    'cnncalc plot "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)" -o layers.png',
+    "cnncalc plot net.txt --kind roofline --hardware a100-80gb -o roofline.svg",
+    "cnncalc plot net.txt --kind roofline --peak 19.5 --bandwidth 2039 --dtype float32 -o roofline.pdf",
+    "cnncalc plot net.txt --kind memory --dtype bfloat16 -o memory.png",
+)
+
+
+@app.command(epilog=PLOT_EXAMPLES)
+def plot(
+    spec: SpecArg,
+    output: Annotated[str, typer.Option("--output", "-o", help="The file to write: .png, .svg or .pdf.")],
+    kind: Annotated[
+        PlotKind,
+        typer.Option(
+            "--kind",
+            "-k",
+            case_sensitive=False,
+            help="layers: per-layer bars of params, MACs/FLOPs and activation bytes; roofline: a log-log roofline, "
+            "one point per layer; memory: params, gradients, optimizer state and activations per optimizer.",
+        ),
+    ] = PlotKind.layers,
+    log: Annotated[bool, typer.Option("--log", help="layers: log-scale bars.")] = False,
+    hardware: Annotated[
+        Optional[str],
+        typer.Option("--hardware", help="roofline: a device from the bundled table (" + ", ".join(HARDWARE) + ")."),
+    ] = None,
+    peak: Annotated[
+        Optional[float], typer.Option("--peak", help="roofline: peak TFLOPS (overrides the device's).")
+    ] = None,
+    bandwidth: Annotated[
+        Optional[float],
+        typer.Option("--bandwidth", help="roofline: memory bandwidth in GB/s (overrides the device's)."),
+    ] = None,
+    input: InputsOpt = None,  # noqa: A002
+    flops: FlopsOpt = Convention.seed,
+    batch: BatchOpt = 1,
+    layout: LayoutOpt = None,
+    dtype: DTypeOpt = None,
+    depth: DepthOpt = None,
+    input_dtype: InputDTypeOpt = None,
+    kwarg: KwargOpt = None,
+    convention: ConventionOpt = Framework.torch,
+) -> None:
+    """Draw the network: per-layer bars, a roofline against a device, or the training memory (needs matplotlib)."""
+    options: dict = {}
+    if kind is PlotKind.layers:
+        options["log"] = log
+    elif kind is PlotKind.roofline:
+        options.update(hardware=hardware, peak_tflops=peak, bandwidth_gbs=bandwidth)
+    try:
+        given = (("--hardware", hardware), ("--peak", peak), ("--bandwidth", bandwidth))
+        unused = [name for name, value in given if value is not None]
+        if unused and kind is not PlotKind.roofline:
+            raise SpecError(f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} only to --kind roofline")
+        settings = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention)
+        report = load_report(spec, settings, input=input, input_dtype=input_dtype, kwarg=kwarg)
+        report.plot(kind.value, output, **options)
+    except CnnCalcError as e:
+        raise fail(e) from None
+    typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def web(
+    dist: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--dist", help="The built page's folder (default: $CNNCALC_WEB_DIST, else the repository's web/dist)."
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=0, max=65535, help="Port on localhost (0: any free).")
+    ] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the page in the browser.")] = True,
+) -> None:
+    """Serve the calculator's web page (cnncalc running in the browser with Pyodide) on localhost."""
+    from cnncalc.web import find_dist, make_server, url_of
+
+    try:
+        server = make_server(find_dist(dist), host, port)
+    except CnnCalcError as e:
+        raise fail(e) from None
+    url = url_of(server)
+    typer.echo(f"serving the cnncalc page at {url} (Ctrl+C stops it)")
+    sys.stdout.flush()
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @app.command()

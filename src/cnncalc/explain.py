@@ -59,7 +59,7 @@ def total_steps(report: Report) -> list[Step]:
     return out
 
 
-def _header(e: Explained) -> str:
+def heading(e: Explained) -> str:
     source = f" — {e.source}" if e.source and e.source != e.name else ""
     return f"{e.index}. {e.name} ({e.kind}){source}"
 
@@ -69,7 +69,7 @@ def render_text(report: Report) -> str:
     if report.title:
         lines += [report.title, ""]
     for e in explain_rows(report):
-        lines.append(_header(e))
+        lines.append(heading(e))
         lines += [f"   {s}" for s in e.steps]
         lines += [f"   note: {n}" for n in e.notes]
         lines.append("")
@@ -81,7 +81,7 @@ def render_text(report: Report) -> str:
 def render_markdown(report: Report) -> str:
     lines: list[str] = [f"## {report.title}", ""] if report.title else []
     for e in explain_rows(report):
-        lines += [f"### {_header(e)}", ""]
+        lines += [f"### {heading(e)}", ""]
         lines += [f"- {s}" for s in e.steps]
         lines += [f"- *{n}*" for n in e.notes]
         lines.append("")

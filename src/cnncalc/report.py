@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cnncalc.conventions import Convention, Framework, Layout, show_shape
 from cnncalc.layers.base import Step, Window
@@ -170,6 +171,22 @@ class Report:
         from cnncalc.explain import explain
 
         return explain(self, format)
+
+    def to_pandas(self) -> Any:
+        """One row per layer, columns named as the JSON keys; totals in ``df.attrs`` (needs ``cnncalc[pandas]``)."""
+        from cnncalc.render.pandas import to_pandas
+
+        return to_pandas(self)
+
+    def plot(self, kind: str = "layers", path: str | None = None, **options: Any) -> Any:
+        """A matplotlib Figure of ``layers``, ``roofline`` or ``memory``, saved to ``path`` if given (cnncalc[plot]).
+
+        Options: ``log=True`` (layers), ``hardware="a100-80gb"`` or ``peak_tflops=`` and ``bandwidth_gbs=``
+        (roofline), ``optimizer="adam"`` (memory); see :mod:`cnncalc.render.plot`.
+        """
+        from cnncalc.render.plot import plot
+
+        return plot(self, kind, path, **options)
 
     def _repr_html_(self) -> str:
         return self.render("html")

@@ -60,6 +60,15 @@ def model(name: str) -> Model:
         raise SpecError(f"the zoo has no model '{name}'", hint=hint)
     text = files("cnncalc.zoo").joinpath(f"{key}.cnn").read_text(encoding="utf-8")
     first = text.splitlines()[0].lstrip("# ").strip() if text else ""
+    return Model(key, first, arguments(text), text)
+
+
+def arguments(text: str) -> dict[str, int | float | str]:
+    """The arguments a notation text declares with their defaults, from its ``# args:`` line.
+
+    >>> arguments("# args: classes=1000, size=224")   # the line a zoo file opens with
+    {'classes': 1000, 'size': 224}
+    """
     m = ARGS_LINE.search(text)
     defaults: dict[str, int | float | str] = {}
     if m:
@@ -67,7 +76,7 @@ def model(name: str) -> Model:
             if part.strip():
                 k, _, v = part.partition("=")
                 defaults[k.strip()] = _value(v.strip())
-    return Model(key, first, defaults, text)
+    return defaults
 
 
 def parse_args(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:

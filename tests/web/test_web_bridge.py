@@ -1,0 +1,119 @@
+"""The page's bridge into cnncalc (web/src/bridge.py), run here by CPython: it packs cnncalc's own answers."""
+
+from __future__ import annotations
+
+import doctest
+import gc
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+import cnncalc
+from cnncalc import zoo
+from cnncalc.render import cell
+from cnncalc.render.plot import layer_bars
+
+BRIDGE = Path(__file__).resolve().parents[2] / "web" / "src" / "bridge.py"
+SEED_001 = (
+    "input(32,32,3) -> CONV1(8, f=5, s=1) -> POOL1(2) -> CONV2(16, f=5, s=1) -> POOL2(2)"
+    " -> FC3(120) -> FC4(84) -> softmax(10)"
+)
+
+
+@pytest.fixture(scope="module")
+def bridge():
+    spec = importlib.util.spec_from_file_location("cnncalc_page_bridge", BRIDGE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def call(bridge, name: str, **request) -> dict:
+    return json.loads(getattr(bridge, name)(json.dumps(request)))
+
+
+def column(answer: dict, title: str) -> list[str]:
+    i = answer["headers"].index(title)
+    return [row["cells"][i] for row in answer["rows"]]
+
+
+def test_its_examples_hold(bridge):
+    assert doctest.testmod(bridge).failed == 0
+
+
+def test_seed_001_as_the_page_shows_it(bridge):
+    answer = call(bridge, "analyze", spec=SEED_001)
+    assert answer["ok"]
+    assert column(answer, "Params") == ["0", "608", "0", "3,216", "0", "48,120", "10,164", "850"]  # seed 001
+    assert answer["totals"][answer["headers"].index("Params")] == "62,958"
+    report = cnncalc.analyze(SEED_001)
+    for row, shown in zip(report.rows, answer["rows"]):
+        assert shown["cells"] == [cell(report, row, c) for c in answer["columns"]]
+    bars = layer_bars(report)
+    assert answer["chart"]["flops"] == list(bars.flops)
+    assert answer["chart"]["activation_bytes"] == list(bars.activation_bytes)
+
+
+def test_the_options_reach_cnncalc(bridge):
+    matmul = call(bridge, "analyze", spec=SEED_001, flops="matmul")
+    assert matmul["totals"][matmul["headers"].index("FLOPs")] == "1,698,640"  # 2·849,320 MACs
+    chw = call(bridge, "analyze", spec=SEED_001, layout="chw", batch="2")
+    assert column(chw, "Output shape")[1] == "(8, 28, 28)"
+    assert column(chw, "MACs")[1] == "940,800"  # 470,400 per image, batch 2
+    fp16 = call(bridge, "analyze", spec=SEED_001, dtype="float16")
+    assert fp16["chart"]["activation_bytes"][1] == 6272 * 2
+
+
+def test_a_graphs_node_columns_come_after_the_numbers(bridge):
+    answer = call(bridge, "analyze", spec="x = input(8,8,3)\ny = x -> conv(3, f=3, p=1)\nadd(x, y) -> gap -> fc(2)")
+    assert answer["columns"][-2:] == ["node_id", "inputs"]
+    assert answer["columns"][:3] == ["index", "name", "output_shape"]
+
+
+def test_a_zoo_file_runs_with_its_declared_arguments(bridge):
+    answer = call(bridge, "analyze", spec=zoo.model("resnet50").text)
+    assert answer["totals"][answer["headers"].index("Params")] == "25,557,032"  # torchvision's resnet50
+    ten = call(bridge, "analyze", spec=zoo.model("resnet50").text.replace("classes=1000", "classes=10"))
+    assert ten["totals"][ten["headers"].index("Params")] == f"{25_557_032 - 2048 * 990 - 990:,}"
+
+
+def test_errors_are_located_with_a_caret(bridge):
+    typo = call(bridge, "analyze", spec="input(32,32,3) -> cnov(8, f=5)")
+    assert not typo["ok"]
+    assert typo["error"]["text"].startswith("line 1, column 19: unknown layer 'cnov'; did you mean conv")
+    assert typo["error"]["context"].splitlines()[1].index("^") == 2 + 18
+    shape = call(bridge, "analyze", spec="x = input(32,32,3)\ny = x -> conv(16, f=50)\ny -> fc(2)")
+    assert shape["error"]["text"].startswith("layer 2 conv(16, f=50): kernel 50 is larger than the padded input 32")
+    assert (shape["error"]["line"], shape["error"]["column"]) == (2, 10)
+    assert shape["error"]["context"] == "  y = x -> conv(16, f=50)\n           ^"
+    assert not call(bridge, "analyze", spec="")["ok"]
+    assert "whole number" in call(bridge, "analyze", spec=SEED_001, batch="x")["error"]["text"]
+    assert "positive" in call(bridge, "analyze", spec=SEED_001, batch="0")["error"]["text"]
+
+
+def test_explain_and_downloads_follow_the_last_table(bridge):
+    call(bridge, "analyze", spec=SEED_001, flops="all")
+    worked = call(bridge, "explain", index=2)
+    assert worked["title"] == "2. CONV1 (conv) — CONV1(8, f=5, s=1)"
+    assert "params = (5·5·3 + 1)·8 = 608" in worked["steps"]
+    report = cnncalc.analyze(SEED_001, flops="all")
+    assert bridge.download(json.dumps({"format": "csv"})) == report.to_csv()
+    assert bridge.download(json.dumps({"format": "json"})) == report.to_json()
+    assert bridge.download(json.dumps({"format": "markdown"})) == report.to_markdown()
+
+
+def test_the_presets_are_the_zoo(bridge):
+    presets = json.loads(bridge.presets())
+    assert [p["name"] for p in presets] == zoo.names()
+    assert all(p["text"] == zoo.model(p["name"]).text for p in presets)
+
+
+def test_warming_up_runs_resnet50_and_forgets_it(bridge):
+    try:
+        assert json.loads(bridge.warm(json.dumps({"times": 1}))) == {"times": 1}
+    finally:
+        gc.unfreeze()  # warm() freezes what the page keeps; give this test process its collector back
+    with pytest.raises(KeyError):
+        bridge.download(json.dumps({"format": "csv"}))  # no table until the page asks for one

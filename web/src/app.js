@@ -1,0 +1,348 @@
+// The page: the editor, options and URL on one side; cnncalc's table, a layer's arithmetic and a chart on the other.
+// All numbers come from cnncalc running in worker.js; this file only lays them out.
+
+const $ = (id) => document.getElementById(id);
+
+const SEED_001 =
+  "input(32,32,3) -> CONV1(8, f=5, s=1) -> POOL1(2) -> CONV2(16, f=5, s=1) -> POOL2(2) -> FC3(120) -> FC4(84) -> softmax(10)";
+const OPTIONS = { flops: "seed", layout: "hwc", dtype: "float32", batch: "1" }; // the defaults, left out of the URL
+const DEBOUNCE_MS = 25; // after the last keystroke; a run in flight coalesces what comes meanwhile into one more
+
+// What the page measured, for people and for the browser test: ms since navigation start, per-update timings.
+const stats = (window.__cnncalc = { bootMs: null, firstTableMs: null, updates: [], versions: null });
+
+// ---------------------------------------------------------------- the engine
+
+const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
+const pending = new Map();
+let nextId = 1;
+
+function call(op, args) {
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, op, args });
+  });
+}
+
+worker.onmessage = (event) => {
+  const { id, ok, result, error, ms } = event.data;
+  if (id === 0) {
+    if (ok) {
+      const info = JSON.parse(result);
+      stats.bootMs = ms;
+      stats.versions = info;
+      setStatus(`Ready in ${(ms / 1000).toFixed(1)} s: ${info.versions}, Pyodide ${info.pyodide}.`);
+    } else {
+      setStatus(`The Python engine did not load: ${error}`);
+    }
+    return;
+  }
+  const waiting = pending.get(id);
+  pending.delete(id);
+  if (ok) waiting.resolve({ result, ms });
+  else waiting.reject(new Error(error));
+};
+
+function setStatus(text) {
+  $("status").textContent = text;
+}
+
+// ---------------------------------------------------------------- state and the URL
+
+function readState() {
+  return {
+    spec: $("spec").value,
+    flops: $("flops").value,
+    layout: $("layout").value,
+    dtype: $("dtype").value,
+    batch: $("batch").value,
+  };
+}
+
+function writeURL(state) {
+  const params = new URLSearchParams();
+  params.set("spec", state.spec);
+  for (const [key, value] of Object.entries(OPTIONS)) {
+    if (String(state[key]) !== value) params.set(key, state[key]);
+  }
+  history.replaceState(null, "", `#${params.toString()}`);
+}
+
+function readURL() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  $("spec").value = params.has("spec") ? params.get("spec") : SEED_001;
+  for (const [key, value] of Object.entries(OPTIONS)) $(key).value = params.get(key) ?? value;
+}
+
+// ---------------------------------------------------------------- updating as you type
+
+let timer = null;
+let running = false;
+let again = false;
+let lastInputAt = null;
+let last = null; // the last good answer
+let selected = null; // the chosen row's index
+
+function schedule() {
+  lastInputAt = performance.now();
+  clearTimeout(timer);
+  timer = setTimeout(update, DEBOUNCE_MS);
+}
+
+async function update() {
+  if (running) {
+    again = true;
+    return;
+  }
+  running = true;
+  const inputAt = lastInputAt;
+  const state = readState();
+  writeURL(state);
+  try {
+    const { result, ms } = await call("analyze", state);
+    const answer = JSON.parse(result);
+    const t0 = performance.now();
+    if (answer.ok) showReport(answer);
+    else showError(answer.error);
+    const now = performance.now(); // the table (or the error) is in the page; the chart follows in the next frame
+    if (answer.ok && stats.firstTableMs === null) stats.firstTableMs = now;
+    stats.updates.push({
+      ok: answer.ok,
+      rows: answer.ok ? answer.rows.length : 0,
+      engineMs: ms,
+      renderMs: now - t0,
+      sinceInputMs: inputAt === null ? null : now - inputAt,
+    });
+    $("report").dataset.updates = String(stats.updates.length);
+  } catch (err) {
+    showError({ text: `the engine failed: ${err.message}`, context: "" });
+  } finally {
+    running = false;
+    if (again) {
+      again = false;
+      update();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- the table
+
+function element(tag, attrs = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function showReport(answer) {
+  last = answer;
+  const hadFocus = document.activeElement && document.activeElement.closest && document.activeElement.closest("#report tbody tr");
+  const focusIndex = hadFocus ? Number(document.activeElement.dataset.index) : null;
+
+  const table = element("table");
+  if (answer.title) table.append(element("caption", {}, answer.title));
+  const head = element("tr");
+  answer.headers.forEach((h, i) => head.append(element("th", { scope: "col", class: answer.numeric[i] ? "num" : "" }, h)));
+  table.append(element("thead"));
+  table.tHead.append(head);
+  const body = element("tbody");
+  for (const row of answer.rows) {
+    const tr = element("tr", { tabindex: "0", "data-index": String(row.index), "aria-selected": String(row.index === selected) });
+    row.cells.forEach((c, i) => tr.append(element("td", { class: answer.numeric[i] ? "num" : "" }, c)));
+    body.append(tr);
+  }
+  table.append(body);
+  const total = element("tr");
+  answer.totals.forEach((c, i) => total.append(element(i === 0 ? "th" : "td", { class: answer.numeric[i] ? "num" : "" }, c)));
+  table.append(element("tfoot"));
+  table.tFoot.append(total);
+
+  const wrap = element("div", { class: "scroll" });
+  wrap.append(table);
+  const notes = element("div", { class: "notes" });
+  for (const line of answer.footer) notes.append(element("p", {}, line));
+
+  const report = $("report");
+  report.replaceChildren(wrap, notes);
+  report.hidden = false;
+  report.setAttribute("aria-busy", "false");
+  $("error").hidden = true;
+  $("error").replaceChildren();
+  for (const id of ["download-csv", "download-json", "download-markdown"]) $(id).disabled = false;
+
+  if (focusIndex !== null) report.querySelector(`tbody tr[data-index="${focusIndex}"]`)?.focus();
+  if (selected !== null) {
+    if (answer.rows.some((r) => r.index === selected)) explain(selected);
+    else clearExplain();
+  }
+  $("chart-panel").hidden = false;
+  $("explain").hidden = false;
+  requestAnimationFrame(drawChart);
+}
+
+function showError(error) {
+  const box = $("error");
+  const parts = [element("p", { class: "error-text" }, error.text)];
+  if (error.line && !error.text.startsWith("line ")) {
+    parts.push(element("p", { class: "where" }, `at line ${error.line}, column ${error.column}`));
+  }
+  if (error.context) parts.push(element("pre", {}, error.context));
+  box.replaceChildren(...parts);
+  box.hidden = false;
+  $("report").hidden = true; // the error takes the table's place, and the chart goes with the table
+  $("chart-panel").hidden = true;
+  $("explain").hidden = true;
+  for (const id of ["download-csv", "download-json", "download-markdown"]) $(id).disabled = true;
+}
+
+// ---------------------------------------------------------------- a row's arithmetic
+
+function clearExplain() {
+  selected = null;
+  $("explain").replaceChildren(element("p", { class: "help" }, "Choose a row (click it, or focus it and press Enter) to see its arithmetic."));
+}
+
+async function explain(index) {
+  selected = index;
+  for (const tr of $("report").querySelectorAll("tbody tr")) tr.setAttribute("aria-selected", String(Number(tr.dataset.index) === index));
+  const { result } = await call("explain", { index });
+  const e = JSON.parse(result);
+  const list = element("ul");
+  for (const step of e.steps) {
+    const item = element("li");
+    item.append(element("code", {}, step));
+    list.append(item);
+  }
+  for (const note of e.notes) list.append(element("li", { class: "note" }, `note: ${note}`));
+  $("explain").replaceChildren(element("h2", {}, e.title), list);
+}
+
+function rowOf(event) {
+  return event.target.closest && event.target.closest("#report tbody tr");
+}
+
+$("report").addEventListener("click", (event) => {
+  const tr = rowOf(event);
+  if (tr) explain(Number(tr.dataset.index));
+});
+
+$("report").addEventListener("keydown", (event) => {
+  const tr = rowOf(event);
+  if (!tr) return;
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    explain(Number(tr.dataset.index));
+  } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    (event.key === "ArrowDown" ? tr.nextElementSibling : tr.previousElementSibling)?.focus();
+  }
+});
+
+// ---------------------------------------------------------------- the chart
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs = {}, text = null) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function drawChart() {
+  if (!last) return;
+  const metric = $("chart-metric").value;
+  const log = $("chart-log").checked;
+  const { labels } = last.chart;
+  const values = last.chart[metric];
+  const positive = values.filter((v) => v > 0);
+  const max = Math.max(1, ...positive);
+  const min = positive.length ? Math.min(...positive) : 1;
+  const lo = Math.log10(min) - 0.3;
+  const scale = (v) => (v <= 0 ? 0 : log ? (Math.log10(v) - lo) / (Math.log10(max) - lo || 1) : v / max);
+  const barH = 14;
+  const gap = 4;
+  const width = Math.max(300, $("chart").clientWidth - 2); // drawn at the box's own pixel width: text stays 11px
+  const labelW = Math.min(190, Math.round(width * 0.34));
+  const barW = width - labelW - 90;
+  const height = labels.length * (barH + gap) + gap;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height });
+  const format = new Intl.NumberFormat("en-US");
+  labels.forEach((label, i) => {
+    const y = gap + i * (barH + gap);
+    const w = Math.max(0, scale(values[i]) * barW);
+    const group = svg("g");
+    group.append(svg("title", {}, `${label}: ${format.format(values[i])}`));
+    const room = Math.floor(labelW / 6.5);
+    const shown = label.length > room ? `${label.slice(0, room - 1)}…` : label;
+    group.append(svg("text", { x: labelW - 6, y: y + barH - 3, "text-anchor": "end", class: "label" }, shown));
+    group.append(svg("rect", { x: labelW, y, width: w.toFixed(1), height: barH, class: "bar" }));
+    group.append(svg("text", { x: labelW + w + 4, y: y + barH - 3, class: "value" }, format.format(values[i])));
+    chart.append(group);
+  });
+  $("chart").replaceChildren(chart);
+  $("chart").setAttribute("aria-label", `Bar chart of ${$("chart-metric").selectedOptions[0].textContent} per layer${log ? ", log scale" : ""}`);
+}
+
+$("chart-metric").addEventListener("change", drawChart);
+let resizeTimer = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(drawChart, 100);
+});
+$("chart-log").addEventListener("change", drawChart);
+
+// ---------------------------------------------------------------- downloads, presets, link
+
+const TYPES = { csv: ["text/csv", "csv"], json: ["application/json", "json"], markdown: ["text/markdown", "md"] };
+
+async function download(format) {
+  const { result } = await call("download", { format });
+  const [type, ext] = TYPES[format];
+  const url = URL.createObjectURL(new Blob([result], { type }));
+  const a = element("a", { href: url, download: `${(last && last.title) || "cnncalc"}.${ext}` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+for (const format of Object.keys(TYPES)) $(`download-${format}`).addEventListener("click", () => download(format));
+
+$("copy-link").addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(location.href);
+    setStatus("Link copied: it holds the network and the options.");
+  } catch {
+    setStatus("Copy the address bar: it holds the network and the options.");
+  }
+});
+
+async function loadPresets() {
+  const { result } = await call("presets", {});
+  const select = $("preset");
+  const texts = new Map();
+  for (const model of JSON.parse(result)) {
+    texts.set(model.name, model.text);
+    select.append(element("option", { value: model.name }, `${model.name} — ${model.description}`));
+  }
+  select.addEventListener("change", () => {
+    if (!texts.has(select.value)) return;
+    $("spec").value = texts.get(select.value);
+    clearExplain();
+    schedule();
+  });
+}
+
+// ---------------------------------------------------------------- start
+
+readURL();
+$("spec").addEventListener("input", schedule);
+for (const id of ["flops", "layout", "dtype", "batch"]) $(id).addEventListener(id === "batch" ? "input" : "change", schedule);
+window.addEventListener("hashchange", () => {
+  readURL();
+  schedule();
+});
+update();
+loadPresets();

@@ -1,0 +1,143 @@
+"""The page's calls into cnncalc, run by Pyodide in a web worker: a JSON request in, a JSON answer out.
+
+Every figure comes from cnncalc itself (the same ``analyze``, table cells, explain steps and
+downloads as the CLI); this module only packs them for the page. A spec may declare its
+arguments the way zoo files do (``# args: classes=1000, size=224``), so a zoo model pasted
+from ``cnncalc zoo resnet50 --show`` runs as it is.
+
+>>> answer = json.loads(analyze(json.dumps({"spec": "input(32,32,3) -> conv(8, f=5)"})))
+>>> answer["ok"], answer["rows"][1]["cells"][4], answer["totals"][4]   # params (5·5·3 + 1)·8
+(True, '608', '608')
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from typing import Any
+
+import cnncalc
+from cnncalc import zoo
+from cnncalc.errors import CnnCalcError
+from cnncalc.explain import explain_row, heading
+from cnncalc.notation import parse
+from cnncalc.notation.parser import caret
+from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
+from cnncalc.render.plot import layer_bars
+
+_last: dict[str, Any] = {}  # the last good report, for explain and the downloads
+
+
+def _locate(spec: str, err: CnnCalcError) -> CnnCalcError:
+    """Give a layer's error (``layer 4 conv(16, f=50): ...``) a line, column and caret when its text occurs once."""
+    if err.line is None and err.layer_name and spec.count(err.layer_name) == 1:
+        offset = spec.index(err.layer_name)
+        err.line = spec.count("\n", 0, offset) + 1
+        err.column = offset - (spec.rfind("\n", 0, offset) + 1) + 1
+        err.context = caret(spec, err.line, err.column)
+    return err
+
+
+def _error(spec: str, err: CnnCalcError) -> str:
+    err = _locate(spec, err)
+    headline, _, context = str(err).partition("\n")
+    return json.dumps(
+        {
+            "ok": False,
+            "error": {
+                "text": headline,
+                "context": context,
+                "line": err.line,
+                "column": err.column,
+                "layer": err.layer_index,
+                "hint": err.hint,
+            },
+        }
+    )
+
+
+def analyze(request: str) -> str:
+    """``{"spec", "flops", "layout", "dtype", "batch"}`` -> the table's cells, totals, footer and chart data."""
+    req = json.loads(request)
+    spec = req.get("spec", "")
+    try:
+        graph = parse(spec, None, zoo.arguments(spec) or None)
+        report = cnncalc.analyze(
+            graph,
+            flops=req.get("flops", "seed"),
+            layout=req.get("layout", "hwc"),
+            dtype=req.get("dtype", "float32"),
+            batch=int(req.get("batch", 1)),
+        )
+    except CnnCalcError as err:
+        return _error(spec, err)
+    except ValueError:  # a batch that is not a whole number
+        text = f"the batch must be a whole number (got {req.get('batch')!r})"
+        return json.dumps({"ok": False, "error": {"text": text, "context": ""}})
+    _last["report"] = report
+    columns = columns_for(report)
+    # numbers first: a graph's Node and Reads columns are wide, so the page shows them after the figures
+    columns = tuple(c for c in columns if c not in ("node_id", "inputs")) + tuple(
+        c for c in columns if c in ("node_id", "inputs")
+    )
+    bars = layer_bars(report)
+    return json.dumps(
+        {
+            "ok": True,
+            "title": report.title,
+            "columns": list(columns),
+            "headers": [HEADERS[c] for c in columns],
+            "numeric": [c in NUMERIC for c in columns],
+            "rows": [{"index": r.index, "cells": [cell(report, r, c) for c in columns]} for r in report.rows],
+            "totals": ["Total" if c == "name" else total_cell(report, c) for c in columns],
+            "footer": footer_lines(report),
+            "chart": {
+                "labels": bars.labels,
+                "params": bars.params,
+                "macs": bars.macs,
+                "flops": bars.flops,
+                "activation_bytes": bars.activation_bytes,
+            },
+        },
+        ensure_ascii=False,
+    )
+
+
+def explain(request: str) -> str:
+    """``{"index"}`` -> that layer's worked arithmetic, as cnncalc explain shows it."""
+    index = json.loads(request)["index"]
+    report = _last["report"]
+    row = next(r for r in report.rows if r.index == index)
+    e = explain_row(report, row)
+    return json.dumps(
+        {"title": heading(e), "steps": [str(s) for s in e.steps], "notes": list(e.notes)}, ensure_ascii=False
+    )
+
+
+def download(request: str) -> str:
+    """``{"format": "csv" | "json" | "markdown"}`` -> the last report in that format."""
+    fmt = json.loads(request)["format"]
+    report = _last["report"]
+    return {"csv": report.to_csv, "json": report.to_json, "markdown": report.to_markdown}[fmt]()
+
+
+def warm(request: str = "{}") -> str:
+    """Run a whole ResNet-50 through the page's path a few times (``{"times": 2}``), then forget it.
+
+    WebAssembly starts on baseline code and optimises what runs hot in the background; doing that
+    once at start-up, instead of on the user's first keystrokes, keeps every keystroke's update fast.
+    """
+    times = int(json.loads(request).get("times", 2))
+    text = zoo.model("resnet50").text
+    for _ in range(times):
+        analyze(json.dumps({"spec": text}))
+    _last.clear()
+    gc.collect()  # the warm-up's garbage goes now, not during the first keystroke
+    gc.freeze()  # and later collections skip the modules and caches that live as long as the page
+    return json.dumps({"times": times})
+
+
+def presets(request: str = "{}") -> str:
+    """The zoo as presets: ``[{"name", "description", "text"}]``."""
+    models = [zoo.model(name) for name in zoo.names()]
+    return json.dumps([{"name": m.name, "description": m.description, "text": m.text} for m in models])
