@@ -237,3 +237,12 @@ def test_tables_show_node_and_reads_columns_only_for_graphs():
     assert "| add | add | x, y |" in md.replace("  ", " ")
     chain = cnncalc.analyze("input(8,8,4) -> conv(4, f=3) -> relu")
     assert "Reads" not in chain.to_markdown() and "Reads" not in chain.table()
+
+
+def test_a_text_declares_its_arguments_with_defaults():
+    # a zoo file's text runs as it is: `# args: classes=1000, size=224` gives the names their defaults
+    from cnncalc import zoo
+
+    text = zoo.model("resnet18").text
+    assert cnncalc.analyze(text).totals.params == 11_689_512  # torchvision's resnet18
+    assert cnncalc.analyze("# args: n=10\ninput(8) -> fc(n)").totals.params == 8 * 10 + 10

@@ -61,7 +61,7 @@ def analyze(request: str) -> str:
     req = json.loads(request)
     spec = req.get("spec", "")
     try:
-        graph = parse(spec, None, zoo.arguments(spec) or None)
+        graph = parse(spec)
         report = cnncalc.analyze(
             graph,
             flops=req.get("flops", "seed"),

@@ -15,7 +15,8 @@ def parse(text: str, input_shape: tuple[int, ...] | None = None, params: dict[st
 
     ``input_shape`` (as shown, channels last) serves a bare ``input`` or a
     chain that does not start with one; ``params`` gives values to names
-    the text uses (a zoo model's ``classes``, ``size``).
+    the text uses (a zoo model's ``classes``, ``size``), over the defaults its
+    ``# args: classes=1000, size=224`` line declares.
     """
     if not isinstance(text, str):  # lark would fail inside with an AttributeError or TypeError
         hint = (
@@ -26,7 +27,10 @@ def parse(text: str, input_shape: tuple[int, ...] | None = None, params: dict[st
         raise SpecError(
             f"a network is the text notation, a Graph or a cnncalc.Net (got {type(text).__name__})", hint=hint
         )
-    return build_graph(parse_statements(text), text, input_shape, params)
+    from cnncalc.zoo import arguments
+
+    declared = arguments(text)  # a text may declare its arguments and their defaults: `# args: size=224`
+    return build_graph(parse_statements(text), text, input_shape, {**declared, **(params or {})})
 
 
 __all__ = ["parse"]
