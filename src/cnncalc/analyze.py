@@ -10,12 +10,13 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
-from cnncalc.conventions import Convention, Framework, Layout
+from cnncalc.conventions import TENSOR_BYTES, Convention, Framework, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.fold import combine
-from cnncalc.graph import Graph, Node
+from cnncalc.graph import Graph, Node, Scope
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.calc import Calc, Step, prod
 from cnncalc.layers.registry import Expansion, Kind, unknown_layer
@@ -23,6 +24,7 @@ from cnncalc.memory import memory, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
 from cnncalc.report import Report, Row, Totals, UncountedOp
+from cnncalc.training import RULES, Backward, Ledger, Pass, train_totals
 
 __all__ = ["analyze_graph", "enum_option"]
 
@@ -34,6 +36,9 @@ class _Context:
     framework: Framework
     batch: int  # the multiplier for graphs whose shapes carry no batch
     traced: bool  # the shapes carry the batch (a traced model): channels follow the operands
+    freeze: tuple[str, ...] = ()  # names or patterns whose parameters get no gradient
+    scopes: tuple[Scope, ...] = ()
+    train: Ledger | None = None  # the backward's accounting, when training figures are asked for
 
 
 def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) -> Report:
@@ -52,7 +57,16 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
             hint="e.g. --input 8,3,224,224 instead of --batch 8",
         )
     layout = graph.layout or opts.layout or Layout.hwc
-    ctx = _Context(opts.flops, layout, opts.framework, 1 if traced else opts.batch, traced)
+    ctx = _Context(
+        opts.flops,
+        layout,
+        opts.framework,
+        1 if traced else opts.batch,
+        traced,
+        opts.freeze,
+        graph.scopes,
+        Ledger() if opts.train else None,
+    )
     b = 4  # bytes per element for traffic, at the report's dtype (set below)
     dtype = opts.dtype or graph.dtype or "float32"
     from cnncalc.memory import element_bytes
@@ -68,6 +82,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
     totals = _totals(nodes)
+    _check_freeze(opts.freeze, nodes, graph)
     display = opts.layout or graph.layout or Layout.hwc
     depth = opts.depth if opts.depth is not None else graph.depth
     rows: tuple[Row, ...] = tuple(shown)
@@ -100,6 +115,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         nodes=tuple(nodes) if len(rows) != len(nodes) or rows != tuple(nodes) else (),
         framework=opts.framework,
         traced=traced,
+        training=train_totals(nodes, totals, opts, b, ctx.train) if ctx.train is not None else None,
     )
 
 
@@ -150,7 +166,8 @@ def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
 def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, elem_bytes: int) -> Row:
     """One node's row, its receptive field and traffic (``elem_bytes`` per element) from the rows it reads."""
     kind = REGISTRY[node.kind]
-    args = bind(kind, node.args, node.kwargs)
+    kwargs, frozen = _freeze_keyword(node.kwargs)
+    args = bind(kind, node.args, kwargs)
     sources = [done[i] for i in node.inputs]
     operands = _operands(node, done)
     lead = node.lead
@@ -187,9 +204,24 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
     if flops or terms:
         steps.append(Step("FLOPs", _scaled(" + ".join(terms), scale, len(terms) > 1), flops))
     params, trainable, buffers = c.params_total, c.trainable_total, c.buffers_total
+    tensors = c.param_tensors
     notes = list(c.notes) + list(node.notes)
     if node.tensors is not None:  # the front-end knows the model's tensors: they are the row's parameters
         params, trainable, buffers = _tensor_counts(node, kind, c, steps)
+        tensors = sum(1 for t in node.tensors if t.trainable and not t.buffer)
+    frozen = frozen or _matches(ctx.freeze, node, ctx.scopes)
+    if frozen and trainable:
+        notes.append("frozen: its parameters get no gradient")
+        trainable = tensors = 0
+    grad = False
+    backward_flops = saved_bytes = 0
+    if ctx.train is not None:  # the weight's own flag (a traced model's requires_grad), else its count
+        weight = not frozen and (node.grad if node.grad is not None else bool(trainable))
+        out = shape[len(lead_dims) :]  # per sample, as the model computed it
+        pass_ = Pass(kind.name, args, inputs, out, c.macs_total, tuple(s.grad for s in sources), weight)
+        grad, backward_flops, saved_bytes = _backward(
+            node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, index
+        )
     read, written = traffic_for(
         [prod(s) * ctx.batch for s in operands] if sources else [], params, buffers, size, elem_bytes
     )
@@ -220,7 +252,130 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
         channel_axis=channel_axis,
         dtype=node.dtype,
         view=kind.view,
+        backward_flops=backward_flops,
+        saved_bytes=saved_bytes,
+        grad=grad,
+        param_tensors=tensors,
     )
+
+
+def _freeze_keyword(kwargs: tuple[tuple[str, Any], ...]) -> tuple[tuple[tuple[str, Any], ...], bool]:
+    """A layer's ``freeze`` keyword (every kind takes it: its parameters get no gradient), and the rest."""
+    rest = tuple((k, v) for k, v in kwargs if k.lower() != "freeze")
+    if len(rest) == len(kwargs):
+        return kwargs, False
+    value = next(v for k, v in kwargs if k.lower() == "freeze")
+    if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no"):
+        value = value.lower() in ("true", "yes")
+    if not isinstance(value, bool):
+        raise ArgumentError(f"'freeze' must be true or false (got {value!r})")
+    return rest, value
+
+
+def _names_of(node: Node, scopes: tuple[Scope, ...]) -> list[str]:
+    """What ``--freeze`` matches a node by: its label, id, the module path it ran in, its tensors' names."""
+    names = [node.label, node.id]
+    if node.scope is not None and scopes:
+        names.append(scopes[node.scope].path)
+    names += [t.name for t in node.tensors or ()]
+    return names
+
+
+def _matches(patterns: tuple[str, ...], node: Node, scopes: tuple[Scope, ...]) -> bool:
+    if not patterns:
+        return False
+    names = _names_of(node, scopes)
+    return any(_match(p, n) for p in patterns for n in names)
+
+
+def _match(pattern: str, name: str) -> bool:
+    """A name, a glob (``layer1.*``), a prefix of a dotted path (``layer1`` freezes ``layer1.0.conv1``), or a
+    glob of the last part of one (``conv*`` freezes ``basic1.conv``, a conv inside a notation block)."""
+    name, pattern = name.lower(), pattern.lower()
+    last = name.rpartition(".")[2]
+    return fnmatchcase(name, pattern) or fnmatchcase(last, pattern) or name.startswith(pattern + ".")
+
+
+def _check_freeze(patterns: tuple[str, ...], rows: list[Row], graph: Graph) -> None:
+    """A ``--freeze`` pattern that matches nothing is an error naming what it could match."""
+    if not patterns:
+        return
+    names = sorted({n for node in graph.nodes for n in _names_of(node, graph.scopes) if n})
+    for p in patterns:
+        if not any(_match(p, n) for n in names):
+            import difflib
+
+            near = difflib.get_close_matches(p, names, n=3)
+            shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+            raise ArgumentError(
+                f"--freeze '{p}' matches no layer (it could match: {shown})",
+                hint=f"did you mean {' or '.join(near)}?" if near else "a glob such as 'layer1.*' also works",
+            )
+
+
+def _backward(
+    node: Node,
+    kind: Kind,
+    p: Pass,
+    c: Calc,
+    repeat: int,
+    shape: tuple[int, ...],
+    done: dict[str, Row],
+    ctx: _Context,
+    elem_bytes: int,
+    steps: list[Step],
+    index: int,
+) -> tuple[bool, int, int]:
+    """Whether the node's output needs a gradient, its backward FLOPs and the bytes it keeps (new to the step)."""
+    t = ctx.train
+    assert t is not None
+    rule = RULES.get(kind.name)
+    grad = p.weight or p.any
+    back = rule(p) if grad and rule is not None else Backward()
+    if grad and rule is None:
+        t.unruled[kind.name] = t.unruled.get(kind.name, 0) + 1
+    if kind.view and not back.new_storage:
+        t.storage[node.id] = t.storage.get(node.inputs[0]) if node.inputs else None
+    else:
+        t.storage[node.id] = node.id
+    if not grad:
+        return False, 0, 0
+    extra = sum(v for v, _ in c.extra[ctx.convention])
+    flops = (2 * back.macs + extra) * repeat
+    parts: list[str] = []
+    total = 0
+    for s in back.saves:
+        if s.what == "kept":
+            size = s.numel * (repeat if s.per_sample else 1)
+            size *= TENSOR_BYTES.get(s.dtype, elem_bytes) if s.dtype else elem_bytes
+            t.pinned[node.id] = t.pinned.get(node.id, 0) + size
+            parts.append(f"{s.name or 'a tensor'} {size:,} B")
+            total += size
+            continue
+        source = node.id if s.what == "output" else node.inputs[s.operand] if s.operand < len(node.inputs) else None
+        holder = t.storage.get(source) if source is not None else None
+        what = "output" if s.what == "output" else f"input {s.operand + 1}" if len(node.inputs) > 1 else "input"
+        if holder is None:  # a parameter or a constant: the model's own memory, not an activation
+            continue
+        if holder in t.kept:
+            parts.append(f"{what} (kept already)")
+            continue
+        t.kept.add(holder)
+        size = _row_bytes(done[holder], elem_bytes) if holder in done else prod(shape) * ctx.batch * elem_bytes
+        parts.append(f"{what} {size:,} B")
+        total += size
+    if back.macs:
+        steps.append(Step("backward MACs", back.formula + (f" (×{repeat})" if repeat > 1 else ""), back.macs * repeat))
+    if flops:
+        formula = f"2·{back.macs * repeat:,}" + (f" + {extra * repeat:,}" if extra else "")
+        steps.append(Step("backward FLOPs", formula if back.macs else "", flops))
+    if parts:
+        steps.append(Step("saved for backward", " + ".join(parts), f"{total:,} B"))
+    return True, flops, total
+
+
+def _row_bytes(row: Row, elem_bytes: int) -> int:
+    return row.activation_size * (TENSOR_BYTES.get(row.dtype, elem_bytes) if row.dtype else elem_bytes)
 
 
 def _tensor_counts(node: Node, kind: Kind, c: Calc, steps: list[Step]) -> tuple[int, int, int]:

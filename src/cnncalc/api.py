@@ -62,6 +62,7 @@ def load(
     input: Any = None,  # noqa: A002 - the user's word
     dtypes: Any = None,
     kwargs: dict[str, Any] | None = None,
+    train: bool = False,
 ) -> Graph:
     """The Graph of a network, whatever form it comes in.
 
@@ -71,7 +72,7 @@ def load(
     dict; a :class:`cnncalc.Net`; a Graph; or a ``torch.nn.Module``. ``input`` is
     the input shape (the notation's, channels last), or a model's input sizes with
     the batch first (one, a list, a dict by name, or parsed ``--input`` items);
-    ``dtypes`` and ``kwargs`` go to a model's forward.
+    ``dtypes`` and ``kwargs`` go to a model's forward, traced in training mode with ``train``.
 
     >>> load("input(8,8,3) -> conv(4, f=3)").nodes[1].kind
     'conv'
@@ -89,7 +90,7 @@ def load(
     if isinstance(source, Path):
         source = str(source)
     if isinstance(source, str):
-        model = load_model_source(source, input=input, dtypes=dtypes, kwargs=kwargs)
+        model = load_model_source(source, input=input, dtypes=dtypes, kwargs=kwargs, train=train)
         if model is not None:
             return model
         return parse(read_text(source), _notation_input(input))
@@ -99,7 +100,7 @@ def load(
 
         if isinstance(input, tuple) and input and isinstance(input[0], InputSpec):
             input, dtypes = for_torch(input)[0], for_torch(input)[1] if dtypes is None else dtypes
-        return trace_graph(source, input, input_dtype=dtypes, kwargs=kwargs)
+        return trace_graph(source, input, input_dtype=dtypes, kwargs=kwargs, train=train)
     raise SpecError(
         f"a network is the text notation, a file, a spec, a Graph, a cnncalc.Net or a torch module "
         f"(got {type(source).__name__})"
@@ -167,4 +168,4 @@ def analyze(
     [0, 60840, 67600]
     """
     opts = Options.make(options, flops=flops, batch=batch, layout=layout, title=title or None, dtype=dtype, **given)
-    return analyze_graph(load(spec, input=input), opts)
+    return analyze_graph(load(spec, input=input, train=opts.train), opts)

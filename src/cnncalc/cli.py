@@ -102,6 +102,27 @@ KwargOpt = Annotated[
     Optional[list[str]],
     typer.Option("--kwarg", help="A keyword argument for a model's forward, NAME=VALUE (repeatable): use_cache=false."),
 ]
+TrainOpt = Annotated[
+    bool, typer.Option("--train", help="Training figures: backward FLOPs, saved activations, gradients, optimizer.")
+]
+OptimizerOpt = Annotated[
+    str, typer.Option("--optimizer", help="With --train: sgd, momentum, adam or adamw (what it keeps per parameter).")
+]
+FreezeOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--freeze", help="Layers whose parameters get no gradient: names, module paths or globs (repeatable)."
+    ),
+]
+RecomputeOpt = Annotated[
+    str, typer.Option("--recompute", help="With --train: none, or blocks (activation checkpointing of each block).")
+]
+MasterOpt = Annotated[
+    bool,
+    typer.Option(
+        "--master-weights", help="With --train: float32 master weights and optimizer state (mixed precision)."
+    ),
+]
 ConventionOpt = Annotated[
     Framework,
     typer.Option(
@@ -149,6 +170,26 @@ InputDTypeOpt = Annotated[
 ]
 
 
+def training(
+    train: bool, optimizer: str, freeze: Optional[list[str]], recompute: str, master_weights: bool
+) -> dict[str, object]:
+    """The training options as Options takes them; asking for one without --train is a mistake, said so."""
+    asked = [
+        flag
+        for flag, given in (
+            ("--optimizer", optimizer != "adam"),
+            ("--recompute", recompute != "none"),
+            ("--master-weights", master_weights),
+        )
+        if given
+    ]
+    if asked and not train:
+        raise SpecError(f"{', '.join(asked)} {'goes' if len(asked) == 1 else 'go'} with --train")
+    return dict(
+        train=train, optimizer=optimizer, freeze=tuple(freeze or ()), recompute=recompute, master_weights=master_weights
+    )
+
+
 def load_report(
     spec: str,
     options: Options,
@@ -164,7 +205,7 @@ def load_report(
 
     source = sys.stdin.read() if spec == "-" else spec
     inputs = parse_inputs(input) or None
-    graph = load(source, input=inputs, dtypes=input_dtype, kwargs=parse_kwargs(kwarg) or None)
+    graph = load(source, input=inputs, dtypes=input_dtype, kwargs=parse_kwargs(kwarg) or None, train=options.train)
     return analyze_graph(graph, options)
 
 
@@ -191,13 +232,21 @@ def summary(
     input_dtype: InputDTypeOpt = None,
     kwarg: KwargOpt = None,
     convention: ConventionOpt = Framework.torch,
+    train: TrainOpt = False,
+    optimizer: OptimizerOpt = "adam",
+    freeze: FreezeOpt = None,
+    recompute: RecomputeOpt = "none",
+    master_weights: MasterOpt = False,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
 
     try:
         chosen = parse_columns(columns)
-        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention)
+        trained = training(train, optimizer, freeze, recompute, master_weights)
+        options = Options.make(
+            flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
+        )
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
@@ -242,10 +291,16 @@ def explain(
     input_dtype: InputDTypeOpt = None,
     kwarg: KwargOpt = None,
     convention: ConventionOpt = Framework.torch,
+    train: TrainOpt = False,
+    optimizer: OptimizerOpt = "adam",
+    freeze: FreezeOpt = None,
+    recompute: RecomputeOpt = "none",
+    master_weights: MasterOpt = False,
 ) -> None:
     """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
     try:
-        options = Options.make(flops=flops, batch=batch, layout=layout, depth=depth, framework=convention)
+        trained = training(train, optimizer, freeze, recompute, master_weights)
+        options = Options.make(flops=flops, batch=batch, layout=layout, depth=depth, framework=convention, **trained)
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
@@ -319,6 +374,11 @@ def zoo(
     columns: ColumnsOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
     convention: ConventionOpt = Framework.torch,
+    train: TrainOpt = False,
+    optimizer: OptimizerOpt = "adam",
+    freeze: FreezeOpt = None,
+    recompute: RecomputeOpt = "none",
+    master_weights: MasterOpt = False,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
@@ -335,7 +395,14 @@ def zoo(
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
-        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention)
+        options = Options.make(
+            flops=flops,
+            batch=batch,
+            layout=layout,
+            dtype=dtype,
+            framework=convention,
+            **training(train, optimizer, freeze, recompute, master_weights),
+        )
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None

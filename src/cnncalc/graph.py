@@ -71,7 +71,9 @@ class Node:
     kind's own count, are the row's parameters); ``dtype`` when its output is
     not a floating-point activation (``int64`` token ids); ``output``, the
     output shape as the framework computed it, when the kind reads its operands
-    in another order (a recurrent layer's batch-first sequence); ``notes``.
+    in another order (a recurrent layer's batch-first sequence); ``grad``,
+    whether the weights it holds get a gradient (``requires_grad``; None:
+    they do unless frozen); ``notes``.
     """
 
     id: str
@@ -90,6 +92,7 @@ class Node:
     dtype: str | None = None
     notes: tuple[str, ...] = ()
     output: Shape | None = None
+    grad: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

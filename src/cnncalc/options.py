@@ -48,6 +48,12 @@ class Options:
     the memory figures, None for float32 or a traced model's parameter dtype;
     ``framework``: torch or keras counting; ``depth``: how deep the rows follow
     the module tree of a traced model (None: its default); ``title``.
+
+    Training (``train``): ``optimizer`` (sgd, momentum, adam, adamw), ``freeze``
+    (names or patterns of layers whose parameters get no gradient),
+    ``recompute`` (``none``, or ``blocks``: activation checkpointing of each
+    block), ``master_weights`` (float32 copies of the trainable weights beside a
+    16-bit ``dtype``, as mixed-precision training keeps them).
     """
 
     flops: Convention = Convention.seed
@@ -57,6 +63,11 @@ class Options:
     title: str = ""
     framework: Framework = Framework.torch
     depth: int | None = None
+    train: bool = False
+    optimizer: str = "adam"
+    freeze: tuple[str, ...] = ()
+    recompute: str = "none"
+    master_weights: bool = False
 
     @classmethod
     def make(cls, options: Options | None = None, **given: Any) -> Options:
@@ -85,4 +96,32 @@ class Options:
             title=str(self.title or ""),
             framework=enum_option(Framework, self.framework, "framework convention"),
             depth=depth,
+            train=_flag(self.train, "train"),
+            optimizer=_choice(self.optimizer, OPTIMIZERS, "optimizer"),
+            freeze=_names(self.freeze),
+            recompute=_choice(self.recompute, ("none", "blocks"), "recompute"),
+            master_weights=_flag(self.master_weights, "master_weights"),
         )
+
+
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+
+
+def _flag(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ArgumentError(f"'{what}' must be true or false (got {value!r})")
+    return value
+
+
+def _choice(value: object, choices: tuple[str, ...], what: str) -> str:
+    word = str(getattr(value, "value", value)).lower()
+    if word not in choices:
+        raise ArgumentError(f"unknown {what} '{value}' (choose {', '.join(choices)})")
+    return word
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """``freeze`` as names: one string (comma separated) or a sequence of them."""
+    items = [value] if isinstance(value, str) else list(value or ())  # type: ignore[call-overload]
+    names = tuple(n.strip() for item in items for n in str(item).split(",") if n.strip())
+    return names

@@ -44,6 +44,31 @@ class Memory:
 
 
 @dataclass(frozen=True, slots=True)
+class Training:
+    """One training step's figures (see :mod:`cnncalc.training`).
+
+    FLOPs at the report's convention: the forward's, the backward's (input and
+    weight gradients; frozen weights get none; with activation checkpointing,
+    the recomputed forward too), and their sum. Bytes: what autograd keeps for
+    the backward, the parameters (and float32 master weights), their gradients,
+    the optimizer's state, and the peak of the step: parameters, buffers,
+    gradients, optimizer state and the activations at their largest.
+    """
+
+    forward_flops: int
+    backward_flops: int
+    flops: int
+    saved_activation_bytes: int
+    param_bytes: int
+    gradient_bytes: int
+    optimizer_bytes: int
+    peak_bytes: int
+    optimizer: str = "adam"
+    recompute: str = "none"
+    unruled: tuple[tuple[str, int], ...] = ()  # kinds without a training rule (their backward is not counted)
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One layer of the network, with every figure for it.
 
@@ -76,6 +101,10 @@ class Row:
     channel_axis: int = 0  # where the channels are, counted from the end (-3 for (N, C, H, W)); 0: the first axis
     dtype: str | None = None  # the output's element type when it is not the report's (int64 token ids)
     view: bool = False  # the output shares its input's storage (flatten, reshape): not in the activation totals
+    backward_flops: int = 0  # training: the backward's FLOPs (input and weight gradients) at the convention
+    saved_bytes: int = 0  # training: the bytes autograd keeps for the backward that this row adds
+    grad: bool = False  # training: its output needs a gradient
+    param_tensors: int = 0  # how many tensors hold its trainable parameters (an optimizer keeps state per tensor)
 
     @property
     def non_trainable_params(self) -> int:
@@ -128,6 +157,7 @@ class Report:
     nodes: tuple[Row, ...] = ()  # every node, when the rows fold them (a traced model's module calls); else ()
     framework: Framework = Framework.torch
     traced: bool = False  # the shapes carry the batch as their first axis (a traced model), shown as -1
+    training: Training | None = None  # one training step's figures, when asked for (train=True)
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout (a traced model's batch axis left out)."""

@@ -45,6 +45,7 @@ def load_model_source(source: str, **given: Any) -> Graph | None:
                 f"{source} is a PyTorch model, and torch is not installed", hint='pip install "cnncalc[torch]"'
             ) from None
         return graph_of_file(source, **given)
+    given.pop("train", None)  # only a traced model runs differently in training (dropout, batch statistics)
     path = Path(source)
     suffix = path.suffix.lower()
     if "(" in source or suffix not in (*FILES, ".json") or not path.is_file():

@@ -172,6 +172,7 @@ class Tracer:
                 dtype=_int_dtype(first),
                 notes=tuple(notes),
                 output=tuple(first.shape),
+                grad=bool(low.weights[0].requires_grad) if low.weights else None,
             )
         )
         for t in outs:
@@ -203,6 +204,7 @@ class Tracer:
                 tensors=tuple(tensors),
                 notes=tuple(notes),
                 dtype=_int_dtype(t),
+                grad=bool(t.requires_grad),
             )
         )
         self.produce(t, node_id)
@@ -512,10 +514,12 @@ def trace_graph(
     kwargs: dict[str, Any] | None = None,
     title: str = "",
     user_file: str | None = None,
+    train: bool = False,
 ) -> Graph:
     """The Graph of ``model``'s forward on inputs of the given sizes (see :func:`from_torch`).
 
-    ``user_file`` is the file the model came from, for pointing at its lines when the forward fails.
+    ``user_file`` is the file the model came from, for pointing at its lines when the forward fails;
+    ``train`` traces in training mode (dropout drops, batch norm uses the batch's statistics).
     """
     if not isinstance(model, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
@@ -532,7 +536,7 @@ def trace_graph(
                 inputs.append(_input_node(tracer, t, name))
         params = list(model.parameters())
         dtype = dtype_text(params[0].dtype) if params and params[0].is_floating_point() else None
-        _run(model, tracer, args, kw, mode, user_file)
+        _run(model, tracer, args, kw, mode, user_file, train)
         _unread(model, tracer)
     if not tracer.scopes:
         raise SpecError("the model's forward ran no module", hint="call the model, not its forward method")
@@ -552,7 +556,7 @@ def trace_graph(
     )
     notes = [
         f"PyTorch {type(model).__name__} traced with fake tensors (no weights allocated, nothing computed), "
-        "in eval mode"
+        f"in {'training' if train else 'eval'} mode"
     ]
     return Graph(
         tuple(tracer.nodes),
@@ -578,7 +582,13 @@ def _input_node(tracer: Tracer, t: torch.Tensor, name: str) -> torch.Tensor:
 
 
 def _run(
-    model: nn.Module, tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], mode: Any, user_file: str | None
+    model: nn.Module,
+    tracer: Tracer,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    mode: Any,
+    user_file: str | None,
+    train: bool = False,
 ) -> None:
     """Run the forward on fake tensors with the hooks and modes in place; the model's errors become ShapeErrors."""
     training = {m: m.training for m in model.modules()}
@@ -586,11 +596,13 @@ def _run(
     for m in model.modules():
         handles.append(m.register_forward_pre_hook(tracer.pre, with_kwargs=True))
         handles.append(m.register_forward_hook(tracer.post, with_kwargs=True))
-    model.eval()
+    model.train(train)
     try:
-        # Grad stays on: it keeps nn.MultiheadAttention and the transformer layers off their fused
-        # inference fast paths, so their matmuls are seen one by one.
-        with torch.enable_grad(), mode, _Functions(tracer), _Operators(tracer):
+        # Inference runs without autograd (in-place ops then make no copies), training with it, as each would
+        # for real; the fused fast paths of nn.MultiheadAttention and the transformer layers are switched off
+        # so that their matmuls are seen one by one.
+        grad = torch.enable_grad() if train else torch.no_grad()
+        with grad, _no_fast_path(), mode, _Functions(tracer), _Operators(tracer):
             model(*args, **kwargs)
     except CnnCalcError:
         raise
@@ -601,6 +613,17 @@ def _run(
             h.remove()
         for m, flag in training.items():
             m.train(flag)
+
+
+@contextmanager
+def _no_fast_path() -> Iterator[None]:
+    """PyTorch's fused attention and transformer-layer kernels off for the trace, put back afterwards."""
+    before = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        yield
+    finally:
+        torch.backends.mha.set_fastpath_enabled(before)
 
 
 DATA_DEPENDENT = ("DataDependentOutputException", "DynamicOutputShapeException", "GuardOnDataDependentSymNode")
@@ -714,7 +737,7 @@ def from_torch(
 
     opts = Options.make(options, flops=flops, depth=depth, title=title or None, **given)
     dtype = dtypes if dtypes is not None else input_dtype
-    graph = trace_graph(model, input_size, input_dtype=dtype, kwargs=kwargs, user_file=user_file)
+    graph = trace_graph(model, input_size, input_dtype=dtype, kwargs=kwargs, user_file=user_file, train=opts.train)
     return analyze_graph(graph, opts)
 
 
@@ -770,9 +793,10 @@ def load_model(spec: str) -> nn.Module:
 def graph_of_file(
     spec: str,
     *,
-    input: Any = None,
+    input: Any = None,  # noqa: A002
     dtypes: Any = None,
-    kwargs: dict[str, Any] | None = None,  # noqa: A002
+    kwargs: dict[str, Any] | None = None,
+    train: bool = False,
 ) -> Graph:
     """The Graph of ``path/to/file.py:Class`` on ``input``: sizes, or parsed ``--input NAME=SHAPE[:DTYPE]`` items."""
     from cnncalc.inputs import InputSpec, for_torch
@@ -790,7 +814,8 @@ def graph_of_file(
         elif named_dtypes is not None:
             raise SpecError("give the input dtype once: in --input NAME=SHAPE:DTYPE or with --input-dtype")
     model = load_model(spec)
-    return trace_graph(model, input, input_dtype=dtypes, kwargs=kwargs, user_file=TORCH_SPEC.match(spec)["file"])  # type: ignore[index]
+    user_file = TORCH_SPEC.match(spec)["file"]  # type: ignore[index]
+    return trace_graph(model, input, input_dtype=dtypes, kwargs=kwargs, user_file=user_file, train=train)
 
 
 __all__: Sequence[str] = ("from_torch", "graph_of_file", "load_model", "trace_graph")

@@ -205,6 +205,12 @@ def _embedding(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lower
     return Lowered("embedding", {"vocab": int(w.shape[0]), "dim": int(w.shape[1])}, (ids,), (w,), ids.dim())
 
 
+def _dropout(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    a = _bind(args, kwargs, "input p=0.5 training=True inplace=False")
+    rate = float(a["p"]) if a["training"] else 0.0  # in eval mode the identity
+    return Lowered("dropout", {"rate": rate}, (a["input"],))
+
+
 def _sdpa(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
     a = _bind(args, kwargs, "query key value attn_mask=None dropout_p=0.0 is_causal=False scale=None")
     mask = a["attn_mask"]
@@ -212,8 +218,19 @@ def _sdpa(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
     operands = _tensors(q, a["key"], a["value"], mask)
     # the kind reads each sequence features first, (E, L), after the batch and heads as leading axes
     shapes = [(*t.shape[:-2], t.shape[-1], t.shape[-2]) if i < 3 else tuple(t.shape) for i, t in enumerate(operands)]
-    kw = {"causal": bool(a["is_causal"]), "masked": mask is not None}
+    kw = {"causal": bool(a["is_causal"]), "masked": mask is not None, "dropout": float(a["dropout_p"])}
+    if not _flattens(a["value"]):  # PyTorch's math kernel copies v to multiply by it: autograd keeps the copy
+        kw["copies_v"] = True
     return Lowered("sdpa", kw, operands, lead=q.dim() - 2, shapes=shapes)
+
+
+def _flattens(t: torch.Tensor) -> bool:
+    """Whether ``t``'s leading axes merge into one without a copy (its strides allow a view)."""
+    try:
+        t.view(-1, *t.shape[-2:])
+    except (RuntimeError, ValueError):  # a fake tensor says so with a ValueError
+        return False
+    return True
 
 
 def _adaptive_avg_pool(nd: int) -> Callable[..., Lowered]:
@@ -261,6 +278,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Lowered]] = {
     F.adaptive_avg_pool3d: _adaptive_avg_pool(3),
     F.interpolate: _interpolate,
     F.prelu: _prelu,
+    F.dropout: _dropout,
 }
 """Functions lowered whole: each maps its arguments to a kind; the operators it runs inside are not seen."""
 
@@ -354,7 +372,8 @@ def _attention_module(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str
     masks = _tensors(a["key_padding_mask"], a["attn_mask"])
     attn = _token(n, h, q_len, hd)
     shapes = [(n, h, hd, q_len), (n, h, hd, s_len), (n, h, hd, s_len)] + [tuple(t.shape) for t in masks]
-    sdpa = Lowered("sdpa", {"masked": bool(masks)}, (*sources, *masks), lead=2, shapes=shapes)
+    dropout = float(m.dropout) if m.training else 0.0
+    sdpa = Lowered("sdpa", {"masked": bool(masks), "dropout": dropout}, (*sources, *masks), lead=2, shapes=shapes)
     outs = [t for t in torch.utils._pytree.tree_leaves(output) if isinstance(t, torch.Tensor)]
     steps.append((sdpa, [attn, *outs[1:]], "attention"))
     out_proj: Any = m.out_proj
@@ -394,9 +413,7 @@ VIEWS: frozenset[str] = frozenset(
     "flatten unflatten as_strided alias diagonal movedim swapaxes unfold narrow select slice detach "
     "view_copy permute_copy transpose_copy t_copy expand_copy squeeze_copy unsqueeze_copy slice_copy select_copy "
     "alias_copy detach_copy _reshape_copy split split_with_sizes unsafe_split unsafe_split_with_sizes chunk unbind "
-    "tensor_split real imag view_as_real view_as_complex "
-    # copies that only change the memory order or the element type: the same activation to cnncalc
-    "clone contiguous _to_copy to _copy_from _copy_from_and_resize tril triu lift_fresh lift_fresh_copy".split()
+    "tensor_split real imag view_as_real view_as_complex lift_fresh".split()
 )
 """Operators whose output is their input's data seen anew: no node; readers read the input's node."""
 
@@ -419,7 +436,9 @@ MOVES: frozenset[str] = frozenset(
     "pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle upsample_nearest1d upsample_nearest2d "
     "upsample_nearest3d _upsample_nearest_exact1d _upsample_nearest_exact2d _upsample_nearest_exact3d copy fill "
     "zero index_put _index_put_impl scatter scatter_add index_copy index_fill masked_scatter diag_embed "
-    "native_dropout dropout one_hot".split()
+    "native_dropout dropout one_hot "
+    # copies in another memory order or element type (a reshape of a transposed tensor, a cast): new memory
+    "clone contiguous _to_copy to _copy_from _copy_from_and_resize lift_fresh_copy tril triu".split()
 )
 """Operators that move data into a new tensor without arithmetic: a ``copy`` node."""
 

@@ -112,6 +112,8 @@ def sdpa_cost(c: Calc, lead: tuple[int, ...], length: int, keys: int, e: int, ev
         Param("causal", ("is_causal",), default=False),
         Param("masked", ("mask", "attn_mask"), default=False),
         Param("scale", (), default=None),
+        Param("dropout", ("dropout_p",), default=0.0),
+        Param("copies_v", (), default=False),  # a traced model's v lies so that PyTorch's kernel copies it
     ),
     aliases=("scaleddotproductattention", "scaled_dot_product_attention", "dotproductattention"),
     inputs=None,
@@ -162,7 +164,7 @@ def attention_block(e: Expansion, a: Args, d: int, source: str) -> str:
     bias = a.bool("bias")
     for name in ("q", "k", "v"):
         e.add(name, "dense", source, units=d, bias=bias, flatten=False)
-    e.add("sdpa", "sdpa", "q", "k", "v", heads=heads, causal=a.bool("causal"))
+    e.add("sdpa", "sdpa", "q", "k", "v", heads=heads, causal=a.bool("causal"), dropout=a.raw("dropout"))
     e.note(f"{heads} heads of {d // heads}")
     return e.add("out", "dense", "sdpa", units=d, bias=bias, flatten=False)
 

@@ -88,6 +88,7 @@ class Calc:
         self.notes: list[str] = []
         self.shape: Shape | None = None
         self.params_total = 0
+        self.param_tensors = 0  # how many tensors hold the parameters (an optimizer keeps state per tensor)
         self.trainable_total = 0
         self.buffers_total = 0
         self.macs_total = 0
@@ -116,10 +117,14 @@ class Calc:
         self.shape = shape
         return shape
 
-    def params(self, value: int, formula: str, *, trainable: bool = True, what: str = "params") -> int:
+    def params(
+        self, value: int, formula: str, *, trainable: bool = True, what: str = "params", tensors: int = 1
+    ) -> int:
+        """Record ``value`` parameters held in ``tensors`` tensors (a weight and a bias are two)."""
         self.params_total += value
         if trainable:
             self.trainable_total += value
+            self.param_tensors += tensors
         return self.step(what, formula, value)
 
     def buffers(self, value: int, formula: str) -> int:

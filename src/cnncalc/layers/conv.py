@@ -50,7 +50,7 @@ def conv_arith(a: Args, x: Shape, c: Calc, filters: int, groups: int, what: str)
     bias = a.bool("bias")
     weights = filters * per_group * prod(kernel)
     if bias:
-        c.params(weights + filters, f"({times(kernel)}·{cin_txt} + 1)·{filters}")
+        c.params(weights + filters, f"({times(kernel)}·{cin_txt} + 1)·{filters}", tensors=2)
     else:
         c.params(weights, f"{times(kernel)}·{cin_txt}·{filters}")
     c.macs(weights * prod(out), f"{filters}·({times(kernel)}·{cin_txt})·({times(out)})")
@@ -135,7 +135,7 @@ def convtranspose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     weights = cin * per_group * prod(kernel)
     bias = a.bool("bias")
     if bias:
-        c.params(weights + filters, f"{cin}·{gtxt}·{times(kernel)} + {filters}")
+        c.params(weights + filters, f"{cin}·{gtxt}·{times(kernel)} + {filters}", tensors=2)
     else:
         c.params(weights, f"{cin}·{gtxt}·{times(kernel)}")
     c.macs(weights * prod(sizes), f"{cin}·{gtxt}·{times(kernel)}·({times(sizes)})")

@@ -46,7 +46,7 @@ def linear_cost(c: Calc, n_in: int, units: int, positions: int = 1, *, bias: boo
     the bias add ``out`` per position under ``all`` only.
     """
     if bias:
-        c.params(n_in * units + units, f"({n_in} + 1)·{units}")
+        c.params(n_in * units + units, f"({n_in} + 1)·{units}", tensors=2)
     else:
         c.params(n_in * units, f"{n_in}·{units}")
     pos = "" if positions == 1 else f"·{positions}"

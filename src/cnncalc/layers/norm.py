@@ -34,7 +34,7 @@ def batchnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.out(x)
     ch = x[0]
     if a.bool("affine"):
-        c.params(2 * ch, f"2·{ch} (γ and β per channel)")
+        c.params(2 * ch, f"2·{ch} (γ and β per channel)", tensors=2)
     if a.bool("track_running_stats"):
         if c.framework is Framework.keras:
             c.params(2 * ch, f"2·{ch} (moving mean and variance, non-trainable)", trainable=False)
@@ -65,7 +65,7 @@ def normalize_flops(c: Calc, x: Shape, affine: bool, kind: str = "layernorm") ->
 def layernorm_params(c: Calc, n: int, affine: bool, bias: bool, what: str = "") -> None:
     """A layer norm's params over ``n`` features: ``2·n`` (γ, β), ``n`` without β, none without affine."""
     if affine and bias:
-        c.params(2 * n, f"2·{n} (γ and β{what})")
+        c.params(2 * n, f"2·{n} (γ and β{what})", tensors=2)
     elif affine:
         c.params(n, f"{n} (γ{what})")
 
@@ -154,7 +154,7 @@ def groupnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.out(x)
     c.step("channels per group", f"{x[0]}/{g}", x[0] // g)
     if a.bool("affine"):
-        c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)")
+        c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)", tensors=2)
     normalize_flops(c, x, a.bool("affine"), "groupnorm")
 
 
@@ -179,7 +179,7 @@ def instancenorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         raise ShapeError("instancenorm needs spatial axes (or a sequence), got a flat vector")
     c.out(x)
     if a.bool("affine"):
-        c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)")
+        c.params(2 * x[0], f"2·{x[0]} (γ and β per channel)", tensors=2)
     if a.bool("track_running_stats"):
         c.buffers(2 * x[0], f"2·{x[0]} (running mean and variance)")
     normalize_flops(c, x, a.bool("affine"), "instancenorm")

@@ -67,7 +67,8 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
             parts.append(f"{proj}·{h}")
         text = " + ".join(parts)
         formula = f"{dirs}·({text})" if dirs > 1 else text
-        c.params(dirs * per_dir, f"{formula} (layer {layer + 1})" if layers > 1 else formula)
+        tensors = dirs * (2 + (2 if biases == 2 else biases) + (1 if proj else 0))  # W_ih, W_hh, the biases, W_hr
+        c.params(dirs * per_dir, f"{formula} (layer {layer + 1})" if layers > 1 else formula, tensors=tensors)
         step = gates * h * n_in + gates * h * r + proj * h
         prj = f" + {proj}·{h}" if proj else ""
         c.macs(dirs * length * step, f"{dirs}·{length}·({g}{h}·{n_in} + {g}{h}·{r}{prj})".removeprefix("1·"))

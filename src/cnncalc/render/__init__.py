@@ -165,7 +165,9 @@ def footer_lines(report: Report) -> list[str]:
             f"buffers {human_bytes(m.buffer_bytes)}, activations {human_bytes(m.activation_bytes)}, "
             f"peak inference activations {human_bytes(m.peak_activation_bytes)}"
         )
-        lines.append(f"Training estimate (params + grads + optimizer state + activations): {train}")
+        if report.training is None:
+            lines.append(f"Training estimate (params + grads + optimizer state + activations): {train}")
+    lines += training_lines(report)
     lines += list(report.notes)
     if report.uncounted_ops:
         listed = "; ".join(
@@ -173,6 +175,29 @@ def footer_lines(report: Report) -> list[str]:
             for op in report.uncounted_ops
         )
         lines.append(f"Uncounted ops (no counting rule; not in MACs or FLOPs): {listed}")
+    return lines
+
+
+def training_lines(report: Report) -> list[str]:
+    """One training step's figures under the table, with the convention they follow."""
+    t = report.training
+    if t is None:
+        return []
+    recompute = ", activation checkpointing of each block" if t.recompute == "blocks" else ""
+    lines = [
+        f"Training step FLOPs: forward {fmt(t.forward_flops)} + backward {fmt(t.backward_flops)} = {fmt(t.flops)}"
+        + recompute,
+        f"Training memory ({t.optimizer}): saved for backward {human_bytes(t.saved_activation_bytes)}, "
+        f"params {human_bytes(t.param_bytes)}, gradients {human_bytes(t.gradient_bytes)}, "
+        f"optimizer state {human_bytes(t.optimizer_bytes)}; peak {human_bytes(t.peak_bytes)}",
+        "Training convention: backward = input and weight gradients, each the forward's products (frozen weights "
+        "get none; layers before the first trainable one run no backward); saved = what PyTorch's autograd keeps, "
+        "each storage once; peak = params + buffers + gradients + optimizer state + activations at their largest "
+        "in the forward, what autograd keeps held to the end",
+    ]
+    if t.unruled:
+        listed = ", ".join(f"{k} ×{n}" for k, n in t.unruled)
+        lines.append(f"No training rule (backward not counted): {listed}")
     return lines
 
 

@@ -29,6 +29,7 @@ def layer_record(report: Report, r: Row) -> dict[str, Any]:
         "bytes_written": r.bytes_written,
         "intensity": r.intensity,
         "shown_shape": shape_text(report, r),
+        **({"backward_flops": r.backward_flops, "saved_bytes": r.saved_bytes} if report.training else {}),
     }
 
 
@@ -48,6 +49,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "flops": t.flops,
             "activation_size": t.activation_size,
             "memory": _memory(report),
+            "training": _training(report),
         },
         "uncounted_ops": [
             {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops
@@ -79,6 +81,15 @@ def _memory(report: Report) -> dict[str, Any] | None:
         "peak_activation_bytes": m.peak_activation_bytes,
         "training_bytes": dict(m.training_bytes),
     }
+
+
+def _training(report: Report) -> dict[str, int] | None:
+    """One training step's figures, with exactly the contract's keys."""
+    t = report.training
+    if t is None:
+        return None
+    keys = ("forward_flops", "backward_flops", "flops", "saved_activation_bytes", "param_bytes", "gradient_bytes")
+    return {k: getattr(t, k) for k in (*keys, "optimizer_bytes", "peak_bytes")}
 
 
 def render(report: Report) -> str:
