@@ -350,19 +350,36 @@ class _Continuations:
             yield tok
 
 
-@cache
-def _parser() -> Lark:
-    grammar = files("cnncalc.notation").joinpath("grammar.lark").read_text(encoding="utf-8")
-    # The transformer runs inside the LALR parser, so no parse tree is built (see benchmarks/README.md).
+def grammar_text() -> str:
+    """The notation's grammar, ``grammar.lark``, as shipped in the package."""
+    return files("cnncalc.notation").joinpath("grammar.lark").read_text(encoding="utf-8")
+
+
+def build_parser(grammar: str | None = None, *, cache: bool | str = True) -> Lark:
+    """The LALR parser of ``grammar`` (default: ``grammar.lark``), its tables built once and then cached.
+
+    Building the tables costs more than everything else ``cnncalc summary`` does on a small network,
+    so lark's cache keeps them: in the system's temporary folder (``cache=True``, one file per user,
+    grammar, lark version and Python version) or at the path given. The cache is keyed by a hash of the
+    grammar text and the options, so an edited grammar is never served from an older cache; when the
+    file cannot be read or written, lark builds the tables as if there were no cache.
+    The transformer runs inside the LALR parser, so no parse tree is built (see benchmarks/README.md).
+    """
     return Lark(
-        grammar,
+        grammar_text() if grammar is None else grammar,
         start="program",
         parser="lalr",
         lexer="basic",
         postlex=_Continuations(),
         maybe_placeholders=True,
         transformer=_ToAst(),
+        cache=cache,
     )
+
+
+@cache
+def _parser() -> Lark:
+    return build_parser()
 
 
 FRIENDLY = {
@@ -391,6 +408,7 @@ FRIENDLY = {
 
 def parse_statements(text: str) -> list[Statement | Block]:
     """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as some editors write one, is not text
     try:
         return _parser().parse(text)
     except CnnCalcError as err:  # raised by a transformer method (lark does not wrap it) or the post-lexer
