@@ -89,6 +89,24 @@ def fail(err: CnnCalcError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def choice(enum: type[Enum]) -> dict:
+    """An Enum option's settings: any case accepted, choices shown, and a wrong value answered with them.
+
+    ``--flops fast`` says "Invalid value for '--flops': 'fast' is not one of seed, matmul, all".
+    """
+    names = [m.value for m in enum]
+
+    def parse(value: object) -> Enum:
+        if isinstance(value, enum):
+            return value
+        try:
+            return enum(str(value).lower())
+        except ValueError:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(names)}") from None
+
+    return {"parser": parse, "metavar": "[" + "|".join(names) + "]"}
+
+
 # The options the commands share, defined once.
 SpecArg = Annotated[
     str,
@@ -103,13 +121,13 @@ InputOpt = Annotated[
     Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
 ]
 FlopsOpt = Annotated[
-    Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
+    Convention, typer.Option("--flops", **choice(Convention), help="FLOPs convention: seed, matmul or all.")
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", **choice(Format), help="Output format.")]
 BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
-LayoutOpt = Annotated[Layout, typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw.")]
+LayoutOpt = Annotated[Layout, typer.Option("--layout", **choice(Layout), help="Show shapes as hwc or chw.")]
 WidthOpt = Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")]
-DTypeOpt = Annotated[DType, typer.Option("--dtype", case_sensitive=False, help="Element type for the memory figures.")]
+DTypeOpt = Annotated[DType, typer.Option("--dtype", **choice(DType), help="Element type for the memory figures.")]
 ColumnsOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -234,7 +252,7 @@ def explain(
     input: InputOpt = None,  # noqa: A002
     flops: FlopsOpt = Convention.seed,
     format: Annotated[  # noqa: A002
-        ExplainFormat, typer.Option("--format", "-f", case_sensitive=False, help="text, markdown or json.")
+        ExplainFormat, typer.Option("--format", "-f", **choice(ExplainFormat), help="text, markdown or json.")
     ] = ExplainFormat.text,
     batch: BatchOpt = 1,
     layout: LayoutOpt = Layout.hwc,
@@ -256,9 +274,20 @@ class CheckFormat(str, Enum):
     json = "json"
 
 
+class Framework(str, Enum):
+    torch = "torch"
+    keras = "keras"
+
+
 @app.command(epilog=CHECK_EXAMPLES)
 def check(
-    table: Annotated[str, typer.Argument(help="The hand-made table: a CSV, TSV or Markdown file, or - for stdin.")],
+    table: Annotated[
+        str,
+        typer.Argument(
+            help="The hand-made table: a CSV (commas, semicolons or tabs), Markdown, or a pasted Keras model.summary() "
+            "or torchsummary printout; - for stdin."
+        ),
+    ],
     spec: Annotated[
         Optional[str],
         typer.Option(
@@ -269,11 +298,19 @@ def check(
     flops: FlopsOpt = Convention.seed,
     layout: Annotated[
         Optional[Layout],
-        typer.Option("--layout", case_sensitive=False, help="How the table writes shapes: hwc or chw."),
+        typer.Option("--layout", **choice(Layout), help="How the table writes shapes: hwc or chw."),
     ] = None,
     format: Annotated[  # noqa: A002
-        CheckFormat, typer.Option("--format", "-f", case_sensitive=False, help="text or json.")
+        CheckFormat, typer.Option("--format", "-f", **choice(CheckFormat), help="text or json.")
     ] = CheckFormat.text,
+    convention: Annotated[
+        Optional[Framework],
+        typer.Option(
+            "--convention",
+            **choice(Framework),
+            help="Whose counting the table follows: torch or keras (default: keras for a pasted Keras summary).",
+        ),
+    ] = None,
 ) -> None:
     """Grade a hand-made table cell by cell: exit 0 when all is right, 1 when something is wrong, 2 on bad input."""
     from cnncalc.check import check as run_check
@@ -293,6 +330,7 @@ def check(
             input=input,
             flops=flops,
             layout=layout,
+            convention=None if convention is None else convention.value,
         )
     except CnnCalcError as e:
         raise fail(e) from None
