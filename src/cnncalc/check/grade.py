@@ -172,11 +172,11 @@ def _expected_shape(w: WrittenShape, row: Row, layout: Layout) -> tuple[int, ...
 
 
 def _number_evidence(w: WrittenNumber, expected: int) -> float:
-    """How much a written number says the row is this layer: right +3 (a right 0 only +1), zero against nonzero −2."""
+    """How much a written number says the row is this layer: right +3 (a right 0 only +1), zero against nonzero −1."""
     if w.matches(expected):
         return 3.0 if expected else 1.0
     if (w.value == 0) != (expected == 0):
-        return -2.0
+        return -1.0
     low, high = sorted((abs(float(w.value)), abs(float(expected))))
     return 0.5 if high and low / high >= 0.5 else 0.0
 

@@ -197,6 +197,7 @@ def _read_markdown(lines: list[str | None]) -> Table | None:
     if header_at < 0 or "|" not in (lines[header_at] or ""):
         return None
     headers = split_markdown(lines[header_at])  # type: ignore[arg-type]
+    bare = not lines[header_at].strip().startswith("|")  # type: ignore[union-attr]
     rows: list[list[str]] = []
     notes: list[str] = []
     end = at + 1
@@ -207,7 +208,11 @@ def _read_markdown(lines: list[str | None]) -> Table | None:
             continue
         if not line.strip() or "|" not in line:
             break
-        rows.append(split_markdown(line))
+        cells = split_markdown(line)
+        if bare and len(cells) < len(headers) and line.strip().startswith("|"):
+            # in a table without outer pipes, "| 28x28x8 | 608" has an empty first cell
+            cells = ["", *cells]
+        rows.append(cells)
         end += 1
     later = next((i for i in range(end, len(lines)) if lines[i] is not None and MD_DELIMITER.match(lines[i])), None)
     if later is not None:
@@ -313,7 +318,15 @@ def _split_at_titles(line: str, titles: list[tuple[int, int, str]]) -> list[tupl
 
 
 def _place(line: str, titles: list[tuple[int, int, str]]) -> list[tuple[str, int]]:
-    """Each piece of ``line`` under the header title it overlaps most (else the nearest), with its end."""
+    """Each piece of ``line`` under its header title, with where it ends.
+
+    A line with one piece per title takes them in order (torchsummary pushes a whole line right
+    when a name is longer than its column); otherwise each piece goes under the title it overlaps
+    most, else the nearest.
+    """
+    pieces = _chunks(line)
+    if len(pieces) == len(titles):
+        return [(text, end) for _, end, text in pieces]
     cells: list[list[tuple[str, int]]] = [[] for _ in titles]
     for start, end, text in _split_at_titles(line, titles):
         overlaps = [min(end, e) - max(start, s) for s, e, _ in titles]
