@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from enum import Enum
 from pathlib import Path
@@ -42,7 +43,26 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def show_version(value: bool) -> None:
+    if value:
+        from cnncalc import __version__
+
+        typer.echo(f"cnncalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", "-V", callback=show_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Shapes, parameters, MACs and FLOPs of every layer of a neural network, with the arithmetic."""
 
 
 class DType(str, Enum):
@@ -73,7 +93,7 @@ def read_spec(spec: str) -> str:
     )
     try:
         if path.is_file():
-            return path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8-sig")  # a byte order mark, as Notepad writes one, is dropped
     except UnicodeDecodeError as e:
         raise SpecError(f"{spec} is not a text file ({e.reason} at byte {e.start})") from None
     except OSError as e:
@@ -126,7 +146,17 @@ FlopsOpt = Annotated[
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", **choice(Format), help="Output format.")]
 BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
 LayoutOpt = Annotated[Layout, typer.Option("--layout", **choice(Layout), help="Show shapes as hwc or chw.")]
-WidthOpt = Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")]
+WidthOpt = Annotated[
+    Optional[int],
+    typer.Option("--width", min=20, help="Table width in characters (default: the terminal's, or $COLUMNS)."),
+]
+BoxOpt = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--box/--plain",
+        help="Draw the table with box characters, or as plain text (default: boxed on a terminal, plain in a pipe).",
+    ),
+]
 DTypeOpt = Annotated[DType, typer.Option("--dtype", **choice(DType), help="Element type for the memory figures.")]
 ColumnsOpt = Annotated[
     Optional[str],
@@ -175,8 +205,19 @@ def load_report(
     return analyze(read_spec(spec), input=input, flops=flops, batch=batch, layout=layout, dtype=dtype.value)
 
 
-def emit(report: Report, format: Format, width: Optional[int], columns: Optional[tuple[str, ...]]) -> None:  # noqa: A002
-    """Print a report in the chosen format."""
+def terminal_width() -> int:
+    """The width to draw at: $COLUMNS when set, else the terminal's, else 120 (a pipe or a file)."""
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+def emit(
+    report: Report,
+    format: Format,  # noqa: A002
+    width: Optional[int],
+    columns: Optional[tuple[str, ...]],
+    box: Optional[bool] = None,
+) -> None:
+    """Print a report in the chosen format; the table fits the terminal, and is plain text in a pipe."""
     if format is Format.json:
         text = report.to_json()
     elif format is Format.markdown:
@@ -184,8 +225,30 @@ def emit(report: Report, format: Format, width: Optional[int], columns: Optional
     elif format is Format.csv:
         text = report.to_csv(columns=columns)
     else:
-        text = report.table(width=width, columns=columns)
+        from cnncalc.render.table import render
+
+        boxed = sys.stdout.isatty() if box is None else box
+        text = render(report, width=width or terminal_width(), columns=columns, box=boxed)
     typer.echo(text, nl=False)
+
+
+def sequence_note(report: Report, input: Optional[str]) -> None:  # noqa: A002
+    """Say so on stderr when a two-number --input reaches a convolution or a pool, which then reads a sequence."""
+    if input is None or len(report.rows) < 2 or report.rows[0].kind != "input":
+        return
+    shape = report.shown_shape(report.rows[0])
+    nxt = next((r for r in report.rows[1:] if report.rows[0].node_id in r.inputs), None)
+    from cnncalc.layers import REGISTRY
+
+    if len(shape) != 2 or nxt is None or REGISTRY[nxt.kind].family not in ("conv", "pool"):
+        return
+    length, features = shape
+    typer.echo(
+        f"note: --input {input} has two numbers, read as a sequence of {length} positions of {features} features "
+        f"(L, d), so {nxt.name} works on one axis; for a {length}x{features} image with one channel give "
+        f"--input {length},{features},1",
+        err=True,
+    )
 
 
 @app.command(epilog=EXAMPLES)
@@ -201,6 +264,7 @@ def summary(
     columns: ColumnsOpt = None,
     depth: DepthOpt = 3,
     input_dtype: InputDTypeOpt = None,
+    box: BoxOpt = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
@@ -219,7 +283,8 @@ def summary(
         )
     except CnnCalcError as e:
         raise fail(e) from None
-    emit(report, format, width, chosen)
+    sequence_note(report, input)
+    emit(report, format, width, chosen, box)
 
 
 EXPLAIN_EXAMPLES = examples(
@@ -266,6 +331,7 @@ def explain(
         )
     except CnnCalcError as e:
         raise fail(e) from None
+    sequence_note(report, input)
     typer.echo(report.explain(format.value), nl=False)
 
 
@@ -355,6 +421,7 @@ def zoo(
     dtype: DTypeOpt = DType.float32,
     columns: ColumnsOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
+    box: BoxOpt = None,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
@@ -362,10 +429,17 @@ def zoo(
 
     try:
         if name is None:
+            import textwrap
+
+            width = max(terminal_width(), 40)
             for n in models.names():
                 m = models.model(n)
                 args = ", ".join(f"{k}={v}" for k, v in m.defaults.items())
-                typer.echo(f"{n:16} {m.description}" + (f" [{args}]" if args else ""))
+                line = f"{n:16} {m.description}" + (f" [{args}]" if args else "")
+                wrapped = textwrap.fill(
+                    line, width=width, subsequent_indent=" " * 17, break_long_words=False, break_on_hyphens=False
+                )
+                typer.echo(wrapped)
             return
         if show:
             typer.echo(models.model(name).text, nl=False)
@@ -376,7 +450,7 @@ def zoo(
         )
     except CnnCalcError as e:
         raise fail(e) from None
-    emit(report, format, width, chosen)
+    emit(report, format, width, chosen, box)
 
 
 @app.command()

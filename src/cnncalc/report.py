@@ -121,6 +121,15 @@ class Report:
     uncounted_ops: tuple[UncountedOp, ...] = ()
     columns: tuple[str, ...] = ()  # the columns a front-end wants shown by default; () = the renderers' own
 
+    def __repr__(self) -> str:
+        """One line: ``<Report 8 layers: params 62,958, MACs 849,320, FLOPs 1,700,608 (seed), hwc, batch 1>``."""
+        t = self.totals
+        title = f"{self.title!r}, " if self.title else ""
+        return (
+            f"<Report {title}{len(self.rows)} layers: params {t.params:,}, MACs {t.macs:,}, "
+            f"FLOPs {t.flops:,} ({self.convention.value}), {self.layout.value}, batch {self.batch}>"
+        )
+
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout."""
         return show_shape(row.output_shape, self.layout)

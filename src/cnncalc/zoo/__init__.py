@@ -26,7 +26,7 @@ ARGS_LINE = re.compile(r"^#\s*args:\s*(?P<args>.*)$", re.MULTILINE)
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """A zoo entry: its name, one-line description, arguments with defaults, and notation text."""
+    """A zoo entry: its name, description (its file's first comment lines), arguments with defaults, and text."""
 
     name: str
     description: str
@@ -58,7 +58,12 @@ def model(name: str) -> Model:
         hint = f"did you mean {' or '.join(near)}?" if near else "run `cnncalc zoo` to list them"
         raise SpecError(f"the zoo has no model '{name}'", hint=hint)
     text = files("cnncalc.zoo").joinpath(f"{key}.cnn").read_text(encoding="utf-8")
-    first = text.splitlines()[0].lstrip("# ").strip() if text else ""
+    head = []  # the comment lines above "# args:", the whole description
+    for line in text.splitlines():
+        if not line.startswith("#") or ARGS_LINE.match(line):
+            break
+        head.append(line.lstrip("# ").strip())
+    first = " ".join(head)
     m = ARGS_LINE.search(text)
     defaults: dict[str, int | float | str] = {}
     if m:
