@@ -164,12 +164,14 @@ def align(
             d = prev[j - 1] + PAIR + row_scores[j - 1]
             t = prev[j] + EXTRA
             r = here[j - 1] + skip[j - 1]
-            if d >= t and d >= r:
-                here[j], move[i][j] = d, "d"
-            elif t >= r:
-                here[j], move[i][j] = t, "t"
-            else:
+            # on a tie, leave this layer out rather than pair it: the row then goes to the earlier layer,
+            # as a person reading the table top down would pair it
+            if r >= d and r >= t:
                 here[j], move[i][j] = r, "r"
+            elif d >= t:
+                here[j], move[i][j] = d, "d"
+            else:
+                here[j], move[i][j] = t, "t"
     pairs: list[tuple[int | None, int | None]] = []
     i, j = n, m
     while i or j:

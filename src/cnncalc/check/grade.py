@@ -246,7 +246,7 @@ def grade(table: Table, report: Report, layout: Layout | None = None, framework:
     layer_col = _layer_column(table, kinds)
     kind_col = kinds.index("kind") if "kind" in kinds else None
     graded = [i for i, k in enumerate(kinds) if k in NUMERIC or k == "output_shape"]
-    ignored = tuple(h for i, h in enumerate(table.headers) if kinds[i] is None and h.strip())
+    ignored = tuple(h for i, h in enumerate(table.headers) if kinds[i] is None and h.strip() not in ("", "#"))
     if not graded and not table.total_lines:
         raise SpecError(
             "no column to grade: name them Output shape, Activation size, Params, FLOPs or MACs",

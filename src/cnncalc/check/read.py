@@ -67,7 +67,8 @@ def read_table(text: str) -> Table:
         bare = line.strip().strip("|").strip()
         m = TOTAL_LINE.match(bare)
         if m and line.count("|") <= 1 and "\t" not in line and not BOX_SPLIT.search(line):
-            totals.append((m.group("what").lower(), m.group("n")))
+            # "34,826 (136.04 KB)" (Keras), "62,958 (trainable 62,958, non-trainable 0); buffers: 0" (cnncalc)
+            totals.append((m.group("what").lower(), re.split(r"[(;]", m.group("n"))[0].strip()))
             kept.append(None)
         else:
             kept.append(line)
@@ -149,7 +150,9 @@ def _group_rows(group: list[list[str]], numeric: list[int], one_row: bool) -> li
 def _join_lines(lines: list[list[str]]) -> list[str]:
     """One row from the lines a cell was wrapped over: words rejoined with a space, a word cut at the edge without.
 
-    A fragment that fills its cell to the edge was cut mid-word (``batch_normalization_1`` / ``2``).
+    A fragment that fills its cell to the edge, followed by one that starts with a digit or a closing
+    bracket, was cut mid-word (``batch_normalization_1`` / ``2``, ``(None, 128, 1`` / ``28, 64)``);
+    ``Activation`` / ``size`` filling its cell is two words.
     """
     width = max(len(c) for c in lines)
     out: list[str] = []
@@ -161,7 +164,8 @@ def _join_lines(lines: list[list[str]]) -> list[str]:
             piece = raw.strip()
             if not piece:
                 continue
-            text = piece if not text else text + ("" if previous_full else " ") + piece
+            cut = previous_full and (piece[0].isdigit() or piece[0] in ")]},")
+            text = piece if not text else text + ("" if cut else " ") + piece
             previous_full = len(raw.rstrip()) >= len(raw) - 1  # only the right-hand padding space is left
         out.append(text)
     return out
@@ -244,11 +248,19 @@ def _header_of_printout(lines: list[str | None]) -> int | None:
 
 def _read_aligned(lines: list[str | None]) -> Table | None:
     """A space-aligned printout: columns where the header's titles stand, rows until the closing ``====``."""
+    from cnncalc.check.columns import classify
+
     at = _header_of_printout(lines)
     if at is None:
         return None
     titles = _chunks(lines[at])  # type: ignore[arg-type]
     headers = [t for _, _, t in titles]
+    above = lines[at - 1] if at else None
+    if above is not None and above.strip() and not RULE.match(above):
+        # a header wrapped over two lines ("Output" above "shape"), as a narrow table draws it
+        merged = [f"{a} {h}".strip() for (a, _), h in zip(_place(above, titles), headers)]
+        if sum(classify(h) is not None for h in merged) >= sum(classify(h) is not None for h in headers):
+            headers = merged
     body: list[str | None] = []
     started = False
     for line in lines[at + 1 :]:
@@ -268,7 +280,8 @@ def _read_aligned(lines: list[str | None]) -> Table | None:
         body.pop()
     while body and body[0] is None:
         body.pop(0)
-    separated = any(line is None for line in body)
+    # Keras 2 separates every row (blank lines, ____ rules); a single rule above a Total row separates no rows
+    separated = sum(line is None for line in body) >= 2
     placed = [_place(line, titles) if line is not None else None for line in body]
     ends = [0] * len(headers)
     for cells in placed:
@@ -363,6 +376,7 @@ DELIMITERS = (("\t", "TSV"), (";", "semicolon CSV"), (",", "CSV"), ("|", "pipe-s
 def _read_delimited(lines: list[str | None]) -> Table:
     """CSV with the delimiter that splits the header into the most cells and the rows most evenly."""
     body = [ln for ln in lines if ln is not None and ln.strip() and not COMMENT.match(ln.lstrip())]
+    body = [ln for ln in body if not MODEL_LINE.match(ln)]  # Keras' 'Model: "sequential"' above its table
     if not body:
         raise SpecError("the table is empty")
     choices = []
