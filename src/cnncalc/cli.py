@@ -453,11 +453,26 @@ def zoo(
     emit(report, format, width, chosen, box)
 
 
-@app.command()
-def kinds() -> None:
-    """List the layer kinds, their other names and what they compute."""
+KINDS_EXAMPLES = examples("cnncalc kinds", "cnncalc kinds lstm", "cnncalc kinds FCwB")
+
+
+@app.command(epilog=KINDS_EXAMPLES)
+def kinds(
+    name: Annotated[
+        Optional[str], typer.Argument(help="A layer name or alias: its arguments, formulas and a worked example.")
+    ] = None,
+) -> None:
+    """List the layer kinds, their other names and what they compute; or describe one: cnncalc kinds lstm."""
     from cnncalc.layers import REGISTRY
 
+    if name is not None:
+        from cnncalc.kinds import describe
+
+        try:
+            typer.echo(describe(name), nl=False)
+        except CnnCalcError as e:
+            raise fail(e) from None
+        return
     for kind in sorted(REGISTRY.values(), key=lambda k: (k.family, k.name)):
         names = ", ".join(kind.aliases)
         first = kind.doc.splitlines()[0] if kind.doc else ""
