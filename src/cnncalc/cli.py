@@ -112,12 +112,15 @@ def fail(err: CnnCalcError) -> typer.Exit:
 def choice(enum: type[Enum]) -> dict:
     """An Enum option's settings: any case accepted, choices shown, and a wrong value answered with them.
 
-    ``--flops fast`` says "Invalid value for '--flops': 'fast' is not one of seed, matmul, all".
+    ``--flops fast`` says "Invalid value for '--flops': 'fast' is not one of seed, matmul, all". The
+    option is annotated ``str`` (each enum here is a ``str`` Enum) and this parser gives the member:
+    typer before 0.29 would convert an Enum-annotated value again, and typer 0.29 would answer a wrong
+    one with pydantic's "Value error, ...".
     """
     names = [m.value for m in enum]
 
-    def parse(value: object) -> Enum:
-        if isinstance(value, enum):
+    def parse(value: object) -> Enum | None:
+        if value is None or isinstance(value, enum):
             return value
         try:
             return enum(str(value).lower())
@@ -140,12 +143,10 @@ SpecArg = Annotated[
 InputOpt = Annotated[
     Optional[str], typer.Option("--input", "-i", help="Input shape as shown, e.g. 32,32,3 (channels last).")
 ]
-FlopsOpt = Annotated[
-    Convention, typer.Option("--flops", **choice(Convention), help="FLOPs convention: seed, matmul or all.")
-]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", **choice(Format), help="Output format.")]
+FlopsOpt = Annotated[str, typer.Option("--flops", **choice(Convention), help="FLOPs convention: seed, matmul or all.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", **choice(Format), help="Output format.")]
 BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
-LayoutOpt = Annotated[Layout, typer.Option("--layout", **choice(Layout), help="Show shapes as hwc or chw.")]
+LayoutOpt = Annotated[str, typer.Option("--layout", **choice(Layout), help="Show shapes as hwc or chw.")]
 WidthOpt = Annotated[
     Optional[int],
     typer.Option("--width", min=20, help="Table width in characters (default: the terminal's, or $COLUMNS)."),
@@ -157,7 +158,7 @@ BoxOpt = Annotated[
         help="Draw the table with box characters, or as plain text (default: boxed on a terminal, plain in a pipe).",
     ),
 ]
-DTypeOpt = Annotated[DType, typer.Option("--dtype", **choice(DType), help="Element type for the memory figures.")]
+DTypeOpt = Annotated[str, typer.Option("--dtype", **choice(DType), help="Element type for the memory figures.")]
 ColumnsOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -317,7 +318,7 @@ def explain(
     input: InputOpt = None,  # noqa: A002
     flops: FlopsOpt = Convention.seed,
     format: Annotated[  # noqa: A002
-        ExplainFormat, typer.Option("--format", "-f", **choice(ExplainFormat), help="text, markdown or json.")
+        str, typer.Option("--format", "-f", **choice(ExplainFormat), help="text, markdown or json.")
     ] = ExplainFormat.text,
     batch: BatchOpt = 1,
     layout: LayoutOpt = Layout.hwc,
@@ -363,14 +364,14 @@ def check(
     input: InputOpt = None,  # noqa: A002 - the user's word
     flops: FlopsOpt = Convention.seed,
     layout: Annotated[
-        Optional[Layout],
+        Optional[str],
         typer.Option("--layout", **choice(Layout), help="How the table writes shapes: hwc or chw."),
     ] = None,
     format: Annotated[  # noqa: A002
-        CheckFormat, typer.Option("--format", "-f", **choice(CheckFormat), help="text or json.")
+        str, typer.Option("--format", "-f", **choice(CheckFormat), help="text or json.")
     ] = CheckFormat.text,
     convention: Annotated[
-        Optional[Framework],
+        Optional[str],
         typer.Option(
             "--convention",
             **choice(Framework),
