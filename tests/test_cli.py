@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,17 @@ def test_a_spec_file_with_a_byte_order_mark(cli, tmp_path, name, text):
     result = cli("summary", str(path), "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert '"params": 10' in result.stdout  # (4 + 1)·2
+
+
+def test_summary_imports_neither_check_nor_explain_nor_zoo():
+    # start-up: a summary pays only for what it uses (timed side by side in benchmarks/startup.py)
+    code = (
+        "import sys\n"
+        "sys.argv = ['cnncalc', 'summary', 'input(4) -> fc(2)']\n"
+        "import cnncalc.cli\n"
+        "try:\n    cnncalc.cli.app()\nexcept SystemExit:\n    pass\n"
+        "names = ('cnncalc.check.read', 'cnncalc.check.grade', 'cnncalc.explain', 'cnncalc.zoo', 'cnncalc.written')\n"
+        "loaded = [m for m in names if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)
