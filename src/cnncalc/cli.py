@@ -194,7 +194,8 @@ def load_report(
             from cnncalc.frontends.torch import summarize_file
         except ImportError:
             raise SpecError(
-                f"{spec} is a PyTorch model, and torch is not installed", hint="pip install cnncalc[torch]"
+                f"{spec} is a PyTorch model, and torch is not installed",
+                hint='pip install torch, or pip install ".[torch]" in a clone of cnncalc',
             ) from None
         if batch != 1:
             raise SpecError(
