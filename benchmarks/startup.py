@@ -4,7 +4,7 @@ Each command runs in a fresh Python process, the commands taking turns, ``--repe
 the best and the median wall time of each are reported, and the ratio of cnncalc's to the
 imports' (best to best, median to median). Run from a checkout with cnncalc installed:
 
-    python benchmarks/startup.py --repeat 30
+    python benchmarks/startup.py --repeat 30 [--phases]
 
 The commands:
 
@@ -13,6 +13,9 @@ The commands:
 - ``+ typer's option parsing``: the same, plus what typer imports to parse any option
   (``typer._adapters``, which brings pydantic) — typer's floor for any command;
 - ``import cnncalc.cli``: cnncalc's CLI module and what it imports, without running a command.
+
+``--phases`` then times each step inside one process (the libraries, typer's pydantic, cnncalc's
+modules, parse and analyze, the table, typer running the command), as a share of the imports.
 
 The first run of ``summary`` after an edit of the grammar builds the parser tables and caches them
 (lark's cache, in the temporary folder); one untimed run comes first so that every timed run is a
@@ -63,9 +66,56 @@ def run(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
+# One process, step by step: where a summary's time goes after the libraries are imported.
+PHASES = """
+import contextlib, io, json, sys, time
+t = [time.perf_counter()]
+import typer, rich, lark
+t.append(time.perf_counter())
+try:
+    import typer._adapters  # typer 0.29: option parsing imports pydantic
+except ImportError:
+    pass
+t.append(time.perf_counter())
+import cnncalc.cli
+t.append(time.perf_counter())
+from cnncalc.api import analyze
+report = analyze(open(sys.argv[1]).read())
+t.append(time.perf_counter())
+from cnncalc.render.table import render
+render(report, width=100, box=False)
+t.append(time.perf_counter())
+sys.argv = ["cnncalc", "summary", sys.argv[1]]
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        cnncalc.cli.app()
+    except SystemExit:
+        pass
+t.append(time.perf_counter())
+steps = ["libraries", "typer's pydantic", "cnncalc's modules", "parse + analyze", "table (rich)", "typer running it"]
+print(json.dumps(dict(zip(steps, [b - a for a, b in zip(t, t[1:])]))))
+"""
+
+
+def phases(spec: Path, repeat: int) -> None:
+    import json
+
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", PHASES, str(spec)], check=True, capture_output=True, env=ENV)
+        runs.append(json.loads(out.stdout))
+    base = statistics.median(r["libraries"] for r in runs)
+    print("\n| step (one process; the last runs the command again, warm) | median (s) | share of the imports |")
+    print("|---|---:|---:|")
+    for step in runs[0]:
+        med = statistics.median(r[step] for r in runs)
+        print(f"| {step} | {med:.3f} | {med / base:.2f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--phases", action="store_true", help="also time each step inside one process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "net.cnn"
@@ -88,6 +138,11 @@ def main() -> None:
         b_ratio = best / min(times[base])
         m_ratio = med / statistics.median(times[base])
         print(f"| {name} | {best:.3f} | {med:.3f} | {b_ratio:.2f}x | {m_ratio:.2f}x |")
+    if args.phases:
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = Path(tmp) / "net.cnn"
+            spec.write_text(SPEC, encoding="utf-8")
+            phases(spec, args.repeat)
 
 
 if __name__ == "__main__":
