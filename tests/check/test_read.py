@@ -137,3 +137,54 @@ def test_cnncalc_own_table_checks_clean_boxed_or_plain_wide_or_narrow(box, width
 def test_rows_are_numbered_as_the_student_counts_them(text, written):
     r = cnncalc.check(text, SEED_001)  # the second conv: (5·5·8 + 1)·16 = 3,216
     assert [(c.row, c.written, c.expected) for c in r.wrong_cells()] == [(3, written, 3_216)]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PIECES = st.sampled_from(
+    [
+        "Layer (type)",
+        "Output Shape",
+        "Param #",
+        "Params",
+        "conv2d (Conv2D)",
+        "Conv2d-1",
+        "(None, 6, 6, 4)",
+        "[-1, 4, 6, 6]",
+        "(6, 6, 4)",
+        "112",
+        "1.234",
+        "Total params: 112",
+        'Model: "m"',
+        "|",
+        "│",
+        "┃",
+        "├──┼──┤",
+        "┏━━┳━━┓",
+        "┡━━╇━━┩",
+        "└──┴──┘",
+        "---",
+        "=" * 20,
+        "_" * 20,
+        ",",
+        ";",
+        "\t",
+        "  ",
+        " ",
+        "\n",
+        "\ufeff",
+        '"',
+        "",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=40))
+def test_any_pasted_text_gives_a_result_or_a_cnncalc_error(pieces):
+    try:
+        r = cnncalc.check("".join(pieces) + "\n", "input(6,6,3) -> conv(4, f=3, p=1) -> fc(2)")
+    except cnncalc.CnnCalcError:
+        return
+    assert r.right + r.wrong == len(r.cells)
