@@ -18,7 +18,7 @@ The commands:
 modules, parse and analyze, the table, typer running the command), as a share of the imports.
 
 The first run of ``summary`` after an edit of the grammar builds the parser tables and caches them
-(lark's cache, in the temporary folder); one untimed run comes first so that every timed run is a
+(lark's cache, in ~/.cache/cnncalc); one untimed run comes first so that every timed run is a
 user's second run onwards.
 """
 

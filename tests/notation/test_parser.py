@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 from lark import Lark
 
 import cnncalc
-from cnncalc.notation.parser import _parser, build_parser, grammar_text, parse_statements
+from cnncalc.notation.parser import _parser, build_parser, cache_file, grammar_text, parse_statements
 
 TEXTS = [
     "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)",
@@ -19,9 +20,23 @@ TEXTS = [
 ]
 
 
-def test_the_cli_parser_is_built_with_lark_cache():
-    # building the LALR tables costs more than the rest of `cnncalc summary` on a small network
-    assert _parser().options.cache is True
+def test_the_parser_tables_are_cached_in_the_users_own_folder(tmp_path, monkeypatch):
+    # building the LALR tables costs more than the rest of `cnncalc summary` on a small network;
+    # the cache is a pickle, so it lives in the user's cache folder, not the shared temporary one
+    assert _parser().options.cache == cache_file()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = cache_file()
+    assert isinstance(path, str) and path.startswith(str(tmp_path / "cnncalc"))
+    build_parser()
+    assert Path(path).is_file()
+
+
+def test_without_a_cache_folder_the_tables_are_built_each_time(tmp_path, monkeypatch):
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert cache_file() is False
+    assert build_parser().parse("input(4) -> fc(2)") == build_parser(cache=False).parse("input(4) -> fc(2)")
 
 
 def test_a_parser_loaded_from_the_cache_reads_every_text_as_a_fresh_one(tmp_path, monkeypatch):
