@@ -103,7 +103,8 @@ def test_cli_exit_codes_and_json(cli):
     bad = cli("check", str(DATA / "seed002_q1.md"), "--spec", str(DATA / "seed002_q1.spec"), "--format", "json")
     assert bad.exit_code == 1
     data = json.loads(bad.stdout)
-    assert set(data) == {"right", "wrong", "cells", "missing_rows", "extra_rows"}
+    assert {"right", "wrong", "cells", "missing_rows", "extra_rows"} <= set(data)
+    assert data["table_format"] == "Markdown" and data["framework"] == "torch"
     assert (data["right"], data["wrong"]) == (7, 6)
     assert set(data["cells"][0]) == {"row", "layer", "column", "written", "expected", "ok", "why"}
     good = cli("check", str(DATA / "seed002_q3.md"), "--spec", str(DATA / "seed002_q3.spec"))
@@ -146,7 +147,8 @@ def test_missing_and_extra_rows_are_reported():
         "| banana | (3, 3) | 7 |\n"  # matches no layer
     )
     r = cnncalc.check(table, "input(32,32,3) -> conv(8, f=5) -> pool(2) -> conv(16, f=5) -> pool(2) -> fc(120)")
-    assert [m["index"] for m in r.missing_rows] == [3, 4, 5]
+    assert [m["index"] for m in r.missing_rows] == [4]  # the second conv has 3,216 parameters
+    assert [s["index"] for s in r.skipped_layers] == [3, 5]  # the pools have none: leaving them out is no mistake
     assert [x["layer"] for x in r.extra_rows] == ["banana"]
     assert r.wrong == 0 and r.right == 4 and not r.ok
 

@@ -57,10 +57,25 @@ def test_csv_golden(report: cnncalc.Report):
     golden("seed_001.csv", report.to_csv())
 
 
-def test_cli_table_is_the_golden_table(cli):
-    result = cli("summary", SEED_001, "--width", "100")
+def test_plain_table_golden(report: cnncalc.Report):
+    """Plain text for a pipe or a file: the same columns, lined up with spaces, ASCII rules, no box."""
+    from cnncalc.render.table import render
+
+    golden("seed_001.plain.txt", render(report, width=100, box=False))
+
+
+def test_cli_table_is_the_golden_table_when_a_box_is_asked_for(cli):
+    result = cli("summary", SEED_001, "--width", "100", "--box")
     assert result.exit_code == 0, result.output
     assert result.stdout == (GOLDEN / "seed_001.table.txt").read_text(encoding="utf-8")
+
+
+def test_cli_table_is_plain_in_a_pipe(cli):
+    # CliRunner's output is no terminal, as a pipe or a file is not
+    result = cli("summary", SEED_001, "--width", "100")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (GOLDEN / "seed_001.plain.txt").read_text(encoding="utf-8")
+    assert cli("summary", SEED_001, "--width", "100", "--plain").stdout == result.stdout
 
 
 @pytest.mark.parametrize(("fmt", "name"), [("markdown", "seed_001.md"), ("csv", "seed_001.csv")])

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from cnncalc.api import analyze, parse, parse_shape
-from cnncalc.check import CheckResult, check
+from cnncalc.check import check  # light: its reading, aligning and grading are imported when it runs
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import (
     ArgumentError,
@@ -27,11 +27,15 @@ from cnncalc.report import Report, Row, Totals
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy attributes, so that `import cnncalc` never imports torch
+def __getattr__(name: str):  # noqa: ANN202 - lazy attributes: `import cnncalc` never imports torch, nor check's grader
     if name == "from_torch":
         from cnncalc.frontends.torch import from_torch
 
         return from_torch
+    if name == "CheckResult":
+        from cnncalc.check.grade import CheckResult
+
+        return CheckResult
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 

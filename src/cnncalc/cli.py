@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,7 +13,6 @@ import typer
 from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.frontends import TORCH_SPEC
-from cnncalc.hardware import names as hardware_names
 from cnncalc.options import Options
 from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 from cnncalc.report import Report
@@ -43,7 +43,26 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def show_version(value: bool) -> None:
+    if value:
+        from cnncalc import __version__
+
+        typer.echo(f"cnncalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", "-V", callback=show_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Shapes, parameters, MACs and FLOPs of every layer of a neural network, with the arithmetic."""
 
 
 class DType(str, Enum):
@@ -75,6 +94,27 @@ def fail(err: CnnCalcError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def choice(enum: type[Enum]) -> dict:
+    """An Enum option's settings: any case accepted, choices shown, and a wrong value answered with them.
+
+    ``--flops fast`` says "Invalid value for '--flops': 'fast' is not one of seed, matmul, all". The
+    option is annotated ``str`` (each enum here is a ``str`` Enum) and this parser gives the member:
+    typer before 0.29 would convert an Enum-annotated value again, and typer 0.29 would answer a wrong
+    one with pydantic's "Value error, ...".
+    """
+    names = [m.value for m in enum]
+
+    def parse(value: object) -> Enum | None:
+        if value is None or isinstance(value, enum):
+            return value
+        try:
+            return enum(str(value).lower())
+        except ValueError:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(names)}") from None
+
+    return {"parser": parse, "metavar": "[" + "|".join(names) + "]"}
+
+
 # The options the commands share, defined once.
 SpecArg = Annotated[
     str,
@@ -102,6 +142,59 @@ KwargOpt = Annotated[
     Optional[list[str]],
     typer.Option("--kwarg", help="A keyword argument for a model's forward, NAME=VALUE (repeatable): use_cache=false."),
 ]
+FlopsOpt = Annotated[str, typer.Option("--flops", **choice(Convention), help="FLOPs convention: seed, matmul or all.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", **choice(Format), help="Output format.")]
+BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
+LayoutOpt = Annotated[
+    Optional[str],
+    typer.Option("--layout", **choice(Layout), help="Show shapes as hwc or chw (default: hwc; chw for a model file)."),
+]
+WidthOpt = Annotated[
+    Optional[int],
+    typer.Option("--width", min=20, help="Table width in characters (default: the terminal's, or $COLUMNS)."),
+]
+BoxOpt = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--box/--plain",
+        help="Draw the table with box characters, or as plain text (default: boxed on a terminal, plain in a pipe).",
+    ),
+]
+DTypeOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--dtype",
+        **choice(DType),
+        help="Element type for the memory figures (default: float32; a model file's parameter dtype).",
+    ),
+]
+ColumnsOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--columns",
+        "-c",
+        help="Table columns, comma separated, from: "
+        + ", ".join(HEADERS)
+        + " (default: "
+        + ", ".join(DEFAULT_COLUMNS)
+        + ").",
+    ),
+]
+DepthOpt = Annotated[
+    Optional[int], typer.Option("--depth", min=0, help="Model files: rows follow the module tree this deep (3).")
+]
+InputDTypeOpt = Annotated[
+    Optional[str], typer.Option("--input-dtype", help="Model files: input dtype, e.g. int64 for token ids.")
+]
+ConventionOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--convention",
+        **choice(Framework),
+        help="Counting convention: torch (batch-norm statistics as buffers, two LSTM biases) or keras "
+        "(moving statistics as non-trainable params, one LSTM bias; default for a Keras file).",
+    ),
+]
 TrainOpt = Annotated[
     bool, typer.Option("--train", help="Training figures: backward FLOPs, saved activations, gradients, optimizer.")
 ]
@@ -122,51 +215,6 @@ MasterOpt = Annotated[
     typer.Option(
         "--master-weights", help="With --train: float32 master weights and optimizer state (mixed precision)."
     ),
-]
-ConventionOpt = Annotated[
-    Framework,
-    typer.Option(
-        "--convention",
-        case_sensitive=False,
-        help="Counting convention: torch (batch-norm statistics as buffers, two LSTM biases) or keras "
-        "(moving statistics as non-trainable params, one LSTM bias).",
-    ),
-]
-FlopsOpt = Annotated[
-    Convention, typer.Option("--flops", case_sensitive=False, help="FLOPs convention: seed, matmul or all.")
-]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")]
-BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
-LayoutOpt = Annotated[
-    Optional[Layout],
-    typer.Option("--layout", case_sensitive=False, help="Show shapes as hwc or chw (default: hwc; chw for a model)."),
-]
-WidthOpt = Annotated[Optional[int], typer.Option("--width", help="Table width in characters.")]
-DTypeOpt = Annotated[
-    Optional[DType],
-    typer.Option(
-        "--dtype",
-        case_sensitive=False,
-        help="Element type for the memory figures (default: float32; a model's parameter dtype).",
-    ),
-]
-ColumnsOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--columns",
-        "-c",
-        help="Table columns, comma separated, from: "
-        + ", ".join(HEADERS)
-        + " (default: "
-        + ", ".join(DEFAULT_COLUMNS)
-        + ").",
-    ),
-]
-DepthOpt = Annotated[
-    Optional[int], typer.Option("--depth", min=0, help="Model files: rows follow the module tree this deep (3).")
-]
-InputDTypeOpt = Annotated[
-    Optional[str], typer.Option("--input-dtype", help="PyTorch models: input dtype, e.g. int64 for token ids.")
 ]
 
 
@@ -209,12 +257,43 @@ def load_report(
     return analyze_graph(graph, options)
 
 
-def emit(report: Report, format: Format, width: Optional[int], columns: Optional[tuple[str, ...]]) -> None:  # noqa: A002
-    """Print a report in the chosen format."""
+def terminal_width() -> int:
+    """The width to draw at: $COLUMNS when set, else the terminal's, else 120 (a pipe or a file)."""
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+def emit(
+    report: Report,
+    format: Format,  # noqa: A002
+    width: Optional[int],
+    columns: Optional[tuple[str, ...]],
+    box: Optional[bool] = None,
+) -> None:
+    """Print a report in the chosen format; the table fits the terminal, and is plain text in a pipe."""
     options: dict[str, object] = {} if format is Format.json or columns is None else {"columns": columns}
     if format is Format.table:
-        options["width"] = width
+        options.update(width=width or terminal_width(), box=sys.stdout.isatty() if box is None else box)
     typer.echo(report.render(format.value, **options), nl=False)
+
+
+def sequence_note(report: Report, inputs: Optional[list[str]]) -> None:
+    """Say so on stderr when a two-number --input reaches a convolution or a pool, which then reads a sequence."""
+    if not inputs or len(inputs) != 1 or report.traced or len(report.rows) < 2 or report.rows[0].kind != "input":
+        return
+    input = inputs[0]  # noqa: A001
+    shape = report.shown_shape(report.rows[0])
+    nxt = next((r for r in report.rows[1:] if report.rows[0].node_id in r.inputs), None)
+    from cnncalc.layers import REGISTRY
+
+    if len(shape) != 2 or nxt is None or REGISTRY[nxt.kind].family not in ("conv", "pool"):
+        return
+    length, features = shape
+    typer.echo(
+        f"note: --input {input} has two numbers, read as a sequence of {length} positions of {features} features "
+        f"(L, d), so {nxt.name} works on one axis; for a {length}x{features} image with one channel give "
+        f"--input {length},{features},1",
+        err=True,
+    )
 
 
 @app.command(epilog=EXAMPLES)
@@ -230,8 +309,9 @@ def summary(
     columns: ColumnsOpt = None,
     depth: DepthOpt = None,
     input_dtype: InputDTypeOpt = None,
+    box: BoxOpt = None,
     kwarg: KwargOpt = None,
-    convention: ConventionOpt = Framework.torch,
+    convention: ConventionOpt = None,
     train: TrainOpt = False,
     optimizer: OptimizerOpt = "adam",
     freeze: FreezeOpt = None,
@@ -250,7 +330,8 @@ def summary(
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
-    emit(report, format, width, chosen)
+    sequence_note(report, input)
+    emit(report, format, width, chosen, box)
 
 
 EXPLAIN_EXAMPLES = examples(
@@ -283,14 +364,14 @@ def explain(
     input: InputsOpt = None,  # noqa: A002
     flops: FlopsOpt = Convention.seed,
     format: Annotated[  # noqa: A002
-        ExplainFormat, typer.Option("--format", "-f", case_sensitive=False, help="text, markdown or json.")
+        str, typer.Option("--format", "-f", **choice(ExplainFormat), help="text, markdown or json.")
     ] = ExplainFormat.text,
     batch: BatchOpt = 1,
     layout: LayoutOpt = None,
     depth: DepthOpt = None,
     input_dtype: InputDTypeOpt = None,
     kwarg: KwargOpt = None,
-    convention: ConventionOpt = Framework.torch,
+    convention: ConventionOpt = None,
     train: TrainOpt = False,
     optimizer: OptimizerOpt = "adam",
     freeze: FreezeOpt = None,
@@ -304,6 +385,7 @@ def explain(
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
+    sequence_note(report, input)
     typer.echo(report.explain(format.value), nl=False)
 
 
@@ -314,7 +396,13 @@ class CheckFormat(str, Enum):
 
 @app.command(epilog=CHECK_EXAMPLES)
 def check(
-    table: Annotated[str, typer.Argument(help="The hand-made table: a CSV, TSV or Markdown file, or - for stdin.")],
+    table: Annotated[
+        str,
+        typer.Argument(
+            help="The hand-made table: a CSV (commas, semicolons or tabs), Markdown, or a pasted Keras model.summary() "
+            "or torchsummary printout; - for stdin."
+        ),
+    ],
     spec: Annotated[
         Optional[str],
         typer.Option(
@@ -324,12 +412,20 @@ def check(
     input: InputOpt = None,  # noqa: A002 - the user's word
     flops: FlopsOpt = Convention.seed,
     layout: Annotated[
-        Optional[Layout],
-        typer.Option("--layout", case_sensitive=False, help="How the table writes shapes: hwc or chw."),
+        Optional[str],
+        typer.Option("--layout", **choice(Layout), help="How the table writes shapes: hwc or chw."),
     ] = None,
     format: Annotated[  # noqa: A002
-        CheckFormat, typer.Option("--format", "-f", case_sensitive=False, help="text or json.")
+        str, typer.Option("--format", "-f", **choice(CheckFormat), help="text or json.")
     ] = CheckFormat.text,
+    convention: Annotated[
+        Optional[str],
+        typer.Option(
+            "--convention",
+            **choice(Framework),
+            help="Whose counting the table follows: torch or keras (default: keras for a pasted Keras summary).",
+        ),
+    ] = None,
 ) -> None:
     """Grade a hand-made table cell by cell: exit 0 when all is right, 1 when something is wrong, 2 on bad input."""
     from cnncalc.check import check as run_check
@@ -349,6 +445,7 @@ def check(
             input=input,
             flops=flops,
             layout=layout,
+            convention=None if convention is None else convention.value,
         )
     except CnnCalcError as e:
         raise fail(e) from None
@@ -373,7 +470,8 @@ def zoo(
     dtype: DTypeOpt = None,
     columns: ColumnsOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
-    convention: ConventionOpt = Framework.torch,
+    box: BoxOpt = None,
+    convention: ConventionOpt = None,
     train: TrainOpt = False,
     optimizer: OptimizerOpt = "adam",
     freeze: FreezeOpt = None,
@@ -386,30 +484,28 @@ def zoo(
 
     try:
         if name is None:
+            import textwrap
+
+            width = max(terminal_width(), 40)
             for n in models.names():
                 m = models.model(n)
                 args = ", ".join(f"{k}={v}" for k, v in m.defaults.items())
-                typer.echo(f"{n:16} {m.description}" + (f" [{args}]" if args else ""))
+                line = f"{n:16} {m.description}" + (f" [{args}]" if args else "")
+                wrapped = textwrap.fill(
+                    line, width=width, subsequent_indent=" " * 17, break_long_words=False, break_on_hyphens=False
+                )
+                typer.echo(wrapped)
             return
         if show:
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
-        options = Options.make(
-            flops=flops,
-            batch=batch,
-            layout=layout,
-            dtype=dtype,
-            framework=convention,
-            **training(train, optimizer, freeze, recompute, master_weights),
-        )
+        trained = training(train, optimizer, freeze, recompute, master_weights)
+        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention, **trained)
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None
-    emit(report, format, width, chosen)
-
-
-HARDWARE = hardware_names()
+    emit(report, format, width, chosen, box)
 
 
 class PlotKind(str, Enum):
@@ -443,7 +539,9 @@ def plot(
     log: Annotated[bool, typer.Option("--log", help="layers: log-scale bars.")] = False,
     hardware: Annotated[
         Optional[str],
-        typer.Option("--hardware", help="roofline: a device from the bundled table (" + ", ".join(HARDWARE) + ")."),
+        typer.Option(
+            "--hardware", help="roofline: a device from the bundled table (cnncalc.hardware; e.g. a100-80gb, h100-sxm)."
+        ),
     ] = None,
     peak: Annotated[
         Optional[float], typer.Option("--peak", help="roofline: peak TFLOPS (overrides the device's).")
@@ -460,7 +558,7 @@ def plot(
     depth: DepthOpt = None,
     input_dtype: InputDTypeOpt = None,
     kwarg: KwargOpt = None,
-    convention: ConventionOpt = Framework.torch,
+    convention: ConventionOpt = None,
 ) -> None:
     """Draw the network: per-layer bars, a roofline against a device, or the training memory (needs matplotlib)."""
     options: dict = {}
@@ -517,11 +615,26 @@ def web(
         server.server_close()
 
 
-@app.command()
-def kinds() -> None:
-    """List the layer kinds, their other names and what they compute."""
+KINDS_EXAMPLES = examples("cnncalc kinds", "cnncalc kinds lstm", "cnncalc kinds FCwB")
+
+
+@app.command(epilog=KINDS_EXAMPLES)
+def kinds(
+    name: Annotated[
+        Optional[str], typer.Argument(help="A layer name or alias: its arguments, formulas and a worked example.")
+    ] = None,
+) -> None:
+    """List the layer kinds, their other names and what they compute; or describe one: cnncalc kinds lstm."""
     from cnncalc.layers import REGISTRY
 
+    if name is not None:
+        from cnncalc.kinds import describe
+
+        try:
+            typer.echo(describe(name), nl=False)
+        except CnnCalcError as e:
+            raise fail(e) from None
+        return
     for kind in sorted(REGISTRY.values(), key=lambda k: (k.family, k.name)):
         names = ", ".join(kind.aliases)
         first = kind.doc.splitlines()[0] if kind.doc else ""

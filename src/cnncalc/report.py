@@ -159,6 +159,15 @@ class Report:
     traced: bool = False  # the shapes carry the batch as their first axis (a traced model), shown as -1
     training: Training | None = None  # one training step's figures, when asked for (train=True)
 
+    def __repr__(self) -> str:
+        """One line: ``<Report 8 layers: params 62,958, MACs 849,320, FLOPs 1,700,608 (seed), hwc, batch 1>``."""
+        t = self.totals
+        title = f"{self.title!r}, " if self.title else ""
+        return (
+            f"<Report {title}{len(self.rows)} layers: params {t.params:,}, MACs {t.macs:,}, "
+            f"FLOPs {t.flops:,} ({self.convention.value}), {self.layout.value}, batch {self.batch}>"
+        )
+
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout (a traced model's batch axis left out)."""
         shape = row.output_shape

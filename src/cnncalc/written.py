@@ -4,14 +4,19 @@ Numbers: ``62,958``, Indian grouping ``2,62,400``, ``1 197 476``, ``62958.0``,
 ``1.2M`` / ``4.1G`` (checked to the precision written), and a cell that
 shows its working, ``(1024 × 256 + 256) = 2,62,400``, is read after its last
 ``=``. Shapes: ``(28, 28, 8)``, ``28x28x8``, ``28 × 28 × 8``, ``[-1, 8, 28, 28]``
-(a leading ``-1`` is the batch axis), ``(120, 1)`` for a vector.
+(a leading ``-1`` is torchsummary's batch axis, channels first), ``(None, 28, 28, 8)``
+(Keras' batch axis, channels last), ``(120, 1)`` for a vector.
 
 >>> parse_number("2,62,400").value
 262400
 >>> n = parse_number("1.2M"); (n.value, n.tolerance)
 (1200000.0, 50000.0)
 >>> parse_shape("[-1, 8, 28, 28]")
-WrittenShape(dims=(8, 28, 28), batch=True, style='list')
+WrittenShape(dims=(8, 28, 28), batch=True, style='list', batch_word='-1')
+>>> parse_shape("(None, 28, 28, 8)").dims
+(28, 28, 8)
+>>> parse_number("1.197.476", decimal_comma=True).value  # a semicolon table groups with dots
+1197476
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ _WESTERN = re.compile(r"\d{1,3}(,\d{3})+")
 _INDIAN = re.compile(r"\d{1,2}(,\d{2})*,\d{3}")
 _SPACED = re.compile(r"\d{1,3}( \d{3})+")
 _APOS = re.compile(r"\d{1,3}('\d{3})+")
+_DOTTED = re.compile(r"\d{1,3}(\.\d{3})+")
 _NUMBER = re.compile(r"(?P<num>\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<exp>[+-]?\d+))?\s*(?P<suffix>[kKmMgGBT])?")
 
 
@@ -63,16 +69,27 @@ class WrittenShape:
     dims: tuple[int, ...]
     batch: bool = False
     style: str = "tuple"  # tuple "(28, 28, 8)", list "[-1, 8, 28, 28]", times "28x28x8", plain "1024"
+    batch_word: str = ""  # how the batch axis is written: "-1" or "0" (torchsummary), "None" (Keras)
+
+    @property
+    def channels_last(self) -> bool | None:
+        """Whether the axes are channels last, when the way the batch is written tells it: Keras' ``None``
+        is channels last, torchsummary's ``-1`` channels first; None when the cell does not say."""
+        if not self.batch:
+            return None
+        return self.batch_word.lower() == "none"
 
     def show(self, dims: tuple[int, ...]) -> str:
         """``dims`` written the way this cell writes shapes."""
         if self.style == "times":
             return "x".join(str(n) for n in dims)
+        batch = (self.batch_word or "-1",) if self.batch else ()
         if self.style == "list":
-            return "[" + ", ".join(str(n) for n in ((-1,) if self.batch else ()) + tuple(dims)) + "]"
+            return "[" + ", ".join(str(n) for n in batch + tuple(dims)) + "]"
         if self.style == "plain" and len(dims) == 1:
             return str(dims[0])
-        return "(" + ", ".join(str(n) for n in dims) + ("," if len(dims) == 1 else "") + ")"
+        items = batch + tuple(dims)
+        return "(" + ", ".join(str(n) for n in items) + ("," if len(items) == 1 else "") + ")"
 
 
 def clean(text: str) -> str:
@@ -94,13 +111,23 @@ def _result_part(text: str) -> str:
     return text.rsplit("=", 1)[-1].strip() if "=" in text else text
 
 
-def parse_number(text: str) -> WrittenNumber:
-    """A number as people write it, or an UnreadableError saying what was found."""
+def parse_number(text: str, *, decimal_comma: bool = False) -> WrittenNumber:
+    """A number as people write it, or an UnreadableError saying what was found.
+
+    ``decimal_comma``: the table comes from a locale that writes ``1,5`` for one and a half and
+    may group thousands with dots (a semicolon CSV from a German or French spreadsheet):
+    ``1.197.476`` is then 1,197,476 and ``1,2M`` is 1.2M.
+    """
     original = text
     t = _result_part(clean(text))
     t = UNITS.sub("", t).strip().rstrip(".").strip()
     if t.startswith("~") or t.startswith("≈"):
         t = t[1:].strip()
+    if decimal_comma:
+        if _DOTTED.fullmatch(t.split(" ")[0].rstrip("kKmMgGBT")):
+            t = t.replace(".", "")
+        elif re.fullmatch(r"\d+,\d+\s*[kKmMgGBT]?", t) and not _WESTERN.fullmatch(t):
+            t = t.replace(",", ".")
     grouped = None
     for pattern, sep in ((_WESTERN, ","), (_INDIAN, ","), (_SPACED, " "), (_APOS, "'")):
         m = pattern.match(t)
@@ -133,22 +160,30 @@ def parse_number(text: str) -> WrittenNumber:
 
 
 _SHAPE_TIMES = re.compile(r"^\d+(\s*[x×X*·]\s*\d+)+$")
-_SHAPE_BRACKETS = re.compile(r"^[(\[]\s*-?\d+(\s*,\s*-?\d+)*\s*,?\s*[)\]]$")
+_ITEM = r"(?:-?\d+|None|none|null)"
+_SHAPE_BRACKETS = re.compile(rf"^[(\[]\s*{_ITEM}(\s*,\s*{_ITEM})*\s*,?\s*[)\]]$")
+_LISTED = re.compile(r"^\[\s*(\(.*\))\s*\]$")  # Keras 2 writes an input layer's shape [(None, 28, 28, 1)]
 
 
 def _one_shape(part: str) -> WrittenShape | None:
     p = part.strip().rstrip(".").strip()
+    listed = _LISTED.match(p)
+    if listed:
+        p = listed.group(1)
     if _SHAPE_TIMES.match(p):
         return WrittenShape(tuple(int(x) for x in re.split(r"\s*[x×X*·]\s*", p)), False, "times")
     if _SHAPE_BRACKETS.match(p):
-        items = [int(x) for x in re.findall(r"-?\d+", p)]
-        batch = False
-        if items and items[0] in (-1, 0) and len(items) > 1:
-            items, batch = items[1:], True
+        words = re.findall(r"-?\d+|[A-Za-z]+", p)
+        batch, batch_word = False, ""
+        if len(words) > 1 and words[0] in ("-1", "0", "None", "none", "null"):
+            words, batch, batch_word = words[1:], True, words[0]
+        if any(not w.lstrip("-").isdigit() for w in words):
+            return None  # None anywhere but the batch axis: a size Keras does not know
+        items = [int(w) for w in words]
         if any(n <= 0 for n in items):
             return None
         style = "list" if p.startswith("[") else "tuple"
-        return WrittenShape(tuple(items), batch, style)
+        return WrittenShape(tuple(items), batch, style, batch_word)
     try:
         n = parse_number(p)
     except UnreadableError:

@@ -30,7 +30,7 @@ def load(path: str | Path) -> Graph:
     """The Graph of a ``.yaml``/``.yml``/``.json`` spec file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte order mark, as Notepad writes one, is dropped
     except OSError as e:
         raise SpecError(f"cannot read {path}: {e.strerror}") from None
     return loads(text, fmt="json" if path.suffix.lower() == ".json" else "yaml", source=str(path))

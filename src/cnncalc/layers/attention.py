@@ -117,7 +117,7 @@ def sdpa_cost(c: Calc, lead: tuple[int, ...], length: int, keys: int, e: int, ev
     ),
     aliases=("scaleddotproductattention", "scaled_dot_product_attention", "dotproductattention"),
     inputs=None,
-    example="sdpa(q, k, v, heads=8)",
+    example="sdpa(b, b, b, heads=4)",
 )
 def sdpa(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Scaled dot-product attention of queries, keys and values (and a mask): ``softmax(QKᵀ/√E)·V``, no params.

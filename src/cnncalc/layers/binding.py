@@ -51,7 +51,8 @@ class Args:
 
     def _bad(self, name: str, what: str, value: Any) -> ArgumentError:
         word = self.spelled.get(name, name)
-        return ArgumentError(f"'{word}' must be {what} (got {render_value(value)})")
+        hint = f"'{word}' is the {name.replace('_', ' ')}" if word.lower() != name.lower() else None  # s: stride
+        return ArgumentError(f"'{word}' must be {what} (got {render_value(value)})", hint=hint)
 
     def int(self, name: str, *, minimum: int = 1) -> int:
         v = self.values.get(name)

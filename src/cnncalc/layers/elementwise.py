@@ -180,7 +180,7 @@ def pointwise_cost(c: Calc, inputs: tuple[Shape, ...], op: str, per: int, words:
     params=(Param("op", ("operation", "fn"), positional=True, required=True),),
     aliases=("pointwise",),
     inputs=None,
-    example="elementwise(sub)",
+    example="elementwise(a, b, op=sub)",
 )
 def elementwise(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """A pointwise operation by name (``sub``, ``div``, ``exp``, ``where``): shape broadcast, no params.

@@ -118,7 +118,13 @@ def matmul(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         c.elementwise(b * n * m, f"bias {times([*lead, n, m])}")
 
 
-@register("groupedmm", params=(Param("groups", ("g",), default=None),), aliases=("grouped_mm",), inputs=2)
+@register(
+    "groupedmm",
+    params=(Param("groups", ("g",), default=None),),
+    aliases=("grouped_mm",),
+    inputs=2,
+    example="groupedmm(a, b, groups=2)",
+)
 def groupedmm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """A grouped matrix product (mixture-of-experts layers): each row of ``x`` meets one group's matrix.
 

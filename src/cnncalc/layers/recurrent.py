@@ -23,6 +23,7 @@ RNN_PARAMS = (
     Param("bias", (), default=True),
     Param("batch_first", (), default=True),
     Param("dropout", (), default=0.0),
+    Param("return_sequences", (), default=True),
 )
 
 # elementwise work per hidden unit and time step under `all`, besides the biases and the sum of the two
@@ -72,7 +73,13 @@ def recurrent_arith(a: Args, x: Shape, c: Calc, name: str, gates: int) -> None:
         step = gates * h * n_in + gates * h * r + proj * h
         prj = f" + {proj}·{h}" if proj else ""
         c.macs(dirs * length * step, f"{dirs}·{length}·({g}{h}·{n_in} + {g}{h}·{r}{prj})".removeprefix("1·"))
-    c.out((r * dirs, length))
+    if a.bool("return_sequences"):
+        c.out((r * dirs, length))
+    else:  # Keras' return_sequences=False: the last step's hidden state, every step still computed
+        c.out((r * dirs,))
+        last = f"the last of {length} steps"
+        c.step("output", f"{last}: {dirs}·{r}" if dirs > 1 else last, r * dirs)
+        c.note(f"return_sequences=false: the output is the hidden state after the last of the {length} steps")
     vectors = {2: "two bias vectors (PyTorch's b_ih and b_hh)", 1: "one bias vector (Keras)", 0: "no bias"}[biases]
     c.note(f"{layers} layer(s), {dirs} direction(s), {length} time steps, {vectors}")
     steps = f"{h}·{length}·{dirs}·{layers}"
@@ -94,6 +101,9 @@ def lstm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     Example: ``input(10, 32) -> lstm(64)``: ``4·(64·32 + 64·64 + 2·64) = 25,088``
     params; MACs ``10·(4·64·32 + 4·64·64) = 245,760``. Leaves out the gate
     nonlinearities and cell updates (``all`` only) and the initial states.
+    ``return_sequences=false`` (as Keras users write it) keeps only the last step's
+    output, ``(r·directions,)``: ``lstm(64, return_sequences=false)`` gives ``(64,)``,
+    with the same params and MACs, since every step is still computed.
     """
     recurrent_arith(a, inputs[0], c, "lstm", 4)
 
@@ -102,12 +112,18 @@ def lstm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 def gru(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """GRU: params ``3·(h·in + h·h + 2h)`` per layer and direction; MACs the same products per step.
 
-    Leaves out the gates' nonlinearities and the reset product (``all`` only).
+    Example: ``input(10, 32) -> gru(64)``: ``3·(64·32 + 64·64 + 2·64) = 18,816`` params;
+    MACs ``10·(3·64·32 + 3·64·64) = 184,320``. Leaves out the gates' nonlinearities and
+    the reset product (``all`` only). ``return_sequences=false`` keeps the last step: ``(h,)``.
     """
     recurrent_arith(a, inputs[0], c, "gru", 3)
 
 
 @register("rnn", params=RNN_PARAMS, aliases=("simplernn", "elman"), example="rnn(64)")
 def rnn(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
-    """Plain (Elman) RNN with tanh: params ``h·in + h·h + 2h`` per layer and direction."""
+    """Plain (Elman) RNN with tanh: params ``h·in + h·h + 2h`` per layer and direction.
+
+    Example: ``input(10, 32) -> rnn(64)``: ``64·32 + 64·64 + 2·64 = 6,272`` params; MACs
+    ``10·(64·32 + 64·64) = 61,440``. ``return_sequences=false`` keeps the last step: ``(h,)``.
+    """
     recurrent_arith(a, inputs[0], c, "rnn", 1)

@@ -248,11 +248,20 @@ def zeropad(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     example="select(0)",
 )
 def select(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
-    """One position of a sequence ``(L, d)`` as a vector ``(d,)``: the class token of ViT and BERT."""
+    """One position of a sequence ``(L, d)`` as a vector ``(d,)``: the class token of ViT and BERT.
+
+    ``select(0)`` on ``(197, 768)`` takes position 0, the class token: ``(768,)``; ``select(-1)``
+    takes position ``197 − 1 = 196``, the last. No parameters, no arithmetic.
+    """
     (x,) = inputs
     if len(x) != 2:
         raise ShapeError(f"select takes one position of a sequence (L, d), got {c.shown(x)}")
     i = a.int("index", minimum=-x[1])
     if i >= x[1]:
         raise ShapeError(f"select({i}) is past the end of a sequence of {x[1]}")
+    if i < 0:  # counted from the end, as Python and PyTorch count
+        c.step("position", f"{x[1]} − {-i}", x[1] + i)
+    else:
+        c.step("position", "", i)
+    c.note(f"takes position {x[1] + i if i < 0 else i} of {x[1]} (counting from 0){', the first' if i == 0 else ''}")
     c.out((x[0],))

@@ -66,11 +66,12 @@ def axis_out(
     num = padded - span
     if span > padded:
         c.note(f"ceil_mode on {axis}: the window {span} overhangs the padded input {padded}; one window fits its start")
-    if same:
-        out = -(-n // s)
-        formula = f"ceil({n}/{s})" if s > 1 else f"{n}"
-        c.note(f"'same' padding on {axis}: {pb + pe} in all ({pb} before, {pe} after)")
-        return c.step(f"output {axis}", formula, out)
+    if same:  # TensorFlow's rule: the size is ceil(n/s), whatever the kernel; the padding follows from it
+        out = c.step(f"output {axis}", f"ceil({n}/{s})", -(-n // s))
+        reach = f"({k} − 1)" if d == 1 else f"{d}·({k} − 1)"
+        c.step(f"padding {axis}", f"max(({out} − 1)·{s} + {reach} + 1 − {n}, 0)", pb + pe)
+        c.note(f"'same' padding on {axis}: {pb + pe} in all ({pb} before, {pe} after)")  # the odd one after
+        return out
     if ceil_mode:
         out = -(-num // s) + 1
         if (out - 1) * s >= n + pb:

@@ -25,7 +25,15 @@ def _shape(a: Args) -> Shape:
     return tuple(shape)
 
 
-@register("tensor", params=(SHAPE,), aliases=("weights", "parameter"), inputs=0, zero_cost=True, view=True)
+@register(
+    "tensor",
+    params=(SHAPE,),
+    aliases=("weights", "parameter"),
+    inputs=0,
+    zero_cost=True,
+    view=True,
+    example="tensor(64, 3)",
+)
 def tensor(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """A tensor the model holds (a parameter, a buffer, a constant attribute), read by an operation.
 
@@ -34,13 +42,15 @@ def tensor(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     c.out(_shape(a))
 
 
-@register("constant", params=(SHAPE, Param("op", (), default="")), inputs=0, zero_cost=True)
+@register("constant", params=(SHAPE, Param("op", (), default="")), inputs=0, zero_cost=True, example="constant(16, 16)")
 def constant(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """A tensor the forward creates (``torch.arange``, a mask of ones): it takes memory, no arithmetic."""
     c.out(_shape(a))
 
 
-@register("copy", params=(SHAPE, Param("op", (), default="")), inputs=None, zero_cost=True)
+@register(
+    "copy", params=(SHAPE, Param("op", (), default="")), inputs=None, zero_cost=True, example="copy(a, shape=(8, 8, 4))"
+)
 def copy(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Data moved without arithmetic into a new tensor (stack, pad, gather, repeat, index): no FLOPs."""
     c.out(_shape(a))
@@ -48,7 +58,12 @@ def copy(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         c.note(f"{a.raw('op')}: moves data, no arithmetic")
 
 
-@register("uncounted", params=(Param("op", (), positional=True, required=True), SHAPE), inputs=None)
+@register(
+    "uncounted",
+    params=(Param("op", (), positional=True, required=True), SHAPE),
+    inputs=None,
+    example="uncounted(a, op=solve, shape=(8, 8, 4))",
+)
 def uncounted(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """An operation cnncalc has no counting rule for: not in the MACs or FLOPs, and listed in the report."""
     c.out(_shape(a))

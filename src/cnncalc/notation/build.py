@@ -284,11 +284,15 @@ class _Builder:
         except CnnCalcError as e:
             raise self.fail(e, site.line, site.column) from None
         merged = merge_kwargs(preset, kwargs)
-        if kind == "input":
+        if REGISTRY[kind].inputs == 0:  # input, or a tensor a model holds or makes: it starts a chain
             if prev is not None:
                 raise self.fail(
                     SpecError(f"{label} can only start a chain, but it follows another layer"), site.line, site.column
                 )
+            if kind != "input":
+                node_id = self.ids.new(scope.prefix + label)
+                source = node_source(label, args, kwargs, None, site.has_parens)
+                return self.add_node(Node(node_id, kind, label, args, merged, (), source, site.line, site.column))
             return self.input_node(site, scope.prefix + label, args, merged)
         inputs: tuple[str, ...]
         if is_merge(kind):
@@ -499,7 +503,7 @@ def check_preset(
 
 def starts_node(start: tuple[str, Call] | None) -> bool:
     """A named chain is a node when it starts (see :meth:`_Builder.start_of`) with input, a reference or a merge."""
-    return start is not None and (start[0] in ("ref", "input") or is_merge(start[0]))
+    return start is not None and (start[0] == "ref" or _source(start[0]) or is_merge(start[0]))
 
 
 def starts_fresh(start: tuple[str, Call] | None, scope: _Scope) -> bool:
@@ -507,12 +511,17 @@ def starts_fresh(start: tuple[str, Call] | None, scope: _Scope) -> bool:
     if start is None:
         return False
     kind, first = start
-    if kind in ("ref", "input"):
+    if kind == "ref" or _source(kind):
         return True
     if is_merge(kind):
         names = [v for v in first.args if isinstance(v, str)]
         return len(names) >= 2 and all(v in scope.refs for v in names)
     return False
+
+
+def _source(kind: str) -> bool:
+    """Kinds that read nothing (input, a tensor): a chain starting with one starts afresh."""
+    return kind in REGISTRY and REGISTRY[kind].inputs == 0
 
 
 def candidates(name: str) -> list[str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -350,19 +353,55 @@ class _Continuations:
             yield tok
 
 
-@cache
-def _parser() -> Lark:
-    grammar = files("cnncalc.notation").joinpath("grammar.lark").read_text(encoding="utf-8")
-    # The transformer runs inside the LALR parser, so no parse tree is built (see benchmarks/README.md).
+def grammar_text() -> str:
+    """The notation's grammar, ``grammar.lark``, as shipped in the package."""
+    return files("cnncalc.notation").joinpath("grammar.lark").read_text(encoding="utf-8")
+
+
+def cache_file() -> str | bool:
+    """Where lark keeps the notation's parser tables: a file in the user's own cache folder
+    (``$XDG_CACHE_HOME/cnncalc`` or ``~/.cache/cnncalc``), or False when that cannot be made.
+
+    Not lark's default, the shared temporary folder: there another user could leave a file
+    under the expected name, and the cache is a pickle.
+    """
+    import lark
+
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cnncalc"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return str(folder / f"notation-lark{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.cache")
+
+
+def build_parser(grammar: str | None = None, *, cache: bool | str | None = None) -> Lark:
+    """The LALR parser of ``grammar`` (default: ``grammar.lark``), its tables built once and then cached.
+
+    Building the tables costs more than everything else ``cnncalc summary`` does on a small network,
+    so lark's cache keeps them, at :func:`cache_file` unless ``cache`` says otherwise (a path, or
+    False). The cache is keyed by a hash of the grammar text and the options, so an edited grammar
+    is never served from an older cache; when the file cannot be read or written, lark builds the
+    tables as if there were no cache. The transformer runs inside the LALR parser, so no parse tree
+    is built (see benchmarks/README.md).
+    """
+    if cache is None:
+        cache = cache_file()
     return Lark(
-        grammar,
+        grammar_text() if grammar is None else grammar,
         start="program",
         parser="lalr",
         lexer="basic",
         postlex=_Continuations(),
         maybe_placeholders=True,
         transformer=_ToAst(),
+        cache=cache,
     )
+
+
+@cache
+def _parser() -> Lark:
+    return build_parser()
 
 
 FRIENDLY = {
@@ -391,6 +430,7 @@ FRIENDLY = {
 
 def parse_statements(text: str) -> list[Statement | Block]:
     """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as some editors write one, is not text
     try:
         return _parser().parse(text)
     except CnnCalcError as err:  # raised by a transformer method (lark does not wrap it) or the post-lexer

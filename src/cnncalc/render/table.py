@@ -7,14 +7,30 @@ import io
 from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
 from cnncalc.report import Report
 
+# Plain text for pipes and files: columns lined up with spaces, ASCII rules under the header and above the totals.
+PLAIN = (
+    "    \n"  # top edge
+    "    \n"  # header row
+    " -- \n"  # under the header
+    "    \n"  # between rows (not drawn)
+    "    \n"  # a row
+    " -- \n"  # above the footer
+    "    \n"  # footer row
+    "    \n"  # bottom edge
+)
 
-def render(report: Report, *, width: int | None = None, columns: tuple[str, ...] | None = None) -> str:
-    """The report as a box-drawn table with totals in the footer and the convention below.
+
+def render(
+    report: Report, *, width: int | None = None, columns: tuple[str, ...] | None = None, box: bool = True
+) -> str:
+    """The report as a table with totals in the footer and the convention below: box-drawn, or plain text.
 
     Numbers are never wrapped or cut (``940,8…`` would be a wrong number): when
-    the table is wider than ``width``, names, shapes and headers wrap at spaces,
-    and if even that does not fit, the table is drawn wider than asked.
+    the table is wider than ``width``, names, shapes and headers wrap at spaces
+    (a shape after its commas), and if even that does not fit, the table is drawn
+    wider than asked. ``box=False`` draws no box, only ASCII rules, for a pipe or a file.
     """
+    from rich import box as boxes
     from rich.console import Console
     from rich.table import Table
 
@@ -38,7 +54,15 @@ def render(report: Report, *, width: int | None = None, columns: tuple[str, ...]
                 spare -= grow
         asked = max(asked, sum(widths) + overhead)  # type: ignore[arg-type]
 
-    table = Table(title=report.title or None, show_footer=True, header_style="bold", footer_style="bold")
+    style = boxes.HEAVY_HEAD if box else boxes.Box(PLAIN, ascii=True)
+    table = Table(
+        title=report.title or None,
+        show_footer=True,
+        header_style="bold",
+        footer_style="bold",
+        box=style,
+        show_edge=box,
+    )
     for i, col in enumerate(columns):
         table.add_column(
             HEADERS[col],

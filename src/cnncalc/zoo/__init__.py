@@ -11,7 +11,6 @@ defaults; the text uses those names as values.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -19,29 +18,19 @@ from typing import Any
 from cnncalc.conventions import Convention, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
 from cnncalc.graph import Graph
+from cnncalc.notation import ARGS_LINE, arguments, value_of
 from cnncalc.options import Options
 from cnncalc.report import Report
-
-ARGS_LINE = re.compile(r"^#\s*args:\s*(?P<args>.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """A zoo entry: its name, one-line description, arguments with defaults, and notation text."""
+    """A zoo entry: its name, description (its file's first comment lines), arguments with defaults, and text."""
 
     name: str
     description: str
     defaults: dict[str, int | float | str]
     text: str
-
-
-def _value(text: str) -> int | float | str:
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
 
 
 def names() -> list[str]:
@@ -59,24 +48,12 @@ def model(name: str) -> Model:
         hint = f"did you mean {' or '.join(near)}?" if near else "run `cnncalc zoo` to list them"
         raise SpecError(f"the zoo has no model '{name}'", hint=hint)
     text = files("cnncalc.zoo").joinpath(f"{key}.cnn").read_text(encoding="utf-8")
-    first = text.splitlines()[0].lstrip("# ").strip() if text else ""
-    return Model(key, first, arguments(text), text)
-
-
-def arguments(text: str) -> dict[str, int | float | str]:
-    """The arguments a notation text declares with their defaults, from its ``# args:`` line.
-
-    >>> arguments("# args: classes=1000, size=224")   # the line a zoo file opens with
-    {'classes': 1000, 'size': 224}
-    """
-    m = ARGS_LINE.search(text)
-    defaults: dict[str, int | float | str] = {}
-    if m:
-        for part in m.group("args").split(","):
-            if part.strip():
-                k, _, v = part.partition("=")
-                defaults[k.strip()] = _value(v.strip())
-    return defaults
+    head = []  # the comment lines above "# args:", the whole description
+    for line in text.splitlines():
+        if not line.startswith("#") or ARGS_LINE.match(line):
+            break
+        head.append(line.lstrip("# ").strip())
+    return Model(key, " ".join(head), arguments(text), text)
 
 
 def parse_args(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -86,7 +63,7 @@ def parse_args(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
         k, sep, v = pair.partition("=")
         if not sep or not k.strip():
             raise ArgumentError(f"a model argument is written name=value (got {pair!r})", hint="e.g. --set classes=10")
-        out[k.strip()] = _value(v.strip())
+        out[k.strip()] = value_of(v.strip())
     return out
 
 

@@ -1,0 +1,133 @@
+"""The command line's basics: version, help, width, pipes, messages that say what was meant."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cnncalc
+from cnncalc.cli import app
+
+GOLDEN = Path(__file__).parent / "golden"
+SEED_001 = (
+    "input(32,32,3) -> CONV1(8, f=5, s=1) -> POOL1(2) -> CONV2(16, f=5, s=1) -> POOL2(2)"
+    " -> FC3(120) -> FC4(84) -> softmax(10)"
+)
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(cli, flag):
+    result = cli(flag)
+    assert result.exit_code == 0
+    assert result.stdout == f"cnncalc {importlib.metadata.version('cnncalc')}\n"
+    assert cnncalc.__version__ == importlib.metadata.version("cnncalc")
+
+
+@pytest.mark.parametrize("args", [["-h"], ["summary", "-h"], ["check", "-h"], ["kinds", "-h"]])
+def test_short_help(cli, args):
+    result = cli(*args)
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: cnncalc")
+    assert result.stdout == cli(*args[:-1], "--help").stdout
+
+
+def test_the_table_follows_columns():
+    # $COLUMNS is what a terminal exports; at 60 the shapes wrap after their commas, numbers stay whole
+    result = CliRunner().invoke(app, ["summary", SEED_001, "--box"], env={"COLUMNS": "60"})
+    assert result.exit_code == 0
+    assert result.stdout == (GOLDEN / "seed_001.table60.txt").read_text(encoding="utf-8")
+    assert "│ 1 │ input   │ (32,   │" in result.stdout
+
+
+def test_a_narrow_plain_table_wraps_shapes_at_commas():
+    result = CliRunner().invoke(app, ["summary", SEED_001], env={"COLUMNS": "50"})
+    lines = result.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(" 1 "))
+    assert lines[first].split()[:3] == ["1", "input", "(32,"] and lines[first + 1].split() == ["32,", "3)"]
+    assert "┃" not in result.stdout and "│" not in result.stdout  # plain in a pipe
+    assert "1,700,608" in result.stdout  # the FLOPs total, never cut
+
+
+def test_zoo_descriptions_are_whole():
+    text = " ".join(cli_line.strip() for cli_line in CliRunner().invoke(app, ["zoo"]).stdout.splitlines())
+    # googlenet's description runs over two comment lines of its file; the list showed only the first
+    assert 'no auxiliary classifiers at inference, and (like torchvision) a 3x3 conv in the "5x5" branch.' in text
+    assert "so it adds no parameters and is left out here)." in text  # gpt2's
+
+
+def test_a_short_repr():
+    r = cnncalc.analyze(SEED_001)
+    # params 608 + 3,216 + 48,120 + 10,164 + 850; MACs and FLOPs as seed 001's table
+    assert repr(r) == "<Report 8 layers: params 62,958, MACs 849,320, FLOPs 1,700,608 (seed), hwc, batch 1>"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "choices"),
+    [
+        ("--flops", "fast", "seed, matmul, all"),
+        ("--format", "yaml", "table, markdown, csv, json"),
+        ("--layout", "whc", "hwc, chw"),
+        ("--dtype", "float8", "float32, float16, bfloat16, int8"),
+    ],
+)
+def test_a_wrong_choice_names_the_choices(cli, option, value, choices):
+    result = cli("summary", "input(4) -> fc(2)", option, value)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.stderr
+    assert f"'{value}' is not one of {choices}\n" in result.stderr
+    assert "Value error" not in result.stderr
+
+
+def test_choices_take_any_case(cli):
+    assert cli("summary", "input(4) -> fc(2)", "--flops", "MatMul", "--format", "JSON").exit_code == 0
+
+
+def test_a_two_number_input_before_a_conv_says_it_read_a_sequence(cli):
+    result = cli("summary", "conv(8, f=3)", "--input", "32,32")
+    assert result.exit_code == 0
+    assert (
+        "note: --input 32,32 has two numbers, read as a sequence of 32 positions of 32 features (L, d), "
+        "so conv works on one axis; for a 32x32 image with one channel give --input 32,32,1"
+    ) in result.stderr
+    assert "note" not in cli("summary", "conv(8, f=3)", "--input", "32,32,1").stderr
+    assert "note" not in cli("summary", "lstm(8)", "--input", "10,32").stderr  # a sequence meant as one
+
+
+def test_a_zero_stride_says_stride(cli):
+    result = cli("summary", "input(32,32,3) -> conv(8, f=3, s=0)")
+    assert result.exit_code == 2
+    assert "'s' must be positive whole numbers (got 0); 's' is the stride" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("net.cnn", "input(4) -> fc(2)\n"),
+        ("net.yaml", "input: [4]\nlayers:\n  - {kind: fc, args: 2}\n"),
+        ("net.json", '{"input": [4], "layers": [{"kind": "fc", "args": 2}]}'),
+    ],
+)
+def test_a_spec_file_with_a_byte_order_mark(cli, tmp_path, name, text):
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # as Notepad saves UTF-8
+    result = cli("summary", str(path), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert '"params": 10' in result.stdout  # (4 + 1)·2
+
+
+def test_summary_imports_neither_check_nor_explain_nor_zoo():
+    # start-up: a summary pays only for what it uses (timed side by side in benchmarks/startup.py)
+    code = (
+        "import sys\n"
+        "sys.argv = ['cnncalc', 'summary', 'input(4) -> fc(2)']\n"
+        "import cnncalc.cli\n"
+        "try:\n    cnncalc.cli.app()\nexcept SystemExit:\n    pass\n"
+        "names = ('cnncalc.check.read', 'cnncalc.check.grade', 'cnncalc.explain', 'cnncalc.zoo', 'cnncalc.written')\n"
+        "loaded = [m for m in names if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)
