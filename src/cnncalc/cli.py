@@ -118,12 +118,13 @@ KwargOpt = Annotated[
     typer.Option("--kwarg", help="A keyword argument for a model's forward, NAME=VALUE (repeatable): use_cache=false."),
 ]
 ConventionOpt = Annotated[
-    Framework,
+    Optional[Framework],
     typer.Option(
         "--convention",
         case_sensitive=False,
         help="Counting convention: torch (batch-norm statistics as buffers, two LSTM biases) or keras "
-        "(moving statistics as non-trainable params, one LSTM bias).",
+        "(moving statistics as non-trainable params, one LSTM bias, shapes as (None, H, W, C)). "
+        "Default: keras for a Keras file, else torch.",
     ),
 ]
 FlopsOpt = Annotated[
@@ -210,7 +211,7 @@ def summary(
     depth: DepthOpt = None,
     input_dtype: InputDTypeOpt = None,
     kwarg: KwargOpt = None,
-    convention: ConventionOpt = Framework.torch,
+    convention: ConventionOpt = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
@@ -261,7 +262,7 @@ def explain(
     depth: DepthOpt = None,
     input_dtype: InputDTypeOpt = None,
     kwarg: KwargOpt = None,
-    convention: ConventionOpt = Framework.torch,
+    convention: ConventionOpt = None,
 ) -> None:
     """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
     try:
@@ -338,7 +339,7 @@ def zoo(
     dtype: DTypeOpt = None,
     columns: ColumnsOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
-    convention: ConventionOpt = Framework.torch,
+    convention: ConventionOpt = None,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
