@@ -32,6 +32,14 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy attributes, so that `import c
         from cnncalc.frontends.torch import from_torch
 
         return from_torch
+    if name == "from_onnx":
+        from cnncalc.frontends.onnx import from_onnx
+
+        return from_onnx
+    if name == "from_keras":
+        from cnncalc.frontends.keras import from_keras
+
+        return from_keras
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 

@@ -12,22 +12,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from support.torch_models import ZOO  # noqa: E402
-from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+from support.torch_models import ZOO, real_flops  # noqa: E402
 
 from cnncalc import from_torch  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:TF32 acceleration")
-
-
-def real_flops(model, x) -> int:
-    """FlopCounterMode's total on a real forward, set up so that no kernel hides from it."""
-    model.eval()
-    counter = FlopCounterMode(display=False)
-    with torch.backends.mkldnn.flags(enabled=False), sdpa_kernel(SDPBackend.MATH), torch.enable_grad(), counter:
-        model(x)
-    return counter.get_total_flops()
 
 
 def real_calls(model, x) -> list[tuple[str, list[tuple[int, ...]]]]:

@@ -8,8 +8,20 @@ try:  # under pytest, skip cleanly without torch; benchmarks/ imports this file 
     torch = pytest.importorskip("torch")
 except ImportError:
     import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
 nn = torch.nn
 F = torch.nn.functional
+
+
+def real_flops(model, x) -> int:
+    """FlopCounterMode's total on a real forward, set up so that no kernel hides from it."""
+    model.eval()
+    counter = FlopCounterMode(display=False)
+    with torch.backends.mkldnn.flags(enabled=False), sdpa_kernel(SDPBackend.MATH), torch.enable_grad(), counter:
+        model(x)
+    return counter.get_total_flops()
 
 
 class NeuralNetwork(nn.Module):
