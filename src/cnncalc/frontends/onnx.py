@@ -50,6 +50,7 @@ Shape = tuple[int, ...]
 COLUMNS = ("index", "name", "source", "output_shape", "params", "trainable_params", "buffers", "macs", "flops")
 DEFAULT_DEPTH = 3
 FLOATS = ("float32", "float16", "bfloat16", "float64")
+SHAPE_TYPES = ("int64", "int32", "bool")  # the element types of shape arithmetic
 
 
 @dataclass
@@ -166,9 +167,9 @@ class Walk:
         self.stored[t.name] = Stored(t.name, shape, dtype)
         known = None
         external = t.data_location == onnx.TensorProto.EXTERNAL
-        if not external and dtype not in FLOATS and _numel(shape) <= SMALL:
+        if not external and dtype in SHAPE_TYPES and _numel(shape) <= SMALL:
             known = numpy_helper.to_array(t)  # shape constants: a reshape's target, a slice's bounds
-        sources = ((t.name, False),) if dtype in FLOATS or known is None else ()
+        sources = ((t.name, False),) if known is None else ()  # weights, quantised ones (int8, int4) too
         self.values[t.name] = Value(shape, known=known, sources=sources, dtype=dtype, made_by=f"initializer {t.name}")
 
     def add_input(self, name: str, shape: Shape, dtype: str) -> None:
@@ -790,25 +791,24 @@ def _output_shape(node: Node) -> Shape:
 
 
 def _folded_norms(walk: Walk) -> str:
-    """A word when the exporter folded batch norms into the convolutions (constant folding): say what was found."""
+    """A word when the exporter folded batch norms into the convolutions (constant folding): what was found.
+
+    The signs: no batch norm left, and convolutions with a bias the exporter made (an anonymous
+    ``onnx::Conv_…`` tensor, or one named after a norm), or every one of several convolutions biased.
+    """
     convs = [n for n in walk.nodes if n.kind == "conv"]
-    norms = [n for n in walk.nodes if n.kind == "batchnorm"]
-    if norms or not convs:
+    if not convs or any(n.kind == "batchnorm" for n in walk.nodes):
         return ""
     biased = [n for n in convs if dict(n.kwargs).get("bias")]
-    names = [t.name for n in convs for t in n.tensors or ()]
-    if biased and any("bn" in name.lower() or "norm" in name.lower() for name in names):
-        return (
-            f"no batch norm is left: {len(biased)} of {len(convs)} convolutions carry a bias named after a norm, so "
-            "the exporter folded the batch norms into them (constant folding); their γ, β and statistics are not "
-            "in the file, the parameters are the folded convolutions'"
-        )
-    if biased and len(biased) == len(convs) and len(convs) > 2:
-        return (
-            "every convolution has a bias and no batch norm is left: if the network had batch norms, the exporter "
-            "folded them into the convolutions (constant folding), and the parameters are the folded ones"
-        )
-    return ""
+    made = [t.name for n in biased for t in n.tensors or () if t.name.startswith("onnx::") or "bn" in t.name.lower()]
+    if not biased or not (made or (len(biased) == len(convs) > 2)):
+        return ""
+    return (
+        f"no batch norm is left and {len(biased)} of {len(convs)} convolutions carry a bias"
+        + (" the exporter made" if made else "")
+        + ": the exporter likely folded the batch norms into the convolutions (constant folding); their γ, β and "
+        "statistics are not in the file, and the parameters are the folded convolutions'"
+    )
 
 
 def load(
