@@ -91,30 +91,25 @@ def _channels_last(config: dict[str, Any]) -> None:
         raise SpecError("data_format='channels_first' has no rule yet", hint="cnncalc reads channels-last Keras models")
 
 
-def _conv(config: dict[str, Any], shape: tuple) -> list[Part]:
+def _window(config: dict[str, Any]) -> dict[str, Any]:
+    """A convolution's kernel, strides, padding and dilation as the notation's keywords."""
     _channels_last(config)
-    kw = {
-        "filters": config["filters"],
+    return {
         "kernel": _tuple(config["kernel_size"]),
         "stride": _tuple(config.get("strides", 1)),
         "padding": _padding(config.get("padding", "valid")),
         "dilation": _tuple(config.get("dilation_rate", 1)),
-        "groups": config.get("groups", 1),
         "bias": config.get("use_bias", True),
     }
+
+
+def _conv(config: dict[str, Any], shape: tuple) -> list[Part]:
+    kw = {"filters": config["filters"], **_window(config), "groups": config.get("groups", 1)}
     return [Part("conv", _with_activation(kw, config))]
 
 
 def _depthwise(config: dict[str, Any], shape: tuple) -> list[Part]:
-    _channels_last(config)
-    kw = {
-        "kernel": _tuple(config["kernel_size"]),
-        "stride": _tuple(config.get("strides", 1)),
-        "padding": _padding(config.get("padding", "valid")),
-        "dilation": _tuple(config.get("dilation_rate", 1)),
-        "multiplier": config.get("depth_multiplier", 1),
-        "bias": config.get("use_bias", True),
-    }
+    kw = {**_window(config), "multiplier": config.get("depth_multiplier", 1)}
     return [Part("depthwise", _with_activation(kw, config))]
 
 
@@ -127,15 +122,7 @@ def _separable(config: dict[str, Any], shape: tuple) -> list[Part]:
 
 
 def _conv_transpose(config: dict[str, Any], shape: tuple) -> list[Part]:
-    _channels_last(config)
-    kw = {
-        "filters": config["filters"],
-        "kernel": _tuple(config["kernel_size"]),
-        "stride": _tuple(config.get("strides", 1)),
-        "padding": _padding(config.get("padding", "valid")),
-        "dilation": _tuple(config.get("dilation_rate", 1)),
-        "bias": config.get("use_bias", True),
-    }
+    kw = {"filters": config["filters"], **_window(config)}
     if config.get("output_padding") is not None:
         kw["output_padding"] = _tuple(config["output_padding"])
     return [Part("convtranspose", _with_activation(kw, config))]
