@@ -249,3 +249,45 @@ def test_an_operator_from_an_unknown_domain_is_an_error(tmp_path):
     assert result.exit_code == 2 and "org.example" in result.output
     with pytest.raises(CnnCalcError):
         cnncalc.from_onnx(path)
+
+
+def test_qdq_weights_count_in_their_stored_dtype_and_the_convolution_once():
+    # QuantizeLinear/DequantizeLinear around a convolution: the int8 weight is the parameter (8·3·3·3),
+    # its scale and zero point buffers, the quantise/dequantise steps on the activation views; MACs 8·(3·3·3)·(6·6)
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+        helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"]),
+        helper.make_node("Conv", ["xd", "w"], ["y"], name="/conv/Conv", kernel_shape=[3, 3]),
+    ]
+    inits = [
+        weight("wq", 8, 3, 3, 3, dtype=TensorProto.INT8),
+        weight("ws", 8),
+        weight("wz", 8, dtype=TensorProto.INT8),
+        helper.make_tensor("xs", F, [], [0.1]),
+        helper.make_tensor("xz", TensorProto.UINT8, [], [0]),
+    ]
+    r = cnncalc.from_onnx(model(nodes, [("x", [1, 3, 8, 8], F)], ["y"], inits))
+    assert r.totals.macs == 8 * 27 * 36 and r.totals.params == 8 * 27
+    # the weight's scale and zero point are buffers; the input's quantise the activation (a view): not a layer's
+    assert r.totals.buffers == 8 + 8
+    conv = next(row for row in r.node_rows if row.kind == "conv")
+    assert any("wq 8·3·3·3" in step.formula for step in conv.steps)
+
+
+def test_fused_operators_count_their_parts_once():
+    # com.microsoft.SkipLayerNormalization: the residual add and a layer norm over 16 features (γ, β: 32 params);
+    # FusedConv: a convolution with its activation (4·(2·3·3) + 4 params, MACs 4·(2·3·3)·(4·4))
+    nodes = [
+        helper.make_node("SkipLayerNormalization", ["a", "b", "g", "be"], ["n"], domain="com.microsoft"),
+        helper.make_node("FusedConv", ["x", "w", "bias"], ["y"], domain="com.microsoft", activation="Relu"),
+    ]
+    inits = [weight("g", 16), weight("be", 16), weight("w", 4, 2, 3, 3), weight("bias", 4)]
+    inputs = [("a", [1, 5, 16], F), ("b", [1, 5, 16], F), ("x", [1, 2, 6, 6], F)]
+    r = cnncalc.from_onnx(model(nodes, inputs, ["n", "y"], inits, domains=["com.microsoft"]), flops="all")
+    assert r.totals.params == 32 + 4 * 18 + 4
+    assert r.totals.macs == 4 * 18 * 16
+    kinds = [row.kind for row in r.node_rows if row.kind not in ("input", "tensor")]
+    assert kinds == ["elementwise", "layernorm", "conv"]
+    conv = next(row for row in r.node_rows if row.kind == "conv")
+    assert any("relu" in note for note in conv.notes)
