@@ -291,3 +291,13 @@ def test_fused_operators_count_their_parts_once():
     assert kinds == ["elementwise", "layernorm", "conv"]
     conv = next(row for row in r.node_rows if row.kind == "conv")
     assert any("relu" in note for note in conv.notes)
+
+
+def test_the_attention_operator_is_scaled_dot_product_attention():
+    # opset 23 Attention on (batch 1, 2 heads, 5 positions, 4 features): QKᵀ and AV, 2·(1·2·5·5·4) = 400 MACs
+    node = helper.make_node("Attention", ["q", "k", "v"], ["y"], name="/attn/Attention", is_causal=1)
+    inputs = [(name, [1, 2, 5, 4], F) for name in "qkv"]
+    r = cnncalc.from_onnx(model([node], inputs, ["y"], opset=23))
+    assert r.totals.macs == 2 * (2 * 5 * 5 * 4)
+    row = next(row for row in r.node_rows if row.kind == "sdpa")
+    assert row.output_shape == (1, 2, 5, 4)

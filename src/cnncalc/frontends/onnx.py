@@ -733,11 +733,12 @@ def _graph(walk: Walk, model: onnx.ModelProto) -> Graph:
         for i in range(len(path) + 1):
             members.setdefault(path[:i], []).append(n)
     nodes = [replace(node, scope=index[path]) for node, path in zip(walk.nodes, walk.paths)]
+    inner = {path[:-1] for path in index if path}  # scopes with scopes below them
     scopes: list[Scope] = []
     for path, i in sorted(index.items(), key=lambda item: item[1]):
         inside = [nodes[n] for n in members.get(path, []) if nodes[n].kind not in ("input", "tensor")]
         last = inside[-1] if inside else None
-        leaf = not any(len(p) > len(path) and p[: len(path)] == path for p in index)
+        leaf = path not in inner
         kinds = list(dict.fromkeys(n.label for n in inside))
         kind = "Model" if not path else ("+".join(kinds) if leaf and 0 < len(kinds) <= 2 else "Block")
         output = _output_shape(last) if last is not None else ()
