@@ -1,8 +1,9 @@
-"""Root pytest configuration: the PyTorch front-end's doctests need torch, an optional extra."""
+"""Root pytest configuration: the PyTorch and ONNX front-ends' doctests need torch and onnx, optional extras."""
 
-try:
-    import torch  # noqa: F401
+import importlib.util
 
-    collect_ignore_glob: list[str] = []
-except ImportError:
-    collect_ignore_glob = ["src/cnncalc/frontends/torch*.py"]
+collect_ignore_glob: list[str] = []
+if importlib.util.find_spec("torch") is None:
+    collect_ignore_glob.append("src/cnncalc/frontends/torch*.py")
+if importlib.util.find_spec("onnx") is None:
+    collect_ignore_glob.append("src/cnncalc/frontends/onnx*.py")

@@ -36,6 +36,14 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy attributes: `import cnncalc` 
         from cnncalc.check.grade import CheckResult
 
         return CheckResult
+    if name == "from_onnx":
+        from cnncalc.frontends.onnx import from_onnx
+
+        return from_onnx
+    if name == "from_keras":
+        from cnncalc.frontends.keras import from_keras
+
+        return from_keras
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 

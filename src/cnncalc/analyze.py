@@ -9,7 +9,7 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -57,10 +57,11 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
             hint="e.g. --input 8,3,224,224 instead of --batch 8",
         )
     layout = graph.layout or opts.layout or Layout.hwc
+    framework = opts.framework or graph.framework or Framework.torch  # a Keras file counts as Keras does
     ctx = _Context(
         opts.flops,
         layout,
-        opts.framework,
+        framework,
         1 if traced else opts.batch,
         traced,
         opts.freeze,
@@ -113,7 +114,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         uncounted_ops=_uncounted(nodes, graph),
         columns=columns,
         nodes=tuple(nodes) if len(rows) != len(nodes) or rows != tuple(nodes) else (),
-        framework=opts.framework,
+        framework=framework,
         traced=traced,
         training=train_totals(nodes, totals, opts, b, ctx.train) if ctx.train is not None else None,
     )
@@ -379,8 +380,13 @@ def _row_bytes(row: Row, elem_bytes: int) -> int:
 
 
 def _tensor_counts(node: Node, kind: Kind, c: Calc, steps: list[Step]) -> tuple[int, int, int]:
-    """Parameters, trainable and buffers from the tensors the node reads first; the steps name them."""
+    """Parameters, trainable and buffers from the tensors the node reads first; the steps name them.
+
+    Under the keras convention a batch norm's statistics are non-trainable parameters, as the kind counts them.
+    """
     tensors = node.tensors or ()
+    if c.framework is Framework.keras and kind.name == "batchnorm":
+        tensors = tuple(replace(t, buffer=False, trainable=False) if t.buffer else t for t in tensors)
     params = sum(t.numel for t in tensors if not t.buffer)
     trainable = sum(t.numel for t in tensors if not t.buffer and t.trainable)
     buffers = sum(t.numel for t in tensors if t.buffer)

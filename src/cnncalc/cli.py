@@ -32,6 +32,8 @@ EXAMPLES = examples(
     "cnncalc zoo resnet50 --set classes=10 --format json",
     "cnncalc summary model.py:Net --input 1,3,224,224 --depth 2",
     "cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul",
+    "cnncalc summary resnet50.onnx --input input=1,3,224,224 --depth 2",
+    "cnncalc summary model.keras",
 )
 
 
@@ -120,6 +122,7 @@ SpecArg = Annotated[
     str,
     typer.Argument(
         help="The architecture: notation text, a file holding it (notation, .yaml, .yml or .json), - for stdin, "
+        "a model file (.onnx; .keras or the .json of model.to_json()), "
         "or path/to/file.py:ModelClass for a PyTorch nn.Module. The .py file is imported and run as your own "
         "Python code (never unpickled), the class built with no arguments on the meta device and traced with "
         "fake tensors; --input is then the full size, batch first."
@@ -192,7 +195,8 @@ ConventionOpt = Annotated[
         "--convention",
         **choice(Framework),
         help="Counting convention: torch (batch-norm statistics as buffers, two LSTM biases) or keras "
-        "(moving statistics as non-trainable params, one LSTM bias; default for a Keras file).",
+        "(moving statistics as non-trainable params, one LSTM bias, shapes as (None, H, W, C)). "
+        "Default: keras for a Keras file, else torch.",
     ),
 ]
 TrainOpt = Annotated[

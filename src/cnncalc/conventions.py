@@ -42,6 +42,13 @@ class Framework(str, Enum):
     keras = "keras"
 
 
+FRAMEWORK_NOTES = {
+    Framework.torch: "batch-norm running statistics are buffers; LSTM and GRU carry two bias vectors",
+    Framework.keras: "batch-norm moving mean and variance are non-trainable params; LSTM has one bias vector, "
+    "GRU two with reset_after (its default)",
+}
+
+
 class Layout(str, Enum):
     """How shapes are shown. The core keeps channels first, without batch."""
 

@@ -6,7 +6,7 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.conventions import Layout
+from cnncalc.conventions import Framework, Layout
 from cnncalc.errors import SpecError
 
 Shape = tuple[int, ...]
@@ -103,7 +103,8 @@ class Graph:
     analysis' layout, as in the notation; a traced PyTorch model is chw).
     ``batch`` is set when the shapes carry the batch as their first axis (a
     traced model): it is shown as -1. ``notes`` are the front-end's words for
-    the report's footer.
+    the report's footer. ``framework`` is the counting convention the source
+    implies (a Keras file counts as Keras does), used when none is asked for.
     """
 
     nodes: tuple[Node, ...]
@@ -116,6 +117,7 @@ class Graph:
     depth: int | None = None  # how deep the rows follow the scopes by default (None: a row per node)
     dtype: str | None = None  # the element type of the memory figures by default (a traced model's parameters)
     columns: tuple[str, ...] = ()  # the columns the front-end shows by default; () = the renderers' own
+    framework: Framework | None = None  # the source's own counting convention (keras for a Keras file)
 
     def order(self) -> tuple[Node, ...]:
         """The nodes in execution order (written order where possible).

@@ -46,7 +46,8 @@ class Options:
     shown (and, in the notation, written), None for the front-end's own (hwc
     for the notation, chw for a PyTorch model); ``dtype``: the element type of
     the memory figures, None for float32 or a traced model's parameter dtype;
-    ``framework``: torch or keras counting; ``depth``: how deep the rows follow
+    ``framework``: torch or keras counting, None for the source's own (keras
+    for a Keras file, else torch); ``depth``: how deep the rows follow
     the module tree of a traced model (None: its default); ``title``.
 
     Training (``train``): ``optimizer`` (sgd, momentum, adam, adamw), ``freeze``
@@ -61,7 +62,7 @@ class Options:
     layout: Layout | None = None
     dtype: str | None = None
     title: str = ""
-    framework: Framework = Framework.torch
+    framework: Framework | None = None
     depth: int | None = None
     train: bool = False
     optimizer: str = "adam"
@@ -94,7 +95,9 @@ class Options:
             layout=None if self.layout is None else enum_option(Layout, self.layout, "layout"),
             dtype=None if self.dtype is None else dtype_name(self.dtype),
             title=str(self.title or ""),
-            framework=enum_option(Framework, self.framework, "framework convention"),
+            framework=None
+            if self.framework is None
+            else enum_option(Framework, self.framework, "framework convention"),
             depth=depth,
             train=_flag(self.train, "train"),
             optimizer=_choice(self.optimizer, OPTIMIZERS, "optimizer"),

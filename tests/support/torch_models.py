@@ -8,6 +8,7 @@ try:  # under pytest, skip cleanly without torch; benchmarks/ imports this file 
     torch = pytest.importorskip("torch")
 except ImportError:
     import torch
+
 nn = torch.nn
 F = torch.nn.functional
 

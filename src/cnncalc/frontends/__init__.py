@@ -19,19 +19,32 @@ TORCH_SPEC = re.compile(r"^(?P<file>.+\.py):(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\
 FILES: dict[str, str] = {
     ".yaml": "cnncalc.frontends.spec:load",
     ".yml": "cnncalc.frontends.spec:load",
+    ".onnx": "cnncalc.frontends.onnx:load",
+    ".keras": "cnncalc.frontends.keras:load",
 }
 """The front-end that reads a file, by its suffix (``module:function``, imported only when used).
 
 Each function takes the path and the keywords ``input``, ``dtypes``, ``kwargs`` and returns a Graph.
 """
 
-JSON_FORMS: list[tuple[str, str]] = []
+JSON_FORMS: list[tuple[str, str]] = [("class_name", "cnncalc.frontends.keras:load")]  # model.to_json()
 """JSON documents other than a cnncalc spec: (a top-level key that marks the form, ``module:function``)."""
+
+
+EXTRAS = {"onnx": "onnx", "keras": "keras"}
+"""The pip extra that brings a front-end's package, by the package's name."""
 
 
 def _call(target: str, path: str, **given: Any) -> Graph:
     module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)(path, **given)
+    try:
+        reader = getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as e:
+        extra = EXTRAS.get((e.name or "").split(".")[0])
+        if extra is None:
+            raise
+        raise SpecError(f"reading {path} needs the {e.name} package", hint=f'pip install "cnncalc[{extra}]"') from None
+    return reader(path, **given)
 
 
 def load_model_source(source: str, **given: Any) -> Graph | None:
@@ -48,8 +61,12 @@ def load_model_source(source: str, **given: Any) -> Graph | None:
     given.pop("train", None)  # only a traced model runs differently in training (dropout, batch statistics)
     path = Path(source)
     suffix = path.suffix.lower()
-    if "(" in source or suffix not in (*FILES, ".json") or not path.is_file():
+    if "(" in source or suffix not in (*FILES, ".json"):
         return None
+    if not path.is_file():
+        if suffix in (".yaml", ".yml", ".json"):
+            return None  # the notation reader says what is wrong with the name
+        raise SpecError(f"{source} is a folder, not a file" if path.is_dir() else f"no such file: {source}")
     if suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

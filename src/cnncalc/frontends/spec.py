@@ -33,6 +33,8 @@ def load(path: str | Path) -> Graph:
         text = path.read_text(encoding="utf-8-sig")  # a byte order mark, as Notepad writes one, is dropped
     except OSError as e:
         raise SpecError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{path} is not a text file ({e.reason} at byte {e.start})") from None
     return loads(text, fmt="json" if path.suffix.lower() == ".json" else "yaml", source=str(path))
 
 

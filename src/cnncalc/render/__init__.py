@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from cnncalc.conventions import CONVENTION_NOTES
+from cnncalc.conventions import CONVENTION_NOTES, FRAMEWORK_NOTES, Framework
 from cnncalc.errors import ArgumentError
 from cnncalc.layers.calc import fmt
 from cnncalc.report import Report, Row
@@ -105,10 +105,16 @@ def human_bytes(n: int) -> str:
 
 
 def shape_text(report: Report, row: Row) -> str:
-    """``(28, 28, 8)`` in hwc; ``[-1, 8, 28, 28]`` style is left to front-ends that show a batch axis."""
+    """``(28, 28, 8)`` in hwc; ``[-1, 8, 28, 28]`` style is left to front-ends that show a batch axis.
+
+    Under the keras convention shapes read as Keras prints them, the batch as None: ``(None, 28, 28, 8)``.
+    """
+    keras = report.framework is Framework.keras
     if row.shape_text:
-        return row.shape_text
+        return row.shape_text.replace("[-1", "(None").replace("]", ")") if keras else row.shape_text
     shape = report.shown_shape(row)
+    if keras:
+        return "(" + ", ".join(["None", *map(str, shape)]) + ")"
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
@@ -157,6 +163,9 @@ def footer_lines(report: Report) -> list[str]:
         f"Shapes: {report.layout.value}, batch {report.batch}"
         + ("; activation sizes, MACs and FLOPs are for the whole batch" if report.batch > 1 else ""),
     ]
+    if report.framework is Framework.keras:
+        lines[-1] += " (shown as Keras shows them: None is the batch axis)"
+        lines.append(f"Counting convention: keras — {FRAMEWORK_NOTES[Framework.keras]}")
     m = report.memory
     if m is not None:
         train = ", ".join(f"{name} {human_bytes(v)}" for name, v in m.training_bytes)

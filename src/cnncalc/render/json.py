@@ -38,6 +38,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     return {
         "convention": report.convention.value,
         "layout": report.layout.value,
+        "framework": report.framework.value,
         "batch": report.batch,
         "layers": [layer_record(report, r) for r in report.rows],
         "totals": {

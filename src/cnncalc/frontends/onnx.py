@@ -1,0 +1,853 @@
+"""The ONNX front-end: a ``.onnx`` file in, a Graph of core kinds out, without loading its weights.
+
+The file is read with ``load_external_data=False``: an initializer is its name,
+shape and dtype, so a model whose weights live in other files counts without
+them. Each node is lowered to nodes of the core kinds
+(:mod:`cnncalc.frontends.onnx_lower`); views, shape arithmetic and data moves
+follow :mod:`cnncalc.frontends.onnx_shapes`. Shapes come from cnncalc's own
+rules: each node's output is what its kind infers (the arithmetic lives in
+:mod:`cnncalc.layers`, as for the notation and PyTorch models). The
+parameters are the initializers (or Constant outputs) that reach a weight slot,
+counted at their first use; batch-norm statistics and quantisation scales are
+buffers. Rows follow the exporter's node-name scopes (``/layer1/0/conv1/Conv``)
+to ``depth``. Any operator without a rule is an ``uncounted`` node, listed in
+the report, never a silent zero.
+
+>>> import onnx
+>>> from onnx import TensorProto, helper
+>>> g = helper.make_graph(
+...     [helper.make_node("Conv", ["x", "w"], ["y"], name="/conv/Conv", kernel_shape=[3, 3])],
+...     "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])], [],
+...     [helper.make_tensor("w", TensorProto.FLOAT, [8, 3, 3, 3], [0.0] * 216)])
+>>> r = from_onnx(helper.make_model(g))
+>>> r.rows[-1].params, r.rows[-1].macs          # 8·3·3·3 ;  8·(3·3·3)·(30·30)
+(216, 194400)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from cnncalc.conventions import Convention, Framework, Layout
+from cnncalc.errors import CnnCalcError, ShapeError, SpecError
+from cnncalc.frontends.onnx_lower import LOWER, Op
+from cnncalc.frontends.onnx_shapes import COPIES, MOVES, SMALL, VALUES, VIEWS, split_shapes
+from cnncalc.graph import Graph, Node, NodeIds, Scope, Tensor
+from cnncalc.inputs import InputSpec
+from cnncalc.layers import REGISTRY, bind
+from cnncalc.layers.calc import Calc
+from cnncalc.options import Options
+from cnncalc.report import Report
+
+Shape = tuple[int, ...]
+COLUMNS = ("index", "name", "source", "output_shape", "params", "trainable_params", "buffers", "macs", "flops")
+DEFAULT_DEPTH = 3
+FLOATS = ("float32", "float16", "bfloat16", "float64")
+SHAPE_TYPES = ("int64", "int32", "bool")  # the element types of shape arithmetic
+
+
+@dataclass
+class Value:
+    """A tensor of the ONNX graph as the walk knows it.
+
+    ``node``: the Graph node holding its data (an activation, or a ``tensor``
+    node made when a weight is read as data); ``data``: computed from the
+    inputs (an activation); ``known``: its value, for the small tensors shapes
+    are computed with; ``sources``: the model tensors it is made of (a weight
+    sliced, transposed or dequantised), each with whether it is a buffer.
+    """
+
+    shape: Shape | None
+    node: str | None = None
+    data: bool = False
+    known: Any = None
+    sources: tuple[tuple[str, bool], ...] = ()
+    dtype: str | None = None
+    made_by: str = ""
+
+
+@dataclass
+class Stored:
+    """A tensor the file holds: an initializer or a Constant's output (``alias_of``: the one it repeats)."""
+
+    name: str
+    shape: Shape
+    dtype: str
+    alias_of: str | None = None
+    constant: bool = False  # a Constant node's output: a parameter only in a weight slot
+
+
+def dtype_name(elem: int) -> str:
+    name = onnx.TensorProto.DataType.Name(elem).lower() if elem else "float"
+    return {"float": "float32", "double": "float64"}.get(name, name)
+
+
+def attributes(node: onnx.NodeProto) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for a in node.attribute:
+        v = helper.get_attribute_value(a)
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "replace")
+        elif isinstance(v, onnx.TensorProto):
+            v = numpy_helper.to_array(v)
+        elif isinstance(v, list) and v and isinstance(v[0], bytes):
+            v = [x.decode("utf-8", "replace") for x in v]
+        out[a.name] = v
+    return out
+
+
+def _scope_parts(name: str) -> tuple[str, ...]:
+    """``/layer1/layer1.0/conv1/Conv`` → ``("layer1", "0", "conv1")``: the module path an exporter wrote.
+
+    PyTorch's exporter names a level by its path from the level above (``layer1.0`` inside ``layer1``).
+
+    >>> _scope_parts("/layer1/layer1.0/conv1/Conv"), _scope_parts("/Relu"), _scope_parts("Gemm_3")
+    (('layer1', '0', 'conv1'), (), ())
+    """
+    parts = [p for p in name.split("/") if p][:-1]
+    out: list[str] = []
+    for part in parts:
+        above = ".".join(out)
+        out.append(part[len(above) + 1 :] if above and part.startswith(above + ".") else part)
+    return tuple(out)
+
+
+class Walk:
+    """Builds the Graph node by node: values by name, tensors counted at their first use, scopes by path."""
+
+    def __init__(self, model: onnx.ModelProto, title: str) -> None:
+        self.model = model
+        self.title = title
+        self.values: dict[str, Value] = {}
+        self.stored: dict[str, Stored] = {}
+        self.counted: dict[str, str] = {}  # tensor key -> the label it was counted under
+        self.nodes: list[Node] = []
+        self.ids = NodeIds()
+        self.paths: list[tuple[str, ...]] = []  # per node: its scope path
+        self.notes: list[str] = []
+        self.repeat = 1  # a Loop body's trip count while its nodes are added
+        self.prefix: tuple[str, ...] = ()  # the scope of an If/Loop whose body is walked
+        self.inferred: dict[str, Shape] | None = None
+        self.opset = {o.domain or "ai.onnx": o.version for o in model.opset_import}
+
+    # -- what a lowering may ask (the Reader protocol)
+
+    def get(self, name: str) -> Value:
+        if name not in self.values:
+            raise SpecError(f"the graph reads '{name}', which no node, input or initializer makes")
+        return self.values[name]
+
+    def shape(self, name: str) -> Shape:
+        v = self.get(name)
+        if v.shape is None:
+            raise ShapeError(
+                f"'{name}' comes from {v.made_by}, which cnncalc has no rule for and whose shape it cannot work out",
+                hint="that operator is listed as uncounted; its output cannot be read by a counted one",
+            )
+        return v.shape
+
+    def value(self, name: str) -> Any:
+        return self.get(name).known if name else None
+
+    def is_weight(self, name: str) -> bool:
+        v = self.get(name)
+        return not v.data and bool(v.sources)
+
+    # -- inputs and stored tensors
+
+    def add_stored(self, t: onnx.TensorProto) -> None:
+        shape, dtype = tuple(int(d) for d in t.dims), dtype_name(t.data_type)
+        self.stored[t.name] = Stored(t.name, shape, dtype)
+        known = None
+        external = t.data_location == onnx.TensorProto.EXTERNAL
+        if not external and dtype in SHAPE_TYPES and _numel(shape) <= SMALL:
+            known = numpy_helper.to_array(t)  # shape constants: a reshape's target, a slice's bounds
+        sources = ((t.name, False),) if known is None else ()  # weights, quantised ones (int8, int4) too
+        self.values[t.name] = Value(shape, known=known, sources=sources, dtype=dtype, made_by=f"initializer {t.name}")
+
+    def add_input(self, name: str, shape: Shape, dtype: str) -> None:
+        node_id = self.ids.new(name)
+        self.nodes.append(
+            Node(
+                node_id,
+                "input",
+                name,
+                shape,
+                (("layout", "chw"),),
+                (),
+                name,
+                dtype=None if dtype in FLOATS else dtype,
+            )
+        )
+        self.paths.append(())
+        self.values[name] = Value(shape, node_id, True, dtype=dtype, made_by=f"input {name}")
+
+    # -- tensors the nodes read
+
+    def tensors_of(
+        self, names: Sequence[str], buffer: bool, packed: dict[str, tuple[Shape, str]], data: bool = False
+    ) -> tuple:
+        """The model tensors behind ``names`` not counted yet (then counted here), and notes for the others.
+
+        ``data``: read as data, where a Constant's values are not parameters (in a weight slot they are).
+        """
+        found: list[Tensor] = []
+        notes: list[str] = []
+        for name in names:
+            if not name:
+                continue
+            for key, is_buffer in self.get(name).sources:
+                s = self.stored[key]
+                if data and s.constant:
+                    continue
+                if key in self.counted:
+                    notes.append(f"{key} was counted at {self.counted[key]}: its {_numel(s.shape):,} values once")
+                    continue
+                self.counted[key] = name
+                shape, dtype = packed.get(name, (s.shape, s.dtype))
+                if s.alias_of:
+                    notes.append(
+                        f"{key} is stored as {s.alias_of} (Identity: the exporter kept one copy of equal values); "
+                        f"counted here, {_numel(shape):,} values"
+                    )
+                if name in packed:
+                    notes.append(f"{key} is stored packed as {s.shape} {s.dtype}: {_numel(shape):,} {dtype} values")
+                buf = buffer or is_buffer
+                found.append(Tensor(key, shape, not buf, buf, dtype))
+        return found, notes
+
+    def data_node(self, name: str, path: tuple[str, ...]) -> str:
+        """The node holding a value read as data: its producer, or a ``tensor`` node for a weight or constant."""
+        v = self.get(name)
+        if v.node is not None:
+            return v.node
+        tensors, notes = self.tensors_of([name], False, {}, data=True)
+        node_id = self.ids.new(name.rsplit("/", 1)[-1].rsplit(".", 1)[-1] or "tensor")
+        self.nodes.append(
+            Node(
+                node_id,
+                "tensor",
+                name,
+                self.shape(name),
+                source=name,
+                scope=None,
+                tensors=tuple(tensors),
+                notes=tuple(notes),
+                dtype=None if (v.dtype or "float32") in FLOATS else v.dtype,
+            )
+        )
+        self.paths.append(path)  # in the scope of the node that first reads it
+        v.node = node_id
+        return node_id
+
+    # -- nodes
+
+    def add(self, op: Op, onnx_node: onnx.NodeProto, path: tuple[str, ...]) -> None:
+        """Add the node ``op`` describes; its value (and the node's other outputs) become the walk's."""
+        operands = [n for n in op.operands if n]
+        shapes = [tuple(s) for s in op.shapes] if op.shapes is not None else [self.shape(n) for n in operands]
+        inputs = tuple(self.data_node(n, path) for n in operands)
+        weights, notes = self.tensors_of(op.weights, False, op.packed)
+        buffers, more = self.tensors_of(op.buffers, True, op.packed)
+        kwargs = dict(op.kwargs)
+        lead = op.lead
+        out = infer(op.kind, kwargs, shapes, lead)
+        if op.output is not None:
+            if _numel(op.output) != _numel(out) and op.kind not in ("reduce",):
+                raise ShapeError(f"{op.kind} gives {out}, but the node's output is {op.output}")
+            out = tuple(op.output)
+        label = op.label or onnx_node.op_type
+        node_output = out
+        if self.repeat > 1:  # a Loop body: every figure of the node is per iteration, times the trip count
+            shapes = [(self.repeat, *s) for s in shapes]
+            lead += 1
+            node_output = (self.repeat, *out)
+            if "shape" in kwargs:
+                kwargs["shape"] = (self.repeat, *kwargs["shape"])
+        node_id = self.ids.new(label)
+        self.nodes.append(
+            Node(
+                node_id,
+                op.kind,
+                label,
+                (),
+                tuple(kwargs.items()),
+                inputs,
+                source=onnx_node.name or label,
+                shapes=tuple(shapes),
+                lead=lead if operands else 0,
+                tensors=tuple(weights + buffers),
+                notes=tuple(notes + more),
+                output=node_output if (op.output is not None or self.repeat > 1) else None,
+            )
+        )
+        self.paths.append(path)
+        produced = op.produces if op.produces is not None else (onnx_node.output[0] if onnx_node.output else "")
+        if produced:
+            self.values[produced] = Value(out, node_id, True, made_by=onnx_node.op_type)
+        for name, shape in op.extra.items():
+            self.values[name] = Value(shape if shape is not None else out, node_id, True, made_by=onnx_node.op_type)
+
+    def uncounted(self, node: onnx.NodeProto, op_name: str, path: tuple[str, ...]) -> None:
+        """An operator without a rule: an ``uncounted`` node with the output shape the file or onnx infers."""
+        shapes = [self.inferred_shape(n) for n in node.output]
+        shape = shapes[0] if shapes and shapes[0] is not None else ()
+        operands = [n for n in node.input if n and self.get(n).shape is not None]
+        kw = {"op": op_name, "shape": shape}
+        self.add(Op("uncounted", kw, operands, shapes=[self.shape(n) for n in operands]), node, path)
+        for name, s in zip(node.output, shapes):
+            v = self.values.get(name)
+            if v is not None and v.node is not None:
+                self.values[name] = replace(v, shape=s, made_by=f"{op_name} (node {node.name or node.op_type})")
+
+    def inferred_shape(self, name: str) -> Shape | None:
+        """An output's shape from ``onnx.shape_inference`` on the model with its inputs fixed (for uncounted ops)."""
+        if self.inferred is None:
+            self.inferred = infer_with_onnx(self.model, {k: v.shape for k, v in self.values.items() if v.data})
+        return self.inferred.get(name)
+
+    # -- the walk
+
+    def walk(self, graph: onnx.GraphProto) -> None:
+        for node in graph.node:
+            path = self.prefix + _scope_parts(node.name)
+            try:
+                self.visit(node, path)
+            except CnnCalcError as e:
+                where = node.name or node.op_type
+                e.message = f"ONNX node {where} ({node.op_type}): {e.message}"
+                raise
+            except Exception as e:  # noqa: BLE001 - a malformed node: say which and why
+                where = node.name or node.op_type
+                raise SpecError(
+                    f"ONNX node {where} ({node.op_type}) cannot be read: {type(e).__name__}: {e}",
+                    hint="the file may be damaged or use the op in a way its opset does not define",
+                ) from None
+
+    def visit(self, node: onnx.NodeProto, path: tuple[str, ...]) -> None:
+        a = attributes(node)
+        op = node.op_type
+        domain = node.domain if node.domain not in ("", "ai.onnx") else ""
+        key = f"{domain}.{op}" if domain else op
+        ins = list(node.input)
+        outs = list(node.output)
+        if domain == "" and op == "Constant":
+            self.constant(node, a)
+            return
+        if domain == "" and op in ("If", "Loop"):
+            (self.if_node if op == "If" else self.loop)(node, a, path)
+            return
+        present = [n for n in ins if n]
+        values = [self.get(n) for n in present]
+        if domain == "" and self.evaluate(op, a, ins, outs, values):
+            return
+        if domain == "" and op in ("Identity",) and present and self.is_weight(present[0]):
+            self.alias(node, outs[0], present[0])
+            return
+        if domain == "" and present and not any(v.data for v in values) and self.derive(op, a, ins, outs, values):
+            return
+        if domain == "" and present and op in MOVES and not any(v.data for v in values):
+            shape = MOVES[op](a, [self.shape(n) for n in present], [v.known for v in values])[0]
+            self.values[outs[0]] = Value(shape, dtype=values[0].dtype, made_by=op)  # a constant too large to hold
+            return
+        if domain == "" and op in VIEWS and present and values[0].data:
+            self.view(op, a, ins, outs)
+            return
+        rule = LOWER.get(key)
+        if rule is not None:
+            ops = rule(a, ins, outs, self)
+            if ops:
+                for one in ops:
+                    self.add(one, node, path)
+                return
+        if domain == "" and op in COPIES and present and values[0].data:
+            shape = MOVES[op](a, [self.shape(n) for n in present], [v.known for v in values])[0]
+            self.add(Op("copy", {"shape": shape, "op": op}, present), node, path)
+            return
+        if domain == "" and op == "Gather" and values[0].data:
+            shape = MOVES[op](a, [self.shape(n) for n in present], [v.known for v in values])[0]
+            if values[1].known is not None and np.asarray(values[1].known).ndim == 0:
+                self.values[outs[0]] = replace(values[0], shape=shape)  # one index: a view, as PyTorch's select
+            else:
+                self.add(Op("copy", {"shape": shape, "op": op}, present), node, path)
+            return
+        if domain == "" and op in ("ConstantOfShape", "Range", "EyeLike", "RandomNormal", "RandomUniform"):
+            shape = self.inferred_shape(outs[0])
+            if op == "ConstantOfShape" and values:
+                shape = (
+                    tuple(int(n) for n in np.asarray(values[0].known).ravel()) if values[0].known is not None else shape
+                )
+            if shape is not None:
+                self.add(Op("constant", {"shape": shape, "op": op}), node, path)
+                return
+        if domain not in ("", "com.microsoft", "ai.onnx.ml", "com.microsoft.nchwc"):
+            if not outs or self.inferred_shape(outs[0]) is None:
+                raise SpecError(
+                    f"operator {op} is from the domain '{domain}', which cnncalc does not know",
+                    hint="a custom operator: cnncalc cannot tell its output shape",
+                )
+        self.uncounted(node, key, path)
+
+    def constant(self, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+        """A Constant node: a known value (shape arithmetic), or a stored tensor when it is large or float."""
+        if "value" in a:
+            array = np.asarray(a["value"])
+        else:
+            found = [a[k] for k in ("value_int", "value_ints", "value_float", "value_floats") if k in a]
+            if not found:
+                raise SpecError(f"Constant {node.name or node.output[0]} holds no value cnncalc can read")
+            array = np.asarray(found[0])
+        name = node.output[0]
+        dtype = str(array.dtype)
+        shape = tuple(int(d) for d in array.shape)
+        self.stored[name] = Stored(name, shape, dtype, constant=True)
+        known = array if array.size <= SMALL else None
+        sources = ((name, False),)
+        self.values[name] = Value(shape, known=known, sources=sources, dtype=dtype, made_by="Constant")
+
+    def evaluate(self, op: str, a: dict[str, Any], ins: list[str], outs: list[str], values: list[Value]) -> bool:
+        """Shape arithmetic on known small values, computed with numpy: no node."""
+        if op == "Shape" and values and values[0].shape is not None:
+            start, end = a.get("start", 0), a.get("end")
+            shape = np.asarray(values[0].shape[slice(start, end)], dtype=np.int64)
+            self.values[outs[0]] = Value(shape.shape, known=shape, dtype="int64", made_by="Shape")
+            return True
+        if op == "Size" and values and values[0].shape is not None:
+            self.values[outs[0]] = Value((), known=np.asarray(_numel(values[0].shape)), dtype="int64", made_by="Size")
+            return True
+        rule = VALUES.get(op)
+        if rule is None or not values or any(v.known is None or v.data for v in values):
+            return False
+        if any(not self.stored[k].constant for v in values for k, _ in v.sources):
+            return False  # a weight stays a weight: its values are the model's, not shape arithmetic
+        args: list[Any] = []
+        for name in ins:
+            args.append(self.get(name).known if name else None)
+        result = rule(a, args)
+        if any(np.asarray(r).size > SMALL for r in result):
+            return False
+        for name, r in zip(outs, result):
+            r = np.asarray(r)
+            self.values[name] = Value(tuple(r.shape), known=r, dtype=str(r.dtype), made_by=op)
+        return True
+
+    def alias(self, node: onnx.NodeProto, out: str, source: str) -> None:
+        """Identity of a weight: a tensor of its own name, stored once (the exporter merged equal values)."""
+        v = self.get(source)
+        if len(v.sources) == 1 and v.shape is not None:
+            original = self.stored[v.sources[0][0]]
+            self.stored[out] = Stored(out, original.shape, original.dtype, alias_of=original.alias_of or original.name)
+            self.values[out] = Value(v.shape, known=v.known, sources=((out, v.sources[0][1]),), dtype=v.dtype)
+        else:
+            self.values[out] = replace(v, node=v.node)
+
+    def derive(self, op: str, a: dict[str, Any], ins: list[str], outs: list[str], values: list[Value]) -> bool:
+        """An op moving weights only (slices of an LSTM's gates, a transposed or dequantised weight)."""
+        if op not in MOVES and op != "Split":
+            return False
+        if not any(v.sources for v in values):
+            return False
+        shapes = [self.shape(n) for n in ins if n]
+        known = [self.get(n).known if n else None for n in ins]
+        present_known = [self.get(n).known for n in ins if n]
+        if op == "Split":
+            out_shapes = split_shapes(a, shapes, known, len(outs))
+        elif op == "Gather":
+            out_shapes = MOVES[op](a, shapes, present_known)
+        else:
+            out_shapes = MOVES[op](a, shapes, known)
+        sources: list[tuple[str, bool]] = []
+        carried = values if op in ("Concat", "DequantizeLinear", "QuantizeLinear") else values[:1]  # not slice bounds
+        for i, v in enumerate(carried):
+            for key, buf in v.sources:
+                # a dequantised weight: the quantised tensor is the parameter, its scale and zero point buffers
+                entry = (key, buf or (op == "DequantizeLinear" and i > 0))
+                if entry not in sources:
+                    sources.append(entry)
+        dtype = values[0].dtype
+        for name, shape in zip(outs, out_shapes):
+            self.values[name] = Value(shape, sources=tuple(sources), dtype=dtype, made_by=op)
+        return True
+
+    def view(self, op: str, a: dict[str, Any], ins: list[str], outs: list[str]) -> None:
+        """A view of an activation: its outputs are the input's node, seen with new shapes."""
+        present = [n for n in ins if n]
+        shapes = [self.shape(n) for n in present]
+        known = [self.get(n).known if n else None for n in ins]
+        if op == "Split":
+            out_shapes = split_shapes(a, shapes, known, len(outs))
+        elif op in ("Reshape", "Expand", "Squeeze", "Unsqueeze", "Slice"):
+            out_shapes = MOVES[op](a, [self.shape(ins[0])], known)
+        else:
+            out_shapes = MOVES[op](a, shapes, known)
+        base = self.get(present[0])
+        for name, shape in zip(outs, out_shapes):
+            if name:
+                self.values[name] = replace(base, shape=shape, made_by=op)
+        for name in outs[len(out_shapes) :]:  # Dropout's mask, DynamicQuantizeLinear's scale
+            if name:
+                self.values[name] = replace(base, shape=base.shape, made_by=op)
+
+    # -- control flow
+
+    def if_node(self, node: onnx.NodeProto, a: dict[str, Any], path: tuple[str, ...]) -> None:
+        cond = self.value(node.input[0])
+        branch = "then_branch" if cond is None or bool(np.asarray(cond).ravel()[0]) else "else_branch"
+        where = node.name or "If"
+        if cond is None:
+            other = len(a["else_branch"].node)
+            self.notes.append(
+                f"{where}: the condition is only known when the model runs; its then-branch is counted "
+                f"(the else-branch, {other} node(s), is not)"
+            )
+        else:
+            self.notes.append(f"{where}: the condition is known ({bool(np.asarray(cond).ravel()[0])}): {branch}")
+        self.body(a[branch], path + (where.strip("/").split("/")[-1],), node.output, [])
+
+    def loop(self, node: onnx.NodeProto, a: dict[str, Any], path: tuple[str, ...]) -> None:
+        body: onnx.GraphProto = a["body"]
+        where = node.name or "Loop"
+        trips = self.value(node.input[0]) if node.input and node.input[0] else None
+        count = int(np.asarray(trips).ravel()[0]) if trips is not None else 1
+        if trips is None:
+            self.notes.append(f"{where}: the trip count is only known when the model runs; one iteration is counted")
+        else:
+            self.notes.append(f"{where}: its body is counted per iteration × {count:,} iterations")
+        carried = [n for n in node.input[2:]]
+        bindings = [("", (), "int64"), ("", (), "bool")] + [(n, self.shape(n), self.get(n).dtype) for n in carried]
+        for i, inp in enumerate(body.input):
+            if i < len(bindings):
+                source, shape, dtype = bindings[i]
+                base = self.get(source) if source else None
+                self.values[inp.name] = (
+                    replace(base, shape=shape) if base is not None else Value(shape, dtype=dtype, made_by="Loop")
+                )
+        outer_repeat, outer_prefix = self.repeat, self.prefix
+        self.repeat, self.prefix = outer_repeat * max(count, 1), path + (where.strip("/").split("/")[-1],)
+        try:
+            for t in body.initializer:
+                self.add_stored(t)
+            self.walk(body)
+        finally:
+            self.repeat, self.prefix = outer_repeat, outer_prefix
+        outs = [o.name for o in body.output]
+        n_carried = len(carried)
+        for i, name in enumerate(node.output):
+            if not name:
+                continue
+            inner = self.get(outs[i + 1])
+            shape = inner.shape
+            if i >= n_carried and shape is not None:  # scan outputs: one slice per iteration
+                shape = (count, *shape)
+            self.values[name] = replace(inner, shape=shape)
+
+    def body(self, graph: onnx.GraphProto, prefix: tuple[str, ...], outputs: Sequence[str], _: list) -> None:
+        outer = self.prefix
+        self.prefix = prefix
+        try:
+            for t in graph.initializer:
+                self.add_stored(t)
+            self.walk(graph)
+        finally:
+            self.prefix = outer
+        for name, inner in zip(outputs, graph.output):
+            if name:
+                self.values[name] = self.get(inner.name)
+
+
+def _numel(shape: Sequence[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def infer(kind: str, kwargs: dict[str, Any], shapes: Sequence[Shape], lead: int) -> Shape:
+    """A node's output shape by its kind's own rule (the same the analysis applies), the lead axes kept."""
+    k = REGISTRY[kind]
+    args = bind(k, (), tuple(kwargs.items()))
+    lead_dims = tuple(shapes[0][:lead]) if lead and shapes else ()
+    c = Calc(Convention.seed, Layout.chw, Framework.torch)
+    k.infer(args, tuple(tuple(s[lead:]) for s in shapes), c)
+    return (*lead_dims, *(c.shape or ()))
+
+
+def infer_with_onnx(model: onnx.ModelProto, fixed: dict[str, Shape | None]) -> dict[str, Shape]:
+    """Output shapes onnx's own inference finds with the inputs fixed: only for operators cnncalc has no rule for."""
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    for inp in copy.graph.input:
+        shape = fixed.get(inp.name)
+        if shape is not None and inp.type.HasField("tensor_type"):
+            dims = inp.type.tensor_type.shape.dim
+            del dims[:]
+            for n in shape:
+                dims.add().dim_value = n
+    try:
+        inferred = onnx.shape_inference.infer_shapes(copy, strict_mode=False)
+    except Exception:  # noqa: BLE001 - inference is a fallback; without it the shape stays unknown
+        return {}
+    out: dict[str, Shape] = {}
+    for vi in list(inferred.graph.value_info) + list(inferred.graph.output):
+        t = vi.type.tensor_type
+        if t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim):
+            out[vi.name] = tuple(int(d.dim_value) for d in t.shape.dim)
+    return out
+
+
+# ---------------------------------------------------------------- reading the file
+
+
+def read_model(source: Any) -> tuple[onnx.ModelProto, str]:
+    """The ModelProto of a path or a ModelProto, without its external weights; a damaged file is a SpecError."""
+    if isinstance(source, onnx.ModelProto):
+        return source, source.graph.name or "onnx model"
+    path = Path(source)
+    if not path.is_file():
+        raise SpecError(f"no such file: {path}" if not path.is_dir() else f"{path} is a folder, not a file")
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as e:  # noqa: BLE001 - protobuf's DecodeError and its kin: the file is not ONNX
+        raise SpecError(
+            f"{path} is not a readable ONNX model ({type(e).__name__}: {str(e).strip() or 'cannot be parsed'})",
+            hint="the file may be truncated or damaged; export it again",
+        ) from None
+    if not model.HasField("graph") or not model.graph.node:
+        raise SpecError(f"{path} holds no ONNX graph (no nodes)", hint="the file may be truncated or not ONNX")
+    return model, path.stem
+
+
+def input_shapes(graph: onnx.GraphProto, given: Any) -> list[tuple[str, Shape, str]]:
+    """The graph's inputs with their shapes: the file's, with ``--input`` filling (or replacing) dynamic axes."""
+    stored = {t.name for t in graph.initializer}
+    inputs = [i for i in graph.input if i.name not in stored]
+    specs = _specs(given, inputs)
+    out: list[tuple[str, Shape, str]] = []
+    missing: list[str] = []
+    for inp in inputs:
+        t = inp.type.tensor_type
+        dtype = dtype_name(t.elem_type)
+        spec = specs.get(inp.name)
+        dims = list(t.shape.dim) if t.HasField("shape") else None
+        if spec is not None:
+            if dims is not None and len(dims) != len(spec.shape):
+                raise SpecError(
+                    f"--input {inp.name}={','.join(map(str, spec.shape))} has {len(spec.shape)} axes; "
+                    f"the model's input {inp.name} has {len(dims)} ({_dims_text(dims)})"
+                )
+            for i, (d, n) in enumerate(zip(dims or [], spec.shape)):
+                if d.HasField("dim_value") and d.dim_value > 0 and d.dim_value != n:
+                    raise SpecError(
+                        f"--input {inp.name}: axis {i} is {d.dim_value} in the model, not {n}",
+                        hint=f"the model's input is ({_dims_text(dims)})",
+                    )
+            out.append((inp.name, spec.shape, spec.dtype or dtype))
+            continue
+        if dims is None:
+            missing.append(f"{inp.name} (no shape in the file)")
+            continue
+        symbolic = [f"axis {i} '{d.dim_param or '?'}'" for i, d in enumerate(dims) if not d.dim_value > 0]
+        if symbolic:
+            missing.append(f"{inp.name} ({_dims_text(dims)}: {', '.join(symbolic)})")
+            continue
+        out.append((inp.name, tuple(int(d.dim_value) for d in dims), dtype))
+    if missing:
+        example = " ".join(
+            f"--input {inp.name}={_example(inp.type.tensor_type.shape.dim)}" for inp in inputs if inp.name not in specs
+        )
+        raise SpecError(
+            "the model's inputs have dynamic axes cnncalc needs sizes for: " + "; ".join(missing),
+            hint=f"give them with --input NAME=SHAPE, e.g. {example}",
+        )
+    return out
+
+
+def _example(dims: Sequence[Any]) -> str:
+    """A shape to suggest for ``--input``: the file's sizes, 1 for each dynamic axis."""
+    return ",".join(str(d.dim_value) if d.dim_value > 0 else "1" for d in dims)
+
+
+def _dims_text(dims: Sequence[Any]) -> str:
+    return ", ".join(str(d.dim_value) if d.dim_value > 0 else (d.dim_param or "?") for d in dims)
+
+
+def _specs(given: Any, inputs: Sequence[onnx.ValueInfoProto]) -> dict[str, InputSpec]:
+    """``--input`` items (or sizes) by input name: named ones by name, unnamed ones in order."""
+    if given is None or given == () or given == []:
+        return {}
+    if isinstance(given, str):
+        from cnncalc.inputs import parse_inputs
+
+        given = parse_inputs(given)
+    if isinstance(given, dict):
+        given = tuple(InputSpec(str(k), tuple(v)) for k, v in given.items())
+    elif isinstance(given, (tuple, list)) and given and all(isinstance(n, int) for n in given):
+        given = (InputSpec(None, tuple(given)),)
+    elif isinstance(given, (tuple, list)) and given and not isinstance(given[0], InputSpec):
+        given = tuple(InputSpec(None, tuple(s)) for s in given)
+    names = [i.name for i in inputs]
+    out: dict[str, InputSpec] = {}
+    for i, spec in enumerate(given):
+        if spec.name is None:
+            if i >= len(names):
+                raise SpecError(
+                    f"{len(given)} input shapes given; the model has {len(names)} input(s): {', '.join(names)}"
+                )
+            out[names[i]] = spec
+        elif spec.name not in names:
+            raise SpecError(f"the model has no input '{spec.name}'", hint=f"its inputs: {', '.join(names)}")
+        else:
+            out[spec.name] = spec
+    return out
+
+
+def graph_of_model(source: Any, *, input: Any = None, title: str = "") -> Graph:  # noqa: A002
+    """The Graph of an ONNX model (a path or a ModelProto) on the given input sizes (see :func:`from_onnx`)."""
+    model, name = read_model(source)
+    walk = Walk(model, title or name)
+    for t in model.graph.initializer:
+        walk.add_stored(t)
+    for t in model.graph.sparse_initializer:
+        walk.add_stored(t.values)
+    for name_, shape, dtype in input_shapes(model.graph, input):
+        walk.add_input(name_, shape, dtype)
+    walk.walk(model.graph)
+    return _graph(walk, model)
+
+
+def _graph(walk: Walk, model: onnx.ModelProto) -> Graph:
+    """The Graph of a finished walk: nodes with their scopes, the scope tree, notes."""
+    index: dict[tuple[str, ...], int] = {(): 0}
+    for path in walk.paths:
+        for i in range(1, len(path) + 1):
+            index.setdefault(path[:i], len(index))
+    members: dict[tuple[str, ...], list[int]] = {}
+    for n, path in enumerate(walk.paths):
+        for i in range(len(path) + 1):
+            members.setdefault(path[:i], []).append(n)
+    nodes = [replace(node, scope=index[path]) for node, path in zip(walk.nodes, walk.paths)]
+    inner = {path[:-1] for path in index if path}  # scopes with scopes below them
+    scopes: list[Scope] = []
+    for path, i in sorted(index.items(), key=lambda item: item[1]):
+        inside = [nodes[n] for n in members.get(path, []) if nodes[n].kind not in ("input", "tensor")]
+        last = inside[-1] if inside else None
+        leaf = path not in inner
+        kinds = list(dict.fromkeys(n.label for n in inside))
+        kind = "Model" if not path else ("+".join(kinds) if leaf and 0 < len(kinds) <= 2 else "Block")
+        output = _output_shape(last) if last is not None else ()
+        scopes.append(
+            Scope(
+                i,
+                ".".join(path) if path else walk.title,
+                kind,
+                None if not path else index[path[:-1]],
+                len(path),
+                (output,) if last is not None else (),
+                (last.id,) if last is not None else (),
+            )
+        )
+    notes = [
+        f"ONNX model read without its weights (opset {walk.opset.get('ai.onnx', '?')}"
+        + (f", made by {model.producer_name} {model.producer_version}".rstrip() if model.producer_name else "")
+        + "): shapes from cnncalc's rules"
+    ]
+    stored = sum(_numel(s.shape) for s in walk.stored.values() if s.alias_of is None and s.name in walk.counted)
+    read = sum(_numel(s.shape) for s in walk.stored.values() if s.name in walk.counted)
+    if read != stored:
+        notes.append(
+            f"the file stores {stored:,} values the layers read as {read:,}: some initializers are shared "
+            "through Identity nodes (equal values merged by the exporter) and counted per layer"
+        )
+    folded = _folded_norms(walk)
+    if folded:
+        notes.append(folded)
+    notes += walk.notes
+    dtypes = [s.dtype for s in walk.stored.values() if s.dtype in FLOATS and s.name in walk.counted]
+    has_scopes = any(walk.paths)
+    return Graph(
+        tuple(nodes),
+        walk.title,
+        tuple(scopes) if has_scopes else (),
+        Layout.chw,
+        next((n.args[0] for n in nodes if n.kind == "input" and n.args), 1),
+        tuple(notes),
+        source="onnx",
+        depth=DEFAULT_DEPTH if has_scopes else None,
+        dtype=dtypes[0] if dtypes else None,
+        columns=COLUMNS if has_scopes else (),
+    )
+
+
+def _output_shape(node: Node) -> Shape:
+    if node.output is not None:
+        return tuple(node.output)
+    return infer(node.kind, dict(node.kwargs), node.shapes or (), node.lead)
+
+
+def _folded_norms(walk: Walk) -> str:
+    """A word when the exporter folded batch norms into the convolutions (constant folding): what was found.
+
+    The signs: no batch norm left, and convolutions with a bias the exporter made (an anonymous
+    ``onnx::Conv_…`` tensor, or one named after a norm), or every one of several convolutions biased.
+    """
+    convs = [n for n in walk.nodes if n.kind == "conv"]
+    if not convs or any(n.kind == "batchnorm" for n in walk.nodes):
+        return ""
+    biased = [n for n in convs if dict(n.kwargs).get("bias")]
+    made = [t.name for n in biased for t in n.tensors or () if t.name.startswith("onnx::") or "bn" in t.name.lower()]
+    if not biased or not (made or (len(biased) == len(convs) > 2)):
+        return ""
+    return (
+        f"no batch norm is left and {len(biased)} of {len(convs)} convolutions carry a bias"
+        + (" the exporter made" if made else "")
+        + ": the exporter likely folded the batch norms into the convolutions (constant folding); their γ, β and "
+        "statistics are not in the file, and the parameters are the folded convolutions'"
+    )
+
+
+def load(
+    path: str,
+    *,
+    input: Any = None,  # noqa: A002
+    dtypes: Any = None,
+    kwargs: dict[str, Any] | None = None,
+) -> Graph:
+    """The Graph of a ``.onnx`` file: the entry in :data:`cnncalc.frontends.FILES`."""
+    if kwargs:
+        raise SpecError("an ONNX model takes no --kwarg: its graph is fixed in the file")
+    if dtypes:
+        raise SpecError("an ONNX model's input dtypes are in the file", hint="give sizes only: --input NAME=SHAPE")
+    return graph_of_model(path, input=input)
+
+
+def from_onnx(
+    model: Any,
+    input: Any = None,  # noqa: A002
+    *,
+    depth: int | None = None,
+    flops: Any = None,
+    title: str = "",
+    options: Options | None = None,
+    **given: Any,
+) -> Report:
+    """Every node's output shape, params, MACs and FLOPs of an ONNX model (a path or a ``ModelProto``).
+
+    ``input`` gives the sizes of dynamic axes: one shape (``(4, 3, 224, 224)``),
+    shapes by input name (``{"input_ids": (1, 128)}``), or parsed ``--input``
+    items. The weights are never loaded. The report's other choices (``flops``,
+    ``layout``, ``dtype``, ``framework``, ...) are :class:`~cnncalc.options.Options`.
+    """
+    from cnncalc.analyze import analyze_graph
+
+    opts = Options.make(options, flops=flops, depth=depth, title=title or None, **given)
+    return analyze_graph(graph_of_model(model, input=input), opts)
+
+
+__all__: Sequence[str] = ("from_onnx", "graph_of_model", "load")
