@@ -66,7 +66,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         traced,
         opts.freeze,
         graph.scopes,
-        Ledger() if opts.train else None,
+        Ledger(recompute=opts.recompute == "blocks") if opts.train else None,
     )
     b = 4  # bytes per element for traffic, at the report's dtype (set below)
     dtype = opts.dtype or graph.dtype or "float32"
@@ -82,9 +82,19 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
             shown.append(_visit(node, index, done, ctx, b, nodes))
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
+    if ctx.train is not None and ctx.train.block_nodes:
+        _recompute(nodes, done, ctx.train)
+        shown = [_again(r, done, ctx.train) for r in shown]
     totals = _totals(nodes)
     _check_freeze(opts.freeze, nodes, graph)
+    if opts.train and opts.recompute == "blocks" and not any(r.block for r in nodes):
+        raise ArgumentError(
+            "--recompute blocks: this network has no blocks to checkpoint",
+            hint="blocks are a notation def's uses, transformer layers, and the repeated modules of a stack",
+        )
     display = opts.layout or graph.layout or Layout.hwc
+    if opts.depth is not None and graph.depth is None:
+        raise ArgumentError("this network shows every layer: --depth applies to model files (a module, an ONNX file)")
     depth = opts.depth if opts.depth is not None else graph.depth
     rows: tuple[Row, ...] = tuple(shown)
     notes = list(graph.notes)
@@ -120,13 +130,18 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     )
 
 
-def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, nodes: list[Row]) -> Row:
-    """Analyse one node of the graph, or the parts of a composite one; return the row that shows it."""
+def _visit(
+    node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, nodes: list[Row], block: str | None = None
+) -> Row:
+    """Analyse one node of the graph, or the parts of a composite one; return the row that shows it.
+
+    ``block``: the repeated block (a transformer layer) the node is part of, for activation checkpointing.
+    """
     kind = REGISTRY.get(node.kind)
     if kind is None:  # a Graph built by hand may name anything
         raise unknown_layer(node.kind)
     if kind.expand is None:
-        row = _analyze_node(node, index, done, ctx, b)
+        row = _analyze_node(node, index, done, ctx, b, block)
         done[node.id] = row
         nodes.append(row)
         return row
@@ -151,8 +166,12 @@ def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, 
             ctx,
             b,
             nodes,
+            block or (node.id if kind.block else None),
         )
         names[sub.name] = sub_id
+    if ctx.train is not None:  # activation checkpointing may add to its parts afterwards: keep how to sum them
+        ids = [r.node_id for r in nodes[first:]]
+        ctx.train.composites[node.id] = (index, node.label, kind.name, ids, node.source, expansion.notes, node.inputs)
     return combine(
         index, node.label, kind.name, node.id, nodes[first:], done[node.id], node.source, expansion.notes, node.inputs
     )
@@ -164,8 +183,11 @@ def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
     return tuple(done[i].output_shape for i in node.inputs)
 
 
-def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, elem_bytes: int) -> Row:
+def _analyze_node(
+    node: Node, index: int, done: dict[str, Row], ctx: _Context, elem_bytes: int, block: str | None = None
+) -> Row:
     """One node's row, its receptive field and traffic (``elem_bytes`` per element) from the rows it reads."""
+    block = _scope_block(node.scope, ctx.scopes) or block  # the outermost block
     kind = REGISTRY[node.kind]
     kwargs, frozen = _freeze_keyword(node.kwargs)
     args = bind(kind, node.args, kwargs)
@@ -221,7 +243,7 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
         out = shape[len(lead_dims) :]  # per sample, as the model computed it
         pass_ = Pass(kind.name, args, inputs, out, c.macs_total, tuple(s.grad for s in sources), weight)
         grad, backward_flops, saved_bytes = _backward(
-            node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, index
+            node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block
         )
     read, written = traffic_for(
         [prod(s) * ctx.batch for s in operands] if sources else [], params, buffers, size, elem_bytes
@@ -257,7 +279,18 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
         saved_bytes=saved_bytes,
         grad=grad,
         param_tensors=tensors,
+        block=block,
     )
+
+
+def _scope_block(scope: int | None, scopes: tuple[Scope, ...]) -> str | None:
+    """The outermost repeated block (a scope marked ``block``) a node runs in, by its path."""
+    found = None
+    while scope is not None and scopes:
+        if scopes[scope].block:
+            found = scopes[scope].path
+        scope = scopes[scope].parent
+    return found
 
 
 def _freeze_keyword(kwargs: tuple[tuple[str, Any], ...]) -> tuple[tuple[tuple[str, Any], ...], bool]:
@@ -325,9 +358,13 @@ def _backward(
     ctx: _Context,
     elem_bytes: int,
     steps: list[Step],
-    index: int,
+    block: str | None,
 ) -> tuple[bool, int, int]:
-    """Whether the node's output needs a gradient, its backward FLOPs and the bytes it keeps (new to the step)."""
+    """Whether the node's output needs a gradient, its backward FLOPs and the bytes it keeps (new to the step).
+
+    Under activation checkpointing a node in a block keeps nothing: the block keeps its inputs, and its
+    forward runs again in the backward (its FLOPs are added to the backward).
+    """
     t = ctx.train
     assert t is not None
     rule = RULES.get(kind.name)
@@ -345,6 +382,23 @@ def _backward(
     flops = (2 * back.macs + extra) * repeat
     parts: list[str] = []
     total = 0
+    if block is not None and t.recompute:
+        forward = (2 * c.macs_total + extra) * repeat
+        inside = sum(_saved_size(s, repeat, elem_bytes, done, t, node) for s in back.saves)
+        t.blocks[block] = t.blocks.get(block, 0) + inside
+        for src in node.inputs:  # the block keeps its inputs (the tensors it reads from outside it)
+            holder = t.storage.get(src)
+            if holder is None or holder in t.kept or done[src].block == block:
+                continue
+            t.kept.add(holder)
+            size = _row_bytes(done[holder], elem_bytes)
+            parts.append(f"block input {size:,} B")
+            total += size
+        holders = {_holder(s, node, t) for s in back.saves if s.what != "kept"} - {None}
+        t.block_saves.setdefault(block, set()).update(holders)  # type: ignore[arg-type]
+        own = any(s.what == "kept" for s in back.saves)
+        t.block_nodes.setdefault(block, []).append((node.id, forward, own))
+        back = Backward(back.macs, back.formula)
     for s in back.saves:
         if s.what == "kept":
             size = s.numel * (repeat if s.per_sample else 1)
@@ -373,6 +427,51 @@ def _backward(
     if parts:
         steps.append(Step("saved for backward", " + ".join(parts), f"{total:,} B"))
     return True, flops, total
+
+
+def _again(row: Row, done: dict[str, Row], t: Ledger) -> Row:
+    """A shown row after checkpointing changed its nodes: the node's own row, or a composite's sum again."""
+    if row.node_id in t.composites:
+        index, label, kind, ids, source, notes, inputs = t.composites[row.node_id]
+        return combine(
+            index, label, kind, row.node_id, [done[i] for i in ids], done[row.node_id], source, notes, inputs
+        )
+    return done.get(row.node_id, row)
+
+
+def _holder(s: Any, node: Node, t: Ledger) -> str | None:
+    """The storage a saved operand or output lives in (None for a parameter)."""
+    source = node.id if s.what == "output" else node.inputs[s.operand] if s.operand < len(node.inputs) else None
+    return t.storage.get(source) if source is not None else None
+
+
+def _recompute(nodes: list[Row], done: dict[str, Row], t: Ledger) -> None:
+    """Activation checkpointing: in the backward each block's forward runs again, up to the last node that makes
+    a tensor the block's backward needs (PyTorch stops recomputing there); those nodes' forward FLOPs are added
+    to their backward."""
+    where = {r.node_id: i for i, r in enumerate(nodes)}
+    for block, entries in t.block_nodes.items():
+        needed = t.block_saves.get(block, set())
+        last = max((i for i, (nid, _, own) in enumerate(entries) if own or nid in needed), default=-1)
+        for nid, forward, _ in entries[: last + 1]:
+            if not forward:
+                continue
+            i = where[nid]
+            step = Step("recomputed forward FLOPs", f"{forward:,} (its block is checkpointed)", forward)
+            nodes[i] = replace(
+                nodes[i], backward_flops=nodes[i].backward_flops + forward, steps=(*nodes[i].steps, step)
+            )
+            done[nid] = nodes[i]
+
+
+def _saved_size(s: Any, repeat: int, elem_bytes: int, done: dict[str, Row], t: Ledger, node: Node) -> int:
+    """The bytes one saved tensor takes (a tensor of its own, or the storage of an operand or the output)."""
+    if s.what == "kept":
+        size = s.numel * (repeat if s.per_sample else 1)
+        return size * (TENSOR_BYTES.get(s.dtype, elem_bytes) if s.dtype else elem_bytes)
+    source = node.id if s.what == "output" else node.inputs[s.operand] if s.operand < len(node.inputs) else None
+    holder = t.storage.get(source) if source is not None else None
+    return _row_bytes(done[holder], elem_bytes) if holder in done else 0
 
 
 def _row_bytes(row: Row, elem_bytes: int) -> int:

@@ -52,6 +52,7 @@ class Scope:
     outputs: tuple[Shape, ...] = ()
     output_nodes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    block: bool = False  # a repeated block (a notation def's use, a layer of a stack): what --recompute checkpoints
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,6 +105,7 @@ class Row:
     saved_bytes: int = 0  # training: the bytes autograd keeps for the backward that this row adds
     grad: bool = False  # training: its output needs a gradient
     param_tensors: int = 0  # how many tensors hold its trainable parameters (an optimizer keeps state per tensor)
+    block: str | None = None  # the repeated block it is part of (a transformer layer), which --recompute checkpoints
 
     @property
     def non_trainable_params(self) -> int:

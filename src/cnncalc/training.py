@@ -462,6 +462,11 @@ class Ledger:
     kept: set[str] = field(default_factory=set)  # the storages autograd keeps
     pinned: dict[str, int] = field(default_factory=dict)  # bytes of the tensors a node keeps of its own
     unruled: dict[str, int] = field(default_factory=dict)  # kinds without a training rule, and how often
+    recompute: bool = False  # activation checkpointing of each block
+    blocks: dict[str, int] = field(default_factory=dict)  # what each block would keep, recomputed in its backward
+    block_nodes: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)  # (node, forward FLOPs, own)
+    block_saves: dict[str, set[str]] = field(default_factory=dict)  # the storages a block's backward needs
+    composites: dict[str, tuple] = field(default_factory=dict)  # how to sum a composite's row again
 
 
 def step_peak(rows: list[Row], b: int, ledger: Ledger) -> int:
@@ -515,12 +520,16 @@ def train_totals(rows: list[Row], totals: Totals, opts: Options, b: int, ledger:
     param_bytes = totals.params * b + (trainable * 4 if master else 0)
     gradient_bytes = trainable * b
     state = optimizer_bytes(opts.optimizer, trainable, tensors, 4 if master else b)
-    peak = param_bytes + totals.buffers * b + gradient_bytes + state + step_peak(rows, b, ledger)
+    saved = sum(r.saved_bytes for r in rows)
+    activations = step_peak(rows, b, ledger)
+    if ledger.blocks:  # in the backward, one block's forward runs again and keeps what it keeps
+        activations = max(activations, saved + max(ledger.blocks.values()))
+    peak = param_bytes + totals.buffers * b + gradient_bytes + state + activations
     return Training(
         forward_flops=forward,
         backward_flops=backward,
         flops=forward + backward,
-        saved_activation_bytes=sum(r.saved_bytes for r in rows),
+        saved_activation_bytes=saved,
         param_bytes=param_bytes,
         gradient_bytes=gradient_bytes,
         optimizer_bytes=state,

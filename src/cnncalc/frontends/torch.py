@@ -79,6 +79,22 @@ class _ScopeRecord:
     notes: list[str] = field(default_factory=list)
 
 
+def repeated_blocks(model: nn.Module) -> set[int]:
+    """The modules that are a network's repeated blocks: children of a ModuleList or Sequential, two or more of
+    one class, each with modules of its own (ResNet's bottlenecks, a transformer's layers). Activation
+    checkpointing recomputes these."""
+    found: set[int] = set()
+    for container in model.modules():
+        if not isinstance(container, (nn.ModuleList, nn.Sequential)):
+            continue
+        children = list(container.children())
+        for child in children:
+            same = sum(type(c) is type(child) for c in children)
+            if same >= 2 and any(True for _ in child.children()):
+                found.add(id(child))
+    return found
+
+
 class Tracer:
     """Builds the Graph while the forward runs: scopes from module hooks, nodes from the two modes."""
 
@@ -101,6 +117,7 @@ class Tracer:
         self.counted: dict[int, str] = {}  # id(model tensor) -> the name it was counted under
         self.suppress = 0
         self.seen_modules: set[int] = set()
+        self.blocks = repeated_blocks(model)
 
     # -- scopes
 
@@ -551,6 +568,7 @@ def trace_graph(
             tuple(r.outputs),
             tuple(r.output_nodes),
             tuple(r.notes),
+            id(r.module) in tracer.blocks,
         )
         for r in tracer.scopes
     )

@@ -200,6 +200,7 @@ def attention(a: Args, inputs: tuple[Shape, ...], e: Expansion) -> None:
     ),
     aliases=("encoder", "transformerencoderlayer", "encoderblock", "transformerblock"),
     example="transformer(12, 3072)",
+    block=True,
 )
 def transformer(a: Args, inputs: tuple[Shape, ...], e: Expansion) -> None:
     """A transformer encoder block (``nn.TransformerEncoderLayer``): attention, 2 layer norms, a 2-layer MLP.

@@ -72,6 +72,7 @@ class Kind:
     family: str = ""
     view: bool = False
     expand: ExpandFn | None = None
+    block: bool = False  # a composite that is a network's repeated block (a transformer layer): --recompute's unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +108,20 @@ def register(
 
 
 def composite(
-    name: str, *, params: Sequence[Param] = (), aliases: Sequence[str | Alias] = (), example: str = ""
+    name: str,
+    *,
+    params: Sequence[Param] = (),
+    aliases: Sequence[str | Alias] = (),
+    example: str = "",
+    block: bool = False,
 ) -> Callable[[ExpandFn], ExpandFn]:
-    """Register a composite kind: ``fn(args, input shapes, expansion)`` adds the nodes it is made of."""
+    """Register a composite kind: ``fn(args, input shapes, expansion)`` adds the nodes it is made of.
+
+    ``block``: it is a network's repeated block (a transformer layer), which activation checkpointing recomputes.
+    """
 
     def deco(fn: ExpandFn) -> ExpandFn:
-        _add(name, _composite_infer, params, aliases, 1, False, example, False, fn, fn)
+        _add(name, _composite_infer, params, aliases, 1, False, example, False, fn, fn, block)
         return fn
 
     return deco
@@ -133,6 +142,7 @@ def _add(
     view: bool,
     expand: ExpandFn | None,
     documented: Callable[..., Any] | None = None,
+    block: bool = False,
 ) -> None:
     """Put a kind in the registry under its name and aliases (``documented``: whose docstring it carries)."""
     _claim(name, Alias(name, name))
@@ -144,7 +154,9 @@ def _add(
     source = documented or fn
     doc = (source.__doc__ or "").strip()
     family = source.__module__.rsplit(".", 1)[-1]
-    REGISTRY[name] = Kind(name, fn, tuple(params), tuple(names), inputs, zero_cost, example, doc, family, view, expand)
+    REGISTRY[name] = Kind(
+        name, fn, tuple(params), tuple(names), inputs, zero_cost, example, doc, family, view, expand, block
+    )
 
 
 def _claim(word: str, alias: Alias) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
-from cnncalc.graph import Graph, Node, NodeIds
+from cnncalc.graph import Graph, Node, NodeIds, Scope
 from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
 from cnncalc.notation.parser import REQUIRED, Block, Call, Expr, Repeat, Size, Statement, caret, evaluate, show
 
@@ -54,6 +54,8 @@ class _Builder:
     nodes: list[Node] = field(default_factory=list)
     ids: NodeIds = field(default_factory=NodeIds)
     top: _Scope = field(default_factory=_Scope)  # its bindings are the model arguments, seen inside blocks too
+    scopes: list[Scope] = field(default_factory=list)  # one per use of a block, for activation checkpointing
+    within: int | None = None  # the scope of the block use being expanded
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
         """The error for a top-level node named inside a block, which sees only its own names."""
@@ -71,6 +73,8 @@ class _Builder:
         return err
 
     def add_node(self, node: Node) -> str:
+        if self.within is not None:  # made inside a block's use: it runs in that use's scope
+            node = replace(node, scope=self.within)
         self.nodes.append(node)
         return node.id
 
@@ -378,8 +382,15 @@ class _Builder:
         key = block.name.lower()
         self.block_uses[key] = n = self.block_uses.get(key, 0) + 1
         inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, f"{scope.prefix}{block.name}{n}.", True, (*stack, key))
-        for st in block.body:
-            self.statement(st, inner)
+        outer = self.within
+        level = 0 if outer is None else self.scopes[outer].level + 1
+        self.within = len(self.scopes)
+        self.scopes.append(Scope(self.within, inner.prefix.rstrip("."), block.name, outer, level, block=True))
+        try:
+            for st in block.body:
+                self.statement(st, inner)
+        finally:
+            self.within = outer
         return inner.last  # type: ignore[return-value]
 
     def bind_block(
@@ -560,4 +571,4 @@ def build_graph(
         b.statement(st, b.top)
     if not b.nodes:
         raise SpecError("the text describes no layers", hint="e.g. input(32,32,3) -> conv(8, f=5) -> fc(10)")
-    return Graph(tuple(b.nodes))
+    return Graph(tuple(b.nodes), scopes=tuple(b.scopes))
