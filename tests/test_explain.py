@@ -45,6 +45,7 @@ EXAMPLES: dict[str, str | Graph] = {
     "posembedding": "input(7, 12) -> posembedding(10)",
     "classtoken": "input(7, 12) -> classtoken",
     "select": "input(7, 12) -> select(0)",
+    "chunk": "input(7, 12) -> chunk(3, 1)",
     "attention": "input(7, 12) -> attention(3)",
     "transformer": "input(7, 12) -> transformer(3, 24, activation=gelu)",
     "layernorm": "input(7, 12) -> layernorm",

@@ -20,7 +20,7 @@ SEED_001 = (
 
 @pytest.fixture(scope="module")
 def lenet() -> cnncalc.Report:
-    return cnncalc.analyze(SEED_001)
+    return cnncalc.analyze(SEED_001, train=True)  # the memory plot is a training step's
 
 
 # ---------------------------------------------------------------- the data
@@ -103,29 +103,34 @@ def test_a_roofline_without_a_device_or_with_bad_figures_says_why(lenet: cnncalc
 
 def test_memory_breakdown_by_hand(lenet: cnncalc.Report):
     parts = training_memory(lenet)
-    params = 62_958 * 4  # seed 001's parameters, all trainable, at 4 bytes
-    activations = (3072 + 6272 + 1568 + 1600 + 400 + 120 + 84 + 10) * 4  # every output, input included
+    params = 62_958 * 4  # seed 001's parameters, all trainable, at 4 bytes, in 10 tensors (weights and biases)
+    # what autograd keeps, and all that is alive at the step's peak (the end of the forward): each layer's
+    # input for its weight gradient, each max pool's input and int64 indices, the softmax's output
+    kept = (3072 + 6272 + 1568 + 1600 + 400 + 120 + 84 + 10) * 4 + (1568 + 400) * 8
     assert parts["adam"] == {
         "params": params,
         "buffers": 0,
         "gradients": params,
-        "optimizer state": 2 * params,  # first and second moments
-        "activations": activations,
+        "optimizer state": 2 * params + 10 * 4,  # first and second moments, and a float32 step per tensor
+        "activations": kept,
     }
     assert parts["sgd"]["optimizer state"] == 0
     assert parts["momentum"]["optimizer state"] == params
-    for optimizer, total in lenet.memory.training_bytes:
-        assert sum(parts[optimizer].values()) == total
     data = memory_breakdown(lenet)
-    assert [name for name, _ in data.bars] == ["sgd", "momentum", "adam"]
-    assert data.peak_inference_bytes == params + lenet.memory.peak_activation_bytes
+    assert [name for name, _ in data.bars] == ["sgd", "momentum", "adam", "adamw"]
+    assert data.peak_inference_bytes == params + cnncalc.analyze(SEED_001).memory.peak_activation_bytes
 
 
 def test_memory_breakdown_keeps_buffers_apart():
-    report = cnncalc.analyze("input(8,8,3) -> conv(4, f=3) -> bn -> relu")
+    report = cnncalc.analyze("input(8,8,3) -> conv(4, f=3) -> bn -> relu", train=True)
     parts = training_memory(report)["sgd"]
     assert parts["buffers"] == 2 * 4 * 4  # running mean and variance of 4 channels, 4 bytes each
     assert parts["gradients"] == report.totals.trainable_params * 4 == ((3 * 3 * 3 + 1) * 4 + 2 * 4) * 4
+
+
+def test_the_memory_plot_needs_training_figures():
+    with pytest.raises(SpecError, match="no training figures"):
+        training_memory(cnncalc.analyze(SEED_001))
 
 
 # ---------------------------------------------------------------- the files

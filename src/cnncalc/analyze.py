@@ -239,9 +239,10 @@ def _analyze_node(
     grad = False
     backward_flops = saved_bytes = 0
     if ctx.train is not None:  # the weight's own flag (a traced model's requires_grad), else its count
-        weight = not frozen and (node.grad if node.grad is not None else bool(trainable))
+        flags = tuple(not frozen and g for g in node.grad) if node.grad else (not frozen and bool(trainable),)
         out = shape[len(lead_dims) :]  # per sample, as the model computed it
-        pass_ = Pass(kind.name, args, inputs, out, c.macs_total, tuple(s.grad for s in sources), weight)
+        grads = tuple(s.grad for s in sources)
+        pass_ = Pass(kind.name, args, inputs, out, c.macs_total, grads, flags[0], flags, repeat)
         grad, backward_flops, saved_bytes = _backward(
             node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block
         )
@@ -368,7 +369,7 @@ def _backward(
     t = ctx.train
     assert t is not None
     rule = RULES.get(kind.name)
-    grad = p.weight or p.any
+    grad = p.any or any(p.weights)  # a gradient flows in, or one of its tensors (a bias) gets one
     back = rule(p) if grad and rule is not None else Backward()
     if grad and rule is None:
         t.unruled[kind.name] = t.unruled.get(kind.name, 0) + 1

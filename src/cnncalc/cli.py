@@ -575,7 +575,15 @@ def plot(
         unused = [name for name, value in given if value is not None]
         if unused and kind is not PlotKind.roofline:
             raise SpecError(f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} only to --kind roofline")
-        settings = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention)
+        settings = Options.make(
+            flops=flops,
+            batch=batch,
+            layout=layout,
+            dtype=dtype,
+            depth=depth,
+            framework=convention,
+            train=kind is PlotKind.memory,  # the memory plot is a training step's
+        )
         report = load_report(spec, settings, input=input, input_dtype=input_dtype, kwarg=kwarg)
         report.plot(kind.value, output, **options)
     except CnnCalcError as e:

@@ -56,6 +56,24 @@ def total_steps(report: Report) -> list[Step]:
         total = getattr(report.totals, attr)
         formula = " + ".join(fmt(t) for t in terms) if len(terms) > 1 else ""
         out.append(Step(f"total {quantity}", formula, total))
+    t = report.training
+    if t is not None:  # the step's: the rows' backward and saved bytes, and how the peak is made
+        for quantity, attr, total in (
+            ("backward FLOPs", "backward_flops", t.backward_flops),
+            ("saved for backward", "saved_bytes", t.saved_activation_bytes),
+        ):
+            terms = [getattr(r, attr) for r in report.rows if getattr(r, attr)]
+            formula = " + ".join(fmt(v) for v in terms) if len(terms) > 1 else ""
+            out.append(Step(f"total {quantity}", formula, total if attr != "saved_bytes" else f"{total:,} B"))
+        out.append(Step("training step FLOPs", f"{fmt(t.forward_flops)} + {fmt(t.backward_flops)}", t.flops))
+        parts = [t.param_bytes, t.buffer_bytes, t.gradient_bytes, t.optimizer_bytes, t.activation_peak_bytes]
+        out.append(
+            Step(
+                f"training peak ({t.optimizer}: params + buffers + gradients + optimizer state + activations)",
+                " + ".join(fmt(v) for v in parts),
+                f"{t.peak_bytes:,} B",
+            )
+        )
     return out
 
 

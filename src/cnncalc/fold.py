@@ -89,6 +89,16 @@ def _row(
     )
 
 
+SUMMED = (  # (step quantity, Row field) a combined row states as the sum of its parts'
+    ("params", "params"),
+    ("buffers", "buffers"),
+    ("MACs", "macs"),
+    ("FLOPs", "flops"),
+    ("backward FLOPs", "backward_flops"),
+    ("saved for backward", "saved_bytes"),
+)
+
+
 def combine(
     index: int,
     name: str,
@@ -105,7 +115,11 @@ def combine(
     A module call's row, and a composite kind's (a transformer block is made of
     layer norms, dense layers, attention and adds).
     """
-    working = [r for r in rows if r.macs or r.flops or r.params or r.buffers or r.kind == "uncounted"]
+    working = [
+        r
+        for r in rows
+        if r.macs or r.flops or r.params or r.buffers or r.backward_flops or r.saved_bytes or r.kind == "uncounted"
+    ]
     steps: list[Step] = []
     for r in working:
         own = [st for st in r.steps if st.quantity != "activation size"]
@@ -114,10 +128,11 @@ def combine(
         else:
             steps += [replace(st, quantity=f"{r.name}: {st.quantity}") for st in own]
     if len(working) > 1:  # the row's figures as sums of its nodes'
-        for quantity, attr in (("params", "params"), ("buffers", "buffers"), ("MACs", "macs"), ("FLOPs", "flops")):
+        for quantity, attr in SUMMED:
             parts = [getattr(r, attr) for r in working if getattr(r, attr)]
             if parts:
-                steps.append(Step(quantity, " + ".join(fmt(v) for v in parts) if len(parts) > 1 else "", sum(parts)))
+                total = sum(parts) if attr != "saved_bytes" else f"{sum(parts):,} B"
+                steps.append(Step(quantity, " + ".join(fmt(v) for v in parts) if len(parts) > 1 else "", total))
     if out_row is not None:
         steps.append(next(st for st in out_row.steps if st.quantity == "activation size"))
     quiet = ("tensor", "uncounted")
@@ -150,4 +165,9 @@ def combine(
         scope=out_row.scope if out_row is not None else None,
         channel_axis=out_row.channel_axis if out_row is not None else 0,
         dtype=out_row.dtype if out_row is not None else None,
+        backward_flops=sum(r.backward_flops for r in rows),
+        saved_bytes=sum(r.saved_bytes for r in rows),
+        grad=out_row.grad if out_row is not None else any(r.grad for r in rows),
+        param_tensors=sum(r.param_tensors for r in rows),
+        block=out_row.block if out_row is not None else None,
     )

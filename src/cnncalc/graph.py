@@ -73,8 +73,8 @@ class Node:
     not a floating-point activation (``int64`` token ids); ``output``, the
     output shape as the framework computed it, when the kind reads its operands
     in another order (a recurrent layer's batch-first sequence); ``grad``,
-    whether the weights it holds get a gradient (``requires_grad``; None:
-    they do unless frozen); ``notes``.
+    whether each model tensor it reads, weight first, gets a gradient
+    (``requires_grad``; None: they do unless frozen); ``notes``.
     """
 
     id: str
@@ -93,7 +93,7 @@ class Node:
     dtype: str | None = None
     notes: tuple[str, ...] = ()
     output: Shape | None = None
-    grad: bool | None = None
+    grad: tuple[bool, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

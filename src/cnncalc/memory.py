@@ -1,4 +1,4 @@
-"""Memory in bytes: parameters, buffers, activations, peak inference from liveness, training, traffic per layer.
+"""Memory in bytes: parameters, buffers, activations, peak inference from liveness, traffic per layer.
 
 - ``param_bytes`` = params · bytes per element; ``buffer_bytes`` likewise.
 - ``activation_bytes`` = every layer's output (input included), summed, each
@@ -10,8 +10,8 @@
   directly or through a view, has run (a tensor nobody reads is an output and
   stays to the end); the peak is the largest total alive while some layer
   runs. For a chain this is the largest input + output pair.
-- ``training_bytes`` = params + buffers + gradients (one per trainable param)
-  + optimizer state (SGD 0, momentum 1×, Adam 2× the trainable params) + activations.
+- Training (parameters, gradients, optimizer state and what autograd keeps) is
+  :mod:`cnncalc.training`'s, when a report is asked for it (``train=True``).
 - Traffic per layer: ``bytes_read`` = its inputs' activations + its parameters and
   buffers; ``bytes_written`` = its output; intensity = FLOPs / (read + written).
 
@@ -28,8 +28,6 @@ from collections.abc import Sequence
 from cnncalc.conventions import DTYPE_BYTES, TENSOR_BYTES
 from cnncalc.options import dtype_name
 from cnncalc.report import Memory, Row, Totals
-
-OPTIMIZER_STATE = (("sgd", 0), ("momentum", 1), ("adam", 2))
 
 
 def element_bytes(dtype: str) -> int:
@@ -101,10 +99,6 @@ def memory(rows: list[Row], totals: Totals, dtype: str) -> Memory:
     param_bytes = totals.params * b
     buffer_bytes = totals.buffers * b
     activation_bytes = sum(_row_bytes(r, b) for r in rows if not r.view)
-    training = tuple(
-        (name, param_bytes + buffer_bytes + (1 + state) * totals.trainable_params * b + activation_bytes)
-        for name, state in OPTIMIZER_STATE
-    )
     return Memory(
         dtype=dtype_name(dtype),
         bytes_per_element=b,
@@ -112,5 +106,4 @@ def memory(rows: list[Row], totals: Totals, dtype: str) -> Memory:
         buffer_bytes=buffer_bytes,
         activation_bytes=activation_bytes,
         peak_activation_bytes=peak_activation_bytes(rows, b),
-        training_bytes=training,
     )

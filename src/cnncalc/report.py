@@ -28,10 +28,9 @@ class ReceptiveField:
 class Memory:
     """Bytes at the report's dtype (see :mod:`cnncalc.memory`).
 
-    ``activation_bytes`` sums every layer's output (what training keeps for the
-    backward pass); ``peak_activation_bytes`` is the most that is alive at once
-    during inference; ``training_bytes`` maps an optimizer (sgd, momentum, adam)
-    to parameters + buffers + gradients + optimizer state + activations.
+    ``activation_bytes`` sums every layer's output, each storage once;
+    ``peak_activation_bytes`` is the most that is alive at once during inference.
+    What a training step holds is :class:`Training`'s.
     """
 
     dtype: str
@@ -40,7 +39,6 @@ class Memory:
     buffer_bytes: int
     activation_bytes: int
     peak_activation_bytes: int
-    training_bytes: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +61,10 @@ class Training:
     gradient_bytes: int
     optimizer_bytes: int
     peak_bytes: int
+    buffer_bytes: int = 0  # in the peak beside the parameters
+    activation_peak_bytes: int = 0  # the activations in the peak: at their largest, what autograd keeps included
     optimizer: str = "adam"
+    optimizers: tuple[tuple[str, int], ...] = ()  # the state every optimizer would keep: (name, bytes)
     recompute: str = "none"
     unruled: tuple[tuple[str, int], ...] = ()  # kinds without a training rule (their backward is not counted)
 

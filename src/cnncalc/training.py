@@ -66,7 +66,9 @@ class Pass:
     output: Shape
     macs: int
     grads: tuple[bool, ...]
-    weight: bool
+    weight: bool  # the weight (the first tensor it reads from the model) gets a gradient
+    weights: tuple[bool, ...] = ()  # each of its tensors, weight first, gets a gradient
+    repeat: int = 1  # how many times it runs: the batch, and a traced model's leading axes
 
     def grad(self, i: int) -> bool:
         return i < len(self.grads) and self.grads[i]
@@ -398,13 +400,14 @@ def copy(p: Pass) -> Backward:
 
 # kinds whose backward does no multiply-accumulates and keeps nothing: moves, adds, shapes
 for _kind in (
-    "input output identity flatten reshape permute transpose select concat channelshuffle pixelshuffle zeropad "
+    "input output identity flatten reshape permute transpose select chunk concat channelshuffle pixelshuffle zeropad "
     "upsample add tensor constant posembedding classtoken globalavgpool".split()
 ):
     rule(_kind)(lambda p: NOTHING)
 
 
 RECURRENT_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+RECURRENT_STATES = {"lstm": 2, "gru": 1, "rnn": 1}  # h0 and c0, or h0
 
 
 @rule("lstm", "gru", "rnn")
@@ -413,33 +416,46 @@ def recurrent(p: Pass) -> Backward:
 
     Backward MACs: the input weights' gradient ``L·G·h·in``, the recurrent weights'
     ``L·G·h·h``, the gradient through time ``(L − 1)·G·h·h``, and the input's
-    ``L·G·h·in`` when it needs one. Kept: 7·L·h per layer and direction for LSTM
-    and GRU (the gates and states of each step), (L + 1)·h for an RNN; the first
-    layer's input (twice when bidirectional), and each later layer's input.
+    ``L·G·h·in`` when it needs one; a layer whose weights are frozen and whose input
+    needs no gradient does none of it. Kept, by a layer with a gradient to compute:
+    7·L·h per direction for LSTM and GRU (the gates and states of each step),
+    (L + 1)·h for an RNN, where the first step's state (h0, and c0) is one zero tensor for
+    every layer and direction, kept whole once; for its weights' gradient, the first layer's input
+    (a batch-first batch of several is first made time-major: a copy per
+    direction), and each later layer's input.
     """
     d, length = p.inputs[0][0], prod(p.inputs[0][1:])
     h, layers = p.args.int("hidden"), p.args.int("num_layers")
     dirs = 2 if p.args.bool("bidirectional") else 1
     gates = RECURRENT_GATES[p.kind]
+    flags = p.weights or (p.weight,)
+    per_layer = max(1, len(flags) // layers)  # its tensors in PyTorch's order: layer by layer, direction by direction
+    initial = RECURRENT_STATES[p.kind]  # the zero states of every layer and direction: one tensor each
     macs = 0
     saves: list[Saved] = []
+    keeps_initial = False
     needs_input = p.grad(0)
     for layer in range(layers):
+        trained = any(flags[layer * per_layer : (layer + 1) * per_layer]) if len(flags) > 1 else flags[0]
         n_in = d if layer == 0 else h * dirs
         per = gates * h
-        step = length * per * n_in * int(p.weight) + length * per * h * int(p.weight)
-        through = (length - 1) * per * h if (p.weight or needs_input) else 0
+        step = length * per * n_in * int(trained) + length * per * h * int(trained)
+        through = (length - 1) * per * h if (trained or needs_input) else 0
         into = length * per * n_in if needs_input else 0
         macs += dirs * (step + through + into)
-        needs_input = needs_input or p.weight  # the next layer's input comes from trainable weights
-        states = 7 * length * h if p.kind != "rnn" else (length + 1) * h
-        saves.append(kept(dirs * states, name="gates and states"))
-        if layer == 0:
+        if trained or needs_input:  # a layer with no gradient to compute keeps nothing
+            states = 7 * length * h - initial * h if p.kind != "rnn" else length * h
+            saves.append(kept(dirs * states, name="gates and states"))
+            keeps_initial = True
+        if trained and layer == 0 and p.args.bool("batch_first") and p.repeat > 1:  # made time-major per direction
+            saves += [kept(d * length, name="input, time-major")] * dirs
+        elif trained and layer == 0:  # the input as it is
             saves.append(operand(0))
-            if dirs == 2:
-                saves.append(kept(d * length, name="input reversed"))
-        else:
+        elif trained:
             saves.append(kept(length * h * dirs, name="layer input"))
+        needs_input = needs_input or trained  # the next layer's input comes from trainable weights
+    if keeps_initial:
+        saves.append(kept(initial * layers * dirs * h, name="initial states"))
     return Backward(macs, "", tuple(saves))
 
 
@@ -524,7 +540,8 @@ def train_totals(rows: list[Row], totals: Totals, opts: Options, b: int, ledger:
     activations = step_peak(rows, b, ledger)
     if ledger.blocks:  # in the backward, one block's forward runs again and keeps what it keeps
         activations = max(activations, saved + max(ledger.blocks.values()))
-    peak = param_bytes + totals.buffers * b + gradient_bytes + state + activations
+    buffers = totals.buffers * b
+    peak = param_bytes + buffers + gradient_bytes + state + activations
     return Training(
         forward_flops=forward,
         backward_flops=backward,
@@ -534,7 +551,10 @@ def train_totals(rows: list[Row], totals: Totals, opts: Options, b: int, ledger:
         gradient_bytes=gradient_bytes,
         optimizer_bytes=state,
         peak_bytes=peak,
+        buffer_bytes=buffers,
+        activation_peak_bytes=activations,
         optimizer=opts.optimizer,
+        optimizers=tuple((o, optimizer_bytes(o, trainable, tensors, 4 if master else b)) for o in OPTIMIZER_STATE),
         recompute=opts.recompute,
         unruled=tuple(sorted(ledger.unruled.items())),
     )

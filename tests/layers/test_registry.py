@@ -60,6 +60,7 @@ FREE = {
     "pixelshuffle": "input(4, 4, 4) -> pixelshuffle(2)",
     "zeropad": "input(4, 4, 3) -> zeropad(1)",
     "select": "input(4, 3) -> select(0)",
+    "chunk": "input(4, 6) -> chunk(3, 1)",
     "concat": "a = input(4, 4, 3)\nb = a -> relu\nconcat(a, b)",
     # the kinds a traced model's front-end makes, as a Graph: a model's tensor, a created tensor, moved data
     "tensor": Graph((Node("w", "tensor", "w", (4, 3)),)),

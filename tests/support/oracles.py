@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -76,3 +77,86 @@ def torchsummary_text(shape: tuple[int, ...], batch: int) -> str:
 def shape_texts(shapes: list[tuple[int, ...]], batch: int) -> str:
     """A row's output shapes as the report shows them: up to three, then an ellipsis."""
     return ", ".join(torchsummary_text(s, batch) for s in shapes[:3]) + (", …" if len(shapes) > 3 else "")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One real training step's figures: FLOPs of the forward and of the backward, bytes autograd saved, bytes of
+    the gradients it wrote."""
+
+    forward_flops: int
+    backward_flops: int
+    saved_bytes: int
+    gradient_bytes: int
+
+
+def real_training(model: torch.nn.Module, *args: Any, **kwargs: Any) -> Step:
+    """One real training step of ``model``, measured by PyTorch itself.
+
+    The model runs in train mode; FlopCounterMode counts the forward and, separately, the backward of
+    loss = the sum of every output that needs a gradient (math SDPA, oneDNN off). The saved bytes are what
+    ``saved_tensors_hooks`` packs, each storage once, the model's parameters and buffers left out; the
+    gradient bytes are the ``.grad`` tensors the backward fills.
+    """
+    model.train()
+    model.zero_grad(set_to_none=True)
+    own = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
+    saved: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        ptr = t.untyped_storage().data_ptr()
+        if ptr not in own:
+            saved.setdefault(ptr, t.untyped_storage().nbytes())
+        return t
+
+    forward, backward = FlopCounterMode(display=False), FlopCounterMode(display=False)
+    with torch.backends.mkldnn.flags(enabled=False), sdpa_kernel(SDPBackend.MATH):
+        with forward, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            out = model(*args, **kwargs)
+        leaves = [t for t in torch.utils._pytree.tree_leaves(out) if isinstance(t, torch.Tensor) and t.requires_grad]
+        with backward:
+            sum(t.sum() for t in leaves).backward()
+    grads = sum(p.grad.numel() * p.grad.element_size() for p in model.parameters() if p.grad is not None)
+    return Step(forward.get_total_flops(), backward.get_total_flops(), sum(saved.values()), grads)
+
+
+def optimizer_state_bytes(model: torch.nn.Module, optimizer: str) -> int:
+    """The bytes of ``torch.optim``'s state after one step over the model's trainable parameters (each state
+    tensor's numel times its element size); the model's gradients must be there already."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    make = {
+        "sgd": lambda: torch.optim.SGD(params, lr=0.1),
+        "momentum": lambda: torch.optim.SGD(params, lr=0.1, momentum=0.9),
+        "adam": lambda: torch.optim.Adam(params),
+        "adamw": lambda: torch.optim.AdamW(params),
+    }[optimizer]
+    opt = make()
+    opt.step()
+    return sum(
+        v.numel() * v.element_size()
+        for state in opt.state.values()
+        for v in state.values()
+        if isinstance(v, torch.Tensor)
+    )
+
+
+def grouped_conv_excess(model: torch.nn.Module, *args: Any, **kwargs: Any) -> int:
+    """What FlopCounterMode counts too much in a backward, by hand: its weight-gradient formula for a grouped
+    convolution leaves the groups out, so it counts g times the true 2·N·C_out·(output positions)·(C_in/g)·k
+    FLOPs of each convolution with g > 1 groups whose weight gets a gradient; the excess is (g − 1) times it."""
+    excess = 0
+
+    def hook(m: torch.nn.Module, a: Any, out: torch.Tensor) -> None:
+        nonlocal excess
+        if m.groups > 1 and m.weight.requires_grad:
+            excess += (m.groups - 1) * 2 * out.numel() * m.weight[0].numel()
+
+    convs = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, convs)]
+    try:
+        with torch.no_grad():
+            model(*args, **kwargs)
+    finally:
+        for h in handles:
+            h.remove()
+    return excess

@@ -189,7 +189,7 @@ class Tracer:
                 dtype=_int_dtype(first),
                 notes=tuple(notes),
                 output=tuple(first.shape),
-                grad=bool(low.weights[0].requires_grad) if low.weights else None,
+                grad=tuple(bool(w.requires_grad) for w in low.weights) if low.weights else None,
             )
         )
         for t in outs:
@@ -221,7 +221,7 @@ class Tracer:
                 tensors=tuple(tensors),
                 notes=tuple(notes),
                 dtype=_int_dtype(t),
-                grad=bool(t.requires_grad),
+                grad=(bool(t.requires_grad),),
             )
         )
         self.produce(t, node_id)
@@ -280,6 +280,9 @@ class Tracer:
         outs = [t for t in _leaves(out) if isinstance(t, torch.Tensor)]
         if not outs or key in IGNORED:
             return
+        first = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        if key != name and first is not None and self.tensor_names.get(id(first), ("", False))[1]:
+            return  # a buffer updated in place (batch norm's step counter in training): state, not an activation
         if namespace == "aten" and key in VIEWS:
             base = next((t for t in _leaves(args) if isinstance(t, torch.Tensor)), None)
             if base is not None:
@@ -555,6 +558,7 @@ def trace_graph(
         dtype = dtype_text(params[0].dtype) if params and params[0].is_floating_point() else None
         _run(model, tracer, args, kw, mode, user_file, train)
         _unread(model, tracer)
+        _drop_autograd_copies(tracer)
     if not tracer.scopes:
         raise SpecError("the model's forward ran no module", hint="call the model, not its forward method")
     batch = next((int(t.shape[0]) for t in inputs if t.dim() > 0), 1)
@@ -588,6 +592,29 @@ def trace_graph(
         dtype=dtype if dtype in ("float32", "float16", "bfloat16", "float64") else None,
         columns=COLUMNS,
     )
+
+
+def _drop_autograd_copies(tracer: Tracer) -> None:
+    """Leave out the copy autograd makes of an in-place operator's input (``hardtanh_`` of a tensor that needs a
+    gradient clones it first, to differentiate at the old values): nothing reads it, autograd keeps it.
+
+    cnncalc counts the in-place operator as an out-of-place one: a new tensor, its input
+    kept for the backward. PyTorch holds the copy (kept) and the input overwritten: the
+    same two tensors' bytes, so without the copy the figures come out as PyTorch's.
+    """
+    read = {i for n in tracer.nodes for i in n.inputs}
+    read |= {i for r in tracer.scopes for i in r.output_nodes}
+    drop = {
+        a.id
+        for a, b in zip(tracer.nodes, tracer.nodes[1:])
+        if a.kind == "copy"
+        and dict(a.kwargs).get("op") == "clone"
+        and a.id not in read
+        and base_name(b.label) != b.label
+        and b.inputs[:1] == a.inputs
+    }
+    if drop:
+        tracer.nodes[:] = [n for n in tracer.nodes if n.id not in drop]
 
 
 def _input_node(tracer: Tracer, t: torch.Tensor, name: str) -> torch.Tensor:

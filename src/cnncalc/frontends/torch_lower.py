@@ -302,6 +302,7 @@ def _recurrent(kind: str) -> Callable[..., list[Step]]:
             "num_layers": int(m.num_layers),
             "bidirectional": bool(m.bidirectional),
             "bias": bool(m.bias),
+            "batch_first": bool(m.batch_first),
         }
         if kind == "lstm" and getattr(m, "proj_size", 0):
             kw["proj_size"] = int(m.proj_size)

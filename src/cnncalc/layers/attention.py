@@ -157,13 +157,15 @@ def _masked(a: Args, inputs: tuple[Shape, ...]) -> bool:
 
 
 def attention_block(e: Expansion, a: Args, d: int, source: str) -> str:
-    """Multi-head self-attention on ``source`` (``d`` features): Q, K, V projections, SDPA, output projection."""
+    """Multi-head self-attention on ``source`` (``d`` features), as ``nn.MultiheadAttention`` runs it: one
+    packed projection to queries, keys and values (``3·d``), three views of it, SDPA, the output projection."""
     heads = a.int("heads")
     if d % heads:
         raise ShapeError(f"attention: {d} features do not split into {heads} heads", hint="heads must divide d")
     bias = a.bool("bias")
-    for name in ("q", "k", "v"):
-        e.add(name, "dense", source, units=d, bias=bias, flatten=False)
+    packed = e.add("in_proj", "dense", source, units=3 * d, bias=bias, flatten=False)
+    for i, name in enumerate(("q", "k", "v")):
+        e.add(name, "chunk", packed, chunks=3, index=i)
     e.add("sdpa", "sdpa", "q", "k", "v", heads=heads, causal=a.bool("causal"), dropout=a.raw("dropout"))
     e.note(f"{heads} heads of {d // heads}")
     return e.add("out", "dense", "sdpa", units=d, bias=bias, flatten=False)

@@ -265,3 +265,31 @@ def select(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         c.step("position", "", i)
     c.note(f"takes position {x[1] + i if i < 0 else i} of {x[1]} (counting from 0){', the first' if i == 0 else ''}")
     c.out((x[0],))
+
+
+@register(
+    "chunk",
+    params=(
+        Param("chunks", ("parts", "n"), positional=True, required=True),
+        Param("index", ("part", "i"), positional=True, default=0),
+    ),
+    zero_cost=True,
+    view=True,
+    example="chunk(3, 1)",
+)
+def chunk(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """One of ``chunks`` equal parts of the features, a view (``x.chunk(n, dim=-1)[index]``).
+
+    ``chunk(3, 1)`` on ``(197, 2304)`` gives the middle third, ``(197, 768)``: the keys of a packed
+    query-key-value projection, as ``nn.MultiheadAttention`` computes them. No arithmetic; the part
+    shares its input's storage.
+    """
+    (x,) = inputs
+    n = a.int("chunks", minimum=1)
+    i = a.int("index", minimum=0)
+    if x[0] % n:
+        raise ShapeError(f"chunk: {x[0]:,} features do not split into {n} equal parts")
+    if i >= n:
+        raise ShapeError(f"chunk({n}, {i}): there are only parts 0 to {n - 1}")
+    c.step("features", f"{x[0]:,}/{n}", x[0] // n)
+    c.out((x[0] // n, *x[1:]))

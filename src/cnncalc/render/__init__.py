@@ -168,14 +168,11 @@ def footer_lines(report: Report) -> list[str]:
         lines.append(f"Counting convention: keras — {FRAMEWORK_NOTES[Framework.keras]}")
     m = report.memory
     if m is not None:
-        train = ", ".join(f"{name} {human_bytes(v)}" for name, v in m.training_bytes)
         lines.append(
             f"Memory ({m.dtype}, {m.bytes_per_element} B/element): params {human_bytes(m.param_bytes)}, "
             f"buffers {human_bytes(m.buffer_bytes)}, activations {human_bytes(m.activation_bytes)}, "
             f"peak inference activations {human_bytes(m.peak_activation_bytes)}"
         )
-        if report.training is None:
-            lines.append(f"Training estimate (params + grads + optimizer state + activations): {train}")
     lines += training_lines(report)
     lines += list(report.notes)
     if report.uncounted_ops:

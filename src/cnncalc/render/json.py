@@ -80,7 +80,6 @@ def _memory(report: Report) -> dict[str, Any] | None:
         "buffer_bytes": m.buffer_bytes,
         "activation_bytes": m.activation_bytes,
         "peak_activation_bytes": m.peak_activation_bytes,
-        "training_bytes": dict(m.training_bytes),
     }
 
 

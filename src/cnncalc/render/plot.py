@@ -162,27 +162,28 @@ def roofline(
 
 
 def training_memory(report: Report) -> dict[str, dict[str, int]]:
-    """Per optimizer, its bytes as params, buffers, gradients, optimizer state and activations.
+    """Per optimizer, the peak of a training step as params, buffers, gradients, optimizer state and activations.
 
-    The one place the plots read the report's training figures: gradients are one per
-    trainable parameter, the optimizer state is what the training estimate holds beyond
-    params, buffers, gradients and activations (docs/memory.md).
+    The one place the plots read the report's training figures (:mod:`cnncalc.training`):
+    the parts of ``peak_bytes`` for each optimizer, the activations being what is
+    alive at the step's largest point (what autograd keeps, and what the forward holds then).
     """
-    m = report.memory
-    if m is None:
-        raise SpecError("this report carries no memory figures to plot")
-    gradients = report.totals.trainable_params * m.bytes_per_element
-    out = {}
-    for optimizer, total in m.training_bytes:
-        state = total - m.param_bytes - m.buffer_bytes - gradients - m.activation_bytes
-        out[optimizer] = {
-            "params": m.param_bytes,
-            "buffers": m.buffer_bytes,
-            "gradients": gradients,
+    t = report.training
+    if t is None:
+        raise SpecError(
+            "the memory plot shows a training step, and this report has no training figures",
+            hint="analyze with train=True (--train)",
+        )
+    return {
+        optimizer: {
+            "params": t.param_bytes,
+            "buffers": t.buffer_bytes,
+            "gradients": t.gradient_bytes,
             "optimizer state": state,
-            "activations": m.activation_bytes,
+            "activations": t.activation_peak_bytes,
         }
-    return out
+        for optimizer, state in t.optimizers
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +200,8 @@ def memory_breakdown(report: Report) -> MemoryBreakdown:
     parts = training_memory(report)
     bars = tuple((opt, tuple(parts[opt].items())) for opt in parts)
     m = report.memory
-    assert m is not None  # training_memory raised otherwise
+    if m is None:
+        raise SpecError("this report carries no memory figures to plot")
     return MemoryBreakdown(m.dtype, bars, m.param_bytes + m.buffer_bytes + m.peak_activation_bytes)
 
 

@@ -11,7 +11,7 @@ defaults; the text uses those names as values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib.resources import files
 from typing import Any
 
@@ -21,6 +21,8 @@ from cnncalc.graph import Graph
 from cnncalc.notation import ARGS_LINE, arguments, value_of
 from cnncalc.options import Options
 from cnncalc.report import Report
+
+OPTION_NAMES = frozenset(f.name for f in fields(Options))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +96,11 @@ def analyze(
     options: Options | None = None,
     **args: Any,
 ) -> Report:
-    """The Report of a zoo model, with its arguments (``classes=10``) and the report's options."""
+    """The Report of a zoo model, with its arguments (``classes=10``) and the report's options (any other
+    :class:`~cnncalc.options.Options` field by name too: ``train=True``, ``optimizer``, ``recompute``...)."""
     from cnncalc.analyze import analyze_graph
 
-    opts = Options.make(options, flops=flops, batch=batch, layout=layout, dtype=dtype)
+    takes = model(name).defaults
+    chosen = {k: args.pop(k) for k in list(args) if k in OPTION_NAMES and k not in takes}
+    opts = Options.make(options, flops=flops, batch=batch, layout=layout, dtype=dtype, **chosen)
     return analyze_graph(graph(name, **args), Options.make(opts, title=opts.title or name))
