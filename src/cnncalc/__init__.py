@@ -32,6 +32,10 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy attributes, so that `import c
         from cnncalc.frontends.torch import from_torch
 
         return from_torch
+    if name == "from_hf_config":
+        from cnncalc.frontends.hf import from_hf_config
+
+        return from_hf_config
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 

@@ -9,20 +9,20 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.fold import combine
-from cnncalc.graph import Graph, Node
+from cnncalc.graph import Graph, Node, Scope
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.calc import Calc, Step, prod
 from cnncalc.layers.registry import Expansion, Kind, unknown_layer
 from cnncalc.memory import memory, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
-from cnncalc.report import Report, Row, Totals, UncountedOp
+from cnncalc.report import Report, Row, Serving, Totals, UncountedOp
 
 __all__ = ["analyze_graph", "enum_option"]
 
@@ -34,17 +34,29 @@ class _Context:
     framework: Framework
     batch: int  # the multiplier for graphs whose shapes carry no batch
     traced: bool  # the shapes carry the batch (a traced model): channels follow the operands
+    context: int | None = None  # a decode step: the positions each cache holds
+    causal_half: bool = False  # count only the query-key pairs a causal mask keeps
+    lora: Any = None  # adapters to add (cnncalc.lora.Lora): the rest is frozen
+    scopes: tuple[Scope, ...] = ()
+    adapted: set[str] = field(default_factory=set)  # the LoRA targets that matched a layer
+    linear_names: set[str] = field(default_factory=set)  # the names of every dense layer seen (for the error)
 
 
-def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) -> Report:
+def analyze_graph(graph: Graph, options: Options | None = None, *, serving: bool = True, **given: Any) -> Report:
     """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals.
 
     ``options`` (or the same names as keywords: ``flops``, ``batch``, ``layout``,
-    ``dtype``, ``title``, ``framework``, ``depth``) are checked by :class:`Options`.
+    ``dtype``, ``title``, ``framework``, ``depth``, ``context``, ``scores``,
+    ``quantization``, ``lora``) are checked by :class:`Options`. ``serving``: work
+    out a language model's serving figures (:mod:`cnncalc.llm`) when it has a KV cache.
     """
     if "convention" in given:  # the FLOPs convention's older keyword
         given["flops"] = given.pop("convention")
     opts = Options.make(options, **given)
+    if graph.samples is not None and graph.samples != 1:  # the front-end was given the batch with the input
+        if opts.batch not in (1, graph.samples):
+            raise ArgumentError(f"the batch is given twice: {graph.samples} with the input and {opts.batch}")
+        opts = Options.make(opts, batch=graph.samples)
     traced = graph.batch is not None
     if traced and opts.batch != 1:
         raise ArgumentError(
@@ -52,7 +64,17 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
             hint="e.g. --input 8,3,224,224 instead of --batch 8",
         )
     layout = graph.layout or opts.layout or Layout.hwc
-    ctx = _Context(opts.flops, layout, opts.framework, 1 if traced else opts.batch, traced)
+    ctx = _Context(
+        opts.flops,
+        layout,
+        opts.framework,
+        1 if traced else opts.batch,
+        traced,
+        opts.context if not serving else None,
+        opts.scores == "causal",
+        opts.lora,
+        graph.scopes,
+    )
     b = 4  # bytes per element for traffic, at the report's dtype (set below)
     dtype = opts.dtype or graph.dtype or "float32"
     from cnncalc.memory import element_bytes
@@ -67,6 +89,8 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
             shown.append(_visit(node, index, done, ctx, b, nodes))
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
+    if opts.lora is not None:
+        _check_targets(opts.lora, ctx)
     totals = _totals(nodes)
     display = opts.layout or graph.layout or Layout.hwc
     depth = opts.depth if opts.depth is not None else graph.depth
@@ -85,6 +109,18 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         if not any(r.buffers for r in rows):
             drop.add("buffers")
         columns = tuple(c for c in columns if c not in drop)
+    mem = memory(nodes, totals, dtype)
+    llm = None
+    if serving:
+        from cnncalc.llm import figures
+
+        llm = figures(graph, nodes, totals, mem, opts, graph.batch or opts.batch)
+    if opts.lora is not None:
+        lora = opts.lora
+        notes.append(
+            f"LoRA r={lora.r}, alpha={lora.alpha:g} on {', '.join(lora.targets)}: the adapters are trainable, "
+            "the rest is frozen"
+        )
     return Report(
         rows,
         totals,
@@ -94,12 +130,13 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         opts.title or graph.title,
         notes=tuple(notes),
         dtype=dtype,
-        memory=memory(nodes, totals, dtype),
+        memory=mem,
         uncounted_ops=_uncounted(nodes, graph),
         columns=columns,
         nodes=tuple(nodes) if len(rows) != len(nodes) or rows != tuple(nodes) else (),
         framework=opts.framework,
         traced=traced,
+        llm=llm,
     )
 
 
@@ -108,6 +145,13 @@ def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, 
     kind = REGISTRY.get(node.kind)
     if kind is None:  # a Graph built by hand may name anything
         raise unknown_layer(node.kind)
+    if kind.name == "dense" and ctx.lora is not None:
+        parts = _lora_parts(node, done, ctx)
+        if parts:
+            first = len(nodes)
+            for part in parts:
+                _visit(part, index, done, ctx, b, nodes)
+            return combine(index, node.label, "lora", node.id, nodes[first:], done[node.id], node.source)
     if kind.expand is None:
         row = _analyze_node(node, index, done, ctx, b)
         done[node.id] = row
@@ -128,7 +172,9 @@ def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, 
         sub_id = node.id if i == len(expansion.subs) - 1 else f"{node.id}.{sub.name}"
         reads = tuple(names[n] for n in sub.inputs)
         _visit(
-            Node(sub_id, sub.kind, sub.name, (), sub.kwargs, reads, sub.kind, scope=node.scope),
+            Node(
+                sub_id, sub.kind, sub.name, (), sub.kwargs, reads, sub.kind, scope=node.scope, trainable=node.trainable
+            ),
             index,
             done,
             ctx,
@@ -161,6 +207,7 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
             raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
         raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
     c = Calc(ctx.convention, ctx.layout, ctx.framework)
+    c.context, c.causal_half = ctx.context, ctx.causal_half
     kind.infer(args, inputs, c)
     if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
         raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
@@ -190,6 +237,11 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
     notes = list(c.notes) + list(node.notes)
     if node.tensors is not None:  # the front-end knows the model's tensors: they are the row's parameters
         params, trainable, buffers = _tensor_counts(node, kind, c, steps)
+    if ctx.lora is not None and node.trainable is not True:  # LoRA: only the adapters train
+        trainable = 0
+    serving = None
+    if c.cache_per_token or c.inactive or c.quantizable:
+        serving = Serving(c.cache_per_token, c.cache_window, c.inactive, c.quantizable)
     read, written = traffic_for(
         [prod(s) * ctx.batch for s in operands] if sources else [], params, buffers, size, elem_bytes
     )
@@ -220,7 +272,41 @@ def _analyze_node(node: Node, index: int, done: dict[str, Row], ctx: _Context, e
         channel_axis=channel_axis,
         dtype=node.dtype,
         view=kind.view,
+        serving=serving,
     )
+
+
+def _lora_parts(node: Node, done: dict[str, Row], ctx: _Context) -> list[Node]:
+    """The nodes of a dense layer a LoRA target names (its base, A, B, scaling, sum), or [] if none does."""
+    from cnncalc.lora import adapted, matches, names_of
+
+    names = names_of(node, ctx.scopes)
+    ctx.linear_names.add(names[-1].rsplit(".", 1)[-1] if node.scope is not None and ctx.scopes else node.label)
+    hits = [t for t in ctx.lora.targets if matches(t, names)]
+    if not hits:
+        return []
+    ctx.adapted.update(hits)
+    operands = _operands(node, done)
+    if not operands:
+        return []
+    x = operands[0][node.lead :]
+    flatten = dict(node.kwargs).get("flatten")
+    n_in = prod(x) if len(x) == 1 or (flatten if flatten is not None else len(x) > 2) else x[0]
+    units = dict(node.kwargs).get("units")
+    if not isinstance(units, int):
+        units = bind(REGISTRY["dense"], node.args, node.kwargs).int("units")
+    where = ctx.scopes[node.scope].path if node.scope is not None and ctx.scopes else node.id
+    return adapted(node, ctx.lora, n_in, units, where)
+
+
+def _check_targets(lora: Any, ctx: _Context) -> None:
+    """A LoRA target that matched no layer is an error naming the layers it could match."""
+    missed = [t for t in lora.targets if t not in ctx.adapted]
+    if missed:
+        known = ", ".join(sorted(ctx.linear_names)[:20]) or "none: the network has no dense layer"
+        raise ArgumentError(
+            f"LoRA target {', '.join(repr(t) for t in missed)} matches no layer", hint=f"its layers: {known}"
+        )
 
 
 def _tensor_counts(node: Node, kind: Kind, c: Calc, steps: list[Step]) -> tuple[int, int, int]:

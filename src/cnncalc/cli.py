@@ -32,6 +32,8 @@ EXAMPLES = examples(
     "cnncalc zoo resnet50 --set classes=10 --format json",
     "cnncalc summary model.py:Net --input 1,3,224,224 --depth 2",
     "cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul",
+    "cnncalc summary config.json --input 1,4096 --dtype bfloat16 --context 8192 --quantize int4",
+    "cnncalc summary config.json --lora r=8,alpha=16,targets=q_proj,v_proj",
 )
 
 
@@ -159,6 +161,27 @@ ColumnsOpt = Annotated[
 DepthOpt = Annotated[
     Optional[int], typer.Option("--depth", min=0, help="Model files: rows follow the module tree this deep (3).")
 ]
+ContextOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--context", min=1, help="Language models: positions a sequence holds at a decode step (default: the input)."
+    ),
+]
+ScoresOpt = Annotated[
+    str,
+    typer.Option(
+        "--scores",
+        help="Language models: count attention's full score matrix (full, as PyTorch computes it) or the causal half.",
+    ),
+]
+QuantizeOpt = Annotated[
+    Optional[str],
+    typer.Option("--quantize", help="Language models: weights stored as int8, int4, or int4:64 (scales per 64)."),
+]
+LoraOpt = Annotated[
+    Optional[str],
+    typer.Option("--lora", help="LoRA adapters on the named layers: r=8,alpha=16,targets=q_proj,v_proj (rest frozen)."),
+]
 InputDTypeOpt = Annotated[
     Optional[str], typer.Option("--input-dtype", help="PyTorch models: input dtype, e.g. int64 for token ids.")
 ]
@@ -211,13 +234,28 @@ def summary(
     input_dtype: InputDTypeOpt = None,
     kwarg: KwargOpt = None,
     convention: ConventionOpt = Framework.torch,
+    context: ContextOpt = None,
+    scores: ScoresOpt = "full",
+    quantize: QuantizeOpt = None,
+    lora: LoraOpt = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
 
     try:
         chosen = parse_columns(columns)
-        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention)
+        options = Options.make(
+            flops=flops,
+            batch=batch,
+            layout=layout,
+            dtype=dtype,
+            depth=depth,
+            framework=convention,
+            context=context,
+            scores=scores,
+            quantization=quantize,
+            lora=lora,
+        )
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None

@@ -71,7 +71,9 @@ class Node:
     kind's own count, are the row's parameters); ``dtype`` when its output is
     not a floating-point activation (``int64`` token ids); ``output``, the
     output shape as the framework computed it, when the kind reads its operands
-    in another order (a recurrent layer's batch-first sequence); ``notes``.
+    in another order (a recurrent layer's batch-first sequence); ``notes``;
+    ``trainable``, True for the nodes that stay trainable when the rest is
+    frozen (LoRA's adapters), else None.
     """
 
     id: str
@@ -90,6 +92,7 @@ class Node:
     dtype: str | None = None
     notes: tuple[str, ...] = ()
     output: Shape | None = None
+    trainable: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,9 @@ class Graph:
     depth: int | None = None  # how deep the rows follow the scopes by default (None: a row per node)
     dtype: str | None = None  # the element type of the memory figures by default (a traced model's parameters)
     columns: tuple[str, ...] = ()  # the columns the front-end shows by default; () = the renderers' own
+    quantization: str | None = None  # how the model's weights are stored by default (int8, int4:128), if quantized
+    positions: int | None = None  # the most positions the model was trained for (a language model's context)
+    samples: int | None = None  # the batch its input was given with, when the shapes carry none (--batch's default)
 
     def order(self) -> tuple[Node, ...]:
         """The nodes in execution order (written order where possible).

@@ -43,6 +43,44 @@ class Memory:
 
 
 @dataclass(frozen=True, slots=True)
+class Serving:
+    """What one node adds to a language model's serving figures (see :mod:`cnncalc.llm`).
+
+    ``cache_per_token``: elements it keeps per position for later tokens (a KV
+    cache), at most ``window`` positions (a sliding window; None: all);
+    ``inactive_params``: parameters a position does not use (experts its router
+    did not pick); ``quantizable_params``: weight-matrix elements a weight
+    quantization applies to (not biases, norms or embeddings).
+    """
+
+    cache_per_token: int = 0
+    window: int | None = None
+    inactive_params: int = 0
+    quantizable_params: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LlmFigures:
+    """A language model's serving figures (see :mod:`cnncalc.llm` for how each is counted).
+
+    Bytes are at the report's dtype (weights at ``quantization`` when one is
+    given); ``context`` is the positions a sequence holds at decode time.
+    """
+
+    active_params: int
+    kv_cache_bytes_per_token: int
+    kv_cache_bytes: int
+    prefill_flops: int
+    decode_flops_per_token: int | None
+    context: int
+    weight_bytes: int
+    inference_bytes: int
+    quantization: str | None = None
+    notes: tuple[str, ...] = ()
+    causal_half: bool = False  # the prefill counts only the query-key pairs a causal mask keeps
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One layer of the network, with every figure for it.
 
@@ -75,6 +113,7 @@ class Row:
     channel_axis: int = 0  # where the channels are, counted from the end (-3 for (N, C, H, W)); 0: the first axis
     dtype: str | None = None  # the output's element type when it is not the report's (int64 token ids)
     view: bool = False  # the output shares its input's storage (flatten, reshape): not in the activation totals
+    serving: Serving | None = None  # its part in a language model's serving figures, when it has one
 
     @property
     def non_trainable_params(self) -> int:
@@ -127,6 +166,7 @@ class Report:
     nodes: tuple[Row, ...] = ()  # every node, when the rows fold them (a traced model's module calls); else ()
     framework: Framework = Framework.torch
     traced: bool = False  # the shapes carry the batch as their first axis (a traced model), shown as -1
+    llm: LlmFigures | None = None  # a language model's serving figures (a graph with a KV cache), else None
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout (a traced model's batch axis left out)."""

@@ -15,7 +15,6 @@ def test_attention_flops_under_all():
     assert row.flops == 2 * 5920 + 100 + 300 + 320
 
 
-
 @pytest.mark.parametrize("bias", [True, False])
 def test_transformer_params_follow_pytorch_bias(bias):
     nn = pytest.importorskip("torch").nn

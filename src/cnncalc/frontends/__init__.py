@@ -25,7 +25,7 @@ FILES: dict[str, str] = {
 Each function takes the path and the keywords ``input``, ``dtypes``, ``kwargs`` and returns a Graph.
 """
 
-JSON_FORMS: list[tuple[str, str]] = []
+JSON_FORMS: list[tuple[str, str]] = [("model_type", "cnncalc.frontends.hf:load")]
 """JSON documents other than a cnncalc spec: (a top-level key that marks the form, ``module:function``)."""
 
 

@@ -513,13 +513,23 @@ def _reduce(op: str) -> Callable[..., Lowered]:
     return lower
 
 
+def _topk(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    """``torch.topk`` along the last axis (a router's pick): the kind reads the scores features first."""
+    a = _bind(args, kwargs, "input k dim=-1")
+    x = a["input"]
+    if int(a["dim"]) % max(x.dim(), 1) != max(x.dim() - 1, 0):
+        return Lowered("uncounted", {"op": "aten.topk", "shape": tuple(out[0].shape)}, (x,))
+    shape = (*x.shape[:-2], x.shape[-1], x.shape[-2]) if x.dim() >= 2 else (x.shape[0], 1)
+    return Lowered("topk", {"k": int(a["k"])}, (x,), lead=max(x.dim() - 2, 0), shapes=[tuple(shape)])
+
+
 def _cat(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
     tensors = list(args[0])
     dim = int(args[1]) if len(args) > 1 else int(kwargs.get("dim", 0))
     full = [t for t in tensors if t.numel() > 0]
     if len(full) >= 2 and len({t.dim() for t in full}) == 1:
         return Lowered("concat", {"axis": dim}, full)
-    return Lowered("copy", {"op": "cat"}, full)
+    return Lowered("copy", {"op": "cat", "shape": tuple(out.shape)}, full)
 
 
 ATEN: dict[str, Callable[..., Lowered]] = {
@@ -534,6 +544,7 @@ ATEN: dict[str, Callable[..., Lowered]] = {
     "addmv": _matmul(True),
     "_grouped_mm": _grouped_mm,
     "cat": _cat,
+    "topk": _topk,
     **{f"max_pool{n}d": _max_pool(n) for n in (1, 2, 3)},
     **{f"max_pool{n}d_with_indices": _max_pool(n) for n in (1, 2, 3)},
     **{f"avg_pool{n}d": _avg_pool(n) for n in (1, 2, 3)},

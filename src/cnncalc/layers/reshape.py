@@ -256,3 +256,44 @@ def select(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     if i >= x[1]:
         raise ShapeError(f"select({i}) is past the end of a sequence of {x[1]}")
     c.out((x[0],))
+
+
+@register(
+    "split",
+    params=(
+        Param("size", ("features", "n"), positional=True, required=True),
+        Param("start", ("offset",), default=0),
+    ),
+    aliases=("chunk", "narrowfeatures"),
+    zero_cost=True,
+    view=True,
+    example="split(4096, start=4096)",
+)
+def split(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Features ``start`` to ``start + size`` of each position (a fused projection's query, key or value part).
+
+    A view of its input, as ``torch.split`` gives: ``(L, 12288) -> split(4096, start=4096)`` is ``(L, 4096)``.
+    """
+    (x,) = inputs
+    size, start = a.int("size"), a.int("start", minimum=0)
+    if start + size > x[0]:
+        raise ShapeError(f"split({size}, start={start}) is past the end of {x[0]} features")
+    c.out((size, *x[1:]))
+
+
+@register(
+    "expand",
+    params=(Param("times", ("n", "repeats"), positional=True, required=True),),
+    aliases=("broadcast",),
+    zero_cost=True,
+    view=True,
+    example="expand(128)",
+)
+def expand(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """The features seen ``times`` times, without copying (``Tensor.expand``: one rotary key shared by every head).
+
+    ``(L, 64) -> expand(128)`` is ``(L, 8192)``, no storage of its own.
+    """
+    (x,) = inputs
+    n = a.int("times")
+    c.out((x[0] * n, *x[1:]))

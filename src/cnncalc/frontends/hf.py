@@ -1,0 +1,431 @@
+"""The Hugging Face ``config.json`` front-end: a language model's architecture from its config alone.
+
+Pure Python: no transformers, no torch, no weights. The config's ``model_type``
+picks a family (:data:`FAMILIES`); the Graph has one node per block, of the
+core kinds (``gqa``, ``mla``, ``gatedmlp``, ``moe``, the norms), each in a scope
+named as the model's module (``model.layers.3.self_attn``), so ``--depth``,
+LoRA targets and rows read as the model's own. Nothing here counts: the layer
+kinds do, and :mod:`cnncalc.llm` works out the serving figures.
+
+Config pitfalls handled: ``tie_word_embeddings`` (the head shares the embedding's
+values), ``head_dim`` differing from ``hidden_size/heads``, ``attention_bias``,
+``sliding_window`` with ``layer_types`` (or each family's own rule), a
+``text_config`` nesting the language model, ``quantization_config`` (bits per weight).
+
+>>> g = graph_of({"model_type": "llama", "vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008,
+...               "num_hidden_layers": 32, "num_attention_heads": 32})
+>>> from cnncalc.analyze import analyze_graph
+>>> analyze_graph(g).totals.params   # Llama-2-7B
+6738415616
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cnncalc.errors import SpecError
+from cnncalc.graph import Graph, Node, NodeIds, Scope
+from cnncalc.layers.elementwise import ACTIVATION_WORDS
+
+DEFAULT_INPUT = (1, 128)  # batch, positions, when --input is not given
+COLUMNS = ("index", "name", "output_shape", "params", "macs", "flops")
+DEFAULT_DEPTH = 2  # a row per decoder layer
+
+# Hugging Face's activation names (``hidden_act``) as the core's activations
+ACTS = {
+    "silu": "silu",
+    "swish": "silu",
+    "gelu": "gelu",
+    "gelu_new": "gelu",
+    "gelu_fast": "gelu",
+    "gelu_pytorch_tanh": "gelu",
+    "gelu_python": "gelu",
+    "quick_gelu": "gelu",
+    "relu": "relu",
+    "tanh": "tanh",
+}
+MISSING = object()
+# keys a config may spell either way (transformers 5 writes num_experts as num_local_experts)
+SAME_KEYS = {"num_experts": ("num_local_experts",), "num_local_experts": ("num_experts",)}
+
+
+class Config:
+    """A config's values, read with their types checked; every problem names the key."""
+
+    def __init__(self, data: dict[str, Any], source: str, model_type: str) -> None:
+        self.data = data
+        self.source = source
+        self.model_type = model_type
+
+    def raw(self, key: str, default: Any = MISSING) -> Any:
+        for name in (key, *SAME_KEYS.get(key, ())):
+            if name in self.data and self.data[name] is not None:
+                return self.data[name]
+        if default is MISSING:
+            raise SpecError(f"{self.source}: '{key}' is missing, and a {self.model_type} model needs it")
+        return default
+
+    def int(self, key: str, default: Any = MISSING, *, minimum: int = 1) -> Any:
+        v = self.raw(key, default)
+        if v is default and default is not MISSING:
+            return v
+        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+            what = "a positive whole number" if minimum == 1 else f"a whole number ≥ {minimum}"
+            raise SpecError(f"{self.source}: '{key}' must be {what} (got {v!r})")
+        return v
+
+    def float(self, key: str, default: Any = MISSING) -> Any:
+        v = self.raw(key, default)
+        if v is default and default is not MISSING:
+            return v
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise SpecError(f"{self.source}: '{key}' must be a number ≥ 0 (got {v!r})")
+        return float(v)
+
+    def bool(self, key: str, default: Any = MISSING) -> Any:
+        v = self.raw(key, default)
+        if not isinstance(v, bool):
+            raise SpecError(f"{self.source}: '{key}' must be true or false (got {v!r})")
+        return v
+
+    def act(self, key: str, default: str) -> str:
+        v = self.raw(key, default)
+        if not isinstance(v, str) or (v.lower() not in ACTS and v.lower() not in ACTIVATION_WORDS):
+            raise SpecError(f"{self.source}: '{key}' is not an activation cnncalc knows (got {v!r})")
+        return ACTS.get(v.lower(), v.lower())
+
+    def ints(self, key: str) -> list[int]:
+        v = self.raw(key, [])
+        if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, int) for x in v):
+            raise SpecError(f"{self.source}: '{key}' must be a list of whole numbers (got {v!r})")
+        return v
+
+    def layer_types(self, layers: int) -> list[str] | None:
+        v = self.data.get("layer_types")
+        if v is None:
+            return None
+        if not isinstance(v, list) or len(v) != layers or not all(isinstance(x, str) for x in v):
+            raise SpecError(f"{self.source}: 'layer_types' must list one attention type per layer ({layers})")
+        return v
+
+
+# ---------------------------------------------------------------- the families
+
+
+@dataclass(frozen=True)
+class Family:
+    """How a decoder-only family's config maps to blocks: its module names and per-layer choices."""
+
+    prefix: str  # module class prefix: LlamaModel, LlamaDecoderLayer
+    causal_lm: str  # the class `architectures` names by default
+    act: str = "silu"
+    tie: bool = False  # tie_word_embeddings' default in the family's config class
+    qkv_bias: bool | None = None  # None: attention_bias (default false); True: q, k and v with bias, o without
+    qk_norm: bool = False
+    fused: bool = False  # one qkv_proj and one gate_up_proj (Phi-3)
+    sandwich: bool = False  # norms after attention and MLP too (Gemma 2)
+    scale_embeddings: bool = False  # embeddings times sqrt(hidden_size) (Gemma)
+    window: str = "none"  # which layers slide: none, all, after (max_window_layers), alternate, types
+    mlp: str = "dense"  # dense, moe (every layer), qwen_moe (sparse step), deepseek (first k dense)
+    attention: str = "gqa"  # gqa, mla
+
+
+FAMILIES: dict[str, Family] = {
+    "llama": Family("Llama", "LlamaForCausalLM"),
+    "mistral": Family("Mistral", "MistralForCausalLM", window="all"),
+    "mixtral": Family("Mixtral", "MixtralForCausalLM", window="all", mlp="moe"),
+    "qwen2": Family("Qwen2", "Qwen2ForCausalLM", qkv_bias=True, window="after"),
+    "qwen2_moe": Family("Qwen2Moe", "Qwen2MoeForCausalLM", qkv_bias=True, window="after", mlp="qwen_moe"),
+    "qwen3": Family("Qwen3", "Qwen3ForCausalLM", qk_norm=True, window="after"),
+    "qwen3_moe": Family("Qwen3Moe", "Qwen3MoeForCausalLM", qk_norm=True, window="after", mlp="qwen_moe"),
+    "gemma": Family("Gemma", "GemmaForCausalLM", act="gelu", tie=True, scale_embeddings=True),
+    "gemma2": Family(
+        "Gemma2", "Gemma2ForCausalLM", act="gelu", tie=True, scale_embeddings=True, sandwich=True, window="alternate"
+    ),
+    "phi3": Family("Phi3", "Phi3ForCausalLM", fused=True, window="all"),
+    "deepseek_v3": Family("DeepseekV3", "DeepseekV3ForCausalLM", attention="mla", mlp="deepseek"),
+}
+"""The decoder-only families, by ``model_type``."""
+
+
+def _windows(cfg: Config, fam: Family, layers: int) -> list[int | None]:
+    """Each layer's sliding window (None: the layer attends to every position)."""
+    types = cfg.layer_types(layers)
+    window = cfg.int("sliding_window", None, minimum=0) or None  # 0: no window
+    if types is not None:
+        if any(t == "sliding_attention" for t in types) and window is None:
+            raise SpecError(f"{cfg.source}: 'layer_types' has sliding layers but 'sliding_window' is missing")
+        return [window if t == "sliding_attention" else None for t in types]
+    if window is None or fam.window == "none":
+        return [None] * layers
+    if fam.window == "after":  # Qwen: sliding only with use_sliding_window, from max_window_layers on
+        if not cfg.bool("use_sliding_window", False):
+            return [None] * layers
+        start = cfg.int("max_window_layers", layers, minimum=0)
+        return [window if i >= start else None for i in range(layers)]
+    if fam.window == "alternate":  # Gemma 2: even layers slide
+        return [window if i % 2 == 0 else None for i in range(layers)]
+    return [window] * layers
+
+
+def _attention(cfg: Config, fam: Family, d: int, window: int | None) -> tuple[str, dict[str, Any]]:
+    heads = cfg.int("num_attention_heads")
+    if fam.attention == "mla":
+        return "mla", {
+            "heads": heads,
+            "kv_lora_rank": cfg.int("kv_lora_rank"),
+            "q_lora_rank": cfg.int("q_lora_rank", None),
+            "qk_nope_dim": cfg.int("qk_nope_head_dim", minimum=0),
+            "qk_rope_dim": cfg.int("qk_rope_head_dim"),
+            "v_head_dim": cfg.int("v_head_dim"),
+            "bias": cfg.bool("attention_bias", False),
+        }
+    kv = cfg.int("num_key_value_heads", heads)
+    if heads % kv:
+        raise SpecError(f"{cfg.source}: 'num_attention_heads' {heads} is not a multiple of 'num_key_value_heads' {kv}")
+    hd = cfg.int("head_dim", None)
+    if hd is None:
+        if d % heads:
+            raise SpecError(f"{cfg.source}: 'hidden_size' {d} does not split into {heads} heads; give 'head_dim'")
+        hd = d // heads
+    kw: dict[str, Any] = {"heads": heads, "kv_heads": kv, "head_dim": hd, "window": window}
+    if fam.qkv_bias:
+        kw.update(bias=True, out_bias=False)
+    else:
+        kw["bias"] = cfg.bool("attention_bias", False)
+    factor = cfg.float("partial_rotary_factor", 1.0)
+    if factor != 1.0:
+        kw["rope_dims"] = int(hd * factor)
+    if fam.qk_norm:
+        kw["qk_norm"] = True
+    if fam.fused:
+        kw["fused"] = True
+    return "gqa", kw
+
+
+def _mlp(cfg: Config, fam: Family, i: int, act: str) -> tuple[str, dict[str, Any]]:
+    dense = ("gatedmlp", {"ff": 0, "activation": act, "bias": cfg.bool("mlp_bias", False), "fused": fam.fused})
+    if fam.mlp == "moe":
+        return "moe", {
+            "experts": cfg.int("num_local_experts"),
+            "top_k": cfg.int("num_experts_per_tok"),
+            "ff": cfg.int("intermediate_size"),
+            "activation": act,
+        }
+    if fam.mlp == "qwen_moe":
+        experts = cfg.int("num_experts", 0, minimum=0)
+        step = cfg.int("decoder_sparse_step", 1)
+        if experts and i not in cfg.ints("mlp_only_layers") and (i + 1) % step == 0:
+            kw: dict[str, Any] = {
+                "experts": experts,
+                "top_k": cfg.int("num_experts_per_tok"),
+                "ff": cfg.int("moe_intermediate_size"),
+                "activation": act,
+                "normalize": cfg.bool("norm_topk_prob", False),
+            }
+            shared = cfg.int("shared_expert_intermediate_size", 0, minimum=0)
+            if shared:
+                kw.update(shared_ff=shared, shared_gate=True)
+            return "moe", kw
+    if fam.mlp == "deepseek" and i >= cfg.int("first_k_dense_replace", 0, minimum=0):
+        return "moe", {
+            "experts": cfg.int("n_routed_experts"),
+            "top_k": cfg.int("num_experts_per_tok"),
+            "ff": cfg.int("moe_intermediate_size"),
+            "activation": act,
+            "normalize": cfg.bool("norm_topk_prob", True),
+            "shared_ff": cfg.int("moe_intermediate_size") * cfg.int("n_shared_experts", 0, minimum=0),
+            "scoring": "sigmoid",
+            "correction": True,
+        }
+    dense[1]["ff"] = cfg.int("intermediate_size")
+    return dense
+
+
+# ---------------------------------------------------------------- building the graph
+
+
+@dataclass
+class _Builder:
+    """Nodes and scopes, added as the model's modules run."""
+
+    nodes: list[Node] = field(default_factory=list)
+    scopes: list[dict[str, Any]] = field(default_factory=list)
+    ids: NodeIds = field(default_factory=NodeIds)
+
+    def scope(self, path: str, kind: str, parent: int | None) -> int:
+        level = 0 if parent is None else self.scopes[parent]["level"] + 1
+        self.scopes.append({"path": path, "kind": kind, "parent": parent, "level": level, "out": None})
+        return len(self.scopes) - 1
+
+    def add(self, kind: str, label: str, inputs: tuple[str, ...], scope: int, *args: Any, **kwargs: Any) -> str:
+        node_id = self.ids.new(label)
+        source = f"{kind}(" + ", ".join([*map(str, args), *(f"{k}={v}" for k, v in kwargs.items())]) + ")"
+        self.nodes.append(Node(node_id, kind, label, args, tuple(kwargs.items()), inputs, source, scope=scope))
+        self.scopes[scope]["out"] = (node_id, kwargs.pop("_shape", None))
+        return node_id
+
+    def module(self, kind: str, path: str, module: str, parent: int, inputs: tuple[str, ...], **kwargs: Any) -> str:
+        """A node that is one module of the model, in a scope of its own."""
+        s = self.scope(path, module, parent)
+        return self.add(kind, path.rsplit(".", 1)[-1], inputs, s, **kwargs)
+
+    def graph(self, title: str, shapes: dict[str, tuple[int, ...]], **given: Any) -> Graph:
+        scopes = []
+        for i, s in enumerate(self.scopes):
+            out = s["out"]
+            outputs, output_nodes = ((shapes[out[0]],), (out[0],)) if out and out[0] in shapes else ((), ())
+            scopes.append(Scope(i, s["path"], s["kind"], s["parent"], s["level"], outputs, output_nodes))
+        return Graph(
+            tuple(self.nodes), title, tuple(scopes), source="config", depth=DEFAULT_DEPTH, columns=COLUMNS, **given
+        )
+
+
+def _decoder_only(cfg: Config, fam: Family, arch: str, batch: int, length: int, **given: Any) -> Graph:
+    d, layers = cfg.int("hidden_size"), cfg.int("num_hidden_layers")
+    vocab = cfg.int("vocab_size")
+    act = cfg.act("hidden_act" if "hidden_act" in cfg.data or fam.act == "silu" else "hidden_activation", fam.act)
+    if fam.prefix.startswith("Gemma") and "hidden_activation" in cfg.data:
+        act = cfg.act("hidden_activation", fam.act)
+    windows = _windows(cfg, fam, layers)
+    b = _Builder()
+    root = b.scope("", arch, None)
+    ids = b.add("input", "input_ids", (), root, length)
+    model = b.scope("model", f"{fam.prefix}Model", root)
+    x = b.module("embedding", "model.embed_tokens", "Embedding", model, (ids,), vocab=vocab, dim=d)
+    if fam.scale_embeddings:
+        x = b.add("elementwise", "normalizer", (x,), model, "mul")
+    shapes: dict[str, tuple[int, ...]] = {}
+    seq = (d, length)
+    for i in range(layers):
+        path = f"model.layers.{i}"
+        layer = b.scope(path, f"{fam.prefix}DecoderLayer", model)
+        kind, kw = _attention(cfg, fam, d, windows[i])
+        h = b.module("rmsnorm", f"{path}.input_layernorm", f"{fam.prefix}RMSNorm", layer, (x,))
+        h = b.module(kind, f"{path}.self_attn", f"{fam.prefix}Attention", layer, (h,), **kw)
+        shapes[h] = seq
+        if fam.sandwich:
+            h = b.module("rmsnorm", f"{path}.post_attention_layernorm", f"{fam.prefix}RMSNorm", layer, (h,))
+        r = b.add("add", "add", (x, h), layer)
+        norm2 = "pre_feedforward_layernorm" if fam.sandwich else "post_attention_layernorm"
+        h = b.module("rmsnorm", f"{path}.{norm2}", f"{fam.prefix}RMSNorm", layer, (r,))
+        kind, kw = _mlp(cfg, fam, i, act)
+        h = b.module(kind, f"{path}.mlp", "SparseMoeBlock" if kind == "moe" else f"{fam.prefix}MLP", layer, (h,), **kw)
+        shapes[h] = seq
+        if fam.sandwich:
+            h = b.module("rmsnorm", f"{path}.post_feedforward_layernorm", f"{fam.prefix}RMSNorm", layer, (h,))
+        x = b.add("add", "add", (r, h), layer)
+        shapes[x] = seq
+    x = b.module("rmsnorm", "model.norm", f"{fam.prefix}RMSNorm", model, (x,))
+    shapes[x] = seq
+    tie = cfg.bool("tie_word_embeddings", fam.tie)
+    head = b.scope("lm_head", "Linear", root)
+    head_kw: dict[str, Any] = {"units": vocab, "bias": False, "flatten": False}
+    if tie:  # the head reads the embedding's values (tie_word_embeddings): no parameters of its own
+        head_kw["tied"] = True
+    logits = b.add("dense", "lm_head", (x,), head, **head_kw)
+    shapes[logits] = (vocab, length)
+    shapes[ids] = (length,)
+    for s in b.scopes:  # embedding and normalizer outputs
+        if s["out"] and s["out"][0] not in shapes:
+            shapes[s["out"][0]] = seq
+    b.nodes[0] = Node(ids, "input", "input_ids", (length,), (), (), "input_ids", scope=root, dtype="int64")
+    return b.graph(arch, shapes, **given)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def _read(config: Any) -> tuple[dict[str, Any], str]:
+    if isinstance(config, dict):
+        return config, "the config"
+    path = Path(config)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise SpecError(f"cannot read {path}: {e.strerror or e}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SpecError(f"{path} is not a JSON config: {e}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path} must hold a JSON object with 'model_type'")
+    return data, str(path)
+
+
+def _input(input: Any) -> tuple[int, int]:  # noqa: A002
+    """``--input`` as (batch, positions): ``1,4096``, ``4096``, or one InputSpec of those."""
+    from cnncalc.api import parse_shape
+    from cnncalc.inputs import InputSpec
+
+    if input is None or input == () or input == []:
+        return DEFAULT_INPUT
+    if isinstance(input, tuple) and input and isinstance(input[0], InputSpec):
+        if len(input) > 1:
+            raise SpecError("a language model takes one input, its token ids", hint="e.g. --input 1,4096")
+        input = input[0].shape
+    shape = parse_shape(input) if not isinstance(input, tuple) else tuple(input)
+    if len(shape) == 1:
+        return 1, shape[0]
+    if len(shape) != 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in shape):
+        raise SpecError(f"a language model's input is batch,positions (got {input!r})", hint="e.g. --input 1,4096")
+    return shape[0], shape[1]
+
+
+def graph_of(config: Any, input: Any = None) -> Graph:  # noqa: A002
+    """The Graph of a Hugging Face config (a path to ``config.json``, or its dict) on ``input`` (batch, positions)."""
+    data, source = _read(config)
+    if isinstance(data.get("text_config"), dict):  # a multimodal config: its language model
+        data = {**{k: v for k, v in data.items() if k != "text_config"}, **data["text_config"]}
+        source = f"{source} (text_config)"
+    model_type = data.get("model_type")
+    if not isinstance(model_type, str) or model_type not in FAMILIES:
+        known = ", ".join(sorted(FAMILIES))
+        raise SpecError(f"{source}: unknown model_type {model_type!r}", hint=f"supported: {known}")
+    fam = FAMILIES[model_type]
+    cfg = Config(data, source, model_type)
+    archs = data.get("architectures")
+    arch = archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else fam.causal_lm
+    batch, length = _input(input)
+    notes = [f"Hugging Face {model_type} config, {arch}: built from the config alone (no weights, nothing computed)"]
+    quantization = None
+    q = data.get("quantization_config")
+    if isinstance(q, dict):
+        from cnncalc.quantize import from_config
+
+        found, note = from_config(q)
+        notes.append(f"quantization_config: {note}")
+        quantization = found.name if found is not None else None
+    dtype = data.get("torch_dtype", data.get("dtype"))
+    return _decoder_only(
+        cfg,
+        fam,
+        arch,
+        batch,
+        length,
+        notes=tuple(notes),
+        dtype=dtype if dtype in ("float32", "float16", "bfloat16") else None,
+        quantization=quantization,
+        positions=cfg.int("max_position_embeddings", None),
+        samples=batch,
+    )
+
+
+def load(path: str, *, input: Any = None, dtypes: Any = None, kwargs: Any = None) -> Graph:  # noqa: A002
+    """The Graph of a ``config.json`` (``cnncalc.frontends.JSON_FORMS``: a JSON object with ``model_type``)."""
+    return graph_of(path, input)
+
+
+def from_hf_config(config: Any, input: Any = None, **options: Any) -> Any:  # noqa: A002
+    """The Report of a Hugging Face config (a path or a dict) on ``input`` = (batch, positions), default (1, 128).
+
+    ``options`` are :class:`~cnncalc.options.Options`: ``dtype`` (default: the config's
+    ``torch_dtype``), ``flops``, ``context``, ``scores``, ``quantization``, ``lora``, ``depth``.
+    """
+    from cnncalc.analyze import analyze_graph
+
+    return analyze_graph(graph_of(config, input), **options)
+
+
+__all__: tuple[str, ...] = ("FAMILIES", "from_hf_config", "graph_of", "load")
