@@ -40,15 +40,42 @@ class _Context:
     scopes: tuple[Scope, ...] = ()
     adapted: set[str] = field(default_factory=set)  # the LoRA targets that matched a layer
     linear_names: set[str] = field(default_factory=set)  # the names of every dense layer seen (for the error)
+    memo: dict[Any, Any] = field(default_factory=dict)  # rows and expansions of nodes seen before (repeated blocks)
+    light: bool = False  # only the totals are wanted: a repeated node's row is reused as it is, not renamed
 
 
-def analyze_graph(graph: Graph, options: Options | None = None, *, serving: bool = True, **given: Any) -> Report:
+def step_flops(graph: Graph, options: Options) -> int:
+    """The total FLOPs of ``graph`` (a decode step's), without the report: rows of repeated blocks are shared."""
+    opts = Options.make(options)
+    layout = graph.layout or opts.layout or Layout.hwc
+    ctx = _Context(
+        opts.flops,
+        layout,
+        opts.framework,
+        opts.batch,
+        False,
+        opts.context,
+        opts.scores == "causal",
+        opts.lora,
+        light=True,
+    )
+    done: dict[str, Row] = {}
+    nodes: list[Row] = []
+    for index, node in enumerate(graph.order(), start=1):
+        try:
+            _visit(node, index, done, ctx, 1, nodes)
+        except CnnCalcError as e:
+            raise e.at_layer(index, node.source or node.label) from None
+    return sum(r.flops for r in nodes)
+
+
+def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) -> Report:
     """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals.
 
     ``options`` (or the same names as keywords: ``flops``, ``batch``, ``layout``,
     ``dtype``, ``title``, ``framework``, ``depth``, ``context``, ``scores``,
-    ``quantization``, ``lora``) are checked by :class:`Options`. ``serving``: work
-    out a language model's serving figures (:mod:`cnncalc.llm`) when it has a KV cache.
+    ``quantization``, ``lora``) are checked by :class:`Options`. A graph with a KV
+    cache (a language model) also gets its serving figures (:mod:`cnncalc.llm`).
     """
     if "convention" in given:  # the FLOPs convention's older keyword
         given["flops"] = given.pop("convention")
@@ -70,7 +97,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, *, serving: bool
         opts.framework,
         1 if traced else opts.batch,
         traced,
-        opts.context if not serving else None,
+        None,
         opts.scores == "causal",
         opts.lora,
         graph.scopes,
@@ -110,11 +137,9 @@ def analyze_graph(graph: Graph, options: Options | None = None, *, serving: bool
             drop.add("buffers")
         columns = tuple(c for c in columns if c not in drop)
     mem = memory(nodes, totals, dtype)
-    llm = None
-    if serving:
-        from cnncalc.llm import figures
+    from cnncalc.llm import figures
 
-        llm = figures(graph, nodes, totals, mem, opts, graph.batch or opts.batch)
+    llm = figures(graph, nodes, totals, mem, opts, graph.batch or opts.batch)
     if opts.lora is not None:
         lora = opts.lora
         notes.append(
@@ -145,26 +170,37 @@ def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, 
     kind = REGISTRY.get(node.kind)
     if kind is None:  # a Graph built by hand may name anything
         raise unknown_layer(node.kind)
-    if kind.name == "dense" and ctx.lora is not None:
+    if kind.name == "dense" and ctx.lora is not None and node.trainable is None:  # not an adapter's own part
         parts = _lora_parts(node, done, ctx)
         if parts:
             first = len(nodes)
             for part in parts:
                 _visit(part, index, done, ctx, b, nodes)
             return combine(index, node.label, "lora", node.id, nodes[first:], done[node.id], node.source)
+    key = _memo_key(node, done)
     if kind.expand is None:
-        row = _analyze_node(node, index, done, ctx, b)
+        hit = ctx.memo.get(key) if key is not None else None
+        if hit is None:
+            row = _analyze_node(node, index, done, ctx, b)
+        else:
+            row = hit if ctx.light else _renamed(hit, index, node)
+        if key is not None and hit is None:
+            ctx.memo[key] = row
         done[node.id] = row
         nodes.append(row)
         return row
     if node.lead:  # pragma: no cover - front-ends lower to the parts themselves
         raise RuntimeError(f"composite kind {kind.name} given leading axes")
-    args = bind(kind, node.args, node.kwargs)
-    operands = _operands(node, done)
-    if kind.inputs is not None and len(operands) != kind.inputs:
-        raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(operands)}")
-    expansion = Expansion()
-    kind.expand(args, operands, expansion)
+    expansion = ctx.memo.get(("expansion", key)) if key is not None else None
+    if expansion is None:
+        args = bind(kind, node.args, node.kwargs)
+        operands = _operands(node, done)
+        if kind.inputs is not None and len(operands) != kind.inputs:
+            raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(operands)}")
+        expansion = Expansion()
+        kind.expand(args, operands, expansion)
+        if key is not None:
+            ctx.memo[("expansion", key)] = expansion
     names = {"in": node.inputs[0]} if node.inputs else {}
     names.update({f"in{i}": src for i, src in enumerate(node.inputs)})
     first = len(nodes)
@@ -182,9 +218,51 @@ def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, 
             nodes,
         )
         names[sub.name] = sub_id
-    return combine(
+    hit = ctx.memo.get(("row", key)) if key is not None else None
+    if hit is not None:
+        return hit if ctx.light else _renamed(hit, index, node)
+    row = combine(
         index, node.label, kind.name, node.id, nodes[first:], done[node.id], node.source, expansion.notes, node.inputs
     )
+    if key is not None:
+        ctx.memo[("row", key)] = row
+    return row
+
+
+ROW_FIELDS = tuple(Row.__dataclass_fields__)
+
+
+def _memo_key(node: Node, done: dict[str, Row]) -> Any:
+    """What a node's row depends on besides its name and place, or None when it cannot be reused (a model's tensors).
+
+    A block repeated 80 times (a language model's layers) is analysed once; its other uses are renamed copies.
+    """
+    if node.tensors is not None or node.shapes is not None:
+        return None
+    reads = tuple((done[i].output_shape, done[i].receptive_field, done[i].channel_axis) for i in node.inputs)
+    key = (node.kind, node.args, node.kwargs, reads, node.lead, node.output, node.dtype, node.notes, node.trainable)
+    try:
+        hash(key)
+    except TypeError:  # a value given as a list: analysed every time
+        return None
+    return key
+
+
+def _renamed(row: Row, index: int, node: Node) -> Row:
+    """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same)."""
+    new = object.__new__(Row)
+    for name in ROW_FIELDS:
+        object.__setattr__(new, name, getattr(row, name))
+    for name, value in (
+        ("index", index),
+        ("name", node.label if row.kind != "uncounted" else row.name),
+        ("node_id", node.id),
+        ("inputs", node.inputs),
+        ("source", node.source),
+        ("scope", node.scope),
+    ):
+        object.__setattr__(new, name, value)
+    return new
 
 
 def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
@@ -281,7 +359,8 @@ def _lora_parts(node: Node, done: dict[str, Row], ctx: _Context) -> list[Node]:
     from cnncalc.lora import adapted, matches, names_of
 
     names = names_of(node, ctx.scopes)
-    ctx.linear_names.add(names[-1].rsplit(".", 1)[-1] if node.scope is not None and ctx.scopes else node.label)
+    traced = node.tensors is not None and node.scope is not None and ctx.scopes  # named by its module path
+    ctx.linear_names.add(names[-1].rsplit(".", 1)[-1] if traced else node.label)
     hits = [t for t in ctx.lora.targets if matches(t, names)]
     if not hits:
         return []

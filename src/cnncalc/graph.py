@@ -73,7 +73,7 @@ class Node:
     output shape as the framework computed it, when the kind reads its operands
     in another order (a recurrent layer's batch-first sequence); ``notes``;
     ``trainable``, True for the nodes that stay trainable when the rest is
-    frozen (LoRA's adapters), else None.
+    frozen (LoRA's adapters), False for a LoRA base layer, else None.
     """
 
     id: str

@@ -88,13 +88,12 @@ def decode_flops(graph: Graph, options: Options, context: int, batch: int) -> in
 
     None for a traced model, whose shapes were fixed by the trace.
     """
-    from cnncalc.analyze import analyze_graph
+    from cnncalc.analyze import step_flops
 
     if graph.batch is not None:
         return None
     nodes = tuple(_one_position(n) for n in graph.nodes)
-    step = analyze_graph(replace(graph, nodes=nodes, scopes=()), replace(options, context=context), serving=False)
-    return step.totals.flops // batch
+    return step_flops(replace(graph, nodes=nodes, scopes=()), replace(options, context=context, batch=1))
 
 
 def _one_position(node: Node) -> Node:

@@ -96,7 +96,7 @@ def adapted(node: Node, lora: Lora, n_in: int, units: int, where: str) -> list[N
     lead = node.lead
     shapes = node.shapes
     shaped = shapes is not None and len(shapes) > 0
-    base = Node(**{**_fields(node), "id": f"{node.id}.base_layer", "label": "base_layer"})
+    base = Node(**{**_fields(node), "id": f"{node.id}.base_layer", "label": "base_layer", "trainable": False})
     a_shapes = (shapes[0],) if shaped else None  # type: ignore[index]
     b_shapes = ((*shapes[0][:lead], lora.r),) if shaped else None  # type: ignore[index]
     flatten = tuple((k, v) for k, v in node.kwargs if k == "flatten")

@@ -1,0 +1,56 @@
+"""Hugging Face models built from the configs in tests/data/hf/, without weights: the oracle for the config front-end.
+
+Every model is made by transformers itself from a config dict, on the meta device (no
+memory) or small and on the CPU; nothing is downloaded (HF_HUB_OFFLINE).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+CONFIGS = Path(__file__).resolve().parent.parent / "data" / "hf"
+MOE = ("mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v3")
+
+
+def config(name: str) -> dict[str, Any]:
+    """A real config.json from tests/data/hf/ (README.md there says where each came from)."""
+    return json.loads((CONFIGS / f"{name}.json").read_text())
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in CONFIGS.glob("*.json"))
+
+
+def build(data: dict[str, Any], *, meta: bool = True) -> Any:
+    """The causal language model transformers builds from ``data``: eager attention, batched experts."""
+    cfg = transformers.AutoConfig.for_model(**data)
+    kw = {"attn_implementation": "eager"}
+    if data["model_type"] in MOE:
+        kw["experts_implementation"] = "batched_mm"
+    if meta:
+        with torch.device("meta"):
+            return transformers.AutoModelForCausalLM.from_config(cfg, **kw)
+    torch.manual_seed(0)
+    return transformers.AutoModelForCausalLM.from_config(cfg, **kw).eval()
+
+
+def forward_flops(model: Any, length: int) -> int:
+    """FlopCounterMode's total over the model's forward on ``(1, length)`` token ids, with fake tensors for weights."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        fake = model.to_empty(device="cpu")
+        ids = torch.zeros((1, length), dtype=torch.long)
+        with FlopCounterMode(display=False) as counter:
+            fake(input_ids=ids, use_cache=False)
+    return counter.get_total_flops()
