@@ -47,6 +47,7 @@ WORKING = {
     "rotary": "input(5, 8) -> rotary(2)",
     "gqa": "input(5, 8) -> gqa(2, kv_heads=1)",
     "gatedmlp": "input(5, 8) -> swiglu(16)",
+    "feedforward": "input(5, 8) -> feedforward(16)",
     "moe": "input(5, 8) -> moe(4, 2, 16)",
     "mla": "input(5, 8) -> mla(2, kv_lora_rank=4, qk_nope_dim=4, qk_rope_dim=2, v_head_dim=4)",
     "decoder": "input(5, 8) -> decoder(2, 16)",

@@ -6,28 +6,17 @@ memory) or small and on the CPU; nothing is downloaded (HF_HUB_OFFLINE).
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support.hf_configs import config, names  # noqa: F401  (re-exported for the tests)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-CONFIGS = Path(__file__).resolve().parent.parent / "data" / "hf"
 MOE = ("mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v3")
-
-
-def config(name: str) -> dict[str, Any]:
-    """A real config.json from tests/data/hf/ (README.md there says where each came from)."""
-    return json.loads((CONFIGS / f"{name}.json").read_text())
-
-
-def names() -> list[str]:
-    return sorted(p.stem for p in CONFIGS.glob("*.json"))
 
 
 def build(data: dict[str, Any], *, meta: bool = True) -> Any:
@@ -36,11 +25,18 @@ def build(data: dict[str, Any], *, meta: bool = True) -> Any:
     kw = {"attn_implementation": "eager"}
     if data["model_type"] in MOE:
         kw["experts_implementation"] = "batched_mm"
+    archs = data.get("architectures") or []
+    cls = getattr(transformers, archs[0], None) if archs else None
+    make = (
+        (lambda: cls._from_config(cfg, **kw))
+        if cls is not None
+        else (lambda: transformers.AutoModelForCausalLM.from_config(cfg, **kw))
+    )
     if meta:
         with torch.device("meta"):
-            return transformers.AutoModelForCausalLM.from_config(cfg, **kw)
+            return make()
     torch.manual_seed(0)
-    return transformers.AutoModelForCausalLM.from_config(cfg, **kw).eval()
+    return make().eval()
 
 
 def forward_flops(model: Any, length: int) -> int:

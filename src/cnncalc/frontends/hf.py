@@ -22,6 +22,7 @@ values), ``head_dim`` differing from ``hidden_size/heads``, ``attention_bias``,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,17 @@ ACTS = {
     "tanh": "tanh",
 }
 MISSING = object()
+MAX_SIZE = 2**63 - 1  # every size must fit the int64 a framework indexes with
+MAX_LAYERS = 10_000  # one node per block: a config asking for more is not a model cnncalc can build
 # keys a config may spell either way (transformers 5 writes num_experts as num_local_experts)
-SAME_KEYS = {"num_experts": ("num_local_experts",), "num_local_experts": ("num_experts",)}
+SAME_KEYS = {
+    "num_experts": ("num_local_experts",),
+    "num_local_experts": ("num_experts",),
+    "n_embd": ("hidden_size",),  # GPT-2's names, and transformers' attribute_map for them
+    "n_layer": ("num_hidden_layers",),
+    "n_head": ("num_attention_heads",),
+    "n_positions": ("max_position_embeddings",),
+}
 
 
 class Config:
@@ -68,13 +78,13 @@ class Config:
             raise SpecError(f"{self.source}: '{key}' is missing, and a {self.model_type} model needs it")
         return default
 
-    def int(self, key: str, default: Any = MISSING, *, minimum: int = 1) -> Any:
+    def int(self, key: str, default: Any = MISSING, *, minimum: int = 1, maximum: int = MAX_SIZE) -> Any:
         v = self.raw(key, default)
         if v is default and default is not MISSING:
             return v
-        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= maximum:
             what = "a positive whole number" if minimum == 1 else f"a whole number ≥ {minimum}"
-            raise SpecError(f"{self.source}: '{key}' must be {what} (got {v!r})")
+            raise SpecError(f"{self.source}: '{key}' must be {what} up to {maximum:,} (got {v!r})")
         return v
 
     def float(self, key: str, default: Any = MISSING) -> Any:
@@ -196,7 +206,7 @@ def _attention(cfg: Config, fam: Family, d: int, window: int | None) -> tuple[st
         kw.update(bias=True, out_bias=False)
     else:
         kw["bias"] = cfg.bool("attention_bias", False)
-    factor = cfg.float("partial_rotary_factor", 1.0)
+    factor = _rope_factor(cfg, 1.0)
     if factor != 1.0:
         kw["rope_dims"] = int(hd * factor)
     if fam.qk_norm:
@@ -204,6 +214,18 @@ def _attention(cfg: Config, fam: Family, d: int, window: int | None) -> tuple[st
     if fam.fused:
         kw["fused"] = True
     return "gqa", kw
+
+
+def _rope_factor(cfg: Config, default: float) -> float:
+    """The share of each head RoPE turns: ``partial_rotary_factor`` (or GPT-NeoX's ``rotary_pct``), also in
+    ``rope_parameters`` as transformers 5 writes it."""
+    nested = cfg.data.get("rope_parameters")
+    if isinstance(nested, dict) and nested.get("partial_rotary_factor") is not None:
+        cfg = Config(nested, f"{cfg.source} rope_parameters", cfg.model_type)
+        return cfg.float("partial_rotary_factor")
+    if cfg.data.get("rotary_pct") is not None:
+        return cfg.float("rotary_pct")
+    return cfg.float("partial_rotary_factor", default)
 
 
 def _mlp(cfg: Config, fam: Family, i: int, act: str) -> tuple[str, dict[str, Any]]:
@@ -285,7 +307,7 @@ class _Builder:
 
 
 def _decoder_only(cfg: Config, fam: Family, arch: str, batch: int, length: int, **given: Any) -> Graph:
-    d, layers = cfg.int("hidden_size"), cfg.int("num_hidden_layers")
+    d, layers = cfg.int("hidden_size"), cfg.int("num_hidden_layers", maximum=MAX_LAYERS)
     vocab = cfg.int("vocab_size")
     act = cfg.act("hidden_act" if "hidden_act" in cfg.data or fam.act == "silu" else "hidden_activation", fam.act)
     if fam.prefix.startswith("Gemma") and "hidden_activation" in cfg.data:
@@ -336,6 +358,254 @@ def _decoder_only(cfg: Config, fam: Family, arch: str, batch: int, length: int, 
     return b.graph(arch, shapes, **given)
 
 
+def _positions(cfg: Config, key: str, length: int) -> int:
+    """A learned position table's size; the input may not be longer."""
+    n = cfg.int(key)
+    if length > n:
+        raise SpecError(f"{cfg.source}: the input has {length:,} positions, more than the {n:,} of '{key}'")
+    return n
+
+
+def _head(b: _Builder, root: int, x: str, vocab: int, tie: bool, path: str = "lm_head", bias: bool = False) -> str:
+    """The output projection to the vocabulary; tied: the embedding's values, counted there."""
+    head = b.scope(path, "Linear", root)
+    kw: dict[str, Any] = {"units": vocab, "bias": bias, "flatten": False}
+    if tie:
+        kw["tied"] = True
+    return b.add("dense", path.rsplit(".", 1)[-1], (x,), head, **kw)
+
+
+def _gpt2(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
+    """GPT-2: learned positions, pre-norm blocks of layer norms, fused ``c_attn``, a tied head."""
+    d, layers, heads = cfg.int("n_embd"), cfg.int("n_layer", maximum=MAX_LAYERS), cfg.int("n_head")
+    vocab, ff = cfg.int("vocab_size"), cfg.int("n_inner", None) or 4 * d
+    if d % heads:
+        raise SpecError(f"{cfg.source}: 'n_embd' {d} does not split into {heads} heads")
+    act = cfg.act("activation_function", "gelu_new")
+    b = _Builder()
+    root = b.scope("", arch, None)
+    ids = b.add("input", "input_ids", (), root, length)
+    model = b.scope("transformer", "GPT2Model", root)
+    tokens = b.module("embedding", "transformer.wte", "Embedding", model, (ids,), vocab=vocab, dim=d)
+    where = b.module(
+        "embedding", "transformer.wpe", "Embedding", model, (ids,), vocab=_positions(cfg, "n_positions", length), dim=d
+    )
+    x = b.add("add", "add", (tokens, where), model)
+    for i in range(layers):
+        path = f"transformer.h.{i}"
+        layer = b.scope(path, "GPT2Block", model)
+        h = b.module("layernorm", f"{path}.ln_1", "LayerNorm", layer, (x,))
+        attn = {"heads": heads, "bias": True, "fused": True, "rotary": False, "names": "c_attn,c_proj"}
+        h = b.module("gqa", f"{path}.attn", "GPT2Attention", layer, (h,), **attn)
+        r = b.add("add", "add", (x, h), layer)
+        h = b.module("layernorm", f"{path}.ln_2", "LayerNorm", layer, (r,))
+        h = b.module("feedforward", f"{path}.mlp", "GPT2MLP", layer, (h,), ff=ff, activation=act, names="c_fc,c_proj")
+        x = b.add("add", "add", (r, h), layer)
+    x = b.module("layernorm", "transformer.ln_f", "LayerNorm", model, (x,))
+    _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", True))
+    return b.graph(arch, _shapes(b, d, length, vocab), **given)
+
+
+def _gpt_neox(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
+    """GPT-NeoX (Pythia): fused ``query_key_value``, RoPE on a share of each head, parallel residuals."""
+    d, layers, heads = (
+        cfg.int("hidden_size"),
+        cfg.int("num_hidden_layers", maximum=MAX_LAYERS),
+        cfg.int("num_attention_heads"),
+    )
+    vocab, ff = cfg.int("vocab_size"), cfg.int("intermediate_size")
+    if d % heads:
+        raise SpecError(f"{cfg.source}: 'hidden_size' {d} does not split into {heads} heads")
+    hd = d // heads
+    act = cfg.act("hidden_act", "gelu")
+    bias = cfg.bool("attention_bias", True)
+    parallel = cfg.bool("use_parallel_residual", True)
+    b = _Builder()
+    root = b.scope("", arch, None)
+    ids = b.add("input", "input_ids", (), root, length)
+    model = b.scope("gpt_neox", "GPTNeoXModel", root)
+    x = b.module("embedding", "gpt_neox.embed_in", "Embedding", model, (ids,), vocab=vocab, dim=d)
+    attn = {"heads": heads, "bias": bias, "fused": True, "names": "query_key_value,dense"}
+    attn["rope_dims"] = int(hd * _rope_factor(cfg, 0.25))
+    for i in range(layers):
+        path = f"gpt_neox.layers.{i}"
+        layer = b.scope(path, "GPTNeoXLayer", model)
+        h = b.module("layernorm", f"{path}.input_layernorm", "LayerNorm", layer, (x,))
+        a = b.module("gqa", f"{path}.attention", "GPTNeoXAttention", layer, (h,), **attn)
+        mlp = {"ff": ff, "activation": act, "names": "dense_h_to_4h,dense_4h_to_h"}
+        if parallel:  # x + attn(ln1(x)) + mlp(ln2(x))
+            h = b.module("layernorm", f"{path}.post_attention_layernorm", "LayerNorm", layer, (x,))
+            m = b.module("feedforward", f"{path}.mlp", "GPTNeoXMLP", layer, (h,), **mlp)
+            x = b.add("add", "add", (b.add("add", "add", (m, a), layer), x), layer)
+        else:
+            r = b.add("add", "add", (a, x), layer)
+            h = b.module("layernorm", f"{path}.post_attention_layernorm", "LayerNorm", layer, (r,))
+            m = b.module("feedforward", f"{path}.mlp", "GPTNeoXMLP", layer, (h,), **mlp)
+            x = b.add("add", "add", (m, r), layer)
+    x = b.module("layernorm", "gpt_neox.final_layer_norm", "LayerNorm", model, (x,))
+    _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", False), "embed_out")
+    return b.graph(arch, _shapes(b, d, length, vocab), **given)
+
+
+def _falcon(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
+    """Falcon: one fused ``query_key_value`` (multi-query: one key/value head), parallel attention and MLP."""
+    d, layers, heads = (
+        cfg.int("hidden_size"),
+        cfg.int("num_hidden_layers", maximum=MAX_LAYERS),
+        cfg.int("num_attention_heads"),
+    )
+    vocab = cfg.int("vocab_size")
+    if d % heads:
+        raise SpecError(f"{cfg.source}: 'hidden_size' {d} does not split into {heads} heads")
+    new = cfg.bool("new_decoder_architecture", False)
+    kv = cfg.int("num_kv_heads", heads) if new else 1 if cfg.bool("multi_query", True) else heads
+    parallel = cfg.bool("parallel_attn", True)
+    norms = cfg.int("num_ln_in_parallel_attn", 2 if new else 1)
+    bias = cfg.bool("bias", False)
+    ff = cfg.int("ffn_hidden_size", None) or 4 * d
+    rotary = not cfg.bool("alibi", False)
+    b = _Builder()
+    root = b.scope("", arch, None)
+    ids = b.add("input", "input_ids", (), root, length)
+    model = b.scope("transformer", "FalconModel", root)
+    x = b.module("embedding", "transformer.word_embeddings", "Embedding", model, (ids,), vocab=vocab, dim=d)
+    attn = {
+        "heads": heads,
+        "kv_heads": kv,
+        "bias": bias,
+        "fused": True,
+        "rotary": rotary,
+        "names": "query_key_value,dense",
+    }
+    mlp = {"ff": ff, "activation": "gelu", "bias": bias, "names": "dense_h_to_4h,dense_4h_to_h"}
+    for i in range(layers):
+        path = f"transformer.h.{i}"
+        layer = b.scope(path, "FalconDecoderLayer", model)
+        if new and norms == 2:
+            h = b.module("layernorm", f"{path}.ln_attn", "LayerNorm", layer, (x,))
+            g = b.module("layernorm", f"{path}.ln_mlp", "LayerNorm", layer, (x,))
+        else:
+            h = g = b.module("layernorm", f"{path}.input_layernorm", "LayerNorm", layer, (x,))
+        a = b.module("gqa", f"{path}.self_attention", "FalconAttention", layer, (h,), **attn)
+        if new or parallel:  # mlp(ln(x)) + attn(ln(x)) + x
+            m = b.module("feedforward", f"{path}.mlp", "FalconMLP", layer, (g,), **mlp)
+            x = b.add("add", "add", (b.add("add", "add", (m, a), layer), x), layer)
+        else:
+            r = b.add("add", "add", (a, x), layer)
+            g = b.module("layernorm", f"{path}.post_attention_layernorm", "LayerNorm", layer, (r,))
+            m = b.module("feedforward", f"{path}.mlp", "FalconMLP", layer, (g,), **mlp)
+            x = b.add("add", "add", (m, r), layer)
+    x = b.module("layernorm", "transformer.ln_f", "LayerNorm", model, (x,))
+    _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", True))
+    return b.graph(arch, _shapes(b, d, length, vocab), **given)
+
+
+BERT_HEADS = ("BertForMaskedLM", "BertModel", "BertForSequenceClassification")
+
+
+def _bert(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
+    """BERT: three embeddings, post-norm encoder layers, and the head its ``architectures`` names."""
+    if arch not in BERT_HEADS:
+        raise SpecError(
+            f"{cfg.source}: BERT with the {arch} head is not supported", hint=f"supported: {', '.join(BERT_HEADS)}"
+        )
+    d, layers, heads = (
+        cfg.int("hidden_size"),
+        cfg.int("num_hidden_layers", maximum=MAX_LAYERS),
+        cfg.int("num_attention_heads"),
+    )
+    vocab, ff = cfg.int("vocab_size"), cfg.int("intermediate_size")
+    if d % heads:
+        raise SpecError(f"{cfg.source}: 'hidden_size' {d} does not split into {heads} heads")
+    act = cfg.act("hidden_act", "gelu")
+    b = _Builder()
+    root = b.scope("", arch, None)
+    ids = b.add("input", "input_ids", (), root, length)
+    top = "bert" if arch != "BertModel" else ""
+    pre = f"{top}." if top else ""
+    model = b.scope(top, "BertModel", root) if top else root
+    emb = b.scope(f"{pre}embeddings", "BertEmbeddings", model)
+    parts = []
+    for name, n in (
+        ("word_embeddings", vocab),
+        ("position_embeddings", _positions(cfg, "max_position_embeddings", length)),
+        ("token_type_embeddings", cfg.int("type_vocab_size", 2)),
+    ):
+        parts.append(b.module("embedding", f"{pre}embeddings.{name}", "Embedding", emb, (ids,), vocab=n, dim=d))
+    x = b.add("add", "add", tuple(parts), emb)
+    x = b.module("layernorm", f"{pre}embeddings.LayerNorm", "LayerNorm", emb, (x,))
+    attn = {"heads": heads, "bias": True, "rotary": False, "causal": False}
+    attn["names"] = "self.query,self.key,self.value,output.dense"
+    for i in range(layers):
+        path = f"{pre}encoder.layer.{i}"
+        layer = b.scope(path, "BertLayer", model)
+        a = b.module("gqa", f"{path}.attention", "BertAttention", layer, (x,), **attn)
+        x = b.module(
+            "layernorm", f"{path}.attention.output.LayerNorm", "LayerNorm", layer, (b.add("add", "add", (a, x), layer),)
+        )
+        m = b.module(
+            "feedforward",
+            f"{path}.mlp",
+            "BertMLP",
+            layer,
+            (x,),
+            ff=ff,
+            activation=act,
+            names="intermediate.dense,output.dense",
+        )
+        x = b.module("layernorm", f"{path}.output.LayerNorm", "LayerNorm", layer, (b.add("add", "add", (m, x), layer),))
+    if arch == "BertForMaskedLM":
+        head = b.scope("cls.predictions", "BertLMPredictionHead", root)
+        h = b.module("dense", "cls.predictions.transform.dense", "Linear", head, (x,), units=d, flatten=False)
+        h = b.add(act, "transform_act_fn", (h,), head)
+        h = b.module("layernorm", "cls.predictions.transform.LayerNorm", "LayerNorm", head, (h,))
+        _head(b, head, h, vocab, cfg.bool("tie_word_embeddings", True), "cls.predictions.decoder", bias=True)
+    else:
+        pool = b.scope(f"{pre}pooler", "BertPooler", model)
+        h = b.add("select", "first_token", (x,), pool, 0)
+        h = b.module("dense", f"{pre}pooler.dense", "Linear", pool, (h,), units=d)
+        h = b.add("tanh", "activation", (h,), pool)
+        if arch == "BertForSequenceClassification":
+            labels = cfg.data.get("id2label")
+            n = len(labels) if isinstance(labels, dict) and labels else cfg.int("num_labels", 2)
+            b.module("dense", "classifier", "Linear", root, (h,), units=n)
+    return b.graph(arch, _shapes(b, d, length, vocab), **given)
+
+
+def _shapes(b: _Builder, d: int, length: int, vocab: int) -> dict[str, tuple[int, ...]]:
+    """Each scope's output as the front-end knows it: (d, L) for the blocks, the vocabulary for the head."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for s in b.scopes:
+        node = s["out"][0] if s["out"] else None
+        if node is not None:
+            kind = next(n for n in b.nodes if n.id == node)
+            units = dict(kind.kwargs).get("units")
+            if kind.kind == "input":
+                shapes[node] = (length,)
+            elif kind.kind == "select":
+                shapes[node] = (d,)
+            elif units is not None:
+                shapes[node] = (
+                    (units,)
+                    if kind.inputs and any(k.kind == "select" for k in b.nodes if k.id == kind.inputs[0])
+                    else (units, length)
+                )
+            elif kind.kind == "tanh":
+                shapes[node] = (d,)
+            else:
+                shapes[node] = (d, length)
+    return shapes
+
+
+OTHERS: dict[str, tuple[Callable[..., Graph], str]] = {
+    "gpt2": (_gpt2, "GPT2LMHeadModel"),
+    "gpt_neox": (_gpt_neox, "GPTNeoXForCausalLM"),
+    "falcon": (_falcon, "FalconForCausalLM"),
+    "bert": (_bert, "BertForMaskedLM"),
+}
+"""The families whose blocks are not Llama's, by ``model_type``: a builder each, and the class by default."""
+
+
 # ---------------------------------------------------------------- entry points
 
 
@@ -380,13 +650,13 @@ def graph_of(config: Any, input: Any = None) -> Graph:  # noqa: A002
         data = {**{k: v for k, v in data.items() if k != "text_config"}, **data["text_config"]}
         source = f"{source} (text_config)"
     model_type = data.get("model_type")
-    if not isinstance(model_type, str) or model_type not in FAMILIES:
-        known = ", ".join(sorted(FAMILIES))
+    if not isinstance(model_type, str) or (model_type not in FAMILIES and model_type not in OTHERS):
+        known = ", ".join(sorted([*FAMILIES, *OTHERS]))
         raise SpecError(f"{source}: unknown model_type {model_type!r}", hint=f"supported: {known}")
-    fam = FAMILIES[model_type]
     cfg = Config(data, source, model_type)
     archs = data.get("architectures")
-    arch = archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else fam.causal_lm
+    default = FAMILIES[model_type].causal_lm if model_type in FAMILIES else OTHERS[model_type][1]
+    arch = archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else default
     batch, length = _input(input)
     notes = [f"Hugging Face {model_type} config, {arch}: built from the config alone (no weights, nothing computed)"]
     quantization = None
@@ -398,18 +668,16 @@ def graph_of(config: Any, input: Any = None) -> Graph:  # noqa: A002
         notes.append(f"quantization_config: {note}")
         quantization = found.name if found is not None else None
     dtype = data.get("torch_dtype", data.get("dtype"))
-    return _decoder_only(
-        cfg,
-        fam,
-        arch,
-        batch,
-        length,
-        notes=tuple(notes),
-        dtype=dtype if dtype in ("float32", "float16", "bfloat16") else None,
-        quantization=quantization,
-        positions=cfg.int("max_position_embeddings", None),
-        samples=batch,
-    )
+    given = {
+        "notes": tuple(notes),
+        "dtype": dtype if dtype in ("float32", "float16", "bfloat16") else None,
+        "quantization": quantization,
+        "positions": cfg.int("max_position_embeddings", None),
+        "samples": batch,
+    }
+    if model_type in OTHERS:
+        return OTHERS[model_type][0](cfg, arch, length, **given)
+    return _decoder_only(cfg, FAMILIES[model_type], arch, batch, length, **given)
 
 
 def load(path: str, *, input: Any = None, dtypes: Any = None, kwargs: Any = None) -> Graph:  # noqa: A002
@@ -428,4 +696,4 @@ def from_hf_config(config: Any, input: Any = None, **options: Any) -> Any:  # no
     return analyze_graph(graph_of(config, input), **options)
 
 
-__all__: tuple[str, ...] = ("FAMILIES", "from_hf_config", "graph_of", "load")
+__all__: tuple[str, ...] = ("FAMILIES", "OTHERS", "from_hf_config", "graph_of", "load")

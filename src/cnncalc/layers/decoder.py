@@ -30,7 +30,19 @@ GQA = (
     Param("qk_norm", (), default=False),
     Param("causal", (), default=True),
     Param("fused", (), default=False),
+    Param("names", ("modules",), default=None),
 )
+
+
+def _names(a: Args, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The parts' module names: ``names="c_attn,c_proj"`` (GPT-2's) instead of the defaults, one per part."""
+    given = a.raw("names")
+    if given is None:
+        return default
+    names = tuple(n.strip() for n in str(given).split(",") if n.strip())
+    if len(names) != len(default):
+        raise ShapeError(f"names= gives {len(names)} module names; this block has {len(default)}: {', '.join(default)}")
+    return names
 
 
 def _heads(a: Args, d: int) -> tuple[int, int, int]:
@@ -55,14 +67,16 @@ def gqa_block(e: Expansion, a: Args, d: int, source: str = "in") -> str:
     window = a.optional_int("window")
     causal = a.bool("causal")
     if a.bool("fused"):  # one projection split in three (Phi-3's qkv_proj)
-        qkv = e.add("qkv_proj", "dense", source, units=(heads + 2 * kv) * hd, bias=bias, flatten=False)
+        qkv_name, out_name = _names(a, ("qkv_proj", "o_proj"))
+        qkv = e.add(qkv_name, "dense", source, units=(heads + 2 * kv) * hd, bias=bias, flatten=False)
         q = e.add("q", "split", qkv, size=heads * hd)
         k = e.add("k", "split", qkv, size=kv * hd, start=heads * hd)
         v = e.add("v", "split", qkv, size=kv * hd, start=(heads + kv) * hd)
     else:
-        q = e.add("q_proj", "dense", source, units=heads * hd, bias=bias, flatten=False)
-        k = e.add("k_proj", "dense", source, units=kv * hd, bias=bias, flatten=False)
-        v = e.add("v_proj", "dense", source, units=kv * hd, bias=bias, flatten=False)
+        q_name, k_name, v_name, out_name = _names(a, ("q_proj", "k_proj", "v_proj", "o_proj"))
+        q = e.add(q_name, "dense", source, units=heads * hd, bias=bias, flatten=False)
+        k = e.add(k_name, "dense", source, units=kv * hd, bias=bias, flatten=False)
+        v = e.add(v_name, "dense", source, units=kv * hd, bias=bias, flatten=False)
     if a.bool("qk_norm"):
         q = e.add("q_norm", "rmsnorm", q, heads=heads)
         k = e.add("k_norm", "rmsnorm", k, heads=kv)
@@ -76,7 +90,7 @@ def gqa_block(e: Expansion, a: Args, d: int, source: str = "in") -> str:
     e.add("sdpa", "sdpa", q, k, v, heads=heads, kv_heads=kv, causal=causal, window=window)
     if kv != heads:
         e.note(f"{heads} query heads share {kv} key/value heads of {hd}")
-    return e.add("o_proj", "dense", "sdpa", units=d, bias=out_bias, flatten=False)
+    return e.add(out_name, "dense", "sdpa", units=d, bias=out_bias, flatten=False)
 
 
 @composite("gqa", params=GQA, aliases=("groupedqueryattention", "gqattention"), example="gqa(32, kv_heads=8)")
@@ -89,8 +103,10 @@ def gqa(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None:
     ``h = 32``, ``g = 8``, ``hd = 128``: ``2·4096·4096 + 2·4096·1024 = 41,943,040``.
     ``rotary`` (RoPE on q and k, ``rope_dims`` of each head), ``qk_norm``
     (Qwen3's per-head RMS norms), ``window`` (a sliding window: the cache keeps
-    at most that many positions), ``fused`` (one ``qkv_proj``, Phi-3). Keys and
-    values pass through ``cache`` nodes: the KV cache, ``2·g·hd`` elements per position.
+    at most that many positions), ``fused`` (one ``qkv_proj``, Phi-3), ``causal=false``
+    (an encoder's: no cache), ``names`` (the parts' module names, ``c_attn,c_proj`` for
+    GPT-2). Keys and values pass through ``cache`` nodes: the KV cache, ``2·g·hd``
+    elements per position.
     """
     (x,) = inputs
     d, _ = tokens_of(x, "gqa")
@@ -144,6 +160,34 @@ def gatedmlp(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None
     (x,) = inputs
     d, _ = tokens_of(x, "gatedmlp")
     gated_mlp(e, a, d)
+
+
+@composite(
+    "feedforward",
+    params=(
+        Param("ff", ("intermediate_size", "intermediate", "n_inner"), positional=True, required=True),
+        Param("activation", ("act", "hidden_act"), default="gelu"),
+        Param("bias", ("mlp_bias",), default=True),
+        Param("names", ("modules",), default=None),
+    ),
+    aliases=("ffn", "positionwiseffn"),
+    example="feedforward(3072)",
+)
+def feedforward(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None:
+    """The two-layer MLP of GPT-2, GPT-NeoX, Falcon and BERT: ``fc2(act(fc1(x)))``; params ``2·d·ff + ff + d``.
+
+    GPT-2 small, ``d = 768``, ``ff = 3072``: ``(768 + 1)·3072 + (3072 + 1)·768 = 4,722,432``.
+    ``names`` gives the two layers' module names (``c_fc,c_proj``); ``bias=false`` drops the biases.
+    """
+    (x,) = inputs
+    d, _ = tokens_of(x, "feedforward")
+    first, second = _names(a, ("fc1", "fc2"))
+    bias = a.bool("bias")
+    h = e.add(first, "dense", units=a.int("ff"), bias=bias, flatten=False)
+    act = activation_name(a.raw("activation"))
+    if act != "linear":
+        h = e.add("act", act, h)
+    e.add(second, "dense", h, units=d, bias=bias, flatten=False)
 
 
 MOE = (

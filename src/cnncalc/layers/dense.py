@@ -37,9 +37,12 @@ def dense_arith(a: Args, x: Shape, c: Calc, units: int) -> None:
         n_in, positions = x[0], prod(x[1:])
         c.note(f"applied at each of {fmt(positions)} positions to {n_in} features")
         c.out((units, *x[1:]))
-    if a.raw("tied") is not None and a.bool("tied"):  # another layer's weights (tied embeddings): no params here
+    if a.raw("tied") is not None and a.bool("tied"):  # another layer's weights (tied embeddings): counted there
         c.macs(n_in * units * positions, f"{n_in}·{units}" + ("" if positions == 1 else f"·{positions}"))
         c.note("its weights are another layer's (tied): counted there")
+        if a.bool("bias"):  # BERT's decoder: the weights are the embedding's, the bias its own
+            c.params(units, f"{units} (bias)")
+            c.elementwise(units * positions, f"bias {units}·{positions}")
     else:
         trainable = a.raw("trainable") is None or a.bool("trainable")
         linear_cost(c, n_in, units, positions, bias=a.bool("bias"), trainable=trainable)
@@ -77,6 +80,6 @@ def dense(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     ``FCwB`` always has a bias; ``FC = dense(bias=false)`` makes seed 003's FC.
     Bias additions are counted only under ``all``. ``trainable=false`` freezes it
     (its params count as non-trainable, as a LoRA base layer's); ``tied=true`` uses
-    another layer's weights (a head tied to the embedding): no params, the same MACs.
+    another layer's weights (a head tied to the embedding): no params but its bias, the same MACs.
     """
     dense_arith(a, inputs[0], c, a.int("units"))
