@@ -80,7 +80,7 @@ EXAMPLES.update(
         "expand": "input(9, 8) -> expand(3)",
         "gqa": "input(9, 8) -> gqa(2, kv_heads=1)",
         "gatedmlp": "input(9, 8) -> swiglu(16)",
-        "feedforward": "input(9, 8) -> feedforward(16, names=\"c_fc,c_proj\")",
+        "feedforward": 'input(9, 8) -> feedforward(16, names="c_fc,c_proj")',
         "moe": "input(9, 8) -> moe(4, 2, 16, shared_ff=8, shared_gate=true)",
         "mla": "input(9, 8) -> mla(2, kv_lora_rank=4, q_lora_rank=6, qk_nope_dim=4, qk_rope_dim=2, v_head_dim=4)",
         "decoder": "input(9, 8) -> decoder(2, 16, kv_heads=1)",

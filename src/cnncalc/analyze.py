@@ -9,7 +9,8 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.conventions import Convention, Framework, Layout
@@ -191,6 +192,11 @@ def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, 
         return row
     if node.lead:  # pragma: no cover - front-ends lower to the parts themselves
         raise RuntimeError(f"composite kind {kind.name} given leading axes")
+    if ctx.light and key is not None and ("light", key) in ctx.memo:  # only totals wanted: the parts' sum will do
+        out, whole = ctx.memo[("light", key)]
+        done[node.id] = out
+        nodes.append(whole)
+        return whole
     expansion = ctx.memo.get(("expansion", key)) if key is not None else None
     if expansion is None:
         args = bind(kind, node.args, node.kwargs)
@@ -220,16 +226,22 @@ def _visit(node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, 
         names[sub.name] = sub_id
     hit = ctx.memo.get(("row", key)) if key is not None else None
     if hit is not None:
-        return hit if ctx.light else _renamed(hit, index, node)
+        return _renamed(hit, index, node)
     row = combine(
         index, node.label, kind.name, node.id, nodes[first:], done[node.id], node.source, expansion.notes, node.inputs
     )
     if key is not None:
         ctx.memo[("row", key)] = row
+        if ctx.light:
+            ctx.memo[("light", key)] = (done[node.id], replace(row, flops=sum(r.flops for r in nodes[first:])))
+            del nodes[first:]
+            nodes.append(ctx.memo[("light", key)][1])
     return row
 
 
 ROW_FIELDS = tuple(Row.__dataclass_fields__)
+_ROW_VALUES = operator.attrgetter(*ROW_FIELDS)
+_SET = object.__setattr__
 
 
 def _memo_key(node: Node, done: dict[str, Row]) -> Any:
@@ -251,17 +263,14 @@ def _memo_key(node: Node, done: dict[str, Row]) -> Any:
 def _renamed(row: Row, index: int, node: Node) -> Row:
     """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same)."""
     new = object.__new__(Row)
-    for name in ROW_FIELDS:
-        object.__setattr__(new, name, getattr(row, name))
-    for name, value in (
-        ("index", index),
-        ("name", node.label if row.kind != "uncounted" else row.name),
-        ("node_id", node.id),
-        ("inputs", node.inputs),
-        ("source", node.source),
-        ("scope", node.scope),
-    ):
-        object.__setattr__(new, name, value)
+    for name, value in zip(ROW_FIELDS, _ROW_VALUES(row)):
+        _SET(new, name, value)
+    _SET(new, "index", index)
+    _SET(new, "name", node.label if row.kind != "uncounted" else row.name)
+    _SET(new, "node_id", node.id)
+    _SET(new, "inputs", node.inputs)
+    _SET(new, "source", node.source)
+    _SET(new, "scope", node.scope)
     return new
 
 

@@ -277,6 +277,7 @@ ZOO_EXAMPLES = examples(
     "cnncalc zoo",
     "cnncalc zoo resnet50 --set classes=10 --set size=160",
     "cnncalc zoo vgg16 --show > vgg16.cnn",
+    "cnncalc zoo llama3_8b --set length=4096 --dtype bfloat16 --context 8192",
 )
 
 
@@ -377,6 +378,10 @@ def zoo(
     columns: ColumnsOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
     convention: ConventionOpt = Framework.torch,
+    context: ContextOpt = None,
+    scores: ScoresOpt = "full",
+    quantize: QuantizeOpt = None,
+    lora: LoraOpt = None,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
@@ -393,7 +398,17 @@ def zoo(
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
-        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention)
+        options = Options.make(
+            flops=flops,
+            batch=batch,
+            layout=layout,
+            dtype=dtype,
+            framework=convention,
+            context=context,
+            scores=scores,
+            quantization=quantize,
+            lora=lora,
+        )
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None

@@ -114,7 +114,7 @@ def combine(
         if len(working) == 1:
             steps += own
         else:
-            steps += [replace(st, quantity=f"{r.name}: {st.quantity}") for st in own]
+            steps += [Step(f"{r.name}: {st.quantity}", st.formula, st.value) for st in own]
     if len(working) > 1:  # the row's figures as sums of its nodes'
         for quantity, attr in (("params", "params"), ("buffers", "buffers"), ("MACs", "macs"), ("FLOPs", "flops")):
             parts = [getattr(r, attr) for r in working if getattr(r, attr)]
