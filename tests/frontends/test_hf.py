@@ -39,6 +39,13 @@ def test_config_transformers_and_the_torch_path_agree(name):
     assert traced.uncounted_ops == ()
 
 
+@pytest.mark.parametrize("head", ["BertModel", "BertForSequenceClassification"])
+def test_bert_heads_follow_architectures(head):
+    data = {**config("bert_base_uncased"), "architectures": [head], "id2label": {"0": "no", "1": "yes", "2": "maybe"}}
+    model = build(data)
+    assert cnncalc.from_hf_config(data).totals.params == sum(p.numel() for p in model.parameters())
+
+
 @pytest.mark.parametrize(
     ("name", "params"),
     # the parameter counts the model cards and papers give

@@ -287,8 +287,17 @@ class _Builder:
         node_id = self.ids.new(label)
         source = f"{kind}(" + ", ".join([*map(str, args), *(f"{k}={v}" for k, v in kwargs.items())]) + ")"
         self.nodes.append(Node(node_id, kind, label, args, tuple(kwargs.items()), inputs, source, scope=scope))
-        self.scopes[scope]["out"] = (node_id, kwargs.pop("_shape", None))
+        at: int | None = scope
+        while at is not None:  # the latest node is the output of its scope and of every scope around it
+            self.scopes[at]["out"] = (node_id, None)
+            at = self.scopes[at]["parent"]
         return node_id
+
+    def tokens(self, length: int) -> tuple[int, str]:
+        """The root scope and the input node: ``length`` token ids (int64)."""
+        node_id = self.ids.new("input_ids")
+        self.nodes.append(Node(node_id, "input", "input_ids", (length,), (), (), "input_ids", scope=0, dtype="int64"))
+        return 0, node_id
 
     def module(self, kind: str, path: str, module: str, parent: int, inputs: tuple[str, ...], **kwargs: Any) -> str:
         """A node that is one module of the model, in a scope of its own."""
@@ -306,56 +315,40 @@ class _Builder:
         )
 
 
-def _decoder_only(cfg: Config, fam: Family, arch: str, batch: int, length: int, **given: Any) -> Graph:
+def _decoder_only(cfg: Config, fam: Family, arch: str, length: int, **given: Any) -> Graph:
+    """A Llama-like decoder: embeddings, pre-norm layers of attention and a (gated or mixture-of-experts) MLP."""
     d, layers = cfg.int("hidden_size"), cfg.int("num_hidden_layers", maximum=MAX_LAYERS)
     vocab = cfg.int("vocab_size")
-    act = cfg.act("hidden_act" if "hidden_act" in cfg.data or fam.act == "silu" else "hidden_activation", fam.act)
-    if fam.prefix.startswith("Gemma") and "hidden_activation" in cfg.data:
-        act = cfg.act("hidden_activation", fam.act)
+    gemma = "hidden_activation" in cfg.data and fam.prefix.startswith("Gemma")  # Gemma's own key wins
+    act = cfg.act("hidden_activation" if gemma else "hidden_act", fam.act)
     windows = _windows(cfg, fam, layers)
     b = _Builder()
-    root = b.scope("", arch, None)
-    ids = b.add("input", "input_ids", (), root, length)
+    b.scope("", arch, None)
+    root, ids = b.tokens(length)
     model = b.scope("model", f"{fam.prefix}Model", root)
     x = b.module("embedding", "model.embed_tokens", "Embedding", model, (ids,), vocab=vocab, dim=d)
     if fam.scale_embeddings:
         x = b.add("elementwise", "normalizer", (x,), model, "mul")
-    shapes: dict[str, tuple[int, ...]] = {}
-    seq = (d, length)
+    norm = f"{fam.prefix}RMSNorm"
     for i in range(layers):
         path = f"model.layers.{i}"
         layer = b.scope(path, f"{fam.prefix}DecoderLayer", model)
         kind, kw = _attention(cfg, fam, d, windows[i])
-        h = b.module("rmsnorm", f"{path}.input_layernorm", f"{fam.prefix}RMSNorm", layer, (x,))
+        h = b.module("rmsnorm", f"{path}.input_layernorm", norm, layer, (x,))
         h = b.module(kind, f"{path}.self_attn", f"{fam.prefix}Attention", layer, (h,), **kw)
-        shapes[h] = seq
         if fam.sandwich:
-            h = b.module("rmsnorm", f"{path}.post_attention_layernorm", f"{fam.prefix}RMSNorm", layer, (h,))
+            h = b.module("rmsnorm", f"{path}.post_attention_layernorm", norm, layer, (h,))
         r = b.add("add", "add", (x, h), layer)
         norm2 = "pre_feedforward_layernorm" if fam.sandwich else "post_attention_layernorm"
-        h = b.module("rmsnorm", f"{path}.{norm2}", f"{fam.prefix}RMSNorm", layer, (r,))
+        h = b.module("rmsnorm", f"{path}.{norm2}", norm, layer, (r,))
         kind, kw = _mlp(cfg, fam, i, act)
         h = b.module(kind, f"{path}.mlp", "SparseMoeBlock" if kind == "moe" else f"{fam.prefix}MLP", layer, (h,), **kw)
-        shapes[h] = seq
         if fam.sandwich:
-            h = b.module("rmsnorm", f"{path}.post_feedforward_layernorm", f"{fam.prefix}RMSNorm", layer, (h,))
+            h = b.module("rmsnorm", f"{path}.post_feedforward_layernorm", norm, layer, (h,))
         x = b.add("add", "add", (r, h), layer)
-        shapes[x] = seq
-    x = b.module("rmsnorm", "model.norm", f"{fam.prefix}RMSNorm", model, (x,))
-    shapes[x] = seq
-    tie = cfg.bool("tie_word_embeddings", fam.tie)
-    head = b.scope("lm_head", "Linear", root)
-    head_kw: dict[str, Any] = {"units": vocab, "bias": False, "flatten": False}
-    if tie:  # the head reads the embedding's values (tie_word_embeddings): no parameters of its own
-        head_kw["tied"] = True
-    logits = b.add("dense", "lm_head", (x,), head, **head_kw)
-    shapes[logits] = (vocab, length)
-    shapes[ids] = (length,)
-    for s in b.scopes:  # embedding and normalizer outputs
-        if s["out"] and s["out"][0] not in shapes:
-            shapes[s["out"][0]] = seq
-    b.nodes[0] = Node(ids, "input", "input_ids", (length,), (), (), "input_ids", scope=root, dtype="int64")
-    return b.graph(arch, shapes, **given)
+    x = b.module("rmsnorm", "model.norm", norm, model, (x,))
+    _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", fam.tie))
+    return b.graph(arch, _shapes(b, d, length), **given)
 
 
 def _positions(cfg: Config, key: str, length: int) -> int:
@@ -383,8 +376,8 @@ def _gpt2(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
         raise SpecError(f"{cfg.source}: 'n_embd' {d} does not split into {heads} heads")
     act = cfg.act("activation_function", "gelu_new")
     b = _Builder()
-    root = b.scope("", arch, None)
-    ids = b.add("input", "input_ids", (), root, length)
+    b.scope("", arch, None)
+    root, ids = b.tokens(length)
     model = b.scope("transformer", "GPT2Model", root)
     tokens = b.module("embedding", "transformer.wte", "Embedding", model, (ids,), vocab=vocab, dim=d)
     where = b.module(
@@ -403,7 +396,7 @@ def _gpt2(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
         x = b.add("add", "add", (r, h), layer)
     x = b.module("layernorm", "transformer.ln_f", "LayerNorm", model, (x,))
     _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", True))
-    return b.graph(arch, _shapes(b, d, length, vocab), **given)
+    return b.graph(arch, _shapes(b, d, length), **given)
 
 
 def _gpt_neox(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
@@ -421,8 +414,8 @@ def _gpt_neox(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     bias = cfg.bool("attention_bias", True)
     parallel = cfg.bool("use_parallel_residual", True)
     b = _Builder()
-    root = b.scope("", arch, None)
-    ids = b.add("input", "input_ids", (), root, length)
+    b.scope("", arch, None)
+    root, ids = b.tokens(length)
     model = b.scope("gpt_neox", "GPTNeoXModel", root)
     x = b.module("embedding", "gpt_neox.embed_in", "Embedding", model, (ids,), vocab=vocab, dim=d)
     attn = {"heads": heads, "bias": bias, "fused": True, "names": "query_key_value,dense"}
@@ -444,7 +437,7 @@ def _gpt_neox(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
             x = b.add("add", "add", (m, r), layer)
     x = b.module("layernorm", "gpt_neox.final_layer_norm", "LayerNorm", model, (x,))
     _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", False), "embed_out")
-    return b.graph(arch, _shapes(b, d, length, vocab), **given)
+    return b.graph(arch, _shapes(b, d, length), **given)
 
 
 def _falcon(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
@@ -465,8 +458,8 @@ def _falcon(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     ff = cfg.int("ffn_hidden_size", None) or 4 * d
     rotary = not cfg.bool("alibi", False)
     b = _Builder()
-    root = b.scope("", arch, None)
-    ids = b.add("input", "input_ids", (), root, length)
+    b.scope("", arch, None)
+    root, ids = b.tokens(length)
     model = b.scope("transformer", "FalconModel", root)
     x = b.module("embedding", "transformer.word_embeddings", "Embedding", model, (ids,), vocab=vocab, dim=d)
     attn = {
@@ -497,7 +490,7 @@ def _falcon(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
             x = b.add("add", "add", (m, r), layer)
     x = b.module("layernorm", "transformer.ln_f", "LayerNorm", model, (x,))
     _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", True))
-    return b.graph(arch, _shapes(b, d, length, vocab), **given)
+    return b.graph(arch, _shapes(b, d, length), **given)
 
 
 BERT_HEADS = ("BertForMaskedLM", "BertModel", "BertForSequenceClassification")
@@ -519,8 +512,8 @@ def _bert(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
         raise SpecError(f"{cfg.source}: 'hidden_size' {d} does not split into {heads} heads")
     act = cfg.act("hidden_act", "gelu")
     b = _Builder()
-    root = b.scope("", arch, None)
-    ids = b.add("input", "input_ids", (), root, length)
+    b.scope("", arch, None)
+    root, ids = b.tokens(length)
     top = "bert" if arch != "BertModel" else ""
     pre = f"{top}." if top else ""
     model = b.scope(top, "BertModel", root) if top else root
@@ -569,31 +562,18 @@ def _bert(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
             labels = cfg.data.get("id2label")
             n = len(labels) if isinstance(labels, dict) and labels else cfg.int("num_labels", 2)
             b.module("dense", "classifier", "Linear", root, (h,), units=n)
-    return b.graph(arch, _shapes(b, d, length, vocab), **given)
+    return b.graph(arch, _shapes(b, d, length), **given)
 
 
-def _shapes(b: _Builder, d: int, length: int, vocab: int) -> dict[str, tuple[int, ...]]:
-    """Each scope's output as the front-end knows it: (d, L) for the blocks, the vocabulary for the head."""
+def _shapes(b: _Builder, d: int, length: int) -> dict[str, tuple[int, ...]]:
+    """Each node's output as the front-end knows it, for the scopes' rows: ``(units or d, L)``; flat after a select."""
     shapes: dict[str, tuple[int, ...]] = {}
-    for s in b.scopes:
-        node = s["out"][0] if s["out"] else None
-        if node is not None:
-            kind = next(n for n in b.nodes if n.id == node)
-            units = dict(kind.kwargs).get("units")
-            if kind.kind == "input":
-                shapes[node] = (length,)
-            elif kind.kind == "select":
-                shapes[node] = (d,)
-            elif units is not None:
-                shapes[node] = (
-                    (units,)
-                    if kind.inputs and any(k.kind == "select" for k in b.nodes if k.id == kind.inputs[0])
-                    else (units, length)
-                )
-            elif kind.kind == "tanh":
-                shapes[node] = (d,)
-            else:
-                shapes[node] = (d, length)
+    flat: set[str] = set()
+    for n in b.nodes:
+        if n.kind == "select" or any(i in flat for i in n.inputs):
+            flat.add(n.id)
+        width = dict(n.kwargs).get("units", d)
+        shapes[n.id] = (length,) if n.kind == "input" else (width,) if n.id in flat else (width, length)
     return shapes
 
 
@@ -677,7 +657,7 @@ def graph_of(config: Any, input: Any = None) -> Graph:  # noqa: A002
     }
     if model_type in OTHERS:
         return OTHERS[model_type][0](cfg, arch, length, **given)
-    return _decoder_only(cfg, FAMILIES[model_type], arch, batch, length, **given)
+    return _decoder_only(cfg, FAMILIES[model_type], arch, length, **given)
 
 
 def load(path: str, *, input: Any = None, dtypes: Any = None, kwargs: Any = None) -> Graph:  # noqa: A002
