@@ -104,7 +104,8 @@ def main() -> None:
     t = transformers_side(max(3, repeat // 3))
     same = "yes" if (c["params"], c["flops"]) == (t["params"], t["flops"]) else "NO"
     print(
-        f"Llama-3-70B config, input (1, {LENGTH}); Python {platform.python_version()} on {platform.machine()}; medians\n"
+        f"Llama-3-70B config, input (1, {LENGTH}); "
+        f"Python {platform.python_version()} on {platform.machine()}; medians\n"
     )
     print("| what | median (ms) | fastest (ms) | median vs cnncalc's report |")
     print("|---|---:|---:|---:|")

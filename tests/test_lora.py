@@ -8,29 +8,21 @@ model (module paths), and by tracing PEFT's own model (its frozen and trainable 
 from __future__ import annotations
 
 import pytest
-from support.hf_models import build, torch
+from support.hf_models import SMALL, build, torch
 
 import cnncalc
 
 peft = pytest.importorskip("peft")
 
-SMALL = {
-    "model_type": "llama",
-    "vocab_size": 64,
-    "hidden_size": 32,
-    "intermediate_size": 48,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 4,
-    "num_key_value_heads": 2,
-}
+LLAMA = {"model_type": "llama", **SMALL}
 TARGETS = ["q_proj", "v_proj", "down_proj"]
 LENGTH = 7
 
 
 def _peft_model():
-    base = build(SMALL, meta=False)
+    base = build(LLAMA, meta=False)
     lora = peft.LoraConfig(r=4, lora_alpha=8, target_modules=TARGETS, lora_dropout=0.0)
-    return base, peft.get_peft_model(build(SMALL, meta=False), lora)
+    return base, peft.get_peft_model(build(LLAMA, meta=False), lora)
 
 
 def test_lora_matches_peft_three_ways():

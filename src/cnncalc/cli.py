@@ -187,6 +187,13 @@ InputDTypeOpt = Annotated[
 ]
 
 
+def llm_options(
+    options: Options, context: Optional[int], scores: str, quantize: Optional[str], lora: Optional[str]
+) -> Options:
+    """The language-model options (--context, --scores, --quantize, --lora) over the others."""
+    return Options.make(options, context=context, scores=scores, quantization=quantize, lora=lora)
+
+
 def load_report(
     spec: str,
     options: Options,
@@ -244,18 +251,8 @@ def summary(
 
     try:
         chosen = parse_columns(columns)
-        options = Options.make(
-            flops=flops,
-            batch=batch,
-            layout=layout,
-            dtype=dtype,
-            depth=depth,
-            framework=convention,
-            context=context,
-            scores=scores,
-            quantization=quantize,
-            lora=lora,
-        )
+        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention)
+        options = llm_options(options, context, scores, quantize, lora)
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
@@ -398,17 +395,8 @@ def zoo(
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
-        options = Options.make(
-            flops=flops,
-            batch=batch,
-            layout=layout,
-            dtype=dtype,
-            framework=convention,
-            context=context,
-            scores=scores,
-            quantization=quantize,
-            lora=lora,
-        )
+        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention)
+        options = llm_options(options, context, scores, quantize, lora)
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None

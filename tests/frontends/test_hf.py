@@ -12,7 +12,7 @@ import json
 import warnings
 
 import pytest
-from support.hf_models import build, config, forward_flops, names, torch
+from support.hf_models import SMALL, build, config, forward_flops, names, torch
 from typer.testing import CliRunner
 
 import cnncalc
@@ -105,15 +105,6 @@ def test_lora_on_llama2_trains_what_peft_prints():
     assert r.totals.params == 6_738_415_616 + 4_194_304
 
 
-SMALL = {
-    "vocab_size": 64,
-    "hidden_size": 32,
-    "intermediate_size": 48,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 4,
-    "num_key_value_heads": 2,
-    "max_position_embeddings": 64,
-}
 MOE = {"num_experts_per_tok": 2, "moe_intermediate_size": 16}
 DECODERS = {
     "llama": {},

@@ -17,6 +17,15 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 MOE = ("mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v3")
+SMALL = {  # a Llama-like model small enough to run on the CPU in the tests
+    "vocab_size": 64,
+    "hidden_size": 32,
+    "intermediate_size": 48,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "max_position_embeddings": 64,
+}
 
 
 def build(data: dict[str, Any], *, meta: bool = True) -> Any:

@@ -368,12 +368,20 @@ def _head(b: _Builder, root: int, x: str, vocab: int, tie: bool, path: str = "lm
     return b.add("dense", path.rsplit(".", 1)[-1], (x,), head, **kw)
 
 
+def _sizes(
+    cfg: Config, width: str = "hidden_size", depth: str = "num_hidden_layers", heads: str = "num_attention_heads"
+) -> tuple[int, int, int]:
+    """Width, layers and heads, under the family's key names; the width must split into the heads."""
+    d, layers, h = cfg.int(width), cfg.int(depth, maximum=MAX_LAYERS), cfg.int(heads)
+    if d % h:
+        raise SpecError(f"{cfg.source}: '{width}' {d} does not split into {h} heads")
+    return d, layers, h
+
+
 def _gpt2(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     """GPT-2: learned positions, pre-norm blocks of layer norms, fused ``c_attn``, a tied head."""
-    d, layers, heads = cfg.int("n_embd"), cfg.int("n_layer", maximum=MAX_LAYERS), cfg.int("n_head")
+    d, layers, heads = _sizes(cfg, "n_embd", "n_layer", "n_head")
     vocab, ff = cfg.int("vocab_size"), cfg.int("n_inner", None) or 4 * d
-    if d % heads:
-        raise SpecError(f"{cfg.source}: 'n_embd' {d} does not split into {heads} heads")
     act = cfg.act("activation_function", "gelu_new")
     b = _Builder()
     b.scope("", arch, None)
@@ -401,14 +409,8 @@ def _gpt2(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
 
 def _gpt_neox(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     """GPT-NeoX (Pythia): fused ``query_key_value``, RoPE on a share of each head, parallel residuals."""
-    d, layers, heads = (
-        cfg.int("hidden_size"),
-        cfg.int("num_hidden_layers", maximum=MAX_LAYERS),
-        cfg.int("num_attention_heads"),
-    )
+    d, layers, heads = _sizes(cfg)
     vocab, ff = cfg.int("vocab_size"), cfg.int("intermediate_size")
-    if d % heads:
-        raise SpecError(f"{cfg.source}: 'hidden_size' {d} does not split into {heads} heads")
     hd = d // heads
     act = cfg.act("hidden_act", "gelu")
     bias = cfg.bool("attention_bias", True)
@@ -426,30 +428,31 @@ def _gpt_neox(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
         h = b.module("layernorm", f"{path}.input_layernorm", "LayerNorm", layer, (x,))
         a = b.module("gqa", f"{path}.attention", "GPTNeoXAttention", layer, (h,), **attn)
         mlp = {"ff": ff, "activation": act, "names": "dense_h_to_4h,dense_4h_to_h"}
-        if parallel:  # x + attn(ln1(x)) + mlp(ln2(x))
-            h = b.module("layernorm", f"{path}.post_attention_layernorm", "LayerNorm", layer, (x,))
-            m = b.module("feedforward", f"{path}.mlp", "GPTNeoXMLP", layer, (h,), **mlp)
-            x = b.add("add", "add", (b.add("add", "add", (m, a), layer), x), layer)
-        else:
-            r = b.add("add", "add", (a, x), layer)
-            h = b.module("layernorm", f"{path}.post_attention_layernorm", "LayerNorm", layer, (r,))
-            m = b.module("feedforward", f"{path}.mlp", "GPTNeoXMLP", layer, (h,), **mlp)
-            x = b.add("add", "add", (m, r), layer)
+        h = b.module("layernorm", f"{path}.post_attention_layernorm", "LayerNorm", layer, (x,)) if parallel else None
+        x = _residuals(b, path, layer, x, a, h, "GPTNeoXMLP", mlp)  # parallel: x + attn(ln1(x)) + mlp(ln2(x))
     x = b.module("layernorm", "gpt_neox.final_layer_norm", "LayerNorm", model, (x,))
     _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", False), "embed_out")
     return b.graph(arch, _shapes(b, d, length), **given)
 
 
+def _residuals(
+    b: _Builder, path: str, layer: int, x: str, a: str, parallel: str | None, module: str, mlp: dict[str, Any]
+) -> str:
+    """A layer's two residuals: ``(mlp(parallel) + a) + x`` when the MLP runs beside the attention, else
+    ``mlp(post_attention_layernorm(a + x)) + (a + x)``."""
+    if parallel is not None:
+        m = b.module("feedforward", f"{path}.mlp", module, layer, (parallel,), **mlp)
+        return b.add("add", "add", (b.add("add", "add", (m, a), layer), x), layer)
+    r = b.add("add", "add", (a, x), layer)
+    h = b.module("layernorm", f"{path}.post_attention_layernorm", "LayerNorm", layer, (r,))
+    m = b.module("feedforward", f"{path}.mlp", module, layer, (h,), **mlp)
+    return b.add("add", "add", (m, r), layer)
+
+
 def _falcon(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     """Falcon: one fused ``query_key_value`` (multi-query: one key/value head), parallel attention and MLP."""
-    d, layers, heads = (
-        cfg.int("hidden_size"),
-        cfg.int("num_hidden_layers", maximum=MAX_LAYERS),
-        cfg.int("num_attention_heads"),
-    )
+    d, layers, heads = _sizes(cfg)
     vocab = cfg.int("vocab_size")
-    if d % heads:
-        raise SpecError(f"{cfg.source}: 'hidden_size' {d} does not split into {heads} heads")
     new = cfg.bool("new_decoder_architecture", False)
     kv = cfg.int("num_kv_heads", heads) if new else 1 if cfg.bool("multi_query", True) else heads
     parallel = cfg.bool("parallel_attn", True)
@@ -480,14 +483,7 @@ def _falcon(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
         else:
             h = g = b.module("layernorm", f"{path}.input_layernorm", "LayerNorm", layer, (x,))
         a = b.module("gqa", f"{path}.self_attention", "FalconAttention", layer, (h,), **attn)
-        if new or parallel:  # mlp(ln(x)) + attn(ln(x)) + x
-            m = b.module("feedforward", f"{path}.mlp", "FalconMLP", layer, (g,), **mlp)
-            x = b.add("add", "add", (b.add("add", "add", (m, a), layer), x), layer)
-        else:
-            r = b.add("add", "add", (a, x), layer)
-            g = b.module("layernorm", f"{path}.post_attention_layernorm", "LayerNorm", layer, (r,))
-            m = b.module("feedforward", f"{path}.mlp", "FalconMLP", layer, (g,), **mlp)
-            x = b.add("add", "add", (m, r), layer)
+        x = _residuals(b, path, layer, x, a, g if new or parallel else None, "FalconMLP", mlp)
     x = b.module("layernorm", "transformer.ln_f", "LayerNorm", model, (x,))
     _head(b, root, x, vocab, cfg.bool("tie_word_embeddings", True))
     return b.graph(arch, _shapes(b, d, length), **given)
@@ -502,14 +498,8 @@ def _bert(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
         raise SpecError(
             f"{cfg.source}: BERT with the {arch} head is not supported", hint=f"supported: {', '.join(BERT_HEADS)}"
         )
-    d, layers, heads = (
-        cfg.int("hidden_size"),
-        cfg.int("num_hidden_layers", maximum=MAX_LAYERS),
-        cfg.int("num_attention_heads"),
-    )
+    d, layers, heads = _sizes(cfg)
     vocab, ff = cfg.int("vocab_size"), cfg.int("intermediate_size")
-    if d % heads:
-        raise SpecError(f"{cfg.source}: 'hidden_size' {d} does not split into {heads} heads")
     act = cfg.act("hidden_act", "gelu")
     b = _Builder()
     b.scope("", arch, None)

@@ -34,6 +34,11 @@ GQA = (
 )
 
 
+def width(inputs: tuple[tuple[int, ...], ...], what: str) -> int:
+    """The features of a block's one input, a sequence ``(L, d)``."""
+    return tokens_of(inputs[0], what)[0]
+
+
 def _names(a: Args, default: tuple[str, ...]) -> tuple[str, ...]:
     """The parts' module names: ``names="c_attn,c_proj"`` (GPT-2's) instead of the defaults, one per part."""
     given = a.raw("names")
@@ -108,9 +113,7 @@ def gqa(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None:
     GPT-2). Keys and values pass through ``cache`` nodes: the KV cache, ``2·g·hd``
     elements per position.
     """
-    (x,) = inputs
-    d, _ = tokens_of(x, "gqa")
-    gqa_block(e, a, d)
+    gqa_block(e, a, width(inputs, "gqa"))
 
 
 MLP = (
@@ -157,9 +160,7 @@ def gatedmlp(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None
     projection (Phi-3's ``gate_up_proj``). The activation and the product are counted
     under ``all`` only.
     """
-    (x,) = inputs
-    d, _ = tokens_of(x, "gatedmlp")
-    gated_mlp(e, a, d)
+    gated_mlp(e, a, width(inputs, "gatedmlp"))
 
 
 @composite(
@@ -243,9 +244,7 @@ def moe(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None:
     ``6·3·4096·14336 = 1,056,964,608`` idle for each token (the active params).
     ``scoring=sigmoid`` and ``correction=true``: DeepSeek-V3's router.
     """
-    (x,) = inputs
-    d, _ = tokens_of(x, "moe")
-    moe_block(e, a, d)
+    moe_block(e, a, width(inputs, "moe"))
 
 
 MLA = (
@@ -303,9 +302,7 @@ def mla(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None:
     ``kv_lora_rank + qk_rope_dim`` per position (DeepSeek-V3: ``512 + 64 = 576``);
     a decode step expands the whole cache again, as Hugging Face runs it.
     """
-    (x,) = inputs
-    d, _ = tokens_of(x, "mla")
-    mla_block(e, a, d)
+    mla_block(e, a, width(inputs, "mla"))
 
 
 @composite(
