@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -210,7 +211,12 @@ def load_report(
     source = sys.stdin.read() if spec == "-" else spec
     inputs = parse_inputs(input) or None
     graph = load(source, input=inputs, dtypes=input_dtype, kwargs=parse_kwargs(kwarg) or None)
-    return analyze_graph(graph, options)
+    with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
+        warnings.simplefilter("always")
+        report = analyze_graph(graph, options)
+    for w in caught:
+        typer.echo(f"warning: {w.message}", err=True)
+    return report
 
 
 def emit(report: Report, format: Format, width: Optional[int], columns: Optional[tuple[str, ...]]) -> None:  # noqa: A002

@@ -246,6 +246,14 @@ def test_the_cli_says_what_is_wrong_and_exits_2(tmp_path, args, message):
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_the_cli_warns_of_a_context_beyond_the_trained_positions(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config("llama2_7b")))
+    result = CliRunner().invoke(app, ["summary", str(path), "--context", "8192", "--format", "json"])
+    assert result.exit_code == 0
+    assert "warning: context 8,192 is beyond the 4,096 positions" in result.output
+
+
 def test_an_unknown_model_type_through_the_cli(tmp_path):
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"model_type": "mamba"}))
