@@ -86,11 +86,12 @@ def figures(
 def decode_flops(graph: Graph, options: Options, context: int, batch: int) -> int | None:
     """FLOPs of one decode step per sequence: the graph on one new position, its caches holding ``context``.
 
-    None for a traced model, whose shapes were fixed by the trace.
+    None for a traced model, whose shapes were fixed by the trace, and for a graph of several inputs
+    (an encoder-decoder, whose encoder runs once per sequence, not per token).
     """
     from cnncalc.analyze import step_flops
 
-    if graph.batch is not None:
+    if graph.batch is not None or sum(n.kind == "input" for n in graph.nodes) != 1:
         return None
     nodes = tuple(_one_position(n) for n in graph.nodes)
     return step_flops(replace(graph, nodes=nodes, scopes=()), replace(options, context=context, batch=1))

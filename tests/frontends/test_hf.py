@@ -12,7 +12,7 @@ import json
 import warnings
 
 import pytest
-from support.hf_models import SMALL, build, config, forward_flops, names, torch
+from support.hf_models import SMALL, build, config, forward_flops, inputs, names, torch
 from typer.testing import CliRunner
 
 import cnncalc
@@ -29,7 +29,8 @@ def test_config_transformers_and_the_torch_path_agree(name):
     report = cnncalc.from_hf_config(data, (1, LENGTH), flops="matmul")
     assert report.totals.params == sum(p.numel() for p in model.parameters())
     kwargs = {"use_cache": False} if data["model_type"] != "bert" else None
-    traced = cnncalc.from_torch(model, {"input_ids": (1, LENGTH)}, kwargs=kwargs, flops="matmul")
+    sizes = {name: (1, LENGTH) for name in inputs(model.config, None)}
+    traced = cnncalc.from_torch(model, sizes, kwargs=kwargs, flops="matmul")
     assert report.totals.flops == forward_flops(model, LENGTH)  # last: it swaps the weights for fakes
     assert (traced.totals.params, traced.totals.macs, traced.totals.flops) == (
         report.totals.params,
@@ -154,6 +155,13 @@ def test_decode_flops_per_token_match_a_real_decode_step(model_type):
     report = cnncalc.from_hf_config(full, (1, prompt), flops="matmul", context=prompt + 1)
     assert report.llm.decode_flops_per_token == counter.get_total_flops()
     assert report.totals.params == sum(p.numel() for p in model.parameters())
+
+
+def test_t5_keeps_the_decoder_self_attention_cache_and_counts_no_decode():
+    r = cnncalc.from_hf_config(config("t5_small"), (1, 64))
+    assert r.llm.kv_cache_bytes_per_token == 6 * 2 * 8 * 64 * 4  # decoder layers · keys and values · float32
+    assert r.llm.decode_flops_per_token is None
+    assert any("cross-attention" in n for n in r.notes)
 
 
 def test_text_config_and_quantization_config_are_read():

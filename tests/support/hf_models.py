@@ -48,6 +48,11 @@ def build(data: dict[str, Any], *, meta: bool = True) -> Any:
     return make().eval()
 
 
+def inputs(cfg: Any, ids: Any) -> dict[str, Any]:
+    """The forward's token inputs: an encoder-decoder reads the same length on both sides."""
+    return {"input_ids": ids, "decoder_input_ids": ids} if cfg.is_encoder_decoder else {"input_ids": ids}
+
+
 def forward_flops(model: Any, length: int) -> int:
     """FlopCounterMode's total over the model's forward on ``(1, length)`` token ids, with fake tensors for weights."""
     from torch._subclasses.fake_tensor import FakeTensorMode
@@ -57,5 +62,5 @@ def forward_flops(model: Any, length: int) -> int:
         fake = model.to_empty(device="cpu")
         ids = torch.zeros((1, length), dtype=torch.long)
         with FlopCounterMode(display=False) as counter:
-            fake(input_ids=ids, use_cache=False)
+            fake(**inputs(model.config, ids), use_cache=False)
     return counter.get_total_flops()

@@ -555,6 +555,109 @@ def _bert(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     return b.graph(arch, _shapes(b, d, length), **given)
 
 
+def _t5_attention(
+    b: _Builder, path: str, parent: int, x: str, source: str, bias: str, *, heads: int, dkv: int, causal: bool
+) -> str:
+    """T5's attention: q, k, v, o without bias, no scaling, a position bias added to the scores.
+
+    Self-attention reads ``x`` for keys and values (and caches them in the decoder); cross-attention
+    reads the encoder's output ``source``.
+    """
+    scope = b.scope(path, "T5Attention", parent)
+    q = b.module("dense", f"{path}.q", "Linear", scope, (x,), units=heads * dkv, bias=False, flatten=False)
+    k = b.module("dense", f"{path}.k", "Linear", scope, (source,), units=heads * dkv, bias=False, flatten=False)
+    v = b.module("dense", f"{path}.v", "Linear", scope, (source,), units=heads * dkv, bias=False, flatten=False)
+    if causal:
+        k, v = b.add("cache", "k_cache", (k,), scope), b.add("cache", "v_cache", (v,), scope)
+    return b.add("sdpa", "attention", (q, k, v, bias), scope, heads=heads, causal=causal)
+
+
+def _t5(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
+    """T5: an encoder and a decoder of RMS-normed blocks, relative position biases, the head tied to the embedding."""
+    d, heads, dkv = cfg.int("d_model"), cfg.int("num_heads"), cfg.int("d_kv")
+    layers = cfg.int("num_layers", maximum=MAX_LAYERS)
+    dec_layers = cfg.int("num_decoder_layers", layers, maximum=MAX_LAYERS)
+    vocab, ff, buckets = cfg.int("vocab_size"), cfg.int("d_ff"), cfg.int("relative_attention_num_buckets", 32)
+    proj = cfg.raw("feed_forward_proj", "relu")
+    if not isinstance(proj, str) or proj.removeprefix("gated-") not in ACTS:
+        raise SpecError(f"{cfg.source}: 'feed_forward_proj' must be like relu or gated-gelu (got {proj!r})")
+    gated, act = proj.startswith("gated-"), ACTS[proj.removeprefix("gated-")]
+    # transformers ties T5's head to the shared embedding always; tie_word_embeddings=false (T5 v1.1) only
+    # turns off the 1/√d scaling of the decoder's output
+    scale = cfg.bool("tie_word_embeddings", True)
+    b = _Builder()
+    b.scope("", arch, None)
+    root, ids = b.tokens(length)
+    dec_ids = b.ids.new("decoder_input_ids")
+    b.nodes.append(
+        Node(dec_ids, "input", "decoder_input_ids", (length,), (), (), "decoder_input_ids", scope=0, dtype="int64")
+    )
+
+    def stack(name: str, n: int, tokens: str, encoded: str | None) -> str:
+        top = b.scope(name, "T5Stack", root)
+        x = b.module("embedding", f"{name}.embed_tokens", "Embedding", top, (tokens,), vocab=vocab, dim=d)
+        if encoded is not None:  # the decoder's embedding is the encoder's (shared.weight): counted once
+            b.nodes[-1] = Node(**{**_node_fields(b.nodes[-1]), "tensors": (), "notes": ("shares shared.weight",)})
+        attn = f"{name}.block.0.layer.0.SelfAttention"
+        where = b.add("constant", "buckets", (), top, shape=(length * length,), op="relative_position_bucket")
+        bias = b.module(
+            "embedding", f"{attn}.relative_attention_bias", "Embedding", top, (where,), vocab=buckets, dim=heads
+        )
+        zeros = b.add("constant", "zeros", (), top, shape=(heads * length * length,), op="zeros") if encoded else None
+        for i in range(n):
+            path = f"{name}.block.{i}"
+            block = b.scope(path, "T5Block", top)
+            parts = [("SelfAttention", x, bias, encoded is not None)]
+            if encoded is not None:
+                parts.append(("EncDecAttention", encoded, zeros, False))
+            for j, (what, source, pos, causal) in enumerate(parts):
+                layer = b.scope(f"{path}.layer.{j}", f"T5Layer{what}", block)
+                h = b.module("rmsnorm", f"{path}.layer.{j}.layer_norm", "T5LayerNorm", layer, (x,))
+                a = _t5_attention(
+                    b,
+                    f"{path}.layer.{j}.{what}",
+                    layer,
+                    h,
+                    h if what == "SelfAttention" else source,
+                    pos,  # type: ignore[arg-type]
+                    heads=heads,
+                    dkv=dkv,
+                    causal=causal,
+                )
+                a = b.module(
+                    "dense", f"{path}.layer.{j}.{what}.o", "Linear", layer, (a,), units=d, bias=False, flatten=False
+                )
+                x = b.add("add", "add", (x, a), layer)
+            j = len(parts)
+            layer = b.scope(f"{path}.layer.{j}", "T5LayerFF", block)
+            h = b.module("rmsnorm", f"{path}.layer.{j}.layer_norm", "T5LayerNorm", layer, (x,))
+            mlp = f"{path}.layer.{j}.DenseReluDense"
+            if gated:
+                h = b.module("gatedmlp", mlp, "T5DenseGatedActDense", layer, (h,), ff=ff, activation=act)
+            else:
+                h = b.module(
+                    "feedforward", mlp, "T5DenseActDense", layer, (h,), ff=ff, activation=act, bias=False, names="wi,wo"
+                )
+            x = b.add("add", "add", (x, h), layer)
+        return b.module("rmsnorm", f"{name}.final_layer_norm", "T5LayerNorm", top, (x,))
+
+    encoded = stack("encoder", layers, ids, None)
+    x = stack("decoder", dec_layers, dec_ids, encoded)
+    if scale:  # the decoder's output scaled by 1/√d before the tied head
+        x = b.add("elementwise", "rescale", (x,), root, "mul")
+    _head(b, root, x, vocab, True)
+    notes = (
+        *given.pop("notes", ()),
+        "An encoder and a decoder, both at the input's positions; the cross-attention's keys and values (cached "
+        "once per sequence in generation) are not in the KV cache figures, and decode FLOPs are not counted",
+    )
+    return b.graph(arch, _shapes(b, d, length), notes=notes, **given)
+
+
+def _node_fields(node: Node) -> dict[str, Any]:
+    return {name: getattr(node, name) for name in Node.__dataclass_fields__}
+
+
 def _shapes(b: _Builder, d: int, length: int) -> dict[str, tuple[int, ...]]:
     """Each node's output as the front-end knows it, for the scopes' rows: ``(units or d, L)``; flat after a select."""
     shapes: dict[str, tuple[int, ...]] = {}
@@ -572,6 +675,7 @@ OTHERS: dict[str, tuple[Callable[..., Graph], str]] = {
     "gpt_neox": (_gpt_neox, "GPTNeoXForCausalLM"),
     "falcon": (_falcon, "FalconForCausalLM"),
     "bert": (_bert, "BertForMaskedLM"),
+    "t5": (_t5, "T5ForConditionalGeneration"),
 }
 """The families whose blocks are not Llama's, by ``model_type``: a builder each, and the class by default."""
 

@@ -143,7 +143,7 @@ def llm_lines(report: Report) -> list[str]:
     assert f is not None
     dtype = report.memory.dtype if report.memory is not None else report.dtype
     scores = "the causal half of the scores" if f.causal_half else "the full score matrix"
-    decode = "n/a for a traced model" if f.decode_flops_per_token is None else fmt(f.decode_flops_per_token)
+    decode = "not counted (see below)" if f.decode_flops_per_token is None else fmt(f.decode_flops_per_token)
     weights = f"weights {human_bytes(f.weight_bytes)}" + (f" ({f.quantization})" if f.quantization else f" ({dtype})")
     lines = [
         f"Language model: active params {fmt(f.active_params)}; KV cache {fmt(f.kv_cache_bytes_per_token)} B per "
