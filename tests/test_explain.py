@@ -45,7 +45,6 @@ EXAMPLES: dict[str, str | Graph] = {
     "posembedding": "input(7, 12) -> posembedding(10)",
     "classtoken": "input(7, 12) -> classtoken",
     "select": "input(7, 12) -> select(0)",
-    "chunk": "input(7, 12) -> chunk(3, 1)",
     "attention": "input(7, 12) -> attention(3)",
     "transformer": "input(7, 12) -> transformer(3, 24, activation=gelu)",
     "layernorm": "input(7, 12) -> layernorm",
@@ -74,6 +73,24 @@ EXAMPLES: dict[str, str | Graph] = {
     "tensor": Graph((Node("w", "tensor", "w", (4, 9, 9)),)),
     "constant": Graph((Node("c", "constant", "c", (4, 9, 9)),)),
 }
+EXAMPLES.update(
+    {
+        "rotary": "input(9, 8) -> rotary(2)",
+        "cache": "input(9, 8) -> cache(window=4)",
+        "split": "input(9, 8) -> split(4, start=2)",
+        "expand": "input(9, 8) -> expand(3)",
+        "gqa": "input(9, 8) -> gqa(2, kv_heads=1)",
+        "gatedmlp": "input(9, 8) -> swiglu(16)",
+        "feedforward": 'input(9, 8) -> feedforward(16, names="c_fc,c_proj")',
+        "moe": "input(9, 8) -> moe(4, 2, 16, shared_ff=8, shared_gate=true)",
+        "mla": "input(9, 8) -> mla(2, kv_lora_rank=4, q_lora_rank=6, qk_nope_dim=4, qk_rope_dim=2, v_head_dim=4)",
+        "decoder": "input(9, 8) -> decoder(2, 16, kv_heads=1)",
+        "topk": "input(9, 8) -> topk(2, normalize=true, correction=true)",
+        "dispatch": "input(9, 8) -> dispatch(2)",
+        "expertdense": "input(9, 8) -> dispatch(2) -> expertdense(4, experts=4, top_k=2, bias=true)",
+        "combine": "x = input(9, 8)\nw = x -> dense(4) -> topk(2)\nr = x -> dispatch(2)\ncombine(r, w)",
+    }
+)
 ACTIVATIONS = [name for name, kind in REGISTRY.items() if kind.family == "activation" and name not in EXAMPLES]
 for _name in ACTIVATIONS:
     EXAMPLES[_name] = f"input(9,9,4) -> fc(12) -> {_name}"

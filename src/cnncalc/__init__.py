@@ -44,6 +44,10 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy attributes: `import cnncalc` 
         from cnncalc.frontends.keras import from_keras
 
         return from_keras
+    if name == "from_hf_config":
+        from cnncalc.frontends.hf import from_hf_config
+
+        return from_hf_config
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 

@@ -9,7 +9,8 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import operator
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -23,7 +24,7 @@ from cnncalc.layers.registry import Expansion, Kind, unknown_layer
 from cnncalc.memory import memory, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
-from cnncalc.report import Report, Row, Totals, UncountedOp
+from cnncalc.report import Report, Row, Serving, Totals, UncountedOp
 from cnncalc.training import RULES, Backward, Ledger, Pass, train_totals
 
 __all__ = ["analyze_graph", "enum_option"]
@@ -36,20 +37,58 @@ class _Context:
     framework: Framework
     batch: int  # the multiplier for graphs whose shapes carry no batch
     traced: bool  # the shapes carry the batch (a traced model): channels follow the operands
+    context: int | None = None  # a decode step: the positions each cache holds
+    causal_half: bool = False  # count only the query-key pairs a causal mask keeps
+    lora: Any = None  # adapters to add (cnncalc.lora.Lora): the rest is frozen
     freeze: tuple[str, ...] = ()  # names or patterns whose parameters get no gradient
     scopes: tuple[Scope, ...] = ()
     train: Ledger | None = None  # the backward's accounting, when training figures are asked for
+    adapted: set[str] = field(default_factory=set)  # the LoRA targets that matched a layer
+    linear_names: set[str] = field(default_factory=set)  # the names of every dense layer seen (for the error)
+    memo: dict[Any, Any] = field(default_factory=dict)  # rows and expansions of nodes seen before (repeated blocks)
+    light: bool = False  # only the totals are wanted: a repeated node's row is reused as it is, not renamed
+
+
+def step_flops(graph: Graph, options: Options) -> int:
+    """The total FLOPs of ``graph`` (a decode step's), without the report: rows of repeated blocks are shared."""
+    opts = Options.make(options)
+    layout = graph.layout or opts.layout or Layout.hwc
+    ctx = _Context(
+        opts.flops,
+        layout,
+        opts.framework or graph.framework or Framework.torch,
+        opts.batch,
+        False,
+        context=opts.context,
+        causal_half=opts.scores == "causal",
+        lora=opts.lora,
+        light=True,
+    )
+    done: dict[str, Row] = {}
+    nodes: list[Row] = []
+    for index, node in enumerate(graph.order(), start=1):
+        try:
+            _visit(node, index, done, ctx, 1, nodes)
+        except CnnCalcError as e:
+            raise e.at_layer(index, node.source or node.label) from None
+    return sum(r.flops for r in nodes)
 
 
 def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) -> Report:
     """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals.
 
     ``options`` (or the same names as keywords: ``flops``, ``batch``, ``layout``,
-    ``dtype``, ``title``, ``framework``, ``depth``) are checked by :class:`Options`.
+    ``dtype``, ``title``, ``framework``, ``depth``, ``context``, ``scores``,
+    ``quantization``, ``lora``) are checked by :class:`Options`. A graph with a KV
+    cache (a language model) also gets its serving figures (:mod:`cnncalc.llm`).
     """
     if "convention" in given:  # the FLOPs convention's older keyword
         given["flops"] = given.pop("convention")
     opts = Options.make(options, **given)
+    if graph.samples is not None and graph.samples != 1:  # the front-end was given the batch with the input
+        if opts.batch not in (1, graph.samples):
+            raise ArgumentError(f"the batch is given twice: {graph.samples} with the input and {opts.batch}")
+        opts = Options.make(opts, batch=graph.samples)
     traced = graph.batch is not None
     if traced and opts.batch != 1:
         raise ArgumentError(
@@ -64,9 +103,11 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         framework,
         1 if traced else opts.batch,
         traced,
-        opts.freeze,
-        graph.scopes,
-        Ledger(recompute=opts.recompute == "blocks") if opts.train else None,
+        causal_half=opts.scores == "causal",
+        lora=opts.lora,
+        freeze=opts.freeze,
+        scopes=graph.scopes,
+        train=Ledger(recompute=opts.recompute == "blocks") if opts.train else None,
     )
     b = 4  # bytes per element for traffic, at the report's dtype (set below)
     dtype = opts.dtype or graph.dtype or "float32"
@@ -85,6 +126,8 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     if ctx.train is not None and ctx.train.block_nodes:
         _recompute(nodes, done, ctx.train)
         shown = [_again(r, done, ctx.train) for r in shown]
+    if opts.lora is not None:
+        _check_targets(opts.lora, ctx)
     totals = _totals(nodes)
     _check_freeze(opts.freeze, nodes, graph)
     if opts.train and opts.recompute == "blocks" and not any(r.block for r in nodes):
@@ -111,6 +154,16 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         if not any(r.buffers for r in rows):
             drop.add("buffers")
         columns = tuple(c for c in columns if c not in drop)
+    mem = memory(nodes, totals, dtype)
+    from cnncalc.llm import figures
+
+    llm = figures(graph, nodes, totals, mem, opts, graph.batch or opts.batch)
+    if opts.lora is not None:
+        lora = opts.lora
+        notes.append(
+            f"LoRA r={lora.r}, alpha={lora.alpha:g} on {', '.join(lora.targets)}: the adapters are trainable, "
+            "the rest is frozen"
+        )
     return Report(
         rows,
         totals,
@@ -120,13 +173,14 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         opts.title or graph.title,
         notes=tuple(notes),
         dtype=dtype,
-        memory=memory(nodes, totals, dtype),
+        memory=mem,
         uncounted_ops=_uncounted(nodes, graph),
         columns=columns,
         nodes=tuple(nodes) if len(rows) != len(nodes) or rows != tuple(nodes) else (),
         framework=framework,
         traced=traced,
         training=train_totals(nodes, totals, opts, b, ctx.train) if ctx.train is not None else None,
+        llm=llm,
     )
 
 
@@ -140,19 +194,43 @@ def _visit(
     kind = REGISTRY.get(node.kind)
     if kind is None:  # a Graph built by hand may name anything
         raise unknown_layer(node.kind)
+    if kind.name == "dense" and ctx.lora is not None and node.trainable is None:  # not an adapter's own part
+        parts = _lora_parts(node, done, ctx)
+        if parts:
+            first = len(nodes)
+            for part in parts:
+                _visit(part, index, done, ctx, b, nodes, block)
+            return combine(index, node.label, "lora", node.id, nodes[first:], done[node.id], node.source)
+    # rows are reused when nothing but the name differs; training and freezing by name make each node its own
+    key = _memo_key(node, done) if ctx.train is None and not ctx.freeze else None
     if kind.expand is None:
-        row = _analyze_node(node, index, done, ctx, b, block)
+        hit = ctx.memo.get(key) if key is not None else None
+        if hit is None:
+            row = _analyze_node(node, index, done, ctx, b, block)
+        else:
+            row = hit if ctx.light else _renamed(hit, index, node)
+        if key is not None and hit is None:
+            ctx.memo[key] = row
         done[node.id] = row
         nodes.append(row)
         return row
     if node.lead:  # pragma: no cover - front-ends lower to the parts themselves
         raise RuntimeError(f"composite kind {kind.name} given leading axes")
-    args = bind(kind, node.args, node.kwargs)
-    operands = _operands(node, done)
-    if kind.inputs is not None and len(operands) != kind.inputs:
-        raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(operands)}")
-    expansion = Expansion()
-    kind.expand(args, operands, expansion)
+    if ctx.light and key is not None and ("light", key) in ctx.memo:  # only totals wanted: the parts' sum will do
+        out, whole = ctx.memo[("light", key)]
+        done[node.id] = out
+        nodes.append(whole)
+        return whole
+    expansion = ctx.memo.get(("expansion", key)) if key is not None else None
+    if expansion is None:
+        args = bind(kind, node.args, node.kwargs)
+        operands = _operands(node, done)
+        if kind.inputs is not None and len(operands) != kind.inputs:
+            raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(operands)}")
+        expansion = Expansion()
+        kind.expand(args, operands, expansion)
+        if key is not None:
+            ctx.memo[("expansion", key)] = expansion
     names = {"in": node.inputs[0]} if node.inputs else {}
     names.update({f"in{i}": src for i, src in enumerate(node.inputs)})
     first = len(nodes)
@@ -160,7 +238,9 @@ def _visit(
         sub_id = node.id if i == len(expansion.subs) - 1 else f"{node.id}.{sub.name}"
         reads = tuple(names[n] for n in sub.inputs)
         _visit(
-            Node(sub_id, sub.kind, sub.name, (), sub.kwargs, reads, sub.kind, scope=node.scope),
+            Node(
+                sub_id, sub.kind, sub.name, (), sub.kwargs, reads, sub.kind, scope=node.scope, trainable=node.trainable
+            ),
             index,
             done,
             ctx,
@@ -172,9 +252,54 @@ def _visit(
     if ctx.train is not None:  # activation checkpointing may add to its parts afterwards: keep how to sum them
         ids = [r.node_id for r in nodes[first:]]
         ctx.train.composites[node.id] = (index, node.label, kind.name, ids, node.source, expansion.notes, node.inputs)
-    return combine(
+    hit = ctx.memo.get(("row", key)) if key is not None else None
+    if hit is not None:
+        return _renamed(hit, index, node)
+    row = combine(
         index, node.label, kind.name, node.id, nodes[first:], done[node.id], node.source, expansion.notes, node.inputs
     )
+    if key is not None:
+        ctx.memo[("row", key)] = row
+        if ctx.light:
+            ctx.memo[("light", key)] = (done[node.id], replace(row, flops=sum(r.flops for r in nodes[first:])))
+            del nodes[first:]
+            nodes.append(ctx.memo[("light", key)][1])
+    return row
+
+
+ROW_FIELDS = tuple(Row.__dataclass_fields__)
+_ROW_VALUES = operator.attrgetter(*ROW_FIELDS)
+_SET = object.__setattr__
+
+
+def _memo_key(node: Node, done: dict[str, Row]) -> Any:
+    """What a node's row depends on besides its name and place, or None when it cannot be reused (a model's tensors).
+
+    A block repeated 80 times (a language model's layers) is analysed once; its other uses are renamed copies.
+    """
+    if node.tensors is not None or node.shapes is not None:
+        return None
+    reads = tuple((done[i].output_shape, done[i].receptive_field, done[i].channel_axis) for i in node.inputs)
+    key = (node.kind, node.args, node.kwargs, reads, node.lead, node.output, node.dtype, node.notes, node.trainable)
+    try:
+        hash(key)
+    except TypeError:  # a value given as a list: analysed every time
+        return None
+    return key
+
+
+def _renamed(row: Row, index: int, node: Node) -> Row:
+    """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same)."""
+    new = object.__new__(Row)
+    for name, value in zip(ROW_FIELDS, _ROW_VALUES(row)):
+        _SET(new, name, value)
+    _SET(new, "index", index)
+    _SET(new, "name", node.label if row.kind != "uncounted" else row.name)
+    _SET(new, "node_id", node.id)
+    _SET(new, "inputs", node.inputs)
+    _SET(new, "source", node.source)
+    _SET(new, "scope", node.scope)
+    return new
 
 
 def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
@@ -201,6 +326,7 @@ def _analyze_node(
             raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
         raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
     c = Calc(ctx.convention, ctx.layout, ctx.framework, empty_ok=ctx.traced)
+    c.context, c.causal_half = ctx.context, ctx.causal_half
     kind.infer(args, inputs, c)
     if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
         raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
@@ -235,6 +361,9 @@ def _analyze_node(
     frozen = frozen or _matches(ctx.freeze, node, ctx.scopes)
     if frozen and trainable:
         notes.append("frozen: its parameters get no gradient")
+    if ctx.lora is not None and node.trainable is not True:  # LoRA: only the adapters train
+        frozen = True
+    if frozen:
         trainable = tensors = 0
     grad = False
     backward_flops = saved_bytes = 0
@@ -246,6 +375,9 @@ def _analyze_node(
         grad, backward_flops, saved_bytes = _backward(
             node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block
         )
+    serving = None
+    if c.cache_per_token or c.inactive or c.quantizable:
+        serving = Serving(c.cache_per_token, c.cache_window, c.inactive, c.quantizable)
     read, written = traffic_for(
         [prod(s) * ctx.batch for s in operands] if sources else [], params, buffers, size, elem_bytes
     )
@@ -281,6 +413,7 @@ def _analyze_node(
         grad=grad,
         param_tensors=tensors,
         block=block,
+        serving=serving,
     )
 
 
@@ -477,6 +610,40 @@ def _saved_size(s: Any, repeat: int, elem_bytes: int, done: dict[str, Row], t: L
 
 def _row_bytes(row: Row, elem_bytes: int) -> int:
     return row.activation_size * (TENSOR_BYTES.get(row.dtype, elem_bytes) if row.dtype else elem_bytes)
+
+
+def _lora_parts(node: Node, done: dict[str, Row], ctx: _Context) -> list[Node]:
+    """The nodes of a dense layer a LoRA target names (its base, A, B, scaling, sum), or [] if none does."""
+    from cnncalc.lora import adapted, matches, names_of
+
+    names = names_of(node, ctx.scopes)
+    traced = node.tensors is not None and node.scope is not None and ctx.scopes  # named by its module path
+    ctx.linear_names.add(names[-1].rsplit(".", 1)[-1] if traced else node.label)
+    hits = [t for t in ctx.lora.targets if matches(t, names)]
+    if not hits:
+        return []
+    ctx.adapted.update(hits)
+    operands = _operands(node, done)
+    if not operands:
+        return []
+    x = operands[0][node.lead :]
+    flatten = dict(node.kwargs).get("flatten")
+    n_in = prod(x) if len(x) == 1 or (flatten if flatten is not None else len(x) > 2) else x[0]
+    units = dict(node.kwargs).get("units")
+    if not isinstance(units, int):
+        units = bind(REGISTRY["dense"], node.args, node.kwargs).int("units")
+    where = ctx.scopes[node.scope].path if node.scope is not None and ctx.scopes else node.id
+    return adapted(node, ctx.lora, n_in, units, where)
+
+
+def _check_targets(lora: Any, ctx: _Context) -> None:
+    """A LoRA target that matched no layer is an error naming the layers it could match."""
+    missed = [t for t in lora.targets if t not in ctx.adapted]
+    if missed:
+        known = ", ".join(sorted(ctx.linear_names)[:20]) or "none: the network has no dense layer"
+        raise ArgumentError(
+            f"LoRA target {', '.join(repr(t) for t in missed)} matches no layer", hint=f"its layers: {known}"
+        )
 
 
 def _tensor_counts(node: Node, kind: Kind, c: Calc, steps: list[Step]) -> tuple[int, int, int]:

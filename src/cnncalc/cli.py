@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -34,6 +35,8 @@ EXAMPLES = examples(
     "cnncalc summary gpt.py:GPT --input 1,128 --input-dtype int64 --flops matmul",
     "cnncalc summary resnet50.onnx --input input=1,3,224,224 --depth 2",
     "cnncalc summary model.keras",
+    "cnncalc summary config.json --input 1,4096 --dtype bfloat16 --context 8192 --quantize int4",
+    "cnncalc summary config.json --lora r=8,alpha=16,targets=q_proj,v_proj",
 )
 
 
@@ -186,6 +189,27 @@ ColumnsOpt = Annotated[
 DepthOpt = Annotated[
     Optional[int], typer.Option("--depth", min=0, help="Model files: rows follow the module tree this deep (3).")
 ]
+ContextOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--context", min=1, help="Language models: positions a sequence holds at a decode step (default: the input)."
+    ),
+]
+ScoresOpt = Annotated[
+    str,
+    typer.Option(
+        "--scores",
+        help="Language models: count attention's full score matrix (full, as PyTorch computes it) or the causal half.",
+    ),
+]
+QuantizeOpt = Annotated[
+    Optional[str],
+    typer.Option("--quantize", help="Language models: weights stored as int8, int4, or int4:64 (scales per 64)."),
+]
+LoraOpt = Annotated[
+    Optional[str],
+    typer.Option("--lora", help="LoRA adapters on the named layers: r=8,alpha=16,targets=q_proj,v_proj (rest frozen)."),
+]
 InputDTypeOpt = Annotated[
     Optional[str], typer.Option("--input-dtype", help="Model files: input dtype, e.g. int64 for token ids.")
 ]
@@ -242,6 +266,13 @@ def training(
     )
 
 
+def llm_options(
+    options: Options, context: Optional[int], scores: str, quantize: Optional[str], lora: Optional[str]
+) -> Options:
+    """The language-model options (--context, --scores, --quantize, --lora) over the others."""
+    return Options.make(options, context=context, scores=scores, quantization=quantize, lora=lora)
+
+
 def load_report(
     spec: str,
     options: Options,
@@ -258,7 +289,12 @@ def load_report(
     source = sys.stdin.read() if spec == "-" else spec
     inputs = parse_inputs(input) or None
     graph = load(source, input=inputs, dtypes=input_dtype, kwargs=parse_kwargs(kwarg) or None, train=options.train)
-    return analyze_graph(graph, options)
+    with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
+        warnings.simplefilter("always")
+        report = analyze_graph(graph, options)
+    for w in caught:
+        typer.echo(f"warning: {w.message}", err=True)
+    return report
 
 
 def terminal_width() -> int:
@@ -321,6 +357,10 @@ def summary(
     freeze: FreezeOpt = None,
     recompute: RecomputeOpt = "none",
     master_weights: MasterOpt = False,
+    context: ContextOpt = None,
+    scores: ScoresOpt = "full",
+    quantize: QuantizeOpt = None,
+    lora: LoraOpt = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
@@ -331,6 +371,7 @@ def summary(
         options = Options.make(
             flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
         )
+        options = llm_options(options, context, scores, quantize, lora)
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
@@ -353,6 +394,7 @@ ZOO_EXAMPLES = examples(
     "cnncalc zoo",
     "cnncalc zoo resnet50 --set classes=10 --set size=160",
     "cnncalc zoo vgg16 --show > vgg16.cnn",
+    "cnncalc zoo llama3_8b --set length=4096 --dtype bfloat16 --context 8192",
 )
 
 
@@ -481,6 +523,10 @@ def zoo(
     freeze: FreezeOpt = None,
     recompute: RecomputeOpt = "none",
     master_weights: MasterOpt = False,
+    context: ContextOpt = None,
+    scores: ScoresOpt = "full",
+    quantize: QuantizeOpt = None,
+    lora: LoraOpt = None,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
@@ -506,6 +552,7 @@ def zoo(
         chosen = parse_columns(columns)
         trained = training(train, optimizer, freeze, recompute, master_weights)
         options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention, **trained)
+        options = llm_options(options, context, scores, quantize, lora)
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None

@@ -20,6 +20,9 @@ from cnncalc.report import Row
 
 def shape_text(shape: tuple[int, ...], batch: int | None, layout: Layout, channel_axis: int | None) -> str:
     """torchsummary's way: ``[-1, 16, 28, 28]``, the batch axis shown as -1; channels last in hwc."""
+    if batch is None:  # a graph without a batch axis (a config's): shapes as the notation shows them
+        shown = show_shape(shape, layout)
+        return "(" + ", ".join(str(n) for n in shown) + ("," if len(shown) == 1 else "") + ")"
     shown = list(show_shape(shape, layout, channel_axis)) if len(shape) > 2 else list(shape)
     items = [str(n) for n in shown]
     if items and batch is not None and shape[0] == batch:
@@ -126,7 +129,7 @@ def combine(
         if len(working) == 1:
             steps += own
         else:
-            steps += [replace(st, quantity=f"{r.name}: {st.quantity}") for st in own]
+            steps += [Step(f"{r.name}: {st.quantity}", st.formula, st.value) for st in own]
     if len(working) > 1:  # the row's figures as sums of its nodes'
         for quantity, attr in SUMMED:
             parts = [getattr(r, attr) for r in working if getattr(r, attr)]

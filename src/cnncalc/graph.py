@@ -74,7 +74,9 @@ class Node:
     output shape as the framework computed it, when the kind reads its operands
     in another order (a recurrent layer's batch-first sequence); ``grad``,
     whether each model tensor it reads, weight first, gets a gradient
-    (``requires_grad``; None: they do unless frozen); ``notes``.
+    (``requires_grad``; None: they do unless frozen); ``notes``;
+    ``trainable``, True for the nodes that stay trainable when the rest is
+    frozen (LoRA's adapters), False for a LoRA base layer, else None.
     """
 
     id: str
@@ -94,6 +96,7 @@ class Node:
     notes: tuple[str, ...] = ()
     output: Shape | None = None
     grad: tuple[bool, ...] | None = None
+    trainable: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,9 @@ class Graph:
     dtype: str | None = None  # the element type of the memory figures by default (a traced model's parameters)
     columns: tuple[str, ...] = ()  # the columns the front-end shows by default; () = the renderers' own
     framework: Framework | None = None  # the source's own counting convention (keras for a Keras file)
+    quantization: str | None = None  # how the model's weights are stored by default (int8, int4:128), if quantized
+    positions: int | None = None  # the most positions the model was trained for (a language model's context)
+    samples: int | None = None  # the batch its input was given with, when the shapes carry none (--batch's default)
 
     def order(self) -> tuple[Node, ...]:
         """The nodes in execution order (written order where possible).

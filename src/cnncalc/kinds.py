@@ -75,7 +75,8 @@ def worked(kind: Kind) -> Example | None:
     from cnncalc.explain import explain_row
 
     call = kind.example or kind.name
-    templates = ("{}",) if kind.inputs == 0 else EXAMPLE_INPUTS if kind.inputs == 1 else EXAMPLE_BRANCHES
+    whole = kind.inputs == 0 or "input(" in call  # an example that is a network of its own
+    templates = ("{}",) if whole else EXAMPLE_INPUTS if kind.inputs == 1 else EXAMPLE_BRANCHES
     for template in templates:
         text = template.format(call)
         try:

@@ -55,6 +55,12 @@ class Options:
     ``recompute`` (``none``, or ``blocks``: activation checkpointing of each
     block), ``master_weights`` (float32 copies of the trainable weights beside a
     16-bit ``dtype``, as mixed-precision training keeps them).
+    Language models (:mod:`cnncalc.llm`): ``context``, the positions a sequence
+    holds at a decode step (None: the input's length); ``scores``, ``full`` (the
+    whole score matrix, as PyTorch computes it) or ``causal`` (the half a causal
+    mask keeps); ``quantization``, the weights' storage (``int8``, ``int4``,
+    ``int4:64`` for groups of 64; None: the dtype, or the model's own); ``lora``,
+    adapters to add (:class:`cnncalc.lora.Lora`, or its text ``r=8,alpha=16,targets=q_proj,v_proj``).
     """
 
     flops: Convention = Convention.seed
@@ -69,6 +75,10 @@ class Options:
     freeze: tuple[str, ...] = ()
     recompute: str = "none"
     master_weights: bool = False
+    context: int | None = None
+    scores: str = "full"
+    quantization: str | None = None
+    lora: Any = None
 
     @classmethod
     def make(cls, options: Options | None = None, **given: Any) -> Options:
@@ -78,7 +88,11 @@ class Options:
         for key in given:
             if key not in names:
                 raise ArgumentError(f"unknown option '{key}' (choose {', '.join(sorted(names))})")
-        values = {k: v for k, v in given.items() if v is not None or k in ("layout", "dtype", "depth")}
+        values = {
+            k: v
+            for k, v in given.items()
+            if v is not None or k in ("layout", "dtype", "depth", "context", "quantization", "lora")
+        }
         merged = replace(base, **values)
         return merged._checked()
 
@@ -89,6 +103,15 @@ class Options:
         depth = self.depth
         if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
             raise ArgumentError(f"depth must be a whole number ≥ 0 (got {depth!r})")
+        context = self.context
+        if context is not None and (isinstance(context, bool) or not isinstance(context, int) or context < 1):
+            raise ArgumentError(f"the context must be a positive whole number of positions (got {context!r})")
+        scores = str(self.scores).lower()
+        if scores not in ("full", "causal"):
+            raise ArgumentError(f"unknown scores '{self.scores}' (choose full or causal)")
+        from cnncalc.lora import parse_lora
+        from cnncalc.quantize import parse_quantization
+
         return Options(
             flops=enum_option(Convention, self.flops, "flops convention"),
             batch=batch,
@@ -104,6 +127,10 @@ class Options:
             freeze=_names(self.freeze),
             recompute=_choice(self.recompute, ("none", "blocks"), "recompute"),
             master_weights=_flag(self.master_weights, "master_weights"),
+            context=context,
+            scores=scores,
+            quantization=None if self.quantization is None else parse_quantization(self.quantization).name,
+            lora=parse_lora(self.lora),
         )
 
 

@@ -70,6 +70,44 @@ class Training:
 
 
 @dataclass(frozen=True, slots=True)
+class Serving:
+    """What one node adds to a language model's serving figures (see :mod:`cnncalc.llm`).
+
+    ``cache_per_token``: elements it keeps per position for later tokens (a KV
+    cache), at most ``window`` positions (a sliding window; None: all);
+    ``inactive_params``: parameters a position does not use (experts its router
+    did not pick); ``quantizable_params``: weight-matrix elements a weight
+    quantization applies to (not biases, norms or embeddings).
+    """
+
+    cache_per_token: int = 0
+    window: int | None = None
+    inactive_params: int = 0
+    quantizable_params: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LlmFigures:
+    """A language model's serving figures (see :mod:`cnncalc.llm` for how each is counted).
+
+    Bytes are at the report's dtype (weights at ``quantization`` when one is
+    given); ``context`` is the positions a sequence holds at decode time.
+    """
+
+    active_params: int
+    kv_cache_bytes_per_token: int
+    kv_cache_bytes: int
+    prefill_flops: int
+    decode_flops_per_token: int | None
+    context: int
+    weight_bytes: int
+    inference_bytes: int
+    quantization: str | None = None
+    notes: tuple[str, ...] = ()
+    causal_half: bool = False  # the prefill counts only the query-key pairs a causal mask keeps
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One layer of the network, with every figure for it.
 
@@ -107,6 +145,7 @@ class Row:
     grad: bool = False  # training: its output needs a gradient
     param_tensors: int = 0  # how many tensors hold its trainable parameters (an optimizer keeps state per tensor)
     block: str | None = None  # the repeated block it is part of (a transformer layer), which --recompute checkpoints
+    serving: Serving | None = None  # its part in a language model's serving figures, when it has one
 
     @property
     def non_trainable_params(self) -> int:
@@ -169,6 +208,8 @@ class Report:
             f"<Report {title}{len(self.rows)} layers: params {t.params:,}, MACs {t.macs:,}, "
             f"FLOPs {t.flops:,} ({self.convention.value}), {self.layout.value}, batch {self.batch}>"
         )
+
+    llm: LlmFigures | None = None  # a language model's serving figures (a graph with a KV cache), else None
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout (a traced model's batch axis left out)."""

@@ -400,8 +400,8 @@ def copy(p: Pass) -> Backward:
 
 # kinds whose backward does no multiply-accumulates and keeps nothing: moves, adds, shapes
 for _kind in (
-    "input output identity flatten reshape permute transpose select chunk concat channelshuffle pixelshuffle zeropad "
-    "upsample add tensor constant posembedding classtoken globalavgpool".split()
+    "input output identity flatten reshape permute transpose select split expand concat channelshuffle pixelshuffle "
+    "zeropad upsample add tensor constant posembedding classtoken globalavgpool".split()
 ):
     rule(_kind)(lambda p: NOTHING)
 

@@ -45,6 +45,16 @@ WORKING = {
     "rmsnorm": "input(5, 4) -> rmsnorm",
     "sdpa": "q = input(5, 4)\nsdpa(q, q, q)",
     "groupedmm": "a = input(6, 4)\nb = input(2, 4, 3)\ngroupedmm(a, b)",
+    "rotary": "input(5, 8) -> rotary(2)",
+    "gqa": "input(5, 8) -> gqa(2, kv_heads=1)",
+    "gatedmlp": "input(5, 8) -> swiglu(16)",
+    "feedforward": "input(5, 8) -> feedforward(16)",
+    "moe": "input(5, 8) -> moe(4, 2, 16)",
+    "mla": "input(5, 8) -> mla(2, kv_lora_rank=4, qk_nope_dim=4, qk_rope_dim=2, v_head_dim=4)",
+    "decoder": "input(5, 8) -> decoder(2, 16)",
+    "topk": "input(5, 8) -> topk(2)",
+    "expertdense": "input(5, 8) -> dispatch(2) -> expertdense(4, experts=4, top_k=2)",
+    "combine": "x = input(5, 8)\nw = x -> dense(4) -> topk(2)\nr = x -> dispatch(2)\ncombine(r, w)",
 }
 # a layer of each zero-cost kind
 FREE = {
@@ -60,8 +70,11 @@ FREE = {
     "pixelshuffle": "input(4, 4, 4) -> pixelshuffle(2)",
     "zeropad": "input(4, 4, 3) -> zeropad(1)",
     "select": "input(4, 3) -> select(0)",
-    "chunk": "input(4, 6) -> chunk(3, 1)",
     "concat": "a = input(4, 4, 3)\nb = a -> relu\nconcat(a, b)",
+    "cache": "input(5, 8) -> cache(window=4)",
+    "split": "input(5, 8) -> split(4, start=2)",
+    "expand": "input(5, 8) -> expand(3)",
+    "dispatch": "input(5, 8) -> dispatch(2)",
     # the kinds a traced model's front-end makes, as a Graph: a model's tensor, a created tensor, moved data
     "tensor": Graph((Node("w", "tensor", "w", (4, 3)),)),
     "constant": Graph((Node("c", "constant", "c", (4, 3)),)),

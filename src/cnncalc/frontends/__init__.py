@@ -27,7 +27,10 @@ FILES: dict[str, str] = {
 Each function takes the path and the keywords ``input``, ``dtypes``, ``kwargs`` and returns a Graph.
 """
 
-JSON_FORMS: list[tuple[str, str]] = [("class_name", "cnncalc.frontends.keras:load")]  # model.to_json()
+JSON_FORMS: list[tuple[str, str]] = [
+    ("class_name", "cnncalc.frontends.keras:load"),  # model.to_json()
+    ("model_type", "cnncalc.frontends.hf:load"),  # a Hugging Face config.json
+]
 """JSON documents other than a cnncalc spec: (a top-level key that marks the form, ``module:function``)."""
 
 

@@ -440,7 +440,8 @@ def check_input_names(model: nn.Module, kwargs: dict[str, Any]) -> None:
     """A named input the forward does not take is an ArgumentError listing the ones it does.
 
     A tensor input must name a parameter of ``forward``; other keyword arguments
-    may also go to its ``**kwargs``.
+    may also go to its ``**kwargs``. A forward of ``*args, **kwargs`` alone passes
+    everything on, and is not checked.
     """
     import inspect
 
@@ -452,6 +453,8 @@ def check_input_names(model: nn.Module, kwargs: dict[str, Any]) -> None:
     names = [
         n for n, p in params.items() if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     ]
+    if open_ended and not names:  # a wrapper that passes everything on (a PEFT model): its inner forward says
+        return
     for key, value in kwargs.items():
         if key in names or (open_ended and not isinstance(value, torch.Tensor)):
             continue

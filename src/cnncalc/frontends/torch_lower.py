@@ -527,6 +527,16 @@ def _sort(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
     return Lowered("sort", {"length": int(x.shape[dim]) if x.dim() else 1}, (x,))
 
 
+def _topk(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    """``torch.topk`` along the last axis (a router's pick): the kind reads the scores features first."""
+    a = _bind(args, kwargs, "input k dim=-1")
+    x = a["input"]
+    if int(a["dim"]) % max(x.dim(), 1) != max(x.dim() - 1, 0):
+        return Lowered("uncounted", {"op": "aten.topk", "shape": tuple(out[0].shape)}, (x,))
+    shape = (*x.shape[:-2], x.shape[-1], x.shape[-2]) if x.dim() >= 2 else (x.shape[0], 1)
+    return Lowered("topk", {"k": int(a["k"])}, (x,), lead=max(x.dim() - 2, 0), shapes=[tuple(shape)])
+
+
 def _cat(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
     tensors = list(args[0])
     dim = int(args[1]) if len(args) > 1 else int(kwargs.get("dim", 0))
@@ -549,6 +559,7 @@ ATEN: dict[str, Callable[..., Lowered]] = {
     "_grouped_mm": _grouped_mm,
     "cat": _cat,
     "sort": _sort,
+    "topk": _topk,
     **{f"max_pool{n}d": _pool("maxpool", n) for n in (1, 2, 3)},
     **{f"max_pool{n}d_with_indices": _pool("maxpool", n) for n in (1, 2, 3)},
     **{f"avg_pool{n}d": _pool("avgpool", n) for n in (1, 2, 3)},

@@ -85,24 +85,38 @@ ATTENTION = (
 )
 
 
-def sdpa_cost(c: Calc, lead: tuple[int, ...], length: int, keys: int, e: int, ev: int, *, masked: bool) -> None:
+def sdpa_cost(
+    c: Calc, lead: tuple[int, ...], length: int, keys: int, e: int, ev: int, *, masked: bool, pairs: int | None = None
+) -> None:
     """Scaled dot-product attention: the one formula for the notation's attention and a traced SDPA.
 
     ``lead`` are the leading axes of the queries (batch and heads): ``b = ∏lead``
-    score matrices of ``length × keys``. MACs ``b·L·S·E`` (QKᵀ) + ``b·L·S·Ev`` (AV);
-    under ``all`` the scaling (1 per score), the mask when there is one (1 per
-    score) and softmax (3 per score). NB: a causal mask is not discounted, as
-    FlopCounterMode does not; a kernel that skips the masked half does about half the work.
+    score matrices of ``length × keys`` (``pairs`` query-key pairs each, when
+    fewer are computed). MACs ``b·L·S·E`` (QKᵀ) + ``b·L·S·Ev`` (AV); under ``all``
+    the scaling (1 per score), the mask when there is one (1 per score) and
+    softmax (3 per score). NB: a causal mask is not discounted, as
+    FlopCounterMode does not; a kernel that skips the masked half does about
+    half the work (``pairs``: the causal half, :func:`causal_pairs`).
     """
     b = prod(lead)
-    scores = b * length * keys
-    lt = times([*lead, length, keys])
+    scores = b * (length * keys if pairs is None else pairs)
+    lt = times([*lead, length, keys]) if pairs is None else times([*lead, pairs])
     c.macs(scores * e, f"{lt}·{e}")
     c.macs(scores * ev, f"{lt}·{ev}")
     c.elementwise(scores, f"scaling {lt}")
     if masked:
         c.elementwise(scores, f"mask {lt}")
     c.elementwise(ACTIVATION_FLOPS["softmax"] * scores, f"softmax {ACTIVATION_FLOPS['softmax']}·{lt}")
+
+
+def causal_pairs(length: int, keys: int, window: int | None) -> int:
+    """Query-key pairs a causal mask keeps: query ``i`` (of the last ``length`` of ``keys``) sees ``min(S − L + i, w)``.
+
+    ``causal_pairs(4, 4, None)`` = 1 + 2 + 3 + 4 = 10; ``causal_pairs(4, 4, 2)`` = 1 + 2 + 2 + 2 = 7.
+    """
+    offset, w = keys - length, keys if window is None else window
+    t = max(0, min(w - offset, length))  # queries whose view is not cut by the window
+    return t * offset + t * (t + 1) // 2 + (length - t) * w
 
 
 @register(
@@ -114,6 +128,8 @@ def sdpa_cost(c: Calc, lead: tuple[int, ...], length: int, keys: int, e: int, ev
         Param("scale", (), default=None),
         Param("dropout", ("dropout_p",), default=0.0),
         Param("copies_v", (), default=False),  # a traced model's v lies so that PyTorch's kernel copies it
+        Param("kv_heads", ("num_key_value_heads", "groups"), default=None),
+        Param("window", ("sliding_window",), default=None),
     ),
     aliases=("scaleddotproductattention", "scaled_dot_product_attention", "dotproductattention"),
     inputs=None,
@@ -125,8 +141,12 @@ def sdpa(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     Each is a sequence ``(L, E)`` (``(S, E)``, ``(S, Ev)``; every spatial position
     of an image is a token) and gives ``(L, Ev)``; ``heads=h`` splits the
     features into h heads. ``sdpa(q, k, v)`` on ``(10, 64)`` each: MACs
-    ``10·10·64 + 10·10·64 = 12,800``. A traced model's batch and heads are
-    leading axes; keys and values may have fewer heads (grouped-query attention).
+    ``10·10·64 + 10·10·64 = 12,800``. Grouped-query attention: ``kv_heads=g``
+    splits the keys and values into g heads, each shared by ``h/g`` query heads
+    (a traced model's batch and heads are leading axes, and its keys and values
+    may have fewer of them). ``window=w`` (a causal sliding window) changes
+    nothing at prefill, where the full score matrix is computed; a decode step's
+    keys are its cache's positions (see ``cache``).
     """
     if len(inputs) not in (3, 4):
         raise ShapeError(f"sdpa takes queries, keys and values (and a mask), got {len(inputs)} inputs")
@@ -134,26 +154,95 @@ def sdpa(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     if min(len(q), len(k), len(v)) < 2:
         raise ShapeError("sdpa needs sequences (L, E) for its queries, keys and values", hint="e.g. input(10, 64)")
     (e, length), (e2, keys), (ev, keys2) = ((x[0], prod(x[1:])) for x in (q, k, v))
-    if e != e2 or keys != keys2:
+    heads = a.int("heads")
+    groups = heads if a.raw("kv_heads") is None else a.int("kv_heads")
+    if heads % groups:
+        raise ShapeError(f"sdpa: {heads} query heads do not share {groups} key/value heads evenly")
+    if e % heads or e2 % groups or ev % groups:
+        raise ShapeError(f"sdpa: {e} features do not split into {heads} heads", hint="heads must divide E")
+    if e // heads != e2 // groups or keys != keys2:
         raise ShapeError(
             f"sdpa: queries of {e} features and {length} positions, keys of {e2} and {keys}, values of "
-            f"{ev} and {keys2} do not fit (E and S must agree)"
+            f"{ev} and {keys2} do not fit (E per head and S must agree)"
         )
-    heads = a.int("heads")
+    window = a.optional_int("window")
+    causal = a.bool("causal")
+    pairs = causal_pairs(length, keys, window) if causal and c.causal_half else None
     if heads > 1:
-        if e % heads or ev % heads:
-            raise ShapeError(f"sdpa: {e} features do not split into {heads} heads", hint="heads must divide E")
-        c.note(f"{heads} heads of {e // heads}")
-        sdpa_cost(c, (heads,), length, keys, e // heads, ev // heads, masked=_masked(a, inputs))
+        c.note(f"{heads} heads of {e // heads}" + (f", {groups} key/value heads" if groups != heads else ""))
+        sdpa_cost(c, (heads,), length, keys, e // heads, ev // groups, masked=_masked(a, inputs), pairs=pairs)
     else:
-        sdpa_cost(c, (), length, keys, e, ev, masked=_masked(a, inputs))
-    if a.bool("causal"):
+        sdpa_cost(c, (), length, keys, e, ev, masked=_masked(a, inputs), pairs=pairs)
+    if causal and pairs is not None:
+        c.note("causal half: only the query-key pairs the mask keeps are counted")
+    elif causal:
         c.note("causal mask (is_causal): the masked half of the scores is counted in full, as FlopCounterMode does")
-    c.out((ev, *q[1:]))
+    c.out((ev * heads // groups, *q[1:]))
 
 
 def _masked(a: Args, inputs: tuple[Shape, ...]) -> bool:
     return a.bool("causal") or a.bool("masked") or len(inputs) == 4
+
+
+@register(
+    "rotary",
+    params=(
+        Param("heads", ("num_heads", "h"), positional=True, default=1),
+        Param("dims", ("rotary_dim", "rope_dims"), default=None),
+    ),
+    aliases=("rope", "rotaryembedding", "rotarypositionembedding"),
+    example="rotary(4)",
+)
+def rotary(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Rotary position embedding (RoPE) of queries or keys: each head's first ``dims`` features turned by position.
+
+    ``x·cos + rotate_half(x)·sin``: 3 FLOPs per rotated element, under ``all``
+    only (no MACs, no params). ``input(128, 4096) -> rotary(32)``: ``3·4096·128 =
+    1,572,864``. ``dims`` defaults to the whole head (GPT-NeoX rotates a quarter).
+    The cos and sin tables of the positions are left out.
+    """
+    (x,) = inputs
+    e, length = tokens_of(x, "rotary")
+    heads = a.int("heads")
+    if e % heads:
+        raise ShapeError(f"rotary: {e} features do not split into {heads} heads")
+    dims = e // heads if a.raw("dims") is None else a.int("dims")
+    if dims > e // heads or dims % 2:
+        raise ShapeError(f"rotary: {dims} rotated features per head must be even and at most {e // heads}")
+    c.out(x)
+    n = heads * dims * length
+    c.elementwise(3 * n, f"3·{heads}·{dims}·{fmt(length)}")
+
+
+@register(
+    "cache",
+    params=(Param("window", ("sliding_window",), default=None),),
+    aliases=("kvcache",),
+    zero_cost=True,
+    view=True,
+    example="cache(window=4096)",
+)
+def cache(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """A tensor a decoder keeps for the positions after it (a KV cache): no arithmetic, its input's storage.
+
+    ``(L, E)`` keeps ``E`` elements per position (``window=w``: at most the last
+    ``w`` positions); the serving figures add them up: Llama-2-7B keeps keys and
+    values of 4,096 each in 32 layers, ``32·2·4096 = 262,144`` elements per token.
+    In a decode step at a context of C positions (``--context``) its output is the
+    whole cache, ``min(C, w)`` positions, so what reads it works on all of them.
+    """
+    (x,) = inputs
+    e, _ = tokens_of(x, "cache")
+    window = a.optional_int("window")
+    c.cache(e, window, f"{e}")
+    if window is not None:
+        c.note(f"keeps at most the last {window:,} positions (a sliding window)")
+    if c.context is None:
+        c.out(x)
+        return
+    held = min(c.context, window) if window is not None else c.context
+    c.out((e, held))  # a decode step: what is read is the cache, the new positions included
+    c.note(f"decode step: holds {held:,} positions")
 
 
 def attention_block(e: Expansion, a: Args, d: int, source: str) -> str:
@@ -165,7 +254,7 @@ def attention_block(e: Expansion, a: Args, d: int, source: str) -> str:
     bias = a.bool("bias")
     packed = e.add("in_proj", "dense", source, units=3 * d, bias=bias, flatten=False)
     for i, name in enumerate(("q", "k", "v")):
-        e.add(name, "chunk", packed, chunks=3, index=i)
+        e.add(name, "split", packed, size=d, start=i * d)
     e.add("sdpa", "sdpa", "q", "k", "v", heads=heads, causal=a.bool("causal"), dropout=a.raw("dropout"))
     e.note(f"{heads} heads of {d // heads}")
     return e.add("out", "dense", "sdpa", units=d, bias=bias, flatten=False)

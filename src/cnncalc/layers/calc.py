@@ -95,6 +95,14 @@ class Calc:
         self.macs_formulas: list[str] = []
         self.extra: dict[Convention, list[tuple[int, str]]] = {c: [] for c in Convention}
         self.windows: tuple[Window, ...] | None = None
+        # what a language model's serving figures need (cnncalc.llm): set by the kinds that know them
+        self.cache_per_token = 0  # elements kept per position for later tokens (a KV cache)
+        self.cache_window: int | None = None  # at most this many positions kept (a sliding window)
+        self.inactive = 0  # parameters a position does not use (the experts its router did not pick)
+        self.quantizable = 0  # weight-matrix elements a weight quantization applies to
+        # how attention is counted: keys at a decode step's context (None: the operands'), the causal half
+        self.context: int | None = None
+        self.causal_half = False
 
     def shown(self, shape: Shape) -> str:
         """A core shape as the user sees it, as a product: ``5·5·16`` for (16, 5, 5) in hwc."""
@@ -145,6 +153,12 @@ class Calc:
     def elementwise(self, value: int, formula: str) -> None:
         """Elementwise work: counted by the ``all`` convention only."""
         self.flops_extra(value, formula, (Convention.all,))
+
+    def cache(self, per_token: int, window: int | None, formula: str) -> None:
+        """Elements kept per position for later tokens (a KV cache), at most ``window`` positions."""
+        self.cache_per_token += per_token
+        self.cache_window = window
+        self.step("cache per token", formula, per_token)
 
     def window(self, windows: Sequence[Window]) -> None:
         self.windows = tuple(windows)

@@ -12,6 +12,8 @@ DENSE = (
     Param("bias", ("use_bias", "b"), default=True),
     Param("activation", ("act",), default=None),
     Param("flatten", (), default=None),
+    Param("trainable", ("requires_grad",), default=True),
+    Param("tied", ("shared",), default=False),
 )
 
 
@@ -35,20 +37,31 @@ def dense_arith(a: Args, x: Shape, c: Calc, units: int) -> None:
         n_in, positions = x[0], prod(x[1:])
         c.note(f"applied at each of {fmt(positions)} positions to {n_in} features")
         c.out((units, *x[1:]))
-    linear_cost(c, n_in, units, positions, bias=a.bool("bias"))
+    if a.raw("tied") is not None and a.bool("tied"):  # another layer's weights (tied embeddings): counted there
+        c.macs(n_in * units * positions, f"{n_in}·{units}" + ("" if positions == 1 else f"·{positions}"))
+        c.note("its weights are another layer's (tied): counted there")
+        if a.bool("bias"):  # BERT's decoder: the weights are the embedding's, the bias its own
+            c.params(units, f"{units} (bias)")
+            c.elementwise(units * positions, f"bias {units}·{positions}")
+    else:
+        trainable = a.raw("trainable") is None or a.bool("trainable")
+        linear_cost(c, n_in, units, positions, bias=a.bool("bias"), trainable=trainable)
     apply_activation(c, a.raw("activation"), units * positions)
 
 
-def linear_cost(c: Calc, n_in: int, units: int, positions: int = 1, *, bias: bool = True) -> None:
+def linear_cost(
+    c: Calc, n_in: int, units: int, positions: int = 1, *, bias: bool = True, trainable: bool = True
+) -> None:
     """A linear map of ``n_in`` to ``units`` at ``positions`` positions.
 
-    Params ``(in + 1)·out`` (``in·out`` without bias), MACs ``in·out`` per position,
-    the bias add ``out`` per position under ``all`` only.
+    Params ``(in + 1)·out`` (``in·out`` without bias; non-trainable when frozen), MACs
+    ``in·out`` per position, the bias add ``out`` per position under ``all`` only.
     """
     if bias:
-        c.params(n_in * units + units, f"({n_in} + 1)·{units}", tensors=2)
+        c.params(n_in * units + units, f"({n_in} + 1)·{units}", tensors=2, trainable=trainable)
     else:
-        c.params(n_in * units, f"{n_in}·{units}")
+        c.params(n_in * units, f"{n_in}·{units}", trainable=trainable)
+    c.quantizable += n_in * units
     pos = "" if positions == 1 else f"·{positions}"
     c.macs(n_in * units * positions, f"{n_in}·{units}{pos}")
     if bias:
@@ -65,6 +78,8 @@ def dense(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """Fully connected: params ``(in + 1)·out`` (seed 001: ``(400 + 1)·120 = 48,120``), FLOPs ``2·in·out``.
 
     ``FCwB`` always has a bias; ``FC = dense(bias=false)`` makes seed 003's FC.
-    Bias additions are counted only under ``all``.
+    Bias additions are counted only under ``all``. ``trainable=false`` freezes it
+    (its params count as non-trainable, as a LoRA base layer's); ``tied=true`` uses
+    another layer's weights (a head tied to the embedding): no params but its bias, the same MACs.
     """
     dense_arith(a, inputs[0], c, a.int("units"))

@@ -114,6 +114,7 @@ def layernorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         Param("shape", ("normalized_shape",), positional=True, default=None),
         Param("eps", ("epsilon",), default=1e-6),
         Param("affine", ("elementwise_affine", "weight", "scale"), default=True),
+        Param("heads", ("per_head",), default=1),
     ),
     aliases=("rms", "rmsnormalization", "llamarmsnorm"),
     example="rmsnorm",
@@ -122,11 +123,17 @@ def rmsnorm(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """RMS norm over each position's features (Llama, T5): params ``d`` (the weight γ), no β, no mean.
 
     ``input(16, 4096) -> rmsnorm``: params 4,096. No MACs; under ``all`` 3 FLOPs per
-    element (square-and-add, scale), +1 for the weight.
+    element (square-and-add, scale), +1 for the weight. ``heads=h`` normalises each
+    head's ``d/h`` features on its own with one weight of ``d/h`` (Qwen3's q_norm).
     """
     (x,) = inputs
     c.out(x)
     n = _normalized_size(a, x, c)
+    heads = a.int("heads")
+    if heads > 1:
+        if n % heads:
+            raise ShapeError(f"rmsnorm: {n} features do not split into {heads} heads")
+        n //= heads
     if a.bool("affine"):
         c.params(n, f"{n} (γ)")
     normalize_flops(c, x, a.bool("affine"), "rmsnorm")

@@ -268,28 +268,41 @@ def select(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 
 
 @register(
-    "chunk",
+    "split",
     params=(
-        Param("chunks", ("parts", "n"), positional=True, required=True),
-        Param("index", ("part", "i"), positional=True, default=0),
+        Param("size", ("features", "n"), positional=True, required=True),
+        Param("start", ("offset",), default=0),
     ),
+    aliases=("chunk", "narrowfeatures"),
     zero_cost=True,
     view=True,
-    example="chunk(3, 1)",
+    example="split(32, start=32)",
 )
-def chunk(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
-    """One of ``chunks`` equal parts of the features, a view (``x.chunk(n, dim=-1)[index]``).
+def split(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Features ``start`` to ``start + size`` of each position (a fused projection's query, key or value part).
 
-    ``chunk(3, 1)`` on ``(197, 2304)`` gives the middle third, ``(197, 768)``: the keys of a packed
-    query-key-value projection, as ``nn.MultiheadAttention`` computes them. No arithmetic; the part
-    shares its input's storage.
+    A view of its input, as ``torch.split`` gives: ``(L, 12288) -> split(4096, start=4096)`` is ``(L, 4096)``.
     """
     (x,) = inputs
-    n = a.int("chunks", minimum=1)
-    i = a.int("index", minimum=0)
-    if x[0] % n:
-        raise ShapeError(f"chunk: {x[0]:,} features do not split into {n} equal parts")
-    if i >= n:
-        raise ShapeError(f"chunk({n}, {i}): there are only parts 0 to {n - 1}")
-    c.step("features", f"{x[0]:,}/{n}", x[0] // n)
-    c.out((x[0] // n, *x[1:]))
+    size, start = a.int("size"), a.int("start", minimum=0)
+    if start + size > x[0]:
+        raise ShapeError(f"split({size}, start={start}) is past the end of {x[0]} features")
+    c.out((size, *x[1:]))
+
+
+@register(
+    "expand",
+    params=(Param("times", ("n", "repeats"), positional=True, required=True),),
+    aliases=("broadcast",),
+    zero_cost=True,
+    view=True,
+    example="expand(128)",
+)
+def expand(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """The features seen ``times`` times, without copying (``Tensor.expand``: one rotary key shared by every head).
+
+    ``(L, 64) -> expand(128)`` is ``(L, 8192)``, no storage of its own.
+    """
+    (x,) = inputs
+    n = a.int("times")
+    c.out((x[0] * n, *x[1:]))

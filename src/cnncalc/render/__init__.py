@@ -174,6 +174,8 @@ def footer_lines(report: Report) -> list[str]:
             f"peak inference activations {human_bytes(m.peak_activation_bytes)}"
         )
     lines += training_lines(report)
+    if report.llm is not None:
+        lines += llm_lines(report)
     lines += list(report.notes)
     if report.uncounted_ops:
         listed = "; ".join(
@@ -205,6 +207,24 @@ def training_lines(report: Report) -> list[str]:
         listed = ", ".join(f"{k} ×{n}" for k, n in t.unruled)
         lines.append(f"No training rule (backward not counted): {listed}")
     return lines
+
+
+def llm_lines(report: Report) -> list[str]:
+    """A language model's serving figures, for the footer (see :mod:`cnncalc.llm`)."""
+    f = report.llm
+    assert f is not None
+    dtype = report.memory.dtype if report.memory is not None else report.dtype
+    scores = "the causal half of the scores" if f.causal_half else "the full score matrix"
+    decode = "not counted (see below)" if f.decode_flops_per_token is None else fmt(f.decode_flops_per_token)
+    weights = f"weights {human_bytes(f.weight_bytes)}" + (f" ({f.quantization})" if f.quantization else f" ({dtype})")
+    lines = [
+        f"Language model: active params {fmt(f.active_params)}; KV cache {fmt(f.kv_cache_bytes_per_token)} B per "
+        f"token ({dtype}), {human_bytes(f.kv_cache_bytes)} at batch {report.batch} × context {fmt(f.context)}",
+        f"Prefill FLOPs {fmt(f.prefill_flops)} ({scores}); decode FLOPs per token at context {fmt(f.context)}: "
+        f"{decode}",
+        f"Inference memory: {weights} + buffers + KV cache + peak activations = {human_bytes(f.inference_bytes)}",
+    ]
+    return lines + list(f.notes)
 
 
 def is_chain(report: Report) -> bool:

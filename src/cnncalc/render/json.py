@@ -51,6 +51,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "activation_size": t.activation_size,
             "memory": _memory(report),
             "training": _training(report),
+            "llm": _llm(report),
         },
         "uncounted_ops": [
             {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops
@@ -80,6 +81,25 @@ def _memory(report: Report) -> dict[str, Any] | None:
         "buffer_bytes": m.buffer_bytes,
         "activation_bytes": m.activation_bytes,
         "peak_activation_bytes": m.peak_activation_bytes,
+        **(
+            {"weight_bytes": report.llm.weight_bytes, "inference_bytes": report.llm.inference_bytes}
+            if report.llm is not None
+            else {}
+        ),
+    }
+
+
+def _llm(report: Report) -> dict[str, Any] | None:
+    """A language model's serving figures (docs/llm.md), or None for a network with no KV cache."""
+    f = report.llm
+    if f is None:
+        return None
+    return {
+        "active_params": f.active_params,
+        "kv_cache_bytes_per_token": f.kv_cache_bytes_per_token,
+        "kv_cache_bytes": f.kv_cache_bytes,
+        "prefill_flops": f.prefill_flops,
+        "decode_flops_per_token": f.decode_flops_per_token,
     }
 
 
