@@ -61,3 +61,28 @@ def test_lora_needs_targets_and_a_rank():
         cnncalc.analyze("input(4, 8) -> fc(8)", lora="r=0,targets=fc")
     with pytest.raises(cnncalc.CnnCalcError, match="'out' matches no layer"):
         cnncalc.analyze("input(4, 8) -> fc(8)", lora="r=2,targets=out")
+
+
+def test_lora_training_step_matches_peft():
+    # a real training step of PEFT's model: only the adapters get gradients; the frozen base layers still
+    # pass the input gradient back to the adapters before them. The three ways count the same step.
+    from support.oracles import real_training
+
+    base, adapted = _peft_model()
+    ids = torch.randint(0, 64, (2, LENGTH))
+    real = real_training(adapted, input_ids=ids, use_cache=False)
+    spec = "r=4,alpha=8,targets=" + ",".join(TARGETS)
+    inputs = {"input_ids": (2, LENGTH)}
+    reports = {
+        "config": cnncalc.from_hf_config(base.config.to_dict(), (2, LENGTH), flops="matmul", lora=spec, train=True),
+        "base": cnncalc.from_torch(base, inputs, kwargs={"use_cache": False}, flops="matmul", lora=spec, train=True),
+        "peft": cnncalc.from_torch(adapted, inputs, kwargs={"use_cache": False}, flops="matmul", train=True),
+    }
+    for way, report in reports.items():
+        t = report.training
+        assert (t.forward_flops, t.backward_flops, t.gradient_bytes) == (
+            real.forward_flops,
+            real.backward_flops,
+            real.gradient_bytes,
+        ), way
+    assert reports["peft"].training.saved_activation_bytes == real.saved_bytes

@@ -368,7 +368,8 @@ def _analyze_node(
     grad = False
     backward_flops = saved_bytes = 0
     if ctx.train is not None:  # the weight's own flag (a traced model's requires_grad), else its count
-        flags = tuple(not frozen and g for g in node.grad) if node.grad else (not frozen and bool(trainable),)
+        own = bool(trainable) or c.tied  # a tied weight gets a gradient too, added to its owner's
+        flags = tuple(not frozen and g for g in node.grad) if node.grad else (not frozen and own,)
         out = shape[len(lead_dims) :]  # per sample, as the model computed it
         grads = tuple(s.grad for s in sources)
         pass_ = Pass(kind.name, args, inputs, out, c.macs_total, grads, flags[0], flags, repeat)

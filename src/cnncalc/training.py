@@ -161,8 +161,9 @@ def sdpa(p: Pass) -> Backward:
     e, length = q[0], prod(q[1:])
     keys, ev = prod(k[1:]), v[0]
     heads = p.args.int("heads")
+    groups = heads if p.args.raw("kv_heads") is None else p.args.int("kv_heads")  # grouped-query: v shared
     scores = length * keys  # per head: the batch and the heads are leading axes, or heads= splits e
-    qk, av = scores * e, scores * ev
+    qk, av = scores * e, scores * ev * heads // groups
     gq, gk, gv = p.grad(0), p.grad(1), p.grad(2)
     macs = qk * (int(gq) + int(gk)) + av * (int(gq or gk) + int(gv))
     probs = heads * scores
@@ -181,6 +182,35 @@ def sdpa(p: Pass) -> Backward:
     if gq or gk:  # v (or the copy PyTorch makes of it), for P's gradient
         saves.append(kept(prod(v), name="v copied") if p.args.bool("copies_v") else operand(2))
     return Backward(macs, f"{qk:,}·{int(gq) + int(gk)} + {av:,}·{int(gq or gk) + int(gv)}", tuple(saves))
+
+
+@rule("expertdense")
+def expertdense(p: Pass) -> Backward:
+    """Each routed copy through its expert's matrix: like a linear layer, the input and weight gradients each
+    cost the forward MACs; it keeps the routed copies for the weights' gradient."""
+    return _products(p, (operand(0),) if p.weight else ())
+
+
+@rule("topk", "dispatch")
+def routing(p: Pass) -> Backward:
+    """A router's pick and the copies it routes: gradients are scattered back (no MACs); each keeps the int64
+    indices of the picks, ``k·L``."""
+    positions = prod(p.inputs[0][1:])
+    return Backward(0, "", (kept(p.args.int("k") * positions, "int64", "indices"),))
+
+
+@rule("rotary")
+def rotary(p: Pass) -> Backward:
+    """``x·cos + rotate_half(x)·sin``: its gradient is the same products (no MACs); the products keep the cos
+    and sin tables of the positions, which the forward leaves out too (one pair for the whole model)."""
+    return NOTHING
+
+
+@rule("combine")
+def combine(p: Pass) -> Backward:
+    """The experts' outputs weighted and summed: the products' gradients need each other's operand, so it
+    keeps both (no MACs)."""
+    return Backward(0, "", tuple(operand(i) for i, other in ((0, 1), (1, 0)) if p.grad(other)))
 
 
 @rule("embedding")
@@ -401,7 +431,7 @@ def copy(p: Pass) -> Backward:
 # kinds whose backward does no multiply-accumulates and keeps nothing: moves, adds, shapes
 for _kind in (
     "input output identity flatten reshape permute transpose select split expand concat channelshuffle pixelshuffle "
-    "zeropad upsample add tensor constant posembedding classtoken globalavgpool".split()
+    "zeropad upsample add tensor constant posembedding classtoken globalavgpool cache".split()
 ):
     rule(_kind)(lambda p: NOTHING)
 

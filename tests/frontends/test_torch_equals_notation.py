@@ -60,3 +60,20 @@ def test_batch_norm_step_counters_are_the_torch_paths_only_extra_buffers():
     written = zoo.analyze("resnet18", size=64)
     norms = sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
     assert traced.totals.buffers == written.totals.buffers + norms == sum(b.numel() for b in model.buffers())
+
+
+@pytest.mark.parametrize("recompute", ["none", "blocks"])
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_the_torch_path_and_the_notation_agree_on_a_training_step(name, recompute):
+    factory, size, args = TWINS[name]
+    with torch.device("meta"):
+        model = factory()
+    traced = cnncalc.from_torch(model, (1, 3, size, size), flops="matmul", train=True, recompute=recompute)
+    written = zoo.analyze(name, flops="matmul", train=True, recompute=recompute, **args)
+    a, b = traced.training, written.training
+    same = ("forward_flops", "backward_flops", "saved_activation_bytes", "param_bytes", "gradient_bytes")
+    assert {k: getattr(a, k) for k in same} == {k: getattr(b, k) for k in same}
+    assert a.optimizer_bytes == b.optimizer_bytes  # Adam's step counter per tensor: the tensors are the same too
+    # the peak holds the buffers, where the torch path has batch norm's step counters besides (see below)
+    assert a.peak_bytes - traced.memory.buffer_bytes == b.peak_bytes - written.memory.buffer_bytes
+    assert a.unruled == b.unruled == ()

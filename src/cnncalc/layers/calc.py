@@ -90,6 +90,7 @@ class Calc:
         self.params_total = 0
         self.param_tensors = 0  # how many tensors hold the parameters (an optimizer keeps state per tensor)
         self.trainable_total = 0
+        self.tied = False  # its weight is another layer's (a head tied to the embedding): it trains there
         self.buffers_total = 0
         self.macs_total = 0
         self.macs_formulas: list[str] = []

@@ -40,6 +40,7 @@ def dense_arith(a: Args, x: Shape, c: Calc, units: int) -> None:
     if a.raw("tied") is not None and a.bool("tied"):  # another layer's weights (tied embeddings): counted there
         c.macs(n_in * units * positions, f"{n_in}·{units}" + ("" if positions == 1 else f"·{positions}"))
         c.note("its weights are another layer's (tied): counted there")
+        c.tied = True
         if a.bool("bias"):  # BERT's decoder: the weights are the embedding's, the bias its own
             c.params(units, f"{units} (bias)")
             c.elementwise(units * positions, f"bias {units}·{positions}")
