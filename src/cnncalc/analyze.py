@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
+from cnncalc.budget import budget
 from cnncalc.conventions import TENSOR_BYTES, Convention, Framework, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.fold import combine
@@ -158,6 +159,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     from cnncalc.llm import figures
 
     llm = figures(graph, nodes, totals, mem, opts, graph.batch or opts.batch)
+    training = train_totals(nodes, totals, opts, b, ctx.train) if ctx.train is not None else None
     if opts.lora is not None:
         lora = opts.lora
         notes.append(
@@ -179,8 +181,9 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         nodes=tuple(nodes) if len(rows) != len(nodes) or rows != tuple(nodes) else (),
         framework=framework,
         traced=traced,
-        training=train_totals(nodes, totals, opts, b, ctx.train) if ctx.train is not None else None,
+        training=training,
         llm=llm,
+        budget=budget(graph, nodes, totals, training, llm, opts, dtype),
     )
 
 

@@ -223,6 +223,19 @@ ConventionOpt = Annotated[
         "Default: keras for a Keras file, else torch.",
     ),
 ]
+TokensOpt = Annotated[
+    Optional[str],
+    typer.Option("--tokens", help="With --train: a training run over this many tokens (2e12, 300B): its FLOPs, 6·N·D."),
+]
+DeviceOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--hardware", help="Time of the run (or one step) at this device's dense peak: h100-sxm, a100-80gb..."
+    ),
+]
+MfuOpt = Annotated[
+    Optional[float], typer.Option("--mfu", help="With --hardware: the model FLOPs utilisation, a fraction (default 1).")
+]
 TrainOpt = Annotated[
     bool, typer.Option("--train", help="Training figures: backward FLOPs, saved activations, gradients, optimizer.")
 ]
@@ -267,10 +280,26 @@ def training(
 
 
 def llm_options(
-    options: Options, context: Optional[int], scores: str, quantize: Optional[str], lora: Optional[str]
+    options: Options,
+    context: Optional[int],
+    scores: str,
+    quantize: Optional[str],
+    lora: Optional[str],
+    tokens: Optional[str] = None,
+    hardware: Optional[str] = None,
+    mfu: Optional[float] = None,
 ) -> Options:
-    """The language-model options (--context, --scores, --quantize, --lora) over the others."""
-    return Options.make(options, context=context, scores=scores, quantization=quantize, lora=lora)
+    """The language-model and run options (--context, --scores, --quantize, --lora, --tokens, --hardware, --mfu)."""
+    return Options.make(
+        options,
+        context=context,
+        scores=scores,
+        quantization=quantize,
+        lora=lora,
+        tokens=tokens,
+        hardware=hardware,
+        mfu=mfu,
+    )
 
 
 def load_report(
@@ -361,6 +390,9 @@ def summary(
     scores: ScoresOpt = "full",
     quantize: QuantizeOpt = None,
     lora: LoraOpt = None,
+    tokens: TokensOpt = None,
+    hardware: DeviceOpt = None,
+    mfu: MfuOpt = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
@@ -371,7 +403,7 @@ def summary(
         options = Options.make(
             flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
         )
-        options = llm_options(options, context, scores, quantize, lora)
+        options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
@@ -527,6 +559,9 @@ def zoo(
     scores: ScoresOpt = "full",
     quantize: QuantizeOpt = None,
     lora: LoraOpt = None,
+    tokens: TokensOpt = None,
+    hardware: DeviceOpt = None,
+    mfu: MfuOpt = None,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
@@ -552,7 +587,7 @@ def zoo(
         chosen = parse_columns(columns)
         trained = training(train, optimizer, freeze, recompute, master_weights)
         options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention, **trained)
-        options = llm_options(options, context, scores, quantize, lora)
+        options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None

@@ -77,6 +77,9 @@ class Options:
     master_weights: bool = False
     context: int | None = None
     scores: str = "full"
+    tokens: int | None = None
+    hardware: str | None = None
+    mfu: float | None = None
     quantization: str | None = None
     lora: Any = None
 
@@ -91,7 +94,8 @@ class Options:
         values = {
             k: v
             for k, v in given.items()
-            if v is not None or k in ("layout", "dtype", "depth", "context", "quantization", "lora")
+            if v is not None
+            or k in ("layout", "dtype", "depth", "context", "quantization", "lora", "tokens", "hardware", "mfu")
         }
         merged = replace(base, **values)
         return merged._checked()
@@ -131,10 +135,42 @@ class Options:
             scores=scores,
             quantization=None if self.quantization is None else parse_quantization(self.quantization).name,
             lora=parse_lora(self.lora),
+            tokens=_tokens(self.tokens),
+            hardware=None if self.hardware is None else str(self.hardware),
+            mfu=_mfu(self.mfu),
         )
 
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+
+
+def _tokens(value: object) -> int | None:
+    """A number of tokens: a whole number, or one written ``1e12``, ``300B``, ``2T``, ``15M``."""
+    if value is None:
+        return None
+    text = str(value).strip().upper().replace("_", "").replace(",", "")
+    scale = {"K": 10**3, "M": 10**6, "B": 10**9, "G": 10**9, "T": 10**12}.get(text[-1:], 1)
+    try:
+        number = float(text[:-1] if scale > 1 else text) * scale
+    except ValueError:
+        number = -1.0
+    if isinstance(value, bool) or number < 1 or number != int(number):
+        raise ArgumentError(f"tokens must be a positive whole number, such as 2e12 or 300B (got {value!r})")
+    return int(number)
+
+
+def _mfu(value: object) -> float | None:
+    if value is None:
+        return None
+    try:
+        mfu = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        mfu = -1.0
+    if isinstance(value, bool) or not 0 < mfu <= 1:
+        raise ArgumentError(
+            f"the model FLOPs utilisation is a fraction of the peak, above 0 and at most 1 (got {value!r})"
+        )
+    return mfu
 
 
 def _flag(value: object, what: str) -> bool:

@@ -108,6 +108,30 @@ class LlmFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class Budget:
+    """A run in FLOPs and time (see :mod:`cnncalc.budget`): a training run over ``tokens``, else one step.
+
+    ``what`` is ``training run``, ``training step`` or ``forward``; ``flops`` its FLOPs at the
+    report's convention; ``six_nd_flops`` the rule of thumb 6·N·D beside it (N =
+    ``six_nd_params``); ``seconds`` at ``hardware``'s ``peak_flops`` (FLOP/s at ``dtype``)
+    times ``mfu``.
+    """
+
+    what: str
+    flops: int
+    tokens: int | None = None
+    tokens_per_step: int | None = None
+    steps: float | None = None
+    six_nd_flops: int | None = None
+    six_nd_params: int | None = None
+    hardware: str | None = None
+    peak_flops: float | None = None
+    mfu: float | None = None
+    seconds: float | None = None
+    dtype: str = "float32"
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One layer of the network, with every figure for it.
 
@@ -210,6 +234,7 @@ class Report:
         )
 
     llm: LlmFigures | None = None  # a language model's serving figures (a graph with a KV cache), else None
+    budget: Budget | None = None  # a run's FLOPs and time (tokens, hardware), when asked for
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout (a traced model's batch axis left out)."""

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import cnncalc
-from cnncalc import CnnCalcError
+from cnncalc import CnnCalcError, zoo
 
 NET = "input(32,32,3) -> conv(8, f=5) -> bn -> fc(10)"
 KEYS = {
@@ -113,7 +113,7 @@ def test_zoo_takes_train_from_the_cli_and_the_api(cli):
     out = cli("zoo", "lenet5", "--train", "--format", "json")
     assert out.exit_code == 0, out.stderr
     assert json.loads(out.stdout)["totals"]["training"] == {
-        k: getattr(cnncalc.zoo.analyze("lenet5", train=True).training, k) for k in KEYS
+        k: getattr(zoo.analyze("lenet5", train=True).training, k) for k in KEYS
     }
 
 

@@ -174,6 +174,7 @@ def footer_lines(report: Report) -> list[str]:
             f"peak inference activations {human_bytes(m.peak_activation_bytes)}"
         )
     lines += training_lines(report)
+    lines += budget_lines(report)
     if report.llm is not None:
         lines += llm_lines(report)
     lines += list(report.notes)
@@ -206,6 +207,31 @@ def training_lines(report: Report) -> list[str]:
     if t.unruled:
         listed = ", ".join(f"{k} ×{n}" for k, n in t.unruled)
         lines.append(f"No training rule (backward not counted): {listed}")
+    return lines
+
+
+def budget_lines(report: Report) -> list[str]:
+    """A run's FLOPs and time (--tokens, --hardware), for the footer (see :mod:`cnncalc.budget`)."""
+    from cnncalc.budget import human_hours, human_seconds
+
+    b = report.budget
+    if b is None:
+        return []
+    lines = []
+    if b.tokens is not None:
+        steps = fmt(int(b.steps)) if b.steps is not None and b.steps == int(b.steps) else f"{b.steps:,.1f}"
+        lines.append(
+            f"Training run: {fmt(b.tokens)} tokens = {steps} steps of {fmt(b.tokens_per_step or 0)} tokens; "
+            f"FLOPs {b.flops:.4g} ({b.flops / (b.six_nd_flops or 1):.3f}× 6·N·D = {b.six_nd_flops or 0:.4g}, "
+            f"N = {fmt(b.six_nd_params or 0)} params a token uses, embeddings left out)"
+        )
+    if b.seconds is not None:
+        mfu = f" at MFU {b.mfu:g}" if b.mfu != 1 else " at its peak"
+        lines.append(
+            f"Time of the {b.what} on {b.hardware} ({b.dtype}, {(b.peak_flops or 0) / 1e12:,g} TFLOPS dense){mfu}: "
+            f"{human_seconds(b.seconds)}, {human_hours(b.seconds / 3600)} device-hours ({b.flops:.4g} FLOPs, "
+            f"{report.convention.value} convention)"
+        )
     return lines
 
 

@@ -52,6 +52,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "memory": _memory(report),
             "training": _training(report),
             "llm": _llm(report),
+            "budget": _budget(report),
         },
         "uncounted_ops": [
             {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops
@@ -87,6 +88,15 @@ def _memory(report: Report) -> dict[str, Any] | None:
             else {}
         ),
     }
+
+
+def _budget(report: Report) -> dict[str, Any] | None:
+    """A run's FLOPs and time (docs/training.md), or None when neither tokens nor hardware were given."""
+    b = report.budget
+    if b is None:
+        return None
+    keys = ("what", "flops", "tokens", "tokens_per_step", "steps", "six_nd_flops", "hardware", "peak_flops", "mfu")
+    return {**{k: getattr(b, k) for k in keys}, "seconds": b.seconds}
 
 
 def _llm(report: Report) -> dict[str, Any] | None:
