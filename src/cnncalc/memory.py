@@ -23,7 +23,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from cnncalc.conventions import DTYPE_BYTES, TENSOR_BYTES
 from cnncalc.options import dtype_name
@@ -51,14 +51,23 @@ def storage_of(rows: Sequence[Row]) -> dict[str, str | None]:
     return owner
 
 
-def peak_activation_bytes(rows: list[Row], b: int) -> int:
+def peak_activation_bytes(
+    rows: list[Row],
+    b: int,
+    owner: dict[str, str | None] | None = None,
+    kept: Collection[str] = (),
+    pinned: Mapping[str, int] | None = None,
+) -> int:
     """The most activation bytes alive at once while the layers run in order (liveness over the graph).
 
     A tensor is alive from the layer that writes it until the last layer that
     reads it, directly or through a view, has run; one nobody reads is an
-    output and stays to the end.
+    output and stays to the end. A training step (:func:`cnncalc.training.step_peak`)
+    gives its own ``owner`` of each output's storage, the storages autograd ``kept``
+    (alive to the end too), and the bytes nodes keep of their own (``pinned``, never freed).
     """
-    owner = storage_of(rows)
+    owner = storage_of(rows) if owner is None else owner
+    pinned = pinned or {}
     end = len(rows)
     last_use: dict[str, int] = {}
     read: set[str] = set()
@@ -69,16 +78,18 @@ def peak_activation_bytes(rows: list[Row], b: int) -> int:
             if held is not None:
                 last_use[held] = max(last_use.get(held, -1), i)
     for r in rows:
-        held = owner[r.node_id]
-        if held is not None and r.node_id not in read:  # an output (or a view of one): kept to the end
+        held = owner.get(r.node_id)
+        if held is not None and (r.node_id not in read or held in kept):  # an output, or kept: to the end
             last_use[held] = end
     alive = peak = 0
     frees: dict[int, int] = {}
     for i, r in enumerate(rows):
-        if owner[r.node_id] == r.node_id:
+        if owner.get(r.node_id) == r.node_id:
             size = _row_bytes(r, b)
             alive += size
-            frees[last_use[r.node_id]] = frees.get(last_use[r.node_id], 0) + size
+            last = last_use.get(r.node_id, end)
+            frees[last] = frees.get(last, 0) + size
+        alive += pinned.get(r.node_id, 0)
         peak = max(peak, alive)
         alive -= frees.pop(i, 0)
     return peak

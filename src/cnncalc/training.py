@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import TENSOR_BYTES
 from cnncalc.layers.binding import Args
 from cnncalc.layers.calc import Shape, prod
 
@@ -522,31 +521,9 @@ def step_peak(rows: list[Row], b: int, ledger: Ledger) -> int:
     until its last reader, except that what autograd keeps lives on into the
     backward, and the tensors nodes keep of their own accumulate.
     """
-    owner = ledger.storage
-    end = len(rows)
-    last_use: dict[str, int] = {}
-    read: set[str] = set()
-    for i, r in enumerate(rows):
-        for src in r.inputs:
-            read.add(src)
-            held = owner.get(src)
-            if held is not None:
-                last_use[held] = max(last_use.get(held, -1), i)
-    for r in rows:
-        held = owner.get(r.node_id)
-        if held is not None and (r.node_id not in read or held in ledger.kept):
-            last_use[held] = end
-    alive = peak = 0
-    frees: dict[int, int] = {}
-    for i, r in enumerate(rows):
-        if owner.get(r.node_id) == r.node_id:
-            size = r.activation_size * (TENSOR_BYTES.get(r.dtype, b) if r.dtype else b)
-            alive += size
-            frees[last_use.get(r.node_id, end)] = frees.get(last_use.get(r.node_id, end), 0) + size
-        alive += ledger.pinned.get(r.node_id, 0)
-        peak = max(peak, alive)
-        alive -= frees.pop(i, 0)
-    return peak
+    from cnncalc.memory import peak_activation_bytes
+
+    return peak_activation_bytes(rows, b, ledger.storage, ledger.kept, ledger.pinned)
 
 
 def train_totals(rows: list[Row], totals: Totals, opts: Options, b: int, ledger: Ledger) -> Training:
