@@ -79,22 +79,14 @@ def main() -> None:
         print(f"| {label} | {median * 1e3:,.1f} | {fastest * 1e3:,.1f} | {median / base:,.2f}× |")
     print()
     t = train.training
-    print(
-        f"--train on the spec path: {rows[1][1] / rows[0][1]:.2f}× the analyze time; traced: {rows[3][1] / rows[2][1]:.2f}×"
-    )
-    same = (
-        (t.forward_flops, t.backward_flops, t.saved_activation_bytes)
-        == (
-            real.forward_flops,
-            real.backward_flops,
-            real.saved_bytes,
-        )
-        == (traced.training.forward_flops, traced.training.backward_flops, traced.training.saved_activation_bytes)
-    )
+    spec, torch_path = rows[1][1] / rows[0][1], rows[3][1] / rows[2][1]
+    print(f"--train on the spec path: {spec:.2f}× the analyze time; traced: {torch_path:.2f}×")
+    ours = (t.forward_flops, t.backward_flops, t.saved_activation_bytes)
+    theirs = (real.forward_flops, real.backward_flops, real.saved_bytes)
+    u = traced.training
+    same = ours == theirs == (u.forward_flops, u.backward_flops, u.saved_activation_bytes)
     print(f"Same forward FLOPs, backward FLOPs and saved bytes as the real step: {'yes' if same else 'NO'}")
-    print(
-        f"  ({t.forward_flops:,} + {t.backward_flops:,} FLOPs, {t.saved_activation_bytes:,} B kept; params {plain.totals.params:,})"
-    )
+    print(f"  ({ours[0]:,} + {ours[1]:,} FLOPs, {ours[2]:,} B kept; params {plain.totals.params:,})")
 
 
 if __name__ == "__main__":
