@@ -25,7 +25,7 @@ from cnncalc.layers.registry import Expansion, Kind, unknown_layer
 from cnncalc.memory import memory, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
-from cnncalc.report import Report, Row, Serving, Totals, UncountedOp
+from cnncalc.report import ReceptiveField, Report, Row, Serving, Totals, UncountedOp
 from cnncalc.training import RULES, Backward, Ledger, Pass, train_totals
 
 __all__ = ["analyze_graph", "enum_option"]
@@ -211,7 +211,7 @@ def _visit(
         if hit is None:
             row = _analyze_node(node, index, done, ctx, b, block)
         else:
-            row = hit if ctx.light else _renamed(hit, index, node)
+            row = hit if ctx.light else _renamed(hit, index, node, _field(hit, node, done, ctx))
         if key is not None and hit is None:
             ctx.memo[key] = row
         done[node.id] = row
@@ -257,7 +257,7 @@ def _visit(
         ctx.train.composites[node.id] = (index, node.label, kind.name, ids, node.source, expansion.notes, node.inputs)
     hit = ctx.memo.get(("row", key)) if key is not None else None
     if hit is not None:
-        return _renamed(hit, index, node)
+        return _renamed(hit, index, node, done[node.id].receptive_field)
     row = combine(
         index, node.label, kind.name, node.id, nodes[first:], done[node.id], node.source, expansion.notes, node.inputs
     )
@@ -280,9 +280,9 @@ def _memo_key(node: Node, done: dict[str, Row]) -> Any:
 
     A block repeated 80 times (a language model's layers) is analysed once; its other uses are renamed copies.
     """
-    if node.tensors is not None or node.shapes is not None:
+    if node.tensors is not None or node.shapes is not None or node.output is not None:
         return None
-    reads = tuple((done[i].output_shape, done[i].receptive_field, done[i].channel_axis) for i in node.inputs)
+    reads = tuple((done[i].output_shape, done[i].channel_axis) for i in node.inputs)  # the field is worked again
     key = (node.kind, node.args, node.kwargs, reads, node.lead, node.output, node.dtype, node.notes, node.trainable)
     try:
         hash(key)
@@ -291,8 +291,15 @@ def _memo_key(node: Node, done: dict[str, Row]) -> Any:
     return key
 
 
-def _renamed(row: Row, index: int, node: Node) -> Row:
-    """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same)."""
+def _field(row: Row, node: Node, done: dict[str, Row], ctx: _Context) -> ReceptiveField | None:
+    """The receptive field of a reused row's output, from the windows it has and the rows this node reads."""
+    sources = [done[i] for i in node.inputs]
+    core = row.output_shape[node.lead :] if sources else row.output_shape
+    return field_for(core, row.windows, sources, row.output_shape, inputs_spatial=not ctx.traced)
+
+
+def _renamed(row: Row, index: int, node: Node, field: ReceptiveField | None = None) -> Row:
+    """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same), with its receptive ``field``."""
     new = object.__new__(Row)
     for name, value in zip(ROW_FIELDS, _ROW_VALUES(row)):
         _SET(new, name, value)
@@ -302,6 +309,7 @@ def _renamed(row: Row, index: int, node: Node) -> Row:
     _SET(new, "inputs", node.inputs)
     _SET(new, "source", node.source)
     _SET(new, "scope", node.scope)
+    _SET(new, "receptive_field", field)
     return new
 
 

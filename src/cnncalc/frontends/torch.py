@@ -321,6 +321,12 @@ def _int_dtype(t: torch.Tensor) -> str | None:
 class _Operators(TorchDispatchMode):
     """Sees every aten operator after autograd and decompositions, as FlopCounterMode does."""
 
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # PyTorch wraps a mode's __torch_dispatch__ to keep torch.compile out of it, importing the compiler
+        # (a second or two) at the first operator; a trace is never compiled, so the mode stays unwrapped
+        return False
+
     def __init__(self, tracer: Tracer) -> None:
         super().__init__()
         self.tracer = tracer
@@ -468,21 +474,45 @@ def check_input_names(model: nn.Module, kwargs: dict[str, Any]) -> None:
         )
 
 
-def fake_mode() -> Any:
+def fake_mode(symbolic: bool = False) -> Any:
     """A fresh FakeTensorMode for one trace: tensors with shapes and dtypes but no storage.
 
     Unlike meta tensors, fake ones let a forward's value checks pass (Hugging Face
-    models skip them when traced), and data-dependent sizes become symbols that
-    say where the forward read a value.
+    models skip them when traced). ``symbolic``: data-dependent sizes become symbols
+    (a ShapeEnv, which imports much of torch's compiler: a second of start-up), for
+    the forwards that read a value the plain mode cannot follow.
     """
     from torch._subclasses.fake_tensor import FakeTensorMode
+
+    if not symbolic:
+        return FakeTensorMode(allow_non_fake_inputs=True)
     from torch.fx.experimental.symbolic_shapes import ShapeEnv
 
     return FakeTensorMode(allow_non_fake_inputs=True, shape_env=ShapeEnv())
 
 
+class _Meta:
+    """The trace's first mode: tensors on PyTorch's meta device (shapes and dtypes, no data), no mode to enter.
+
+    Setting up a FakeTensorMode imports much of torch's compiler (a second or two of
+    start-up); a model whose forward runs on meta tensors (most do) never needs it.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+META = _Meta()
+
+
 def fake_like(t: torch.Tensor, mode: Any) -> torch.Tensor:
-    """A fake tensor of ``t``'s shape, strides and dtype, on the CPU (a meta tensor's too); no data is copied."""
+    """A fake tensor of ``t``'s shape, strides and dtype, on the CPU (a meta tensor's too), or a meta tensor
+    when ``mode`` is :data:`META`; no data is copied."""
+    if mode is META:
+        return torch.empty_strided(tuple(t.shape), tuple(t.stride()), dtype=t.dtype, device="meta")
     device = "cpu" if t.is_meta else t.device
     with mode:
         return torch.empty_strided(tuple(t.shape), tuple(t.stride()), dtype=t.dtype, device=device)
@@ -546,7 +576,33 @@ def trace_graph(
     """
     if not isinstance(model, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
-    mode = fake_mode()
+    given = dict(input_dtype=input_dtype, kwargs=kwargs, title=title, user_file=user_file, train=train)
+    try:  # meta tensors first: most models run on them, and they cost nothing to set up
+        return _trace(model, input_size, META, **given)
+    except CnnCalcError:
+        pass  # a forward that reads values or makes tensors on the CPU: fake tensors follow it, and say why if not
+    try:
+        return _trace(model, input_size, fake_mode(), **given)
+    except ReadsValues:  # once more with symbolic sizes, which follow some of what the plain mode cannot
+        return _trace(model, input_size, fake_mode(symbolic=True), **given)
+
+
+class ReadsValues(ShapeError):
+    """The forward read a tensor's value (a data-dependent size or branch), which a shape-only trace cannot."""
+
+
+def _trace(
+    model: nn.Module,
+    input_size: Any,
+    mode: Any,
+    *,
+    input_dtype: Any,
+    kwargs: dict[str, Any] | None,
+    title: str,
+    user_file: str | None,
+    train: bool,
+) -> Graph:
+    """One trace of the forward in ``mode`` (see :func:`trace_graph`)."""
     args, kw = make_inputs(input_size, input_dtype, kwargs, mode)
     check_input_names(model, kw)
     with on_fake(model, mode):
@@ -694,7 +750,7 @@ def _forward_failed(
                 "this mixture-of-experts layer loops over the experts the router picked; choose "
                 "experts_implementation='grouped_mm' or 'batched_mm' in the model's config (the same count)"
             )
-        return ShapeError(
+        return ReadsValues(
             f"the model's forward reads tensor values{where}{at} ({name}), which a shape-only trace cannot follow",
             hint=hint,
         )

@@ -73,8 +73,7 @@ class _Builder:
         return err
 
     def add_node(self, node: Node) -> str:
-        if self.within is not None:  # made inside a block's use: it runs in that use's scope
-            node = replace(node, scope=self.within)
+        """Add a node, made with the scope it runs in (``self.within``: a block's use, or None)."""
         self.nodes.append(node)
         return node.id
 
@@ -142,7 +141,7 @@ class _Builder:
                 first.column,
             )
         node_id = self.ids.new("input")
-        return self.add_node(Node(node_id, "input", "input", self.input_shape, (), (), "input"))
+        return self.add_node(Node(node_id, "input", "input", self.input_shape, (), (), "input", scope=self.within))
 
     # -- elements
 
@@ -296,7 +295,8 @@ class _Builder:
             if kind != "input":
                 node_id = self.ids.new(scope.prefix + label)
                 source = node_source(label, args, kwargs, None, site.has_parens)
-                return self.add_node(Node(node_id, kind, label, args, merged, (), source, site.line, site.column))
+                node = Node(node_id, kind, label, args, merged, (), source, site.line, site.column, self.within)
+                return self.add_node(node)
             return self.input_node(site, scope.prefix + label, args, merged)
         inputs: tuple[str, ...]
         if is_merge(kind):
@@ -323,7 +323,8 @@ class _Builder:
         full = scope.prefix + label
         node_id = self.ids.new(full)
         source = node_source(label, args, kwargs, inputs if inputs != (prev,) else None, site.has_parens)
-        return self.add_node(Node(node_id, kind, full, args, merged, inputs, source, site.line, site.column))
+        node = Node(node_id, kind, full, args, merged, inputs, source, site.line, site.column, self.within)
+        return self.add_node(node)
 
     def expand(
         self,
@@ -450,7 +451,8 @@ class _Builder:
             )
         node_id = self.ids.new(label)
         source = Call(label, args, kwargs, site.line, site.column, True).source()
-        return self.add_node(Node(node_id, "input", label, tuple(args), kwargs, (), source, site.line, site.column))
+        node = Node(node_id, "input", label, tuple(args), kwargs, (), source, site.line, site.column, self.within)
+        return self.add_node(node)
 
 
 def node_source(
