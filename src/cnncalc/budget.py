@@ -40,9 +40,9 @@ def budget(
     dtype: str,
 ) -> Budget | None:
     """The run's FLOPs and time, when ``tokens`` or ``hardware`` are asked for; else None."""
+    if options.mfu is not None and options.hardware is None:
+        raise ArgumentError("--mfu goes with --hardware", hint="e.g. --hardware h100-sxm --mfu 0.4")
     if options.tokens is None and options.hardware is None:
-        if options.mfu is not None:
-            raise ArgumentError("--mfu goes with --hardware", hint="e.g. --hardware h100-sxm --mfu 0.4")
         return None
     step = training.flops if training is not None else totals.flops
     what = "training step" if training is not None else "forward"
@@ -54,7 +54,7 @@ def budget(
         per_step = tokens_per_step(graph, nodes, options.batch)
         tokens = options.tokens
         steps = tokens / per_step
-        flops = round(step * steps)
+        flops = (step * tokens + per_step // 2) // per_step  # whole numbers: exact however large
         active = llm.active_params if llm is not None else totals.params
         n = active - sum(r.params for r in nodes if r.kind == "embedding")
         six_nd = 6 * n * tokens
@@ -68,8 +68,6 @@ def budget(
         title = device.title
         peak = device.peak_tflops(dtype) * 1e12
         seconds = flops / (peak * (options.mfu if options.mfu is not None else 1.0))
-    elif options.mfu is not None:
-        raise ArgumentError("--mfu goes with --hardware", hint="e.g. --hardware h100-sxm --mfu 0.4")
     return Budget(
         what=what,
         flops=flops,
