@@ -22,7 +22,7 @@ from cnncalc.graph import Graph, Node, Scope
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.calc import Calc, Step, prod
 from cnncalc.layers.registry import Expansion, Kind, unknown_layer
-from cnncalc.memory import memory, traffic_for
+from cnncalc.memory import memory, row_bytes, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
 from cnncalc.report import ReceptiveField, Report, Row, Serving, Totals, UncountedOp
@@ -537,7 +537,7 @@ def _backward(
             if holder is None or holder in t.kept or done[src].block == block:
                 continue
             t.kept.add(holder)
-            size = _row_bytes(done[holder], elem_bytes)
+            size = row_bytes(done[holder], elem_bytes)
             parts.append(f"block input {size:,} B")
             total += size
         holders = {_holder(s, node, t) for s in back.saves if s.what != "kept"} - {None}
@@ -547,14 +547,12 @@ def _backward(
         back = Backward(back.macs, back.formula)
     for s in back.saves:
         if s.what == "kept":
-            size = s.numel * (repeat if s.per_sample else 1)
-            size *= TENSOR_BYTES.get(s.dtype, elem_bytes) if s.dtype else elem_bytes
+            size = _saved_size(s, repeat, elem_bytes, done, t, node)
             t.pinned[node.id] = t.pinned.get(node.id, 0) + size
             parts.append(f"{s.name or 'a tensor'} {size:,} B")
             total += size
             continue
-        source = node.id if s.what == "output" else node.inputs[s.operand] if s.operand < len(node.inputs) else None
-        holder = t.storage.get(source) if source is not None else None
+        holder = _holder(s, node, t)
         what = "output" if s.what == "output" else f"input {s.operand + 1}" if len(node.inputs) > 1 else "input"
         if holder is None:  # a parameter or a constant: the model's own memory, not an activation
             continue
@@ -562,7 +560,7 @@ def _backward(
             parts.append(f"{what} (kept already)")
             continue
         t.kept.add(holder)
-        size = _row_bytes(done[holder], elem_bytes) if holder in done else prod(shape) * ctx.batch * elem_bytes
+        size = row_bytes(done[holder], elem_bytes) if holder in done else prod(shape) * ctx.batch * elem_bytes
         parts.append(f"{what} {size:,} B")
         total += size
     if back.macs:
@@ -615,13 +613,8 @@ def _saved_size(s: Any, repeat: int, elem_bytes: int, done: dict[str, Row], t: L
     if s.what == "kept":
         size = s.numel * (repeat if s.per_sample else 1)
         return size * (TENSOR_BYTES.get(s.dtype, elem_bytes) if s.dtype else elem_bytes)
-    source = node.id if s.what == "output" else node.inputs[s.operand] if s.operand < len(node.inputs) else None
-    holder = t.storage.get(source) if source is not None else None
-    return _row_bytes(done[holder], elem_bytes) if holder in done else 0
-
-
-def _row_bytes(row: Row, elem_bytes: int) -> int:
-    return row.activation_size * (TENSOR_BYTES.get(row.dtype, elem_bytes) if row.dtype else elem_bytes)
+    holder = _holder(s, node, t)
+    return row_bytes(done[holder], elem_bytes) if holder in done else 0
 
 
 def _lora_parts(node: Node, done: dict[str, Row], ctx: _Context) -> list[Node]:

@@ -35,7 +35,7 @@ def element_bytes(dtype: str) -> int:
     return DTYPE_BYTES[dtype_name(dtype)]
 
 
-def _row_bytes(row: Row, b: int) -> int:
+def row_bytes(row: Row, b: int) -> int:
     """Bytes of a row's output: at the report's ``b`` bytes per element, or its own dtype (token ids, masks)."""
     return row.activation_size * (TENSOR_BYTES.get(row.dtype, b) if row.dtype else b)
 
@@ -85,7 +85,7 @@ def peak_activation_bytes(
     frees: dict[int, int] = {}
     for i, r in enumerate(rows):
         if owner.get(r.node_id) == r.node_id:
-            size = _row_bytes(r, b)
+            size = row_bytes(r, b)
             alive += size
             last = last_use.get(r.node_id, end)
             frees[last] = frees.get(last, 0) + size
@@ -109,7 +109,7 @@ def memory(rows: list[Row], totals: Totals, dtype: str) -> Memory:
     b = element_bytes(dtype)
     param_bytes = totals.params * b
     buffer_bytes = totals.buffers * b
-    activation_bytes = sum(_row_bytes(r, b) for r in rows if not r.view)
+    activation_bytes = sum(row_bytes(r, b) for r in rows if not r.view)
     return Memory(
         dtype=dtype_name(dtype),
         bytes_per_element=b,

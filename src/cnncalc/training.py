@@ -133,9 +133,10 @@ def conv(p: Pass) -> Backward:
     return _products(p, (operand(0),))
 
 
-@rule("dense")
+@rule("dense", "expertdense")
 def dense(p: Pass) -> Backward:
-    """A linear layer keeps its input only when its weight gets a gradient (``mm``/``addmm`` save conditionally)."""
+    """A linear layer keeps its input only when its weight gets a gradient (``mm``/``addmm`` save conditionally);
+    so do the expert layers of a mixture of experts, each routed copy through its expert's matrix."""
     return _products(p, (operand(0),) if p.weight else ())
 
 
@@ -181,13 +182,6 @@ def sdpa(p: Pass) -> Backward:
     if gq or gk:  # v (or the copy PyTorch makes of it), for P's gradient
         saves.append(kept(prod(v), name="v copied") if p.args.bool("copies_v") else operand(2))
     return Backward(macs, f"{qk:,}·{int(gq) + int(gk)} + {av:,}·{int(gq or gk) + int(gv)}", tuple(saves))
-
-
-@rule("expertdense")
-def expertdense(p: Pass) -> Backward:
-    """Each routed copy through its expert's matrix: like a linear layer, the input and weight gradients each
-    cost the forward MACs; it keeps the routed copies for the weights' gradient."""
-    return _products(p, (operand(0),) if p.weight else ())
 
 
 @rule("topk", "dispatch")
