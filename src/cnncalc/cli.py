@@ -127,8 +127,8 @@ SpecArg = Annotated[
         help="The architecture: notation text, a file holding it (notation, .yaml, .yml or .json), - for stdin, "
         "a model file (.onnx; .keras or the .json of model.to_json()), "
         "or path/to/file.py:ModelClass for a PyTorch nn.Module. The .py file is imported and run as your own "
-        "Python code (never unpickled), the class built with no arguments on the meta device and traced with "
-        "fake tensors; --input is then the full size, batch first."
+        "Python code (never unpickled), the class built with no arguments on the meta device and traced (a "
+        "small one on zeros, a large one on fake tensors); --input is then the full size, batch first."
     ),
 ]
 InputOpt = Annotated[

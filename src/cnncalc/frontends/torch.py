@@ -1,7 +1,8 @@
-"""The PyTorch front-end: an ``nn.Module`` in, a Graph of core kinds out, without running the model.
+"""The PyTorch front-end: an ``nn.Module`` in, a Graph of core kinds out, from one forward that records shapes.
 
-The module is traced on the meta device (shapes only: no weight is allocated and
-no arithmetic runs). Forward hooks give the module hierarchy and call order: each
+A small model's forward runs on the CPU on zeros (:class:`_Cpu`); any other, or
+one that reads values, is traced on the meta device (shapes only: no weight is
+allocated and no arithmetic runs), then on fake tensors. Forward hooks give the module hierarchy and call order: each
 call is a :class:`~cnncalc.graph.Scope`. A function mode lowers the functions
 whose arguments say what they are (``F.linear``, ``F.conv2d``,
 ``F.scaled_dot_product_attention``) whole, and a dispatch mode lowers every
@@ -25,10 +26,12 @@ This is the only module (with ``torch_lower``, which only it imports) that impor
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 import sys
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,6 +121,7 @@ class Tracer:
         self.suppress = 0
         self.seen_modules: set[int] = set()
         self.blocks = repeated_blocks(model)
+        self.limits: _CpuLimits | None = None  # set when the forward runs on the CPU for real
 
     # -- scopes
 
@@ -163,6 +167,9 @@ class Tracer:
         outs = [t for t in _leaves(output) if isinstance(t, torch.Tensor)]
         if not outs:
             return None
+        for n in outs[0].shape:
+            if isinstance(n, torch.SymInt) and not n.node.has_hint():  # a size only the values give (symbolic)
+                raise SizeFromValues(f"the size of {label}'s output depends on tensor values")
         inputs = tuple(self.source(t) for t in low.operands)
         shapes = (
             tuple(tuple(s) for s in low.shapes)
@@ -335,10 +342,15 @@ class _Operators(TorchDispatchMode):
         kwargs = kwargs or {}
         if func.namespace == "prim":  # a fake tensor's .device and the like: no tensor the network computes
             return func(*args, **kwargs)
+        limits = self.tracer.limits
+        if limits is not None:
+            limits.before(func, args)
         if func.overloadpacket is torch.ops.aten._grouped_mm and args[0].dtype != torch.bfloat16:
             out = _grouped_mm_shape(func, args, kwargs)
         else:
             out = func(*args, **kwargs)
+        if limits is not None:
+            limits.after(func, args, out)
         self.tracer.operator(func.overloadpacket.__name__, func.namespace, args, kwargs, out)
         return out
 
@@ -508,9 +520,117 @@ class _Meta:
 META = _Meta()
 
 
+class _Cpu(_Meta):
+    """The first mode for a small model: ordinary CPU tensors, zeros for every weight, buffer and input.
+
+    The forward computes for real, as torchinfo's does, but on zeros and never on the
+    user's weights. It is tried first because a shape-only trace runs some of PyTorch's
+    meta kernels in Python, and the first of those imports PyTorch's compiler (1.5 s
+    here, more than a small model's whole forward). The figures are the same either way:
+    the trace records operators and shapes, never values, and a forward that reads a
+    value, or outgrows :class:`_CpuLimits`, leaves the CPU for the meta device.
+    """
+
+
+CPU = _Cpu()
+
+# A model runs on the CPU first only if copying its weights as zeros and its inputs are cheap ...
+CPU_WEIGHT_BYTES = 512 * 2**20
+CPU_INPUT_ELEMENTS = 2**22
+# ... and it goes on only while its outputs stay small and its work short: 20 G multiply-accumulates in its
+# convolutions and matrix products take well under the 1.5 s the meta device's first use costs, on two cores.
+# The clock is a backstop for the unforeseen (a slow operator, a busy machine).
+CPU_OUTPUT_BYTES = 2**30
+CPU_MACS = 2 * 10**10
+CPU_SECONDS = 5.0
+
+# Operators whose output depends on the values, not only the shapes, of their inputs: a branch on a value
+# (``item``), a size computed from values (``nonzero``, boolean masks). On zeros they would pick a path or a
+# size no real input gives; the meta device refuses them, and fake tensors say why.
+_READS_VALUES = {"equal", "is_nonzero", "allclose"}
+
+
+class _LeaveCpu(CnnCalcError):
+    """The forward on the CPU stopped: it reads values, or outgrew :data:`CPU_OUTPUT_BYTES` or :data:`CPU_SECONDS`."""
+
+
+class _CpuLimits:
+    """What keeps a forward on the CPU small: seen by the dispatch mode before and after every operator."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.bytes = 0
+        self.macs = 0
+
+    def before(self, func: Any, args: tuple[Any, ...]) -> None:
+        tags = func.tags
+        name = func.overloadpacket.__name__
+        if torch.Tag.data_dependent_output in tags or name in _READS_VALUES:
+            raise _LeaveCpu(f"{name} reads a value")
+        if torch.Tag.dynamic_output_shape in tags and (
+            name != "index" or any(_is_mask(t) for t in _leaves(args[1:]))
+        ):  # integer indices give a size from shapes alone; a mask's size is its count of true values
+            raise _LeaveCpu(f"{name}'s size depends on values")
+
+    def after(self, func: Any, args: tuple[Any, ...], out: Any) -> None:
+        self.bytes += sum(t.nbytes for t in _leaves(out) if isinstance(t, torch.Tensor) and not t._is_view())
+        self.macs += _rough_macs(func.overloadpacket.__name__, args, out)
+        if self.bytes > CPU_OUTPUT_BYTES or self.macs > CPU_MACS or time.perf_counter() - self.start > CPU_SECONDS:
+            raise _LeaveCpu("too large or slow to compute")
+
+
+def _rough_macs(name: str, args: tuple[Any, ...], out: Any) -> int:
+    """How long an operator took, roughly: the multiply-accumulates of a convolution or a matrix product, the
+    work that dominates a forward (a budget for :class:`_CpuLimits`, never a figure that is reported)."""
+    if not isinstance(out, torch.Tensor):
+        return 0
+    if name == "convolution":
+        weight = args[1]
+        return out.numel() * (weight.numel() // max(1, weight.shape[0]))
+    if name in ("mm", "bmm", "addmm", "baddbmm"):
+        left = args[0] if name in ("mm", "bmm") else args[1]
+        return out.numel() * int(left.shape[-1])
+    return 0
+
+
+def _is_mask(t: Any) -> bool:
+    return isinstance(t, torch.Tensor) and t.dtype in (torch.bool, torch.uint8)
+
+
+def _small(model: nn.Module, input_size: Any) -> bool:
+    """Whether ``model`` on inputs of ``input_size`` is cheap to run on the CPU (see :class:`_Cpu`)."""
+    weights = 0
+    for t in list(model.parameters()) + list(model.buffers()):
+        if (
+            t.device.type not in ("cpu", "meta")
+            or nn.parameter.is_lazy(t)
+            or type(t) not in (torch.Tensor, nn.Parameter)
+        ):
+            return False
+        weights += t.numel() * t.element_size()
+    if weights > CPU_WEIGHT_BYTES:
+        return False
+    sizes = input_size.values() if isinstance(input_size, dict) else [input_size]
+    elements = 0
+    for item in sizes:
+        items = [item] if isinstance(item, torch.Tensor) or _is_shape(item) else item
+        for x in items if isinstance(items, (list, tuple)) else [items]:
+            if isinstance(x, torch.Tensor):
+                if x.device.type not in ("cpu", "meta"):
+                    return False
+                elements += x.numel()
+            elif _is_shape(x):
+                elements += math.prod(x)
+    return elements <= CPU_INPUT_ELEMENTS
+
+
 def fake_like(t: torch.Tensor, mode: Any) -> torch.Tensor:
     """A fake tensor of ``t``'s shape, strides and dtype, on the CPU (a meta tensor's too), or a meta tensor
     when ``mode`` is :data:`META`; no data is copied."""
+    if mode is CPU:
+        shape, stride = tuple(t.shape), tuple(t.stride())
+        room = 1 + sum((n - 1) * step for n, step in zip(shape, stride)) if all(shape) else 0
+        return torch.zeros(room, dtype=t.dtype).as_strided(shape, stride)
     if mode is META:
         return torch.empty_strided(tuple(t.shape), tuple(t.stride()), dtype=t.dtype, device="meta")
     device = "cpu" if t.is_meta else t.device
@@ -577,7 +697,13 @@ def trace_graph(
     if not isinstance(model, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
     given = dict(input_dtype=input_dtype, kwargs=kwargs, title=title, user_file=user_file, train=train)
-    try:  # meta tensors first: most models run on them, and they cost nothing to set up
+    if _small(model, input_size):
+        try:  # a small model runs on the CPU, on zeros: quicker than PyTorch's first shape-only kernel in Python
+            with torch.random.fork_rng(devices=[]):  # dropout draws: the user's random state stays as it was
+                return _trace(model, input_size, CPU, **given)
+        except CnnCalcError:
+            pass  # it reads values, or is larger than it looked: the meta device, where values are never made up
+    try:  # meta tensors next: most models run on them, and they cost nothing to set up
         return _trace(model, input_size, META, **given)
     except CnnCalcError:
         pass  # a forward that reads values or makes tensors on the CPU: fake tensors follow it, and say why if not
@@ -607,6 +733,8 @@ def _trace(
     check_input_names(model, kw)
     with on_fake(model, mode):
         tracer = Tracer(model)
+        if mode is CPU:
+            tracer.limits = _CpuLimits()
         inputs: list[torch.Tensor] = []
         for i, t in enumerate(args):
             inputs.append(_input_node(tracer, t, f"input{i + 1}" if len(args) > 1 else "input"))
@@ -635,10 +763,12 @@ def _trace(
         )
         for r in tracer.scopes
     )
-    notes = [
-        f"PyTorch {type(model).__name__} traced with fake tensors (no weights allocated, nothing computed), "
-        f"in {'training' if train else 'eval'} mode"
-    ]
+    how = (
+        "run on the CPU with zeros for its weights and inputs (the user's weights untouched)"
+        if mode is CPU
+        else "traced with fake tensors (no weights allocated, nothing computed)"
+    )
+    notes = [f"PyTorch {type(model).__name__} {how}, in {'training' if train else 'eval'} mode"]
     return Graph(
         tuple(tracer.nodes),
         title or type(model).__name__,
@@ -706,7 +836,7 @@ def _run(
         # for real; the fused fast paths of nn.MultiheadAttention and the transformer layers are switched off
         # so that their matmuls are seen one by one.
         grad = torch.enable_grad() if train else torch.no_grad()
-        with grad, _no_fast_path(), mode, _Functions(tracer), _Operators(tracer):
+        with grad, _no_fast_path(), _math_attention(mode), mode, _Functions(tracer), _Operators(tracer):
             model(*args, **kwargs)
     except CnnCalcError:
         raise
@@ -730,7 +860,26 @@ def _no_fast_path() -> Iterator[None]:
         torch.backends.mha.set_fastpath_enabled(before)
 
 
-DATA_DEPENDENT = ("DataDependentOutputException", "DynamicOutputShapeException", "GuardOnDataDependentSymNode")
+def _math_attention(mode: Any) -> Any:
+    """On the CPU, attention by its plain formula, as on the meta device: the CPU's fused kernel returns its
+    output in another memory layout, and a later reshape would then copy where the meta device's does not."""
+    if mode is not CPU:
+        return nullcontext()
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    return sdpa_kernel([SDPBackend.MATH])
+
+
+class SizeFromValues(Exception):  # noqa: N818 - named as PyTorch names its own, for the same handling
+    """An operator's output size depends on values (a boolean mask, ``nonzero``): raised inside the forward."""
+
+
+DATA_DEPENDENT = (
+    "DataDependentOutputException",
+    "DynamicOutputShapeException",
+    "GuardOnDataDependentSymNode",
+    "SizeFromValues",
+)
 
 
 def _forward_failed(
