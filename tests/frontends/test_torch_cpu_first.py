@@ -73,17 +73,18 @@ def test_a_model_built_on_meta_runs_on_cpu_zeros_and_stays_on_meta():
     assert all(t.is_meta for t in list(model.parameters()) + list(model.buffers()))
 
 
-def test_the_users_weights_statistics_and_random_state_are_left_as_they_were():
+def test_the_users_weights_statistics_random_state_and_threads_are_left_as_they_were():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Dropout(0.5), nn.ReLU())
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x = torch.randn(2, 3, 16, 16)
-    rng = torch.get_rng_state()
+    rng, threads = torch.get_rng_state(), torch.get_num_threads()
     report = cnncalc.from_torch(model, x, train=True)  # batch norm updates its statistics, dropout draws
     assert how(report) == ON_CPU
     after = model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)  # running mean, variance and step counter too
     assert torch.equal(torch.get_rng_state(), rng)
+    assert torch.get_num_threads() == threads  # the forward ran on one
     assert model.training  # the mode put back
 
 
@@ -136,12 +137,11 @@ def test_integer_indexing_stays_on_the_cpu():
         ("CPU_WEIGHT_BYTES", 1000),
         ("CPU_INPUT_ELEMENTS", 100),
         ("CPU_OUTPUT_BYTES", 1000),
-        ("CPU_MACS", 1000),
         ("CPU_SECONDS", 0.0),
     ],
 )
 def test_a_model_past_any_limit_is_traced_on_meta_with_the_same_figures(limit, value, monkeypatch):
-    model = CnnBn()  # it has more than 1,000 bytes of weights, 100 input elements, 1,000 bytes of outputs or MACs
+    model = CnnBn()  # it has more than 1,000 bytes of weights, 100 input elements or 1,000 bytes of outputs
     example = (2, 3, 32, 32)
     expected = everything_but_the_notes(cnncalc.from_torch(model, example))
     monkeypatch.setattr(frontend, limit, value)
@@ -168,3 +168,22 @@ def test_a_small_model_from_the_command_line_never_imports_pytorchs_compiler(tmp
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("cpu", [True, False], ids=["cpu", "meta"])
+@pytest.mark.parametrize(
+    "model, size",
+    [
+        (nn.Conv2d(3, 8, 3), (1, 4, 32, 32)),  # 4 channels into a layer made for 3
+        (nn.ConvTranspose2d(3, 8, 3), (1, 5, 8, 8)),  # PyTorch's meta kernel does not check this one
+        (nn.Linear(5, 3), (2, 4)),
+        (nn.Conv2d(3, 8, 7), (1, 3, 4, 4)),  # a kernel larger than the input
+    ],
+    ids=["conv", "conv_transpose", "linear", "kernel"],
+)
+def test_a_product_given_the_wrong_sizes_is_an_error_either_way(model, size, cpu, monkeypatch):
+    # on the CPU products are not computed (only their sizes are needed), so their sizes are checked first
+    if not cpu:
+        monkeypatch.setattr(frontend, "CPU_WEIGHT_BYTES", -1)
+    with pytest.raises(CnnCalcError, match="channels|reduction dim|[Kk]ernel size"):
+        cnncalc.from_torch(model, size)

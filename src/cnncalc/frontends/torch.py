@@ -31,7 +31,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -343,14 +343,18 @@ class _Operators(TorchDispatchMode):
         if func.namespace == "prim":  # a fake tensor's .device and the like: no tensor the network computes
             return func(*args, **kwargs)
         limits = self.tracer.limits
+        out = None
         if limits is not None:
             limits.before(func, args)
-        if func.overloadpacket is torch.ops.aten._grouped_mm and args[0].dtype != torch.bfloat16:
+            out = _unworked_product(func, args, kwargs)
+        if out is not None:
+            pass
+        elif func.overloadpacket is torch.ops.aten._grouped_mm and args[0].dtype != torch.bfloat16:
             out = _grouped_mm_shape(func, args, kwargs)
         else:
             out = func(*args, **kwargs)
         if limits is not None:
-            limits.after(func, args, out)
+            limits.after(out)
         self.tracer.operator(func.overloadpacket.__name__, func.namespace, args, kwargs, out)
         return out
 
@@ -537,11 +541,10 @@ CPU = _Cpu()
 # A model runs on the CPU first only if copying its weights as zeros and its inputs are cheap ...
 CPU_WEIGHT_BYTES = 512 * 2**20
 CPU_INPUT_ELEMENTS = 2**22
-# ... and it goes on only while its outputs stay small and its work short: 20 G multiply-accumulates in its
-# convolutions and matrix products take well under the 1.5 s the meta device's first use costs, on two cores.
-# The clock is a backstop for the unforeseen (a slow operator, a busy machine).
+# ... and it goes on only while its outputs stay small (its convolutions and matrix products are not computed,
+# see _unworked_product, so the rest of its work grows with its outputs) and the clock is a backstop for the
+# unforeseen (a slow operator, a busy machine).
 CPU_OUTPUT_BYTES = 2**30
-CPU_MACS = 2 * 10**10
 CPU_SECONDS = 5.0
 
 # Operators whose output depends on the values, not only the shapes, of their inputs: a branch on a value
@@ -560,7 +563,6 @@ class _CpuLimits:
     def __init__(self) -> None:
         self.start = time.perf_counter()
         self.bytes = 0
-        self.macs = 0
 
     def before(self, func: Any, args: tuple[Any, ...]) -> None:
         tags = func.tags
@@ -572,25 +574,64 @@ class _CpuLimits:
         ):  # integer indices give a size from shapes alone; a mask's size is its count of true values
             raise _LeaveCpu(f"{name}'s size depends on values")
 
-    def after(self, func: Any, args: tuple[Any, ...], out: Any) -> None:
+    def after(self, out: Any) -> None:
         self.bytes += sum(t.nbytes for t in _leaves(out) if isinstance(t, torch.Tensor) and not t._is_view())
-        self.macs += _rough_macs(func.overloadpacket.__name__, args, out)
-        if self.bytes > CPU_OUTPUT_BYTES or self.macs > CPU_MACS or time.perf_counter() - self.start > CPU_SECONDS:
+        if self.bytes > CPU_OUTPUT_BYTES or time.perf_counter() - self.start > CPU_SECONDS:
             raise _LeaveCpu("too large or slow to compute")
 
 
-def _rough_macs(name: str, args: tuple[Any, ...], out: Any) -> int:
-    """How long an operator took, roughly: the multiply-accumulates of a convolution or a matrix product, the
-    work that dominates a forward (a budget for :class:`_CpuLimits`, never a figure that is reported)."""
-    if not isinstance(out, torch.Tensor):
-        return 0
+_PRODUCTS = {"mm", "addmm", "bmm", "baddbmm", "convolution"}
+
+
+def _broadcasts(shape: tuple[int, ...], to: tuple[int, ...]) -> bool:
+    return len(shape) <= len(to) and all(n in (1, m) for n, m in zip(reversed(shape), reversed(to)))
+
+
+def _unworked_product(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+    """A convolution's or a matrix product's output, of its size but not computed; None for any other operator.
+
+    On the CPU the trace never reads a value (a forward that does leaves it), so the
+    products, nearly all of a forward's arithmetic, need not be worked out: only their
+    sizes. Only plain contiguous operands are taken, whose product PyTorch makes
+    contiguous too; a convolution on channels-last tensors is computed.
+    """
+    name = func.overloadpacket.__name__
+    if name not in _PRODUCTS or func._overloadname != "default" or kwargs:
+        return None
+    tensors = [a for a in args if isinstance(a, torch.Tensor)]
+    if any(not t.is_contiguous() or t.dtype != tensors[0].dtype for t in tensors):
+        return None
     if name == "convolution":
-        weight = args[1]
-        return out.numel() * (weight.numel() // max(1, weight.shape[0]))
-    if name in ("mm", "bmm", "addmm", "baddbmm"):
-        left = args[0] if name in ("mm", "bmm") else args[1]
-        return out.numel() * int(left.shape[-1])
-    return 0
+        x, w, bias, stride, padding, dilation, transposed, output_padding, groups = args
+        channels = w.shape[0] if transposed else w.shape[1] * groups
+        out_channels = w.shape[1] * groups if transposed else w.shape[0]
+        if x.dim() != w.dim() or x.dim() < 3 or x.shape[1] != channels or w.shape[0] % groups:
+            return None  # a mistake: PyTorch's own error says what it is
+        if bias is not None and tuple(bias.shape) != (out_channels,):
+            return None
+        if transposed:
+            spatial = [
+                (n - 1) * s - 2 * p + d * (k - 1) + extra + 1
+                for n, k, s, p, d, extra in zip(x.shape[2:], w.shape[2:], stride, padding, dilation, output_padding)
+            ]
+            size = (x.shape[0], out_channels, *spatial)
+        else:
+            spatial = [
+                (n + 2 * p - d * (k - 1) - 1) // s + 1
+                for n, k, s, p, d in zip(x.shape[2:], w.shape[2:], stride, padding, dilation)
+            ]
+            size = (x.shape[0], out_channels, *spatial)
+    else:
+        a, b = args[-2:] if name in ("addmm", "baddbmm") else args[:2]
+        rank = 3 if name.endswith("bmm") else 2
+        if a.dim() != rank or b.dim() != rank or a.shape[:-2] != b.shape[:-2] or a.shape[-1] != b.shape[-2]:
+            return None
+        size = (*a.shape[:-1], b.shape[-1])
+        if name in ("addmm", "baddbmm") and not _broadcasts(tuple(args[0].shape), size):
+            return None
+    if any(n <= 0 for n in size):
+        return None
+    return torch.empty(size, dtype=tensors[0].dtype)  # its values are never read: not even zeros need writing
 
 
 def _is_mask(t: Any) -> bool:
@@ -699,7 +740,7 @@ def trace_graph(
     given = dict(input_dtype=input_dtype, kwargs=kwargs, title=title, user_file=user_file, train=train)
     if _small(model, input_size):
         try:  # a small model runs on the CPU, on zeros: quicker than PyTorch's first shape-only kernel in Python
-            with torch.random.fork_rng(devices=[]):  # dropout draws: the user's random state stays as it was
+            with _on_the_cpu():
                 return _trace(model, input_size, CPU, **given)
         except CnnCalcError:
             pass  # it reads values, or is larger than it looked: the meta device, where values are never made up
@@ -836,7 +877,7 @@ def _run(
         # for real; the fused fast paths of nn.MultiheadAttention and the transformer layers are switched off
         # so that their matmuls are seen one by one.
         grad = torch.enable_grad() if train else torch.no_grad()
-        with grad, _no_fast_path(), _math_attention(mode), mode, _Functions(tracer), _Operators(tracer):
+        with grad, _no_fast_path(), mode, _Functions(tracer), _Operators(tracer):
             model(*args, **kwargs)
     except CnnCalcError:
         raise
@@ -860,14 +901,26 @@ def _no_fast_path() -> Iterator[None]:
         torch.backends.mha.set_fastpath_enabled(before)
 
 
-def _math_attention(mode: Any) -> Any:
-    """On the CPU, attention by its plain formula, as on the meta device: the CPU's fused kernel returns its
-    output in another memory layout, and a later reshape would then copy where the meta device's does not."""
-    if mode is not CPU:
-        return nullcontext()
+@contextmanager
+def _on_the_cpu() -> Iterator[None]:
+    """How a forward on the CPU runs: on one thread, with attention by its plain formula, as on the meta device,
+    and the random state put back afterwards (dropout draws from it).
+
+    With its products not computed, what is left is writing zeros and small
+    elementwise work, which threads only slow down (on a busy machine they wait on
+    each other: 20 times slower here). The CPU's fused attention kernel returns its
+    output in another memory layout, and a later reshape would then copy where the
+    meta device's does not.
+    """
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
-    return sdpa_kernel([SDPBackend.MATH])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with sdpa_kernel([SDPBackend.MATH]), torch.random.fork_rng(devices=[]):
+            yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class SizeFromValues(Exception):  # noqa: N818 - named as PyTorch names its own, for the same handling

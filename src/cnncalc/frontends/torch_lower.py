@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - PyTorch's own spelling
 from torch import nn
 
+from cnncalc.errors import ShapeError
 from cnncalc.layers.elementwise import ATEN_ACTIVATIONS, POINTWISE_FLOPS, REDUCE_FLOPS
 
 
@@ -116,6 +117,11 @@ def _conv_transpose(nd: int) -> Callable[..., Lowered]:
         a = _bind(args, kwargs, "input weight bias=None stride=1 padding=0 output_padding=0 groups=1 dilation=1")
         x, w = a["input"], a["weight"]
         groups = int(a["groups"])
+        if x.dim() > nd and x.shape[-nd - 1] != w.shape[0]:  # PyTorch checks this on the CPU, not on meta tensors
+            raise ShapeError(
+                f"conv_transpose{nd}d's weight {list(w.shape)} takes {w.shape[0]} input channels, "
+                f"but its input {list(x.shape)} has {x.shape[-nd - 1]}"
+            )
         return Lowered(
             "convtranspose",
             {
