@@ -327,6 +327,18 @@ def test_cli_bad_input_exits_2(model_file, cli, tmp_path, spec, input_size, mess
     assert "Traceback" not in result.output
 
 
+def test_a_failed_forward_prints_one_message_and_no_pytorch_log(model_file):
+    # fake tensors log the model's error with a traceback before raising it; the user sees cnncalc's message only
+    run = subprocess.run(
+        [sys.executable, "-m", "cnncalc", "summary", f"{model_file}:Net", "--input", "1,3,5,5"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert "[1, 72] X [288, 2]" in run.stderr
+    assert "Traceback" not in run.stderr and "fake_tensor.py" not in run.stderr
+
+
 def test_cli_help_says_the_file_is_run_as_code(cli):
     text = " ".join(cli("summary", "--help").stdout.split())
     assert "path/to/file.py:ModelClass" in text and "run as your own Python code (never unpickled)" in text

@@ -26,6 +26,7 @@ This is the only module (with ``torch_lower``, which only it imports) that impor
 from __future__ import annotations
 
 import importlib.util
+import logging
 import math
 import re
 import sys
@@ -748,10 +749,23 @@ def trace_graph(
         return _trace(model, input_size, META, **given)
     except CnnCalcError:
         pass  # a forward that reads values or makes tensors on the CPU: fake tensors follow it, and say why if not
+    with _quiet("torch._subclasses.fake_tensor"):  # it logs a model's error with a traceback, then raises it
+        try:
+            return _trace(model, input_size, fake_mode(), **given)
+        except ReadsValues:  # once more with symbolic sizes, which follow some of what the plain mode cannot
+            return _trace(model, input_size, fake_mode(symbolic=True), **given)
+
+
+@contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """A logger of PyTorch's silenced: cnncalc says what went wrong once, as its own error."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
     try:
-        return _trace(model, input_size, fake_mode(), **given)
-    except ReadsValues:  # once more with symbolic sizes, which follow some of what the plain mode cannot
-        return _trace(model, input_size, fake_mode(symbolic=True), **given)
+        yield
+    finally:
+        log.setLevel(level)
 
 
 class ReadsValues(ShapeError):
