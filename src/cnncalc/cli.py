@@ -13,7 +13,6 @@ import typer
 
 from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import CnnCalcError, SpecError
-from cnncalc.frontends import TORCH_SPEC
 from cnncalc.options import Options
 from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 from cnncalc.report import Report
@@ -313,11 +312,14 @@ def load_report(
     """The Report of SPEC, from whichever front-end reads it."""
     from cnncalc.analyze import analyze_graph
     from cnncalc.api import load
-    from cnncalc.inputs import parse_inputs, parse_kwargs
 
     source = sys.stdin.read() if spec == "-" else spec
-    inputs = parse_inputs(input) or None
-    graph = load(source, input=inputs, dtypes=input_dtype, kwargs=parse_kwargs(kwarg) or None, train=options.train)
+    inputs = kwargs = None
+    if input or kwarg:
+        from cnncalc.inputs import parse_inputs, parse_kwargs
+
+        inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
+    graph = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=options.train)
     with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
         warnings.simplefilter("always")
         report = analyze_graph(graph, options)
@@ -507,6 +509,7 @@ def check(
 ) -> None:
     """Grade a hand-made table cell by cell: exit 0 when all is right, 1 when something is wrong, 2 on bad input."""
     from cnncalc.check import check as run_check
+    from cnncalc.frontends import TORCH_SPEC
 
     try:
         text = sys.stdin.read() if table == "-" else None
