@@ -140,6 +140,7 @@ NOT_FOR_A_SUMMARY = (
     "cnncalc.quantize",
     "cnncalc.inputs",
     "cnncalc.render.json",
+    "cnncalc.report_extras",
     "rich.console",
     "rich.table",
     "pydantic",

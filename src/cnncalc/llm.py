@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 from cnncalc.graph import Graph, Node
 from cnncalc.layers.calc import prod
-from cnncalc.report import LlmFigures, Memory, Row, Totals
+from cnncalc.report import Memory, Row, Totals
+from cnncalc.report_extras import LlmFigures
 
 if TYPE_CHECKING:
     from cnncalc.options import Options
