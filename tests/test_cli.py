@@ -172,3 +172,30 @@ def test_import_cnncalc_imports_nothing_until_a_name_is_used():
     code = "import sys, cnncalc\nprint(sorted(m for m in sys.modules if m.startswith('cnncalc')))\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout == "['cnncalc']\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["summary", "input(4) -> fc(2)"],
+        ["summary", "--help"],
+        ["summary"],
+        ["summary", "input(4) -> fc(2)", "--flops", "fast"],
+        ["kinds", "lstm"],
+        ["summry", "input(4) -> fc(2)"],
+        ["--version"],
+        [],
+    ],
+)
+def test_the_console_script_answers_as_the_whole_app(monkeypatch, capsys, argv):
+    # main() builds only the command it runs; what it prints and its exit code are the whole app's
+    from cnncalc import cli
+
+    def run(entry) -> tuple[object, str, str]:
+        monkeypatch.setattr(sys, "argv", ["cnncalc", *argv])
+        with pytest.raises(SystemExit) as done:
+            entry()
+        out, err = capsys.readouterr()
+        return done.value.code, out, err
+
+    assert run(cli.main) == run(cli.app)

@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations` here: typer reads every command's annotations on each run, and as
 # strings each would be compiled and evaluated again (some 30 ms of a summary's start-up).
+import copy
 import shutil
 import sys
 import warnings
@@ -741,4 +742,21 @@ def kinds(
 
 
 def main() -> None:
-    app()
+    """The console script (and ``python -m cnncalc``).
+
+    typer builds every command's options before it runs one; the command named first on the line is
+    built alone, in a copy of the app that holds only it (the options before a command, --version and
+    --help, are the app's own, so they come first: anything else goes to the whole app).
+    """
+    name = sys.argv[1] if len(sys.argv) > 1 else None
+    chosen = [
+        info
+        for info in app.registered_commands
+        if name == (info.name or typer.main.get_command_name(info.callback.__name__))  # type: ignore[union-attr]
+    ]
+    if not chosen:
+        app()
+        return
+    one = copy.copy(app)
+    one.registered_commands = chosen
+    one()
