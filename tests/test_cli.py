@@ -121,7 +121,8 @@ def test_a_spec_file_with_a_byte_order_mark(cli, tmp_path, name, text):
 
 # What a summary of the notation, printed to a pipe, needs none of (benchmarks/startup.py times its start-up):
 # the other commands, the other front-ends, training, LoRA, quantization, language-model and run figures,
-# rich's console and table (the plain table is drawn without them), pydantic (typer 0.29's option parsing).
+# rich's console and table (the plain table is drawn without them), pydantic (typer 0.29's option parsing),
+# importlib.resources.
 NOT_FOR_A_SUMMARY = (
     "cnncalc.check",
     "cnncalc.explain",
@@ -146,6 +147,7 @@ NOT_FOR_A_SUMMARY = (
     "pydantic",
     "yaml",
     "json",
+    "importlib.resources",  # the grammar is read beside notation/parser.py
     "torch",
     "numpy",
 )
