@@ -15,7 +15,8 @@ The commands:
 - ``import cnncalc.cli``: cnncalc's CLI module and what it imports, without running a command.
 
 ``--phases`` then times each step inside one process (the libraries, typer's pydantic, cnncalc's
-modules, parse and analyze, the table, typer running the command), as a share of the imports.
+modules, parse and analyze (importing the notation's parser and analysis first), the table, typer
+running the command), as a share of the imports.
 
 The first run of ``summary`` after an edit of the grammar builds the parser tables and caches them
 (lark's cache, in ~/.cache/cnncalc); one untimed run comes first so that every timed run is a
@@ -88,11 +89,11 @@ t.append(time.perf_counter())
 sys.argv = ["cnncalc", "summary", sys.argv[1]]
 with contextlib.redirect_stdout(io.StringIO()):
     try:
-        cnncalc.cli.app()
+        cnncalc.cli.main()  # the console script: builds the summary command alone
     except SystemExit:
         pass
 t.append(time.perf_counter())
-steps = ["libraries", "typer's pydantic", "cnncalc's modules", "parse + analyze", "table (rich)", "typer running it"]
+steps = ["libraries", "typer's pydantic", "cnncalc's modules", "parse + analyze", "table", "typer running it"]
 print(json.dumps(dict(zip(steps, [b - a for a, b in zip(t, t[1:])]))))
 """
 

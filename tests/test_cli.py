@@ -119,15 +119,85 @@ def test_a_spec_file_with_a_byte_order_mark(cli, tmp_path, name, text):
     assert '"params": 10' in result.stdout  # (4 + 1)·2
 
 
-def test_summary_imports_neither_check_nor_explain_nor_zoo():
-    # start-up: a summary pays only for what it uses (timed side by side in benchmarks/startup.py)
+# What a summary of the notation, printed to a pipe, needs none of (benchmarks/startup.py times its start-up):
+# the other commands, the other front-ends, training, LoRA, quantization, language-model and run figures,
+# rich's console and table (the plain table is drawn without them), pydantic (typer 0.29's option parsing),
+# importlib.resources.
+NOT_FOR_A_SUMMARY = (
+    "cnncalc.check",
+    "cnncalc.explain",
+    "cnncalc.zoo",
+    "cnncalc.written",
+    "cnncalc.kinds",
+    "cnncalc.web",
+    "cnncalc.frontends.net",
+    "cnncalc.frontends.spec",
+    "cnncalc.frontends.torch",
+    "cnncalc.training",
+    "cnncalc.budget",
+    "cnncalc.hardware",
+    "cnncalc.llm",
+    "cnncalc.lora",
+    "cnncalc.quantize",
+    "cnncalc.inputs",
+    "cnncalc.render.json",
+    "cnncalc.report_extras",
+    "rich.console",
+    "rich.table",
+    "pydantic",
+    "yaml",
+    "json",
+    "importlib.resources",  # the grammar is read beside notation/parser.py
+    "torch",
+    "numpy",
+)
+
+
+def test_a_summary_in_a_pipe_imports_only_what_it_uses(tmp_path):
+    spec = tmp_path / "net.cnn"
+    spec.write_text("input(32,32,3) -> CONV1(8, f=5) -> POOL1(2) -> FC3(120) -> softmax(10)\n", encoding="utf-8")
     code = (
         "import sys\n"
-        "sys.argv = ['cnncalc', 'summary', 'input(4) -> fc(2)']\n"
+        f"sys.argv = ['cnncalc', 'summary', {str(spec)!r}]\n"
         "import cnncalc.cli\n"
-        "try:\n    cnncalc.cli.app()\nexcept SystemExit:\n    pass\n"
-        "names = ('cnncalc.check.read', 'cnncalc.check.grade', 'cnncalc.explain', 'cnncalc.zoo', 'cnncalc.written')\n"
-        "loaded = [m for m in names if m in sys.modules]\n"
-        "assert not loaded, loaded\n"
+        "try:\n    cnncalc.cli.main()\nexcept SystemExit:\n    pass\n"
+        f"loaded = [m for m in {NOT_FOR_A_SUMMARY!r} if m in sys.modules]\n"
+        "print('loaded:', loaded)\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)  # a pipe
+    assert done.returncode == 0, done.stderr
+    assert "Total params: " in done.stdout and "━" not in done.stdout  # the plain table
+    assert done.stdout.endswith("loaded: []\n")
+
+
+def test_import_cnncalc_imports_nothing_until_a_name_is_used():
+    code = "import sys, cnncalc\nprint(sorted(m for m in sys.modules if m.startswith('cnncalc')))\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout == "['cnncalc']\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["summary", "input(4) -> fc(2)"],
+        ["summary", "--help"],
+        ["summary"],
+        ["summary", "input(4) -> fc(2)", "--flops", "fast"],
+        ["kinds", "lstm"],
+        ["summry", "input(4) -> fc(2)"],
+        ["--version"],
+        [],
+    ],
+)
+def test_the_console_script_answers_as_the_whole_app(monkeypatch, capsys, argv):
+    # main() builds only the command it runs; what it prints and its exit code are the whole app's
+    from cnncalc import cli
+
+    def run(entry) -> tuple[object, str, str]:
+        monkeypatch.setattr(sys, "argv", ["cnncalc", *argv])
+        with pytest.raises(SystemExit) as done:
+            entry()
+        out, err = capsys.readouterr()
+        return done.value.code, out, err
+
+    assert run(cli.main) == run(cli.app)

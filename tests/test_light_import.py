@@ -40,3 +40,19 @@ def test_the_browser_path_imports_no_optional_package():
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "loaded: []"
+
+
+def test_analyze_and_check_stay_functions_whichever_module_is_imported_first():
+    # `import cnncalc` imports each name when it is first used; the modules cnncalc.analyze and cnncalc.check
+    # (imported by what runs) never take the place of the functions of the same names
+    code = (
+        "import cnncalc.analyze, cnncalc.check.read, cnncalc.frontends.net\n"
+        "import cnncalc\n"
+        "from cnncalc.api import analyze\n"
+        "from cnncalc.check import check\n"
+        "assert cnncalc.analyze is analyze and cnncalc.check is check, (cnncalc.analyze, cnncalc.check)\n"
+        "assert cnncalc.analyze('input(4) -> fc(2)').totals.params == 10\n"
+        "assert {'analyze', 'check', 'Net', 'from_torch'} <= set(dir(cnncalc))\n"
+        "assert 'torch' not in __import__('sys').modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

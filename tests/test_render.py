@@ -208,3 +208,109 @@ def test_renderers_by_name_and_raw_records():
     assert [r["params"] for r in rows] == [0, (5 * 5 * 3 + 1) * 8, 0, (14 * 14 * 8 + 1) * 10]
     with pytest.raises(ArgumentError, match="unknown format 'yaml'"):
         report.render("yaml")
+
+
+# ---------------------------------------------------------------- the table, drawn without rich
+
+
+def rich_table(monkeypatch: pytest.MonkeyPatch, report: cnncalc.Report, **options) -> str:
+    """The table as rich lays it out, every time (the drawing rich is left to when the text needs its engine)."""
+    from cnncalc.render import table
+
+    with monkeypatch.context() as m:
+        m.setattr(table, "draw", lambda *args: None)
+        return table.render(report, **options)
+
+
+@pytest.mark.parametrize("name", ["lenet5", "squeezenet1_1", "gpt2", "mixtral_8x7b", "vit_b_16"])
+@pytest.mark.parametrize("box", [False, True])
+def test_the_table_is_drawn_character_for_character_as_rich_draws_it(monkeypatch, name, box):
+    from cnncalc import zoo
+    from cnncalc.render import HEADERS
+    from cnncalc.render.table import render
+
+    r = zoo.analyze(name)
+    for width in (None, 40, 100, 400):
+        for columns in (None, tuple(HEADERS), ("name", "kind", "source", "rf", "intensity")):
+            options = {"width": width, "columns": columns, "box": box}
+            assert render(r, **options) == rich_table(monkeypatch, r, **options), (width, columns)
+
+
+def test_a_table_that_fits_is_drawn_without_rich(monkeypatch, report: cnncalc.Report):
+    from cnncalc.render import table
+
+    def no_rich(*args):
+        raise AssertionError("drawn by rich")
+
+    monkeypatch.setattr(table, "draw_with_rich", no_rich)
+    for box in (False, True):
+        for width in (80, 100, 1000):
+            assert "Total params: 62,958" in table.render(report, width=width, box=box)
+    assert cnncalc.analyze(SEED_001, title="Seed 001", train=True).table(width=80).splitlines()[0].strip() == "Seed 001"
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)",
+        "input(128) -> embedding(1000, 64) -> fc(1000)",
+        "input(8,8,3) -> conv(4, f=3) -> bn -> flatten -> fc(2)",
+    ],
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"title": "A small net"},
+        {"title": "[bold]markup[/bold] and :smile:"},  # rich's markup and emoji codes: left to rich
+        {"title": "a title longer than the table it goes over, which rich wraps onto more lines " * 2},
+        {"train": True, "batch": 4, "dtype": "bfloat16"},
+        {"framework": "keras"},
+        {"flops": "all", "train": True, "hardware": "a100-80gb"},
+    ],
+)
+def test_titles_and_footers_are_drawn_as_rich_draws_them(monkeypatch, spec, options):
+    from cnncalc.render.table import render
+
+    r = cnncalc.analyze(spec, **options)
+    for width in (20, 50, 79, 80, 120, 200):
+        for box in (False, True):
+            assert render(r, width=width, box=box) == rich_table(monkeypatch, r, width=width, box=box), (width, box)
+
+
+def test_a_footer_line_wraps_as_rich_wraps_it():
+    """Random lines of words (long ones too, cut at the width) at random widths, against rich's console."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from rich.console import Console
+
+    from cnncalc.render.table import plain_text, wrap
+
+    words = st.text(alphabet="ab,.()=-·×—–…→", min_size=1, max_size=30)
+    gaps = st.sampled_from([" ", "  ", "   "])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(words, gaps), max_size=20), st.integers(1, 130))
+    def check(parts, width):
+        line = "".join(w + g for w, g in parts).strip()
+        assert plain_text(line) or not line
+        out = io.StringIO()
+        console = Console(file=out, width=width, color_system=None, force_terminal=False, soft_wrap=False)
+        console.print(line, highlight=False, markup=False)
+        assert "\n".join(wrap(line, width)) + "\n" == out.getvalue()
+
+    check()
+
+
+def test_text_rich_would_read_otherwise_is_left_to_rich():
+    from rich.cells import cell_len
+
+    from cnncalc.render.table import ONE_CELL, plain_text
+
+    assert plain_text("(28, 28, 8)") and plain_text("FLOPs = 2·MACs — 1 per output") and plain_text("[-1, 8, 28, 28]")
+    assert plain_text("int4:64") and plain_text("buffers: 0 (trainable: 3)")
+    for text in ("[bold]x", "a\\[b", ":smile:", "x:y:z", "日本", "\tx", " x", "x ", "a\nb", "e\u0301"):
+        assert not plain_text(text), text
+    one_cell = [chr(c) for c in range(0x20, 0x2600) if ONE_CELL.fullmatch(chr(c))]
+    assert len(one_cell) > 900
+    assert all(cell_len(c) == 1 for c in one_cell)

@@ -1,5 +1,6 @@
 """cnncalc: what every layer of a neural network does to the numbers.
 
+>>> from cnncalc import analyze
 >>> r = analyze("input(32,32,3) -> conv(8, f=5) -> pool(2)")
 >>> r.rows[1].params          # (5·5·3 + 1)·8
 608
@@ -9,47 +10,67 @@
 
 from __future__ import annotations
 
-from cnncalc.api import analyze, parse, parse_shape
-from cnncalc.check import check  # light: its reading, aligning and grading are imported when it runs
-from cnncalc.conventions import Convention, Layout
-from cnncalc.errors import (
-    ArgumentError,
-    CnnCalcError,
-    NotationSyntaxError,
-    ShapeError,
-    SpecError,
-    UnknownLayerError,
-)
-from cnncalc.frontends.net import Net
-from cnncalc.graph import Graph, Node
-from cnncalc.report import Report, Row, Totals
+import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
+# Every name is imported when first used (PEP 562): `import cnncalc` imports nothing else, a summary pays
+# only for what it runs, and torch and check's grader come only with from_torch and CheckResult.
+_WHERE = {
+    "analyze": "cnncalc.api",
+    "parse": "cnncalc.api",
+    "parse_shape": "cnncalc.api",
+    "check": "cnncalc.check",
+    "Convention": "cnncalc.conventions",
+    "Layout": "cnncalc.conventions",
+    "ArgumentError": "cnncalc.errors",
+    "CnnCalcError": "cnncalc.errors",
+    "NotationSyntaxError": "cnncalc.errors",
+    "ShapeError": "cnncalc.errors",
+    "SpecError": "cnncalc.errors",
+    "UnknownLayerError": "cnncalc.errors",
+    "Net": "cnncalc.frontends.net",
+    "Graph": "cnncalc.graph",
+    "Node": "cnncalc.graph",
+    "Report": "cnncalc.report",
+    "Row": "cnncalc.report",
+    "Totals": "cnncalc.report",
+    "CheckResult": "cnncalc.check.grade",
+    "from_torch": "cnncalc.frontends.torch",
+    "from_onnx": "cnncalc.frontends.onnx",
+    "from_keras": "cnncalc.frontends.keras",
+    "from_hf_config": "cnncalc.frontends.hf",
+}
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy attributes: `import cnncalc` never imports torch, nor check's grader
-    if name == "from_torch":
-        from cnncalc.frontends.torch import from_torch
 
-        return from_torch
-    if name == "CheckResult":
-        from cnncalc.check.grade import CheckResult
+def __getattr__(name: str):  # noqa: ANN202
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value
+    return value
 
-        return CheckResult
-    if name == "from_onnx":
-        from cnncalc.frontends.onnx import from_onnx
 
-        return from_onnx
-    if name == "from_keras":
-        from cnncalc.frontends.keras import from_keras
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
 
-        return from_keras
-    if name == "from_hf_config":
-        from cnncalc.frontends.hf import from_hf_config
 
-        return from_hf_config
-    raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
+class _Package(types.ModuleType):
+    """``cnncalc.analyze`` and ``cnncalc.check`` are functions, though modules of the same names live here.
 
+    Python binds a submodule to its package's name when it is first imported; the functions keep the names.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("analyze", "check") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "ArgumentError",

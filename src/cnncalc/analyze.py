@@ -12,9 +12,8 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cnncalc.budget import budget
 from cnncalc.conventions import TENSOR_BYTES, Convention, Framework, Layout
 from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.fold import combine
@@ -26,7 +25,9 @@ from cnncalc.memory import memory, row_bytes, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
 from cnncalc.report import ReceptiveField, Report, Row, Serving, Totals, UncountedOp
-from cnncalc.training import RULES, Backward, Ledger, Pass, train_totals
+
+if TYPE_CHECKING:  # training's rules are imported when training figures are asked for
+    from cnncalc.training import Ledger, Pass
 
 __all__ = ["analyze_graph", "enum_option"]
 
@@ -98,6 +99,8 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         )
     layout = graph.layout or opts.layout or Layout.hwc
     framework = opts.framework or graph.framework or Framework.torch  # a Keras file counts as Keras does
+    if opts.train:
+        from cnncalc.training import Ledger, train_totals
     ctx = _Context(
         opts.flops,
         layout,
@@ -156,10 +159,16 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
             drop.add("buffers")
         columns = tuple(c for c in columns if c not in drop)
     mem = memory(nodes, totals, dtype)
-    from cnncalc.llm import figures
+    llm = run = None  # a decoder's serving figures, a run's budget: their modules imported when they apply
+    if any(r.serving is not None and r.serving.cache_per_token for r in nodes):
+        from cnncalc.llm import figures
 
-    llm = figures(graph, nodes, totals, mem, opts, graph.batch or opts.batch)
+        llm = figures(graph, nodes, totals, mem, opts, graph.batch or opts.batch)
     training = train_totals(nodes, totals, opts, b, ctx.train) if ctx.train is not None else None
+    if opts.tokens is not None or opts.hardware is not None or opts.mfu is not None:
+        from cnncalc.budget import budget
+
+        run = budget(graph, nodes, totals, training, llm, opts, dtype)
     if opts.lora is not None:
         lora = opts.lora
         notes.append(
@@ -183,7 +192,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         traced=traced,
         training=training,
         llm=llm,
-        budget=budget(graph, nodes, totals, training, llm, opts, dtype),
+        budget=run,
     )
 
 
@@ -383,6 +392,8 @@ def _analyze_node(
         flags = tuple(not frozen and g for g in node.grad) if node.grad else (not frozen and own,)
         out = shape[len(lead_dims) :]  # per sample, as the model computed it
         grads = tuple(s.grad for s in sources)
+        from cnncalc.training import Pass
+
         pass_ = Pass(kind.name, args, inputs, out, c.macs_total, grads, flags[0], flags, repeat)
         grad, backward_flops, saved_bytes = _backward(
             node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block
@@ -511,6 +522,8 @@ def _backward(
     Under activation checkpointing a node in a block keeps nothing: the block keeps its inputs, and its
     forward runs again in the backward (its FLOPs are added to the backward).
     """
+    from cnncalc.training import RULES, Backward
+
     t = ctx.train
     assert t is not None
     rule = RULES.get(kind.name)

@@ -113,9 +113,11 @@ def _is_module(obj: Any) -> bool:
 
 def _notation_input(input: Any) -> Any:  # noqa: A002
     """The notation's ``--input``: one shape, without a name or dtype."""
+    if not isinstance(input, tuple) or not input:
+        return input
     from cnncalc.inputs import InputSpec
 
-    if isinstance(input, tuple) and input and isinstance(input[0], InputSpec):
+    if isinstance(input[0], InputSpec):
         if len(input) > 1 or input[0].name or input[0].dtype:
             raise SpecError(
                 "the notation takes one input shape", hint="names and dtypes are for model files, e.g. model.py:Net"

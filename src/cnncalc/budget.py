@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 from cnncalc.errors import ArgumentError
 from cnncalc.layers.calc import prod
-from cnncalc.report import Budget, LlmFigures, Row, Totals, Training
+from cnncalc.report import Row, Totals
+from cnncalc.report_extras import Budget, LlmFigures, Training
 
 if TYPE_CHECKING:
     from cnncalc.graph import Graph

@@ -1,7 +1,8 @@
 """The ``cnncalc`` command line."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer reads every command's annotations on each run, and as
+# strings each would be compiled and evaluated again (some 30 ms of a summary's start-up).
+import copy
 import shutil
 import sys
 import warnings
@@ -13,7 +14,6 @@ import typer
 
 from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import CnnCalcError, SpecError
-from cnncalc.frontends import TORCH_SPEC
 from cnncalc.options import Options
 from cnncalc.render import DEFAULT_COLUMNS, HEADERS
 from cnncalc.report import Report
@@ -313,11 +313,14 @@ def load_report(
     """The Report of SPEC, from whichever front-end reads it."""
     from cnncalc.analyze import analyze_graph
     from cnncalc.api import load
-    from cnncalc.inputs import parse_inputs, parse_kwargs
 
     source = sys.stdin.read() if spec == "-" else spec
-    inputs = parse_inputs(input) or None
-    graph = load(source, input=inputs, dtypes=input_dtype, kwargs=parse_kwargs(kwarg) or None, train=options.train)
+    inputs = kwargs = None
+    if input or kwarg:
+        from cnncalc.inputs import parse_inputs, parse_kwargs
+
+        inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
+    graph = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=options.train)
     with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
         warnings.simplefilter("always")
         report = analyze_graph(graph, options)
@@ -507,6 +510,7 @@ def check(
 ) -> None:
     """Grade a hand-made table cell by cell: exit 0 when all is right, 1 when something is wrong, 2 on bad input."""
     from cnncalc.check import check as run_check
+    from cnncalc.frontends import TORCH_SPEC
 
     try:
         text = sys.stdin.read() if table == "-" else None
@@ -738,4 +742,21 @@ def kinds(
 
 
 def main() -> None:
-    app()
+    """The console script (and ``python -m cnncalc``).
+
+    typer builds every command's options before it runs one; the command named first on the line is
+    built alone, in a copy of the app that holds only it (the options before a command, --version and
+    --help, are the app's own, so they come first: anything else goes to the whole app).
+    """
+    name = sys.argv[1] if len(sys.argv) > 1 else None
+    chosen = [
+        info
+        for info in app.registered_commands
+        if name == (info.name or typer.main.get_command_name(info.callback.__name__))  # type: ignore[union-attr]
+    ]
+    if not chosen:
+        app()
+        return
+    one = copy.copy(app)
+    one.registered_commands = chosen
+    one()

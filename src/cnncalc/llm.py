@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 
 from cnncalc.graph import Graph, Node
 from cnncalc.layers.calc import prod
-from cnncalc.quantize import parse_quantization
-from cnncalc.report import LlmFigures, Memory, Row, Totals
+from cnncalc.report import Memory, Row, Totals
+from cnncalc.report_extras import LlmFigures
 
 if TYPE_CHECKING:
     from cnncalc.options import Options
@@ -64,6 +64,8 @@ def figures(
     quant_name = options.quantization or graph.quantization
     weight_bytes = memory.param_bytes
     if quant_name is not None:
+        from cnncalc.quantize import parse_quantization
+
         q = parse_quantization(quant_name)
         weights = sum(r.serving.quantizable_params for r in nodes if r.serving is not None and r.name != HEAD)
         weight_bytes = q.weight_bytes(weights) + (totals.params - weights) * b

@@ -113,9 +113,15 @@ class Options:
         scores = str(self.scores).lower()
         if scores not in ("full", "causal"):
             raise ArgumentError(f"unknown scores '{self.scores}' (choose full or causal)")
-        from cnncalc.lora import parse_lora
-        from cnncalc.quantize import parse_quantization
+        quantization = lora = None  # their parsers are imported when they are asked for
+        if self.quantization is not None:
+            from cnncalc.quantize import parse_quantization
 
+            quantization = parse_quantization(self.quantization).name
+        if self.lora is not None:
+            from cnncalc.lora import parse_lora
+
+            lora = parse_lora(self.lora)
         return Options(
             flops=enum_option(Convention, self.flops, "flops convention"),
             batch=batch,
@@ -133,8 +139,8 @@ class Options:
             master_weights=_flag(self.master_weights, "master_weights"),
             context=context,
             scores=scores,
-            quantization=None if self.quantization is None else parse_quantization(self.quantization).name,
-            lora=parse_lora(self.lora),
+            quantization=quantization,
+            lora=lora,
             tokens=_tokens(self.tokens),
             hardware=None if self.hardware is None else str(self.hardware),
             mfu=_mfu(self.mfu),

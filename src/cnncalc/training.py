@@ -32,7 +32,8 @@ from cnncalc.layers.calc import Shape, prod
 
 if TYPE_CHECKING:
     from cnncalc.options import Options
-    from cnncalc.report import Row, Totals, Training
+    from cnncalc.report import Row, Totals
+    from cnncalc.report_extras import Training
 
 # bytes per element of each optimizer's state, per trainable parameter, in units of the parameter's own size
 # (Adam's step counter is one float32 scalar per parameter tensor, added by the caller)
@@ -527,7 +528,7 @@ def train_totals(rows: list[Row], totals: Totals, opts: Options, b: int, ledger:
     report's dtype, float32 master copies of the trainable parameters, and the
     optimizer's state in float32.
     """
-    from cnncalc.report import Training
+    from cnncalc.report_extras import Training
 
     forward = totals.flops
     backward = sum(r.backward_flops for r in rows)

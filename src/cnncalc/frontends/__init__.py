@@ -4,7 +4,6 @@ module) into cnncalc."""
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -71,6 +70,8 @@ def load_model_source(source: str, **given: Any) -> Graph | None:
             return None  # the notation reader says what is wrong with the name
         raise SpecError(f"{source} is a folder, not a file" if path.is_dir() else f"no such file: {source}")
     if suffix == ".json":
+        import json
+
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -354,8 +353,17 @@ class _Continuations:
 
 
 def grammar_text() -> str:
-    """The notation's grammar, ``grammar.lark``, as shipped in the package."""
-    return files("cnncalc.notation").joinpath("grammar.lark").read_text(encoding="utf-8")
+    """The notation's grammar, ``grammar.lark``, as shipped in the package.
+
+    It is read beside this file; only a package that is not in files (in a zip) is read through
+    importlib.resources, whose import and first lookup cost a summary several milliseconds.
+    """
+    try:
+        return Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
+    except OSError:
+        from importlib.resources import files
+
+        return files("cnncalc.notation").joinpath("grammar.lark").read_text(encoding="utf-8")
 
 
 def cache_file() -> str | bool:

@@ -212,11 +212,11 @@ def training_lines(report: Report) -> list[str]:
 
 def budget_lines(report: Report) -> list[str]:
     """A run's FLOPs and time (--tokens, --hardware), for the footer (see :mod:`cnncalc.budget`)."""
-    from cnncalc.budget import human_hours, human_seconds
-
     b = report.budget
     if b is None:
         return []
+    from cnncalc.budget import human_hours, human_seconds
+
     lines = []
     if b.tokens is not None:
         steps = fmt(int(b.steps)) if b.steps is not None and b.steps == int(b.steps) else f"{b.steps:,.1f}"
