@@ -38,7 +38,8 @@ MODELS = {
 TOOLS = {
     "build_only": "imports torch and builds the model; no tool (baseline)",
     "plain_forward": "one model(x) under torch.no_grad(), no counting (reference)",
-    "cnncalc": "cnncalc.from_torch on the real model (tensors swapped for meta ones during the trace), matmul",
+    "cnncalc": "cnncalc.from_torch on the real model (its tensors swapped for zeros during the trace, or for meta "
+    "ones when large), matmul",
     "cnncalc_meta": "cnncalc.from_torch on the model built under torch.device('meta') (as the CLI does)",
     "torchinfo": "torchinfo.summary(..., verbose=0): total_params, total_mult_adds",
     "fvcore": "fvcore FlopCountAnalysis(...).total() (1 per fused multiply-add) and parameter_count",
@@ -91,8 +92,8 @@ counted once per batch row, not per token; the embedding counted as its whole ta
 forward on meta tensors only propagates shapes, so hook-based tools work on a meta-built model too. What
 none of them can do is run the real 7B model here: its float32 weights are 27 GB, more than this machine's
 23.5 GiB, so building it on CPU fails before any tool starts (not attempted, to spare the shared machine).
-cnncalc's advantage is that it *always* traces on meta (a real model is swapped to meta tensors for the
-trace), so the same call works on any model size, with per-operator attribution and the uncounted list.""",
+cnncalc traces a model this large on meta (a real one is swapped to meta tensors for the trace), so the same
+call works on any model size, with per-operator attribution and the uncounted list.""",
 }
 GENERAL = """\
 ## What the numbers mean

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,16 @@ def test_the_console_script_answers_as_the_whole_app(monkeypatch, capsys, argv):
         return done.value.code, out, err
 
     assert run(cli.main) == run(cli.app)
+
+
+def test_a_table_in_a_pipe_is_drawn_whole_and_fits_a_terminal_when_told_its_width():
+    # a pipe or a file has no width to fit: each layer stays on one line (for grep, awk, diff); $COLUMNS wraps it
+    whole = CliRunner().invoke(app, ["zoo", "resnet50"], env={"COLUMNS": None})
+    rows = json.loads(CliRunner().invoke(app, ["zoo", "resnet50", "--format", "json"]).stdout)["layers"]
+    lines = whole.stdout.splitlines()
+    numbered = [line for line in lines if line.split() and line.split()[0].isdigit()]
+    assert [int(line.split()[0]) for line in numbered] == [r["index"] for r in rows]
+    width = max(len(line) for line in numbered)
+    assert width > 120  # wider than any default would allow
+    narrow = CliRunner().invoke(app, ["zoo", "resnet50"], env={"COLUMNS": "100"}).stdout.splitlines()
+    assert max(len(line) for line in narrow) < width and len(narrow) > len(lines)  # names and shapes wrap

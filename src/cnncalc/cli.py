@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: typer reads every command's annotations on each run, and as
 # strings each would be compiled and evaluated again (some 30 ms of a summary's start-up).
 import copy
+import os
 import shutil
 import sys
 import warnings
@@ -157,7 +158,11 @@ LayoutOpt = Annotated[
 ]
 WidthOpt = Annotated[
     Optional[int],
-    typer.Option("--width", min=20, help="Table width in characters (default: the terminal's, or $COLUMNS)."),
+    typer.Option(
+        "--width",
+        min=20,
+        help="Table width in characters (default: $COLUMNS, or the terminal's; in a pipe the table is drawn whole).",
+    ),
 ]
 BoxOpt = Annotated[
     Optional[bool],
@@ -329,9 +334,11 @@ def load_report(
     return report
 
 
-def terminal_width() -> int:
-    """The width to draw at: $COLUMNS when set, else the terminal's, else 120 (a pipe or a file)."""
-    return shutil.get_terminal_size((120, 24)).columns
+def terminal_width() -> Optional[int]:
+    """The width to draw at: $COLUMNS when set, else the terminal's; in a pipe or a file, none (nothing wraps)."""
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return shutil.get_terminal_size((120, 24)).columns
+    return None
 
 
 def emit(
@@ -575,7 +582,7 @@ def zoo(
         if name is None:
             import textwrap
 
-            width = max(terminal_width(), 40)
+            width = max(terminal_width() or 120, 40)
             for n in models.names():
                 m = models.model(n)
                 args = ", ".join(f"{k}={v}" for k, v in m.defaults.items())

@@ -50,7 +50,9 @@ def render(
     Numbers are never wrapped or cut (``940,8…`` would be a wrong number): when
     the table is wider than ``width``, names, shapes and headers wrap at spaces
     (a shape after its commas), and if even that does not fit, the table is drawn
-    wider than asked. ``box=False`` draws no box, only ASCII rules, for a pipe or a file.
+    wider than asked. With no ``width`` (a pipe, a file, a notebook) the table is
+    drawn whole, and the lines below it wrap at 120 or the table's width.
+    ``box=False`` draws no box, only ASCII rules, for a pipe or a file.
     """
     columns = columns_for(report, columns)
     rows = [[cell(report, row, col) for col in columns] for row in report.rows]
@@ -58,9 +60,9 @@ def render(
     texts = [[HEADERS[col], footers[i], *(r[i] for r in rows)] for i, col in enumerate(columns)]
     natural = [max(len(t) for t in column) for column in texts]
     longest_word = [max(len(w) for t in column for w in (t.split() or [""])) for column in texts]
-    asked = width or 120
     widths: list[int | None] = [None] * len(columns)
     overhead = 3 * len(columns) + 1  # a space either side of each cell, and the borders
+    asked = width or max(120, sum(natural) + overhead)
     lines = footer_lines(report)
     if sum(natural) + overhead > asked:
         # every column starts at its longest word (a number is one word, never cut); text columns share the rest
