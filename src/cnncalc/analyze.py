@@ -9,7 +9,6 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
@@ -20,6 +19,7 @@ from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.fold import combine
 from cnncalc.graph import Graph, Node, Scope
 from cnncalc.layers import REGISTRY, bind
+from cnncalc.layers.binding import Args
 from cnncalc.layers.calc import Calc, Step, prod
 from cnncalc.layers.registry import Expansion, Kind, unknown_layer
 from cnncalc.memory import memory, row_bytes, traffic_for
@@ -271,8 +271,6 @@ def _visit(
 
 
 ROW_FIELDS = tuple(Row.__dataclass_fields__)
-_ROW_VALUES = operator.attrgetter(*ROW_FIELDS)
-_SET = object.__setattr__
 
 
 def _memo_key(node: Node, done: dict[str, Row]) -> Any:
@@ -300,17 +298,34 @@ def _field(row: Row, node: Node, done: dict[str, Row], ctx: _Context) -> Recepti
 
 def _renamed(row: Row, index: int, node: Node, field: ReceptiveField | None = None) -> Row:
     """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same), with its receptive ``field``."""
-    new = object.__new__(Row)
-    for name, value in zip(ROW_FIELDS, _ROW_VALUES(row)):
-        _SET(new, name, value)
-    _SET(new, "index", index)
-    _SET(new, "name", node.label if row.kind != "uncounted" else row.name)
-    _SET(new, "node_id", node.id)
-    _SET(new, "inputs", node.inputs)
-    _SET(new, "source", node.source)
-    _SET(new, "scope", node.scope)
-    _SET(new, "receptive_field", field)
-    return new
+    return _RENAME(row, index, node.label if row.kind != "uncounted" else row.name, node, field)
+
+
+def _renamer() -> Any:
+    """``_RENAME(row, index, name, node, field)``: a Row copied slot by slot, its place and name changed.
+
+    Written out once as straight-line code (a loop over ~40 fields, or dataclasses.replace, costs several
+    times as much: ResNet-50 copies 118 rows)."""
+    changed = {
+        "index": "index",
+        "name": "name",
+        "node_id": "node.id",
+        "inputs": "node.inputs",
+        "source": "node.source",
+        "scope": "node.scope",
+        "receptive_field": "field",
+    }
+    lines = ["def rename(row, index, name, node, field):", "    new = new_row(Row)"]
+    for f in ROW_FIELDS:
+        lines.append(f"    set_{f}(new, {changed.get(f, 'row.' + f)})")
+    lines.append("    return new")
+    scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
+    scope.update({f"set_{f}": getattr(Row, f).__set__ for f in ROW_FIELDS})
+    exec("\n".join(lines), scope)
+    return scope["rename"]
+
+
+_RENAME = _renamer()
 
 
 def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
@@ -326,21 +341,12 @@ def _analyze_node(
     block = _scope_block(node.scope, ctx.scopes) or block  # the outermost block
     kind = REGISTRY[node.kind]
     kwargs, frozen = _freeze_keyword(node.kwargs)
-    args = bind(kind, node.args, kwargs)
     sources = [done[i] for i in node.inputs]
     operands = _operands(node, done)
     lead = node.lead
     lead_dims: tuple[int, ...] = operands[0][:lead] if lead and operands else ()
     inputs = tuple(s[lead:] for s in operands) if lead else operands
-    if kind.inputs is not None and len(inputs) != kind.inputs:
-        if kind.inputs == 1 and not inputs:
-            raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
-        raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
-    c = Calc(ctx.convention, ctx.layout, ctx.framework, empty_ok=ctx.traced)
-    c.context, c.causal_half = ctx.context, ctx.causal_half
-    kind.infer(args, inputs, c)
-    if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
-        raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
+    args, c = _calculated(kind, node, kwargs, inputs, ctx)
     shape = (*lead_dims, *c.shape)
     if node.output is not None and tuple(node.output) != shape:
         if prod(node.output) != prod(shape) and kind.name != "reduce":  # a front-end's lowering bug, not the user's
@@ -427,6 +433,56 @@ def _analyze_node(
         block=block,
         serving=serving,
     )
+
+
+_CALCS: dict[Any, tuple[Args, Calc]] = {}  # a kind's arithmetic by everything it reads (see _calculated)
+_CALCS_HELD = 4096
+
+
+def _calculated(
+    kind: Kind, node: Node, kwargs: tuple[tuple[str, Any], ...], inputs: tuple[tuple[int, ...], ...], ctx: _Context
+) -> tuple[Args, Calc]:
+    """The node's arguments bound, and the Calc its kind filled from them and the ``inputs`` (no batch, no leading
+    axes).
+
+    A kind's arithmetic reads only these and the convention, layout, framework and the few settings a Calc carries,
+    and nothing changes a Calc once it is filled: the same layer on the same inputs (a repeated block's layers, the
+    same network analysed again) is worked out once and its Calc shared, up to a few thousand of them.
+    """
+    try:
+        key: Any = (kind.name, _typed(node.args), _typed(kwargs), inputs, ctx.convention, ctx.layout, ctx.framework)
+        key = (key, ctx.traced, ctx.context, ctx.causal_half)
+        hit = _CALCS.get(key)
+    except TypeError:  # a value given as a list: worked out every time
+        hit, key = None, None
+    if hit is not None:
+        return hit
+    args = bind(kind, node.args, kwargs)
+    if kind.inputs is not None and len(inputs) != kind.inputs:
+        if kind.inputs == 1 and not inputs:
+            raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
+        raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
+    c = Calc(ctx.convention, ctx.layout, ctx.framework, empty_ok=ctx.traced)
+    c.context, c.causal_half = ctx.context, ctx.causal_half
+    kind.infer(args, inputs, c)
+    if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
+        raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
+    if key is not None:
+        if len(_CALCS) >= _CALCS_HELD:
+            _CALCS.clear()
+        _CALCS[key] = (args, c)
+    return args, c
+
+
+def _typed(v: Any) -> Any:
+    """``v`` as a key that tells apart the values Python takes as equal: 1, 1.0 and True, a Size and a tuple."""
+    t = v.__class__
+    if t is int or t is str:
+        return v
+    if t is tuple:
+        return tuple([_typed(x) for x in v])
+    hash(v)  # a list: a TypeError, as for the whole key
+    return (t, tuple([_typed(x) for x in v])) if isinstance(v, tuple) else (t, v)
 
 
 def _scope_block(scope: int | None, scopes: tuple[Scope, ...]) -> str | None:

@@ -543,8 +543,16 @@ def candidates(name: str) -> list[str]:
     >>> candidates("CONV1"), candidates("conv")
     (['CONV1', 'CONV'], ['conv'])
     """
-    m = LABEL_NUMBER.fullmatch(name)
-    return [name, m.group("base")] if m else [name]
+    words = _CANDIDATES.get(name)
+    if words is None:
+        m = LABEL_NUMBER.fullmatch(name)
+        words = (name, m.group("base")) if m else (name,)
+        if len(_CANDIDATES) < 4096:
+            _CANDIDATES[name] = words
+    return list(words)
+
+
+_CANDIDATES: dict[str, tuple[str, ...]] = {}  # a name's candidates, as a text uses the same names again and again
 
 
 def is_merge(kind: str) -> bool:
@@ -557,6 +565,8 @@ def merge_kwargs(
     base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], ...]
 ) -> tuple[tuple[str, Any], ...]:
     """``base`` keywords that ``override`` does not give (in any case), then ``override``."""
+    if not base:
+        return tuple(override)
     keys = {k.lower() for k, _ in override}
     return tuple((k, v) for k, v in base if k.lower() not in keys) + tuple(override)
 
