@@ -280,13 +280,12 @@ def _memo_key(node: Node, done: dict[str, Row]) -> Any:
     """
     if node.tensors is not None or node.shapes is not None or node.output is not None:
         return None
-    reads = tuple((done[i].output_shape, done[i].channel_axis) for i in node.inputs)  # the field is worked again
-    key = (node.kind, node.args, node.kwargs, reads, node.lead, node.output, node.dtype, node.notes, node.trainable)
-    try:
-        hash(key)
+    reads = tuple([(done[i].output_shape, done[i].channel_axis) for i in node.inputs])  # the field is worked again
+    try:  # the arguments told apart by type: fc(2) is not fc(2.0), which is an error
+        args, kwargs = _typed(node.args), _typed(node.kwargs)
     except TypeError:  # a value given as a list: analysed every time
         return None
-    return key
+    return (node.kind, args, kwargs, reads, node.lead, node.dtype, node.notes, node.trainable)
 
 
 def _field(row: Row, node: Node, done: dict[str, Row], ctx: _Context) -> ReceptiveField | None:
@@ -346,29 +345,13 @@ def _analyze_node(
     lead = node.lead
     lead_dims: tuple[int, ...] = operands[0][:lead] if lead and operands else ()
     inputs = tuple(s[lead:] for s in operands) if lead else operands
-    args, c = _calculated(kind, node, kwargs, inputs, ctx)
-    shape = (*lead_dims, *c.shape)
-    if node.output is not None and tuple(node.output) != shape:
-        if prod(node.output) != prod(shape) and kind.name != "reduce":  # a front-end's lowering bug, not the user's
-            raise RuntimeError(f"{kind.name} computed {shape} where the model computed {tuple(node.output)}")
-        shape = tuple(node.output)
-    repeat = ctx.batch * prod(lead_dims)
-    size = prod(shape) * ctx.batch
-    steps = list(c.steps)
-    scale = _scale_text(ctx.batch, lead_dims)
-    steps.append(Step("activation size", _activation_text(c, shape, lead_dims, ctx.batch), size))
-    macs = c.macs_total * repeat
-    macs_expr = " + ".join(c.macs_formulas)
-    if c.macs_formulas:
-        steps.append(Step("MACs", _scaled(macs_expr, scale, len(c.macs_formulas) > 1), macs))
-    extra = c.extra[ctx.convention]
-    flops = (2 * c.macs_total + sum(v for v, _ in extra)) * repeat
-    terms = []
-    if c.macs_formulas:
-        terms.append("2·" + (f"({macs_expr})" if len(c.macs_formulas) > 1 else macs_expr))
-    terms += [f for _, f in extra]
-    if flops or terms:
-        steps.append(Step("FLOPs", _scaled(" + ".join(terms), scale, len(terms) > 1), flops))
+    args, c, figures = _calculated(kind, node, kwargs, inputs, ctx)
+    output = None if node.output is None else tuple(node.output)
+    scaled = figures.get((lead_dims, ctx.batch, output))
+    if scaled is None:
+        scaled = figures[lead_dims, ctx.batch, output] = _scaled_figures(kind, c, lead_dims, output, ctx)
+    shape, repeat, size, macs, flops, scaled_steps = scaled
+    steps = list(scaled_steps)
     params, trainable, buffers = c.params_total, c.trainable_total, c.buffers_total
     tensors = c.param_tensors
     notes = list(c.notes) + list(node.notes)
@@ -435,15 +418,46 @@ def _analyze_node(
     )
 
 
-_CALCS: dict[Any, tuple[Args, Calc]] = {}  # a kind's arithmetic by everything it reads (see _calculated)
+def _scaled_figures(
+    kind: Kind, c: Calc, lead_dims: tuple[int, ...], output: tuple[int, ...] | None, ctx: _Context
+) -> tuple[tuple[int, ...], int, int, int, int, tuple[Step, ...]]:
+    """A Calc's figures for the batch and the leading axes: the output shape, the repeat, the activation size,
+    MACs and FLOPs, and the steps that state them (the kind's own, then activation size, MACs and FLOPs)."""
+    shape = (*lead_dims, *c.shape)  # type: ignore[misc]
+    if output is not None and output != shape:
+        if prod(output) != prod(shape) and kind.name != "reduce":  # a front-end's lowering bug, not the user's
+            raise RuntimeError(f"{kind.name} computed {shape} where the model computed {output}")
+        shape = output
+    repeat = ctx.batch * prod(lead_dims)
+    size = prod(shape) * ctx.batch
+    steps = list(c.steps)
+    scale = _scale_text(ctx.batch, lead_dims)
+    steps.append(Step("activation size", _activation_text(c, shape, lead_dims, ctx.batch), size))
+    macs = c.macs_total * repeat
+    macs_expr = " + ".join(c.macs_formulas)
+    if c.macs_formulas:
+        steps.append(Step("MACs", _scaled(macs_expr, scale, len(c.macs_formulas) > 1), macs))
+    extra = c.extra[ctx.convention]
+    flops = (2 * c.macs_total + sum(v for v, _ in extra)) * repeat
+    terms = []
+    if c.macs_formulas:
+        terms.append("2·" + (f"({macs_expr})" if len(c.macs_formulas) > 1 else macs_expr))
+    terms += [f for _, f in extra]
+    if flops or terms:
+        steps.append(Step("FLOPs", _scaled(" + ".join(terms), scale, len(terms) > 1), flops))
+    return shape, repeat, size, macs, flops, tuple(steps)
+
+
+# a kind's arithmetic by everything it reads (see _calculated)
+_CALCS: dict[Any, tuple[Args, Calc, dict[Any, Any]]] = {}
 _CALCS_HELD = 4096
 
 
 def _calculated(
     kind: Kind, node: Node, kwargs: tuple[tuple[str, Any], ...], inputs: tuple[tuple[int, ...], ...], ctx: _Context
-) -> tuple[Args, Calc]:
-    """The node's arguments bound, and the Calc its kind filled from them and the ``inputs`` (no batch, no leading
-    axes).
+) -> tuple[Args, Calc, dict[Any, Any]]:
+    """The node's arguments bound, the Calc its kind filled from them and the ``inputs`` (no batch, no leading
+    axes), and its figures scaled by batch and leading axes (filled by the caller, see _scaled_figures).
 
     A kind's arithmetic reads only these and the convention, layout, framework and the few settings a Calc carries,
     and nothing changes a Calc once it is filled: the same layer on the same inputs (a repeated block's layers, the
@@ -467,11 +481,12 @@ def _calculated(
     kind.infer(args, inputs, c)
     if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
         raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
+    entry: tuple[Args, Calc, dict[Any, Any]] = (args, c, {})
     if key is not None:
         if len(_CALCS) >= _CALCS_HELD:
             _CALCS.clear()
-        _CALCS[key] = (args, c)
-    return args, c
+        _CALCS[key] = entry
+    return entry
 
 
 def _typed(v: Any) -> Any:

@@ -18,7 +18,7 @@ How a statement reads (docs/notation-graphs.md):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
@@ -113,7 +113,7 @@ class _Builder:
         if not self.nodes or self.nodes[-1].id != node_id or len(self.nodes) <= first_new:
             return node_id
         wanted = self.ids.rename(node_id, scope.prefix + name)
-        self.nodes[-1] = replace(self.nodes[-1], id=wanted)
+        self.nodes[-1] = _with_id(self.nodes[-1], wanted)
         return wanted
 
     def is_ref(self, call: Call, scope: _Scope) -> bool:
@@ -192,9 +192,10 @@ class _Builder:
         name = scope.bindings.get(call.name, call.name) if not call.has_parens else call.name
         if not isinstance(name, str):
             name = call.name
+        bindings = scope.bindings
         try:
-            args = tuple(substitute(v, scope.bindings) for v in call.args)
-            kwargs = tuple((k, substitute(v, scope.bindings)) for k, v in call.kwargs)
+            args = tuple([v if v.__class__ is int else substitute(v, bindings) for v in call.args])
+            kwargs = tuple([(k, v if v.__class__ is int else substitute(v, bindings)) for k, v in call.kwargs])
         except CnnCalcError as e:
             raise self.fail(e, call.line, call.column) from None
         return Call(name, args, kwargs, call.line, call.column, call.has_parens)
@@ -271,8 +272,8 @@ class _Builder:
         if isinstance(target, Statement):
             return self.expand(target, site, prev, stack, scope, label, args, kwargs)
         kind, preset = target
-        for v in (*args, *(v for _, v in kwargs)):
-            pending = _pending(v)
+        for v in (*args, *[v for _, v in kwargs]):
+            pending = _pending(v) if isinstance(v, (Expr, tuple)) else None
             if pending is not None:
                 raise self.fail(
                     SpecError(
@@ -295,7 +296,7 @@ class _Builder:
             if kind != "input":
                 node_id = self.ids.new(scope.prefix + label)
                 source = node_source(label, args, kwargs, None, site.has_parens)
-                node = Node(node_id, kind, label, args, merged, (), source, site.line, site.column, self.within)
+                node = _node(node_id, kind, label, args, merged, (), source, site.line, site.column, self.within)
                 return self.add_node(node)
             return self.input_node(site, scope.prefix + label, args, merged)
         inputs: tuple[str, ...]
@@ -323,7 +324,7 @@ class _Builder:
         full = scope.prefix + label
         node_id = self.ids.new(full)
         source = node_source(label, args, kwargs, inputs if inputs != (prev,) else None, site.has_parens)
-        node = Node(node_id, kind, full, args, merged, inputs, source, site.line, site.column, self.within)
+        node = _node(node_id, kind, full, args, merged, inputs, source, site.line, site.column, self.within)
         return self.add_node(node)
 
     def expand(
@@ -453,6 +454,34 @@ class _Builder:
         source = Call(label, args, kwargs, site.line, site.column, True).source()
         node = Node(node_id, "input", label, tuple(args), kwargs, (), source, site.line, site.column, self.within)
         return self.add_node(node)
+
+
+def _slot_writer(changed: tuple[str, ...], copy: bool) -> Any:
+    """A Node made slot by slot in straight-line code (a frozen dataclass's own __init__, or dataclasses.replace,
+    costs several times as much, and a network has thousands of nodes): ``make(*changed)`` with the other fields
+    at their defaults, or ``make(node, *changed)``, a copy of ``node`` with ``changed`` fields."""
+    head = ("node, " if copy else "") + ", ".join(changed)
+    lines = [f"def make({head}):", "    new = new_node(Node)"]
+    defaults: dict[str, Any] = {}
+    for f in fields(Node):
+        if f.name in changed:
+            value = f.name
+        elif copy:
+            value = f"node.{f.name}"
+        else:
+            assert f.default is not MISSING
+            defaults[f"default_{f.name}"] = f.default
+            value = f"default_{f.name}"
+        lines.append(f"    set_{f.name}(new, {value})")
+    lines.append("    return new")
+    scope: dict[str, Any] = {"new_node": object.__new__, "Node": Node, **defaults}
+    scope.update({f"set_{f.name}": getattr(Node, f.name).__set__ for f in fields(Node)})
+    exec("\n".join(lines), scope)
+    return scope["make"]
+
+
+_node = _slot_writer(("id", "kind", "label", "args", "kwargs", "inputs", "source", "line", "column", "scope"), False)
+_with_id = _slot_writer(("id",), True)
 
 
 def node_source(

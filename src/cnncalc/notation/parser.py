@@ -139,6 +139,8 @@ def evaluate(op: str, args: tuple[Any, ...]) -> Any:
 
 
 def show(v: Any) -> str:
+    if v.__class__ is int or v.__class__ is str:  # most values
+        return str(v)
     if isinstance(v, Expr):
         return str(v)
     if isinstance(v, Size):
