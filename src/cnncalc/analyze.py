@@ -282,7 +282,7 @@ def _memo_key(node: Node, done: dict[str, Row]) -> Any:
         return None
     reads = tuple([(done[i].output_shape, done[i].channel_axis) for i in node.inputs])  # the field is worked again
     try:  # the arguments told apart by type: fc(2) is not fc(2.0), which is an error
-        args, kwargs = _typed(node.args), _typed(node.kwargs)
+        args, kwargs = _typed(node.args), _typed_keywords(node.kwargs)
     except TypeError:  # a value given as a list: analysed every time
         return None
     return (node.kind, args, kwargs, reads, node.lead, node.dtype, node.notes, node.trainable)
@@ -464,7 +464,15 @@ def _calculated(
     same network analysed again) is worked out once and its Calc shared, up to a few thousand of them.
     """
     try:
-        key: Any = (kind.name, _typed(node.args), _typed(kwargs), inputs, ctx.convention, ctx.layout, ctx.framework)
+        key: Any = (
+            kind.name,
+            _typed(node.args),
+            _typed_keywords(kwargs),
+            inputs,
+            ctx.convention,
+            ctx.layout,
+            ctx.framework,
+        )
         key = (key, ctx.traced, ctx.context, ctx.causal_half)
         hit = _CALCS.get(key)
     except TypeError:  # a value given as a list: worked out every time
@@ -495,9 +503,22 @@ def _typed(v: Any) -> Any:
     if t is int or t is str:
         return v
     if t is tuple:
-        return tuple([_typed(x) for x in v])
+        for x in v:
+            if x.__class__ is not int and x.__class__ is not str:
+                return tuple([_typed(x) for x in v])
+        return v  # whole numbers and words only (no other key holds a type)
+    if t is bool or t is float or v is None:
+        return (t, v)
     hash(v)  # a list: a TypeError, as for the whole key
     return (t, tuple([_typed(x) for x in v])) if isinstance(v, tuple) else (t, v)
+
+
+def _typed_keywords(kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    """``_typed(kwargs)`` for ``(word, value)`` pairs, quicker."""
+    for _, v in kwargs:
+        if v.__class__ is not int and v.__class__ is not str:
+            return tuple([(k, _typed(v)) for k, v in kwargs])
+    return kwargs
 
 
 def _scope_block(scope: int | None, scopes: tuple[Scope, ...]) -> str | None:

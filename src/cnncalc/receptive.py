@@ -35,8 +35,8 @@ def _through(windows: tuple[Window, ...], field: ReceptiveField) -> ReceptiveFie
         span = w.dilation * (w.kernel - 1)
         size.append(r + span * j)
         jump.append(j * w.stride)
-        value = st + (span / 2 - w.pad_begin) * j
-        start.append(int(value) if float(value).is_integer() else value)
+        value = st + (span / 2 - w.pad_begin) * j  # a float (span / 2 is one)
+        start.append(int(value) if value.is_integer() else value)
     return ReceptiveField(tuple(size), tuple(jump), tuple(start))
 
 
@@ -71,6 +71,14 @@ def field_for(
     windowed layer starts the field.
     """
     full = shape if full is None else full
+    if windows is None and len(sources) == 1:  # most layers: the one input's field, when the spatial axes stay
+        source = sources[0]
+        field = source.receptive_field
+        if field is None:
+            return None
+        k = len(field.size)
+        out = source.output_shape
+        return field if k >= 1 and len(out) == len(full) and out[-k:] == full[-k:] else None
     spatial = len(shape) - 1
     if not sources:
         if spatial >= 1 and inputs_spatial:

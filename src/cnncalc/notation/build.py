@@ -56,6 +56,7 @@ class _Builder:
     top: _Scope = field(default_factory=_Scope)  # its bindings are the model arguments, seen inside blocks too
     scopes: list[Scope] = field(default_factory=list)  # one per use of a block, for activation checkpointing
     within: int | None = None  # the scope of the block use being expanded
+    kinds: dict[str, tuple[str, tuple]] = field(default_factory=dict)  # names found to be registered kinds (lookup)
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
         """The error for a top-level node named inside a block, which sees only its own names."""
@@ -84,10 +85,12 @@ class _Builder:
             if scope.in_block:
                 raise self.fail(SpecError(f"block '{st.name}' is defined inside another block"), st.line, st.column)
             self.blocks[st.name.lower()] = st
+            self.kinds.clear()  # a name may mean the block now
             return
         start = self.start_of(st.chain, scope)
         if st.name is not None and not scope.in_block and not starts_node(start):
             self.definitions[st.name.lower()] = st
+            self.kinds.clear()
             return
         if st.name is not None and resolve(st.name) is not None:
             raise self.fail(
@@ -187,12 +190,14 @@ class _Builder:
 
     def bind_call(self, call: Call, scope: _Scope) -> Call:
         """The call with block parameters replaced by their values (names, sizes, keywords)."""
-        if not scope.bindings:
+        bindings = scope.bindings
+        if not bindings:
             return call
-        name = scope.bindings.get(call.name, call.name) if not call.has_parens else call.name
+        name = bindings.get(call.name, call.name) if not call.has_parens else call.name
         if not isinstance(name, str):
             name = call.name
-        bindings = scope.bindings
+        if not call.args and not call.kwargs and name == call.name:  # relu, bn: nothing to replace
+            return call
         try:
             args = tuple([v if v.__class__ is int else substitute(v, bindings) for v in call.args])
             kwargs = tuple([(k, v if v.__class__ is int else substitute(v, bindings)) for k, v in call.kwargs])
@@ -202,6 +207,9 @@ class _Builder:
 
     def lookup(self, call: Call, stack: tuple[str, ...], scope: _Scope) -> tuple[str, tuple] | Statement | Block:
         """A definition, a block, or a registered kind with its preset keywords; trailing numbers are labels."""
+        found = self.kinds.get(call.name)
+        if found is not None:  # no definition or block took the name since
+            return found
         for word in candidates(call.name):
             key = word.lower()
             st = self.definitions.get(key)
@@ -212,6 +220,8 @@ class _Builder:
                 return block
             alias = resolve(word)
             if alias is not None:
+                if not any(w.lower() in self.definitions or w.lower() in self.blocks for w in candidates(call.name)):
+                    self.kinds[call.name] = (alias.kind, alias.preset)  # whatever the stack: no definition shadows it
                 return (alias.kind, alias.preset)
         for word in candidates(call.name):  # skipped above only because it is being expanded
             key = word.lower()
@@ -495,7 +505,10 @@ def node_source(
     if refs is not None:
         parts = [*refs, *(show(v) for v in args), *(f"{k}={show(v)}" for k, v in kwargs)]
         return f"{label}({', '.join(parts)})"
-    return Call(label, args, kwargs, 0, 0, has_parens).source()
+    if not has_parens:  # as Call.source reads it
+        return label
+    parts = [show(v) for v in args] + [f"{k}={show(v)}" for k, v in kwargs]
+    return f"{label}({', '.join(parts)})"
 
 
 def _pending(v: Any) -> Expr | None:
