@@ -9,7 +9,7 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -327,6 +327,27 @@ def _renamer() -> Any:
 _RENAME = _renamer()
 
 
+def _row_maker() -> Any:
+    """``_ROW(index=..., name=..., ...)``: ``Row(...)`` with the same arguments and defaults, made slot by slot
+    (a frozen dataclass's __init__ sets each field through object.__setattr__, at twice the cost)."""
+    params, lines = [], []
+    scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
+    for f in fields(Row):
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            scope[f"default_{f.name}"] = f.default
+            params.append(f"{f.name}=default_{f.name}")
+        lines.append(f"    set_{f.name}(new, {f.name})")
+        scope[f"set_{f.name}"] = getattr(Row, f.name).__set__
+    code = f"def make(*, {', '.join(params)}):\n    new = new_row(Row)\n" + "\n".join(lines) + "\n    return new"
+    exec(code, scope)
+    return scope["make"]
+
+
+_ROW = _row_maker()
+
+
 def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
     if node.shapes is not None:
         return tuple(tuple(s) for s in node.shapes)
@@ -385,7 +406,7 @@ def _analyze_node(
     channel_axis = -len(c.shape) if c.shape else -1
     if ctx.traced and not lead and sources:
         channel_axis = max(sources[0].channel_axis, -len(shape)) if shape else -1
-    return Row(
+    return _ROW(
         index=index,
         name=str(args.raw("op")) if kind.name == "uncounted" else node.label,
         kind=kind.name,
@@ -533,6 +554,11 @@ def _scope_block(scope: int | None, scopes: tuple[Scope, ...]) -> str | None:
 
 def _freeze_keyword(kwargs: tuple[tuple[str, Any], ...]) -> tuple[tuple[tuple[str, Any], ...], bool]:
     """A layer's ``freeze`` keyword (every kind takes it: its parameters get no gradient), and the rest."""
+    for k, _ in kwargs:
+        if k.lower() == "freeze":
+            break
+    else:
+        return kwargs, False
     rest = tuple((k, v) for k, v in kwargs if k.lower() != "freeze")
     if len(rest) == len(kwargs):
         return kwargs, False
@@ -791,16 +817,23 @@ def _activation_text(c: Calc, shape: tuple[int, ...], lead_dims: tuple[int, ...]
 
 def _totals(rows: list[Row]) -> Totals:
     """Sums over the nodes; the activation total counts each storage once (views share their input's)."""
-    params = sum(r.params for r in rows)
-    trainable = sum(r.trainable_params for r in rows)
+    params = trainable = buffers = macs = flops = activations = 0
+    for r in rows:
+        params += r.params
+        trainable += r.trainable_params
+        buffers += r.buffers
+        macs += r.macs
+        flops += r.flops
+        if not r.view:
+            activations += r.activation_size
     return Totals(
         params=params,
         trainable_params=trainable,
         non_trainable_params=params - trainable,
-        buffers=sum(r.buffers for r in rows),
-        macs=sum(r.macs for r in rows),
-        flops=sum(r.flops for r in rows),
-        activation_size=sum(r.activation_size for r in rows if not r.view),
+        buffers=buffers,
+        macs=macs,
+        flops=flops,
+        activation_size=activations,
     )
 
 

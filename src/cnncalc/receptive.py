@@ -22,6 +22,7 @@ takes, per axis, the input with the largest field.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from cnncalc.layers.base import Shape, Window
 from cnncalc.report import ReceptiveField, Row
@@ -37,7 +38,25 @@ def _through(windows: tuple[Window, ...], field: ReceptiveField) -> ReceptiveFie
         jump.append(j * w.stride)
         value = st + (span / 2 - w.pad_begin) * j  # a float (span / 2 is one)
         start.append(int(value) if value.is_integer() else value)
-    return ReceptiveField(tuple(size), tuple(jump), tuple(start))
+    return _FIELD(tuple(size), tuple(jump), tuple(start))
+
+
+def _field_maker() -> Any:
+    """``ReceptiveField(size, jump, start)`` set slot by slot (its frozen __init__ costs twice as much)."""
+    new, cls = object.__new__, ReceptiveField
+    set_size, set_jump, set_start = (getattr(cls, f).__set__ for f in ("size", "jump", "start"))
+
+    def make(size: tuple[int, ...], jump: tuple[int, ...], start: tuple[float, ...]) -> ReceptiveField:
+        field = new(cls)
+        set_size(field, size)
+        set_jump(field, jump)
+        set_start(field, start)
+        return field
+
+    return make
+
+
+_FIELD = _field_maker()
 
 
 def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
