@@ -38,8 +38,9 @@ class GiveUp(Exception):
 # the patterns of unbounded width (a sign followed by a digit is a number's, as in lark), then the longest literals
 _TOKEN = re.compile(
     r"""
-    (?P<WS>[ \t\f\r]+)
-  | (?P<COMMENT>\#[^\n]*)
+    [\ \t\f\r]*  # ignored, as grammar.lark's %ignore, before each token
+    (?:
+    (?P<COMMENT>\#[^\n]*)
   | (?P<NL>\n)
   | (?P<SIZE>\d+(?:\s*[x×]\s*\d+)+(?![A-Za-z0-9_]))
   | (?P<FLOAT>[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+)
@@ -49,6 +50,8 @@ _TOKEN = re.compile(
   | (?P<ARROW>->|→)
   | (?P<DSLASH>//)
   | (?P<P>[()\[\],={};*×+\-/])
+  | (?P<EOF>\Z)  # spaces at the end
+    )
     """,
     re.VERBOSE,
 )
@@ -72,11 +75,12 @@ _JOINS = (None, "ARROW", "EQUAL", "COMMA", "LPAR", "LSQB")  # a newline after on
 
 
 class _Tok:
-    """A token as lark's: its type, text, and 1-based line and column (the transformer's helpers read them)."""
+    """Where a value's helpers (:func:`whole`, ``_block_params``) would place a mistake; they are only called on
+    values this reader takes, and when one raises the reader gives up and lark places the mistake itself."""
 
     __slots__ = ("column", "line", "type", "value")
 
-    def __init__(self, type_: str, value: str, line: int, column: int) -> None:
+    def __init__(self, type_: str, value: str, line: int | None, column: int | None) -> None:
         self.type = type_
         self.value = value
         self.line = line
@@ -86,51 +90,62 @@ class _Tok:
         return self.value
 
 
-def tokens(text: str) -> list[_Tok]:
-    """The tokens lark's parser would be fed: newlines inside brackets or next to an arrow, '=' or ',' dropped."""
-    out: list[_Tok] = []
-    match = _TOKEN.match
-    pos, end = 0, len(text)
+_NOWHERE = _Tok("", "", None, None)
+_END = ("END", "", 0, 0)
+
+Token = tuple[str, str, int, int]  # type, text, line, column (1-based)
+
+
+def tokens(text: str) -> list[Token]:
+    """The tokens lark's parser would be fed, then an END: newlines inside brackets or next to an arrow,
+    '=' or ',' dropped."""
+    out: list[Token] = []
+    append = out.append
+    punct = _PUNCT
+    pos = 0
     line, line_start = 1, 0
     depth = 0
     previous: str | None = None
-    pending: _Tok | None = None
-    while pos < end:
-        m = match(text, pos)
-        if m is None:
+    pending: Token | None = None
+    for m in _TOKEN.finditer(text):
+        if m.start() != pos:  # a character no terminal takes
             raise GiveUp
         kind = m.lastgroup
-        value = m.group()
-        column = pos - line_start + 1
         pos = m.end()
-        if kind == "WS" or kind == "COMMENT":
+        if kind == "COMMENT" or kind == "EOF":
             continue
+        start = m.start(kind)
+        value = text[start:pos]
         if kind == "NL":
             if depth == 0 and previous not in _JOINS and pending is None:
-                pending = _Tok("NL", value, line, column)
+                pending = ("NL", value, line, pos - line_start)
             line += 1
             line_start = pos
             continue
         if kind == "P":
-            kind = _PUNCT[value]
+            kind = punct[value]
             if kind == "LPAR" or kind == "LSQB":
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise GiveUp
             elif kind == "RPAR" or kind == "RSQB":
                 depth = max(depth - 1, 0)
-        elif kind == "DSLASH":
-            kind = "DOUBLESLASH"
         elif kind == "NAME":
             if value == "def":
                 kind = "DEF"
+        elif kind == "DSLASH":
+            kind = "DOUBLESLASH"
         elif kind == "SIZE" and "\n" in value:  # lark counts its lines; rare enough to leave to it
             raise GiveUp
-        if pending is not None and kind != "ARROW" and kind != "TIMES":
-            out.append(pending)
-        pending = None
+        if pending is not None:
+            if kind != "ARROW" and kind != "TIMES":
+                append(pending)
+            pending = None
         previous = kind
-        out.append(_Tok(kind, value, line, column))
+        append((kind, value, line, start - line_start + 1))  # type: ignore[arg-type]
+    if pos != len(text):
+        raise GiveUp
+    append(_END)
     return out
 
 
@@ -139,33 +154,31 @@ class _Reader:
 
     __slots__ = ("i", "separated", "toks")
 
-    def __init__(self, toks: list[_Tok]) -> None:
+    def __init__(self, toks: list[Token]) -> None:
         self.toks = toks
         self.i = 0
         self.separated = True  # the statement just read was followed by a newline or ';'
 
-    def peek(self) -> str | None:
-        return self.toks[self.i].type if self.i < len(self.toks) else None
-
-    def take(self, kind: str) -> _Tok:
-        if self.i >= len(self.toks) or self.toks[self.i].type != kind:
-            raise GiveUp
+    def take(self, kind: str) -> Token:
         tok = self.toks[self.i]
+        if tok[0] != kind:
+            raise GiveUp
         self.i += 1
         return tok
 
     def separators(self) -> bool:
-        found = False
-        while self.peek() in ("NL", "SEMICOLON"):
-            self.i += 1
-            found = True
+        toks, i = self.toks, self.i
+        while toks[i][0] == "NL" or toks[i][0] == "SEMICOLON":
+            i += 1
+        found = i != self.i
+        self.i = i
         return found
 
-    def statements(self, closing: str | None) -> list[Statement | Block]:
-        """``_sep* (statement (_sep+ statement)* _sep*)?`` up to ``closing`` (a '}', or the end)."""
+    def statements(self, closing: str) -> list[Statement | Block]:
+        """``_sep* (statement (_sep+ statement)* _sep*)?`` up to ``closing`` (a '}', or the END)."""
         out: list[Statement | Block] = []
         self.separators()
-        while self.peek() != closing:
+        while self.toks[self.i][0] != closing:
             if out and not self.separated:
                 raise GiveUp
             out.append(self.statement())
@@ -173,63 +186,68 @@ class _Reader:
         return out
 
     def statement(self) -> Statement | Block:
-        kind = self.peek()
+        toks = self.toks
+        kind = toks[self.i][0]
         if kind == "DEF":
             self.i += 1
-            name = self.take("NAME")
+            _, name, line, column = self.take("NAME")
             arglist = None
-            if self.peek() == "LPAR":
+            if toks[self.i][0] == "LPAR":
                 self.i += 1
-                if self.peek() != "RPAR":
+                if toks[self.i][0] != "RPAR":
                     arglist = self.arglist()
                 self.take("RPAR")
-            if self.peek() == "EQUAL":
+            where = _Tok("NAME", name, line, column)
+            if toks[self.i][0] == "EQUAL":
                 self.i += 1
                 chain = self.chain()
                 body = (Statement(chain, None, chain[0].line, chain[0].column),)
-                return Block(str(name), _block_params(name, arglist), body, name.line, name.column)  # type: ignore[arg-type]
+                return Block(name, _block_params(where, arglist), body, line, column)  # type: ignore[arg-type]
             self.take("LBRACE")
-            self.separated = True
             statements = self.statements("RBRACE")
             self.take("RBRACE")
             if not statements:
                 raise GiveUp  # lark's message for an empty block
-            return Block(str(name), _block_params(name, arglist), tuple(statements), name.line, name.column)  # type: ignore[arg-type]
-        if kind == "NAME" and self.i + 1 < len(self.toks) and self.toks[self.i + 1].type == "EQUAL":
-            name = self.toks[self.i]
+            return Block(name, _block_params(where, arglist), tuple(statements), line, column)  # type: ignore[arg-type]
+        if kind == "NAME" and toks[self.i + 1][0] == "EQUAL":
+            _, name, line, column = toks[self.i]
             self.i += 2
-            return Statement(self.chain(), name.value, name.line, name.column)
+            return Statement(self.chain(), name, line, column)
         chain = self.chain()
         return Statement(chain, None, chain[0].line, chain[0].column)
 
     def chain(self) -> tuple[Call | Repeat, ...]:
         items = [self.element()]
-        while self.peek() == "ARROW":
+        while self.toks[self.i][0] == "ARROW":
             self.i += 1
             items.append(self.element())
         return tuple(items)
 
     def element(self) -> Call | Repeat:
-        kind = self.peek()
+        toks = self.toks
+        kind = toks[self.i][0]
         if kind == "LSQB":
             self.i += 1
             chain = self.chain()
             self.take("RSQB")
             self.take("TIMES")
-            times = self.toks[self.i] if self.i < len(self.toks) else None
-            if times is None or times.type not in ("INT", "NAME"):
+            times = toks[self.i]
+            if times[0] == "INT":
+                count: int | str = whole(times[1], _NOWHERE)  # type: ignore[arg-type]
+            elif times[0] == "NAME":
+                count = times[1]
+            else:
                 raise GiveUp
             self.i += 1
-            count = whole(times.value, times) if times.type == "INT" else times.value  # type: ignore[arg-type]
             first = chain[0]
             return Repeat(chain, count, first.line, first.column)
-        name = self.take("NAME")
-        if self.peek() != "LPAR":
-            return Call(name.value, (), (), name.line, name.column, False)
+        _, name, line, column = self.take("NAME")
+        if toks[self.i][0] != "LPAR":
+            return Call(name, (), (), line, column, False)
         self.i += 1
         args: list[Any] = []
         kwargs: list[tuple[str, Any]] = []
-        if self.peek() != "RPAR":
+        if toks[self.i][0] != "RPAR":
             for key, value in self.arglist():
                 if key:
                     kwargs.append((key, value))
@@ -238,30 +256,30 @@ class _Reader:
                 else:
                     args.append(value)
         self.take("RPAR")
-        return Call(name.value, tuple(args), tuple(kwargs), name.line, name.column, True)
+        return Call(name, tuple(args), tuple(kwargs), line, column, True)
 
     def arglist(self) -> list[tuple[str, Any]]:
         """``arg ("," arg)* ","?``, each ``("", value)`` or ``(keyword, value)``."""
         out = []
+        toks = self.toks
         while True:
-            toks = self.toks
-            if self.peek() == "NAME" and self.i + 1 < len(toks) and toks[self.i + 1].type == "EQUAL":
-                key = toks[self.i].value
+            tok = toks[self.i]
+            if tok[0] == "NAME" and toks[self.i + 1][0] == "EQUAL":
                 self.i += 2
-                out.append((key, self.value()))
+                out.append((tok[1], self.value()))
             else:
                 out.append(("", self.value()))
-            if self.peek() != "COMMA":
+            if toks[self.i][0] != "COMMA":
                 return out
             self.i += 1
-            if self.peek() == "RPAR":
+            if toks[self.i][0] == "RPAR":
                 return out
 
     def value(self) -> Any:
         """``sum``: products joined by + and -, left to right."""
         left = self.product()
         while True:
-            kind = self.peek()
+            kind = self.toks[self.i][0]
             if kind == "PLUS":
                 op = "+"
             elif kind == "MINUS":
@@ -274,7 +292,7 @@ class _Reader:
     def product(self) -> Any:
         left = self.atom()
         while True:
-            kind = self.peek()
+            kind = self.toks[self.i][0]
             if kind == "TIMES":
                 op = "*"
             elif kind == "SLASH":
@@ -287,42 +305,40 @@ class _Reader:
             left = evaluate(op, (left, self.atom()))
 
     def atom(self) -> Any:
-        if self.i >= len(self.toks):
-            raise GiveUp
-        tok = self.toks[self.i]
-        kind = tok.type
+        toks = self.toks
+        kind, text = toks[self.i][0], toks[self.i][1]
         self.i += 1
         if kind == "INT":
-            return whole(tok.value, tok)  # type: ignore[arg-type]
+            return whole(text, _NOWHERE)  # type: ignore[arg-type]
         if kind == "NAME":
-            if self.peek() != "LPAR":
-                return WORDS.get(tok.value.lower(), tok.value)
+            if toks[self.i][0] != "LPAR":
+                return WORDS.get(text.lower(), text)
             self.i += 1
             values = [self.value()]
-            while self.peek() == "COMMA":
+            while toks[self.i][0] == "COMMA":
                 self.i += 1
                 values.append(self.value())
             self.take("RPAR")
-            if tok.value not in FUNCTIONS:
+            if text not in FUNCTIONS:
                 raise GiveUp  # lark's message names the functions
-            return evaluate(tok.value, tuple(values))
+            return evaluate(text, tuple(values))
         if kind == "LPAR":
             items: list[Any] = []
-            if self.peek() != "RPAR":
+            if toks[self.i][0] != "RPAR":
                 items.append(self.value())
-                while self.peek() == "COMMA":
+                while toks[self.i][0] == "COMMA":
                     self.i += 1
-                    if self.peek() == "RPAR":
+                    if toks[self.i][0] == "RPAR":
                         break
                     items.append(self.value())
             self.take("RPAR")
             return tuple(x for x in items if x is not None or items != [None]) if items else ()
         if kind == "SIZE":
-            return Size(whole(x, tok) for x in tok.value.replace("×", "x").replace(" ", "").split("x"))  # type: ignore[arg-type]
+            return Size(whole(x, _NOWHERE) for x in text.replace("×", "x").replace(" ", "").split("x"))  # type: ignore[arg-type]
         if kind == "FLOAT":
-            return float(tok.value)
+            return float(text)
         if kind == "STRING":
-            return tok.value[1:-1]
+            return text[1:-1]
         raise GiveUp
 
 
@@ -331,7 +347,7 @@ def read(text: str) -> list[Statement | Block] | None:
     try:
         toks = tokens(text)
         reader = _Reader(toks)
-        out = reader.statements(None)
-    except (GiveUp, CnnCalcError, RecursionError):
+        out = reader.statements("END")
+    except (GiveUp, CnnCalcError, RecursionError, IndexError):
         return None
     return out
