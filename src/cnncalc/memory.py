@@ -71,10 +71,11 @@ def peak_activation_bytes(
     end = len(rows)
     last_use: dict[str, int] = {}
     read: set[str] = set()
+    owner_of = owner.get
     for i, r in enumerate(rows):
+        read.update(r.inputs)
         for src in r.inputs:
-            read.add(src)
-            held = owner.get(src)
+            held = owner_of(src)
             if held is not None:
                 last_use[held] = i  # the rows go in order: a later reader is the last so far
     for r in rows:

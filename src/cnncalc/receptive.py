@@ -64,7 +64,15 @@ def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
     if len(fields) == 1:
         return fields[0]
     axes = len(fields[0].size)
-    picks = [max(fields, key=lambda f: f.size[a]) for a in range(axes)]
+    picks = []
+    for a in range(axes):  # the first of the largest, as max() picks
+        best = fields[0]
+        for f in fields[1:]:
+            if f.size[a] > best.size[a]:
+                best = f
+        picks.append(best)
+    if picks and all(p is picks[0] for p in picks):  # one input has the largest field on every axis: its field
+        return picks[0]
     return ReceptiveField(
         tuple(p.size[a] for a, p in enumerate(picks)),
         tuple(p.jump[a] for a, p in enumerate(picks)),
