@@ -104,8 +104,9 @@ class _Builder:
         elif prev is None:
             prev = self.implicit_input(st.chain[0])
         first_node = len(self.nodes)
+        bound = start[1] if start is not None and start[0] != "ref" else None  # the first call, bound already
         for i, element in enumerate(st.chain):
-            prev = self.element(element, prev, scope.stack, scope, first=i == 0)
+            prev = self.element(element, prev, scope.stack, scope, first=i == 0, bound=bound if i == 0 else None)
         if st.name is not None:
             prev = self.rename(prev, st.name, scope, first_node)  # type: ignore[arg-type]
             scope.refs[st.name] = prev
@@ -149,8 +150,16 @@ class _Builder:
     # -- elements
 
     def element(
-        self, el: Call | Repeat, prev: str | None, stack: tuple[str, ...], scope: _Scope, *, first: bool = False
+        self,
+        el: Call | Repeat,
+        prev: str | None,
+        stack: tuple[str, ...],
+        scope: _Scope,
+        *,
+        first: bool = False,
+        bound: Call | None = None,
     ) -> str:
+        """Add ``el`` after ``prev``; ``bound``: ``el`` with the block's parameters replaced, when known already."""
         if isinstance(el, Repeat):
             times = substitute(el.times, scope.bindings)
             if isinstance(times, bool) or not isinstance(times, int):
@@ -174,7 +183,7 @@ class _Builder:
                         SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
                     )
             return prev  # type: ignore[return-value]
-        el = self.bind_call(el, scope)
+        el = bound if bound is not None else self.bind_call(el, scope)
         if self.is_ref(el, scope):
             if not first:
                 raise self.fail(
