@@ -395,7 +395,7 @@ def _analyze_node(
         grads = tuple(s.grad for s in sources)
         pass_ = Pass(kind.name, args, inputs, out, c.macs_total, grads, flags[0], flags, repeat)
         grad, backward_flops, saved_bytes = _backward(
-            node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block
+            node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block, figures
         )
     serving = None
     if c.cache_per_token or c.inactive or c.quantizable:
@@ -623,8 +623,12 @@ def _backward(
     elem_bytes: int,
     steps: list[Step],
     block: str | None,
+    figures: dict[Any, Any] | None = None,
 ) -> tuple[bool, int, int]:
     """Whether the node's output needs a gradient, its backward FLOPs and the bytes it keeps (new to the step).
+
+    ``figures``: the shared Calc's own (see _calculated), where the kind's backward rule is kept: it reads only
+    the Pass, whose kind, arguments, inputs and MACs are the Calc's.
 
     Under activation checkpointing a node in a block keeps nothing: the block keeps its inputs, and its
     forward runs again in the backward (its FLOPs are added to the backward).
@@ -633,7 +637,15 @@ def _backward(
     assert t is not None
     rule = RULES.get(kind.name)
     grad = p.any or any(p.weights)  # a gradient flows in, or one of its tensors (a bias) gets one
-    back = rule(p) if grad and rule is not None else Backward()
+    if grad and rule is not None:
+        key = ("backward", p.output, p.grads, p.weights, p.repeat)
+        back = figures.get(key) if figures is not None else None
+        if back is None:
+            back = rule(p)
+            if figures is not None:
+                figures[key] = back
+    else:
+        back = Backward()
     if grad and rule is None:
         t.unruled[kind.name] = t.unruled.get(kind.name, 0) + 1
     if kind.view and not back.new_storage:
