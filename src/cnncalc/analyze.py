@@ -9,8 +9,7 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 
 from __future__ import annotations
 
-import operator
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError
 from cnncalc.fold import combine
 from cnncalc.graph import Graph, Node, Scope
 from cnncalc.layers import REGISTRY, bind
+from cnncalc.layers.binding import Args
 from cnncalc.layers.calc import Calc, Step, prod
 from cnncalc.layers.registry import Expansion, Kind, unknown_layer
 from cnncalc.memory import memory, row_bytes, traffic_for
@@ -280,8 +280,6 @@ def _visit(
 
 
 ROW_FIELDS = tuple(Row.__dataclass_fields__)
-_ROW_VALUES = operator.attrgetter(*ROW_FIELDS)
-_SET = object.__setattr__
 
 
 def _memo_key(node: Node, done: dict[str, Row]) -> Any:
@@ -291,13 +289,12 @@ def _memo_key(node: Node, done: dict[str, Row]) -> Any:
     """
     if node.tensors is not None or node.shapes is not None or node.output is not None:
         return None
-    reads = tuple((done[i].output_shape, done[i].channel_axis) for i in node.inputs)  # the field is worked again
-    key = (node.kind, node.args, node.kwargs, reads, node.lead, node.output, node.dtype, node.notes, node.trainable)
-    try:
-        hash(key)
+    reads = tuple([(done[i].output_shape, done[i].channel_axis) for i in node.inputs])  # the field is worked again
+    try:  # the arguments told apart by type: fc(2) is not fc(2.0), which is an error
+        args, kwargs = _typed(node.args), _typed_keywords(node.kwargs)
     except TypeError:  # a value given as a list: analysed every time
         return None
-    return key
+    return (node.kind, args, kwargs, reads, node.lead, node.dtype, node.notes, node.trainable)
 
 
 def _field(row: Row, node: Node, done: dict[str, Row], ctx: _Context) -> ReceptiveField | None:
@@ -309,17 +306,55 @@ def _field(row: Row, node: Node, done: dict[str, Row], ctx: _Context) -> Recepti
 
 def _renamed(row: Row, index: int, node: Node, field: ReceptiveField | None = None) -> Row:
     """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same), with its receptive ``field``."""
-    new = object.__new__(Row)
-    for name, value in zip(ROW_FIELDS, _ROW_VALUES(row)):
-        _SET(new, name, value)
-    _SET(new, "index", index)
-    _SET(new, "name", node.label if row.kind != "uncounted" else row.name)
-    _SET(new, "node_id", node.id)
-    _SET(new, "inputs", node.inputs)
-    _SET(new, "source", node.source)
-    _SET(new, "scope", node.scope)
-    _SET(new, "receptive_field", field)
-    return new
+    return _RENAME(row, index, node.label if row.kind != "uncounted" else row.name, node, field)
+
+
+def _renamer() -> Any:
+    """``_RENAME(row, index, name, node, field)``: a Row copied slot by slot, its place and name changed.
+
+    Written out once as straight-line code (a loop over ~40 fields, or dataclasses.replace, costs several
+    times as much: ResNet-50 copies 118 rows)."""
+    changed = {
+        "index": "index",
+        "name": "name",
+        "node_id": "node.id",
+        "inputs": "node.inputs",
+        "source": "node.source",
+        "scope": "node.scope",
+        "receptive_field": "field",
+    }
+    lines = ["def rename(row, index, name, node, field):", "    new = new_row(Row)"]
+    for f in ROW_FIELDS:
+        lines.append(f"    set_{f}(new, {changed.get(f, 'row.' + f)})")
+    lines.append("    return new")
+    scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
+    scope.update({f"set_{f}": getattr(Row, f).__set__ for f in ROW_FIELDS})
+    exec("\n".join(lines), scope)
+    return scope["rename"]
+
+
+_RENAME = _renamer()
+
+
+def _row_maker() -> Any:
+    """``_ROW(index=..., name=..., ...)``: ``Row(...)`` with the same arguments and defaults, made slot by slot
+    (a frozen dataclass's __init__ sets each field through object.__setattr__, at twice the cost)."""
+    params, lines = [], []
+    scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
+    for f in fields(Row):
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            scope[f"default_{f.name}"] = f.default
+            params.append(f"{f.name}=default_{f.name}")
+        lines.append(f"    set_{f.name}(new, {f.name})")
+        scope[f"set_{f.name}"] = getattr(Row, f.name).__set__
+    code = f"def make(*, {', '.join(params)}):\n    new = new_row(Row)\n" + "\n".join(lines) + "\n    return new"
+    exec(code, scope)
+    return scope["make"]
+
+
+_ROW = _row_maker()
 
 
 def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
@@ -335,43 +370,18 @@ def _analyze_node(
     block = _scope_block(node.scope, ctx.scopes) or block  # the outermost block
     kind = REGISTRY[node.kind]
     kwargs, frozen = _freeze_keyword(node.kwargs)
-    args = bind(kind, node.args, kwargs)
     sources = [done[i] for i in node.inputs]
     operands = _operands(node, done)
     lead = node.lead
     lead_dims: tuple[int, ...] = operands[0][:lead] if lead and operands else ()
     inputs = tuple(s[lead:] for s in operands) if lead else operands
-    if kind.inputs is not None and len(inputs) != kind.inputs:
-        if kind.inputs == 1 and not inputs:
-            raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
-        raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
-    c = Calc(ctx.convention, ctx.layout, ctx.framework, empty_ok=ctx.traced)
-    c.context, c.causal_half = ctx.context, ctx.causal_half
-    kind.infer(args, inputs, c)
-    if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
-        raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
-    shape = (*lead_dims, *c.shape)
-    if node.output is not None and tuple(node.output) != shape:
-        if prod(node.output) != prod(shape) and kind.name != "reduce":  # a front-end's lowering bug, not the user's
-            raise RuntimeError(f"{kind.name} computed {shape} where the model computed {tuple(node.output)}")
-        shape = tuple(node.output)
-    repeat = ctx.batch * prod(lead_dims)
-    size = prod(shape) * ctx.batch
-    steps = list(c.steps)
-    scale = _scale_text(ctx.batch, lead_dims)
-    steps.append(Step("activation size", _activation_text(c, shape, lead_dims, ctx.batch), size))
-    macs = c.macs_total * repeat
-    macs_expr = " + ".join(c.macs_formulas)
-    if c.macs_formulas:
-        steps.append(Step("MACs", _scaled(macs_expr, scale, len(c.macs_formulas) > 1), macs))
-    extra = c.extra[ctx.convention]
-    flops = (2 * c.macs_total + sum(v for v, _ in extra)) * repeat
-    terms = []
-    if c.macs_formulas:
-        terms.append("2·" + (f"({macs_expr})" if len(c.macs_formulas) > 1 else macs_expr))
-    terms += [f for _, f in extra]
-    if flops or terms:
-        steps.append(Step("FLOPs", _scaled(" + ".join(terms), scale, len(terms) > 1), flops))
+    args, c, figures = _calculated(kind, node, kwargs, inputs, ctx)
+    output = None if node.output is None else tuple(node.output)
+    scaled = figures.get((lead_dims, ctx.batch, output))
+    if scaled is None:
+        scaled = figures[lead_dims, ctx.batch, output] = _scaled_figures(kind, c, lead_dims, output, ctx)
+    shape, repeat, size, macs, flops, scaled_steps = scaled
+    steps = list(scaled_steps)
     params, trainable, buffers = c.params_total, c.trainable_total, c.buffers_total
     tensors = c.param_tensors
     notes = list(c.notes) + list(node.notes)
@@ -396,7 +406,7 @@ def _analyze_node(
 
         pass_ = Pass(kind.name, args, inputs, out, c.macs_total, grads, flags[0], flags, repeat)
         grad, backward_flops, saved_bytes = _backward(
-            node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block
+            node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block, figures
         )
     serving = None
     if c.cache_per_token or c.inactive or c.quantizable:
@@ -407,7 +417,7 @@ def _analyze_node(
     channel_axis = -len(c.shape) if c.shape else -1
     if ctx.traced and not lead and sources:
         channel_axis = max(sources[0].channel_axis, -len(shape)) if shape else -1
-    return Row(
+    return _ROW(
         index=index,
         name=str(args.raw("op")) if kind.name == "uncounted" else node.label,
         kind=kind.name,
@@ -440,6 +450,109 @@ def _analyze_node(
     )
 
 
+def _scaled_figures(
+    kind: Kind, c: Calc, lead_dims: tuple[int, ...], output: tuple[int, ...] | None, ctx: _Context
+) -> tuple[tuple[int, ...], int, int, int, int, tuple[Step, ...]]:
+    """A Calc's figures for the batch and the leading axes: the output shape, the repeat, the activation size,
+    MACs and FLOPs, and the steps that state them (the kind's own, then activation size, MACs and FLOPs)."""
+    shape = (*lead_dims, *c.shape)  # type: ignore[misc]
+    if output is not None and output != shape:
+        if prod(output) != prod(shape) and kind.name != "reduce":  # a front-end's lowering bug, not the user's
+            raise RuntimeError(f"{kind.name} computed {shape} where the model computed {output}")
+        shape = output
+    repeat = ctx.batch * prod(lead_dims)
+    size = prod(shape) * ctx.batch
+    steps = list(c.steps)
+    scale = _scale_text(ctx.batch, lead_dims)
+    steps.append(Step("activation size", _activation_text(c, shape, lead_dims, ctx.batch), size))
+    macs = c.macs_total * repeat
+    macs_expr = " + ".join(c.macs_formulas)
+    if c.macs_formulas:
+        steps.append(Step("MACs", _scaled(macs_expr, scale, len(c.macs_formulas) > 1), macs))
+    extra = c.extra[ctx.convention]
+    flops = (2 * c.macs_total + sum(v for v, _ in extra)) * repeat
+    terms = []
+    if c.macs_formulas:
+        terms.append("2·" + (f"({macs_expr})" if len(c.macs_formulas) > 1 else macs_expr))
+    terms += [f for _, f in extra]
+    if flops or terms:
+        steps.append(Step("FLOPs", _scaled(" + ".join(terms), scale, len(terms) > 1), flops))
+    return shape, repeat, size, macs, flops, tuple(steps)
+
+
+# a kind's arithmetic by everything it reads (see _calculated)
+_CALCS: dict[Any, tuple[Args, Calc, dict[Any, Any]]] = {}
+_CALCS_HELD = 4096
+
+
+def _calculated(
+    kind: Kind, node: Node, kwargs: tuple[tuple[str, Any], ...], inputs: tuple[tuple[int, ...], ...], ctx: _Context
+) -> tuple[Args, Calc, dict[Any, Any]]:
+    """The node's arguments bound, the Calc its kind filled from them and the ``inputs`` (no batch, no leading
+    axes), and its figures scaled by batch and leading axes (filled by the caller, see _scaled_figures).
+
+    A kind's arithmetic reads only these and the convention, layout, framework and the few settings a Calc carries,
+    and nothing changes a Calc once it is filled: the same layer on the same inputs (a repeated block's layers, the
+    same network analysed again) is worked out once and its Calc shared, up to a few thousand of them.
+    """
+    try:
+        key: Any = (
+            kind.name,
+            _typed(node.args),
+            _typed_keywords(kwargs),
+            inputs,
+            ctx.convention,
+            ctx.layout,
+            ctx.framework,
+        )
+        key = (key, ctx.traced, ctx.context, ctx.causal_half)
+        hit = _CALCS.get(key)
+    except TypeError:  # a value given as a list: worked out every time
+        hit, key = None, None
+    if hit is not None:
+        return hit
+    args = bind(kind, node.args, kwargs)
+    if kind.inputs is not None and len(inputs) != kind.inputs:
+        if kind.inputs == 1 and not inputs:
+            raise ShapeError(f"{node.label} has no input", hint="start the chain with input(...)")
+        raise ShapeError(f"{kind.name} takes {kind.inputs} input(s), got {len(inputs)}")
+    c = Calc(ctx.convention, ctx.layout, ctx.framework, empty_ok=ctx.traced)
+    c.context, c.causal_half = ctx.context, ctx.causal_half
+    kind.infer(args, inputs, c)
+    if c.shape is None:  # every kind sets its output; a kind that forgets is a bug, not a user error
+        raise RuntimeError(f"layer kind {kind.name} did not set its output shape")
+    entry: tuple[Args, Calc, dict[Any, Any]] = (args, c, {})
+    if key is not None:
+        if len(_CALCS) >= _CALCS_HELD:
+            _CALCS.clear()
+        _CALCS[key] = entry
+    return entry
+
+
+def _typed(v: Any) -> Any:
+    """``v`` as a key that tells apart the values Python takes as equal: 1, 1.0 and True, a Size and a tuple."""
+    t = v.__class__
+    if t is int or t is str:
+        return v
+    if t is tuple:
+        for x in v:
+            if x.__class__ is not int and x.__class__ is not str:
+                return tuple([_typed(x) for x in v])
+        return v  # whole numbers and words only (no other key holds a type)
+    if t is bool or t is float or v is None:
+        return (t, v)
+    hash(v)  # a list: a TypeError, as for the whole key
+    return (t, tuple([_typed(x) for x in v])) if isinstance(v, tuple) else (t, v)
+
+
+def _typed_keywords(kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    """``_typed(kwargs)`` for ``(word, value)`` pairs, quicker."""
+    for _, v in kwargs:
+        if v.__class__ is not int and v.__class__ is not str:
+            return tuple([(k, _typed(v)) for k, v in kwargs])
+    return kwargs
+
+
 def _scope_block(scope: int | None, scopes: tuple[Scope, ...]) -> str | None:
     """The outermost repeated block (a scope marked ``block``) a node runs in, by its path."""
     found = None
@@ -452,6 +565,11 @@ def _scope_block(scope: int | None, scopes: tuple[Scope, ...]) -> str | None:
 
 def _freeze_keyword(kwargs: tuple[tuple[str, Any], ...]) -> tuple[tuple[tuple[str, Any], ...], bool]:
     """A layer's ``freeze`` keyword (every kind takes it: its parameters get no gradient), and the rest."""
+    for k, _ in kwargs:
+        if k.lower() == "freeze":
+            break
+    else:
+        return kwargs, False
     rest = tuple((k, v) for k, v in kwargs if k.lower() != "freeze")
     if len(rest) == len(kwargs):
         return kwargs, False
@@ -516,8 +634,12 @@ def _backward(
     elem_bytes: int,
     steps: list[Step],
     block: str | None,
+    figures: dict[Any, Any] | None = None,
 ) -> tuple[bool, int, int]:
     """Whether the node's output needs a gradient, its backward FLOPs and the bytes it keeps (new to the step).
+
+    ``figures``: the shared Calc's own (see _calculated), where the kind's backward rule is kept: it reads only
+    the Pass, whose kind, arguments, inputs and MACs are the Calc's.
 
     Under activation checkpointing a node in a block keeps nothing: the block keeps its inputs, and its
     forward runs again in the backward (its FLOPs are added to the backward).
@@ -528,7 +650,15 @@ def _backward(
     assert t is not None
     rule = RULES.get(kind.name)
     grad = p.any or any(p.weights)  # a gradient flows in, or one of its tensors (a bias) gets one
-    back = rule(p) if grad and rule is not None else Backward()
+    if grad and rule is not None:
+        key = ("backward", p.output, p.grads, p.weights, p.repeat)
+        back = figures.get(key) if figures is not None else None
+        if back is None:
+            back = rule(p)
+            if figures is not None:
+                figures[key] = back
+    else:
+        back = Backward()
     if grad and rule is None:
         t.unruled[kind.name] = t.unruled.get(kind.name, 0) + 1
     if kind.view and not back.new_storage:
@@ -712,16 +842,23 @@ def _activation_text(c: Calc, shape: tuple[int, ...], lead_dims: tuple[int, ...]
 
 def _totals(rows: list[Row]) -> Totals:
     """Sums over the nodes; the activation total counts each storage once (views share their input's)."""
-    params = sum(r.params for r in rows)
-    trainable = sum(r.trainable_params for r in rows)
+    params = trainable = buffers = macs = flops = activations = 0
+    for r in rows:
+        params += r.params
+        trainable += r.trainable_params
+        buffers += r.buffers
+        macs += r.macs
+        flops += r.flops
+        if not r.view:
+            activations += r.activation_size
     return Totals(
         params=params,
         trainable_params=trainable,
         non_trainable_params=params - trainable,
-        buffers=sum(r.buffers for r in rows),
-        macs=sum(r.macs for r in rows),
-        flops=sum(r.flops for r in rows),
-        activation_size=sum(r.activation_size for r in rows if not r.view),
+        buffers=buffers,
+        macs=macs,
+        flops=flops,
+        activation_size=activations,
     )
 
 

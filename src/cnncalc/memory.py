@@ -71,12 +71,13 @@ def peak_activation_bytes(
     end = len(rows)
     last_use: dict[str, int] = {}
     read: set[str] = set()
+    owner_of = owner.get
     for i, r in enumerate(rows):
+        read.update(r.inputs)
         for src in r.inputs:
-            read.add(src)
-            held = owner.get(src)
+            held = owner_of(src)
             if held is not None:
-                last_use[held] = max(last_use.get(held, -1), i)
+                last_use[held] = i  # the rows go in order: a later reader is the last so far
     for r in rows:
         held = owner.get(r.node_id)
         if held is not None and (r.node_id not in read or held in kept):  # an output, or kept: to the end
@@ -84,14 +85,18 @@ def peak_activation_bytes(
     alive = peak = 0
     frees: dict[int, int] = {}
     for i, r in enumerate(rows):
-        if owner.get(r.node_id) == r.node_id:
-            size = row_bytes(r, b)
+        node_id = r.node_id
+        if owner.get(node_id) == node_id:
+            size = r.activation_size * (TENSOR_BYTES.get(r.dtype, b) if r.dtype else b)  # row_bytes(r, b)
             alive += size
-            last = last_use.get(r.node_id, end)
+            last = last_use.get(node_id, end)
             frees[last] = frees.get(last, 0) + size
-        alive += pinned.get(r.node_id, 0)
-        peak = max(peak, alive)
-        alive -= frees.pop(i, 0)
+        if pinned:
+            alive += pinned.get(node_id, 0)
+        if alive > peak:
+            peak = alive
+        if i in frees:
+            alive -= frees.pop(i)
     return peak
 
 

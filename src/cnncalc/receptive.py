@@ -22,6 +22,7 @@ takes, per axis, the input with the largest field.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from cnncalc.layers.base import Shape, Window
 from cnncalc.report import ReceptiveField, Row
@@ -35,9 +36,27 @@ def _through(windows: tuple[Window, ...], field: ReceptiveField) -> ReceptiveFie
         span = w.dilation * (w.kernel - 1)
         size.append(r + span * j)
         jump.append(j * w.stride)
-        value = st + (span / 2 - w.pad_begin) * j
-        start.append(int(value) if float(value).is_integer() else value)
-    return ReceptiveField(tuple(size), tuple(jump), tuple(start))
+        value = st + (span / 2 - w.pad_begin) * j  # a float (span / 2 is one)
+        start.append(int(value) if value.is_integer() else value)
+    return _FIELD(tuple(size), tuple(jump), tuple(start))
+
+
+def _field_maker() -> Any:
+    """``ReceptiveField(size, jump, start)`` set slot by slot (its frozen __init__ costs twice as much)."""
+    new, cls = object.__new__, ReceptiveField
+    set_size, set_jump, set_start = (getattr(cls, f).__set__ for f in ("size", "jump", "start"))
+
+    def make(size: tuple[int, ...], jump: tuple[int, ...], start: tuple[float, ...]) -> ReceptiveField:
+        field = new(cls)
+        set_size(field, size)
+        set_jump(field, jump)
+        set_start(field, start)
+        return field
+
+    return make
+
+
+_FIELD = _field_maker()
 
 
 def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
@@ -45,7 +64,15 @@ def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
     if len(fields) == 1:
         return fields[0]
     axes = len(fields[0].size)
-    picks = [max(fields, key=lambda f: f.size[a]) for a in range(axes)]
+    picks = []
+    for a in range(axes):  # the first of the largest, as max() picks
+        best = fields[0]
+        for f in fields[1:]:
+            if f.size[a] > best.size[a]:
+                best = f
+        picks.append(best)
+    if picks and all(p is picks[0] for p in picks):  # one input has the largest field on every axis: its field
+        return picks[0]
     return ReceptiveField(
         tuple(p.size[a] for a, p in enumerate(picks)),
         tuple(p.jump[a] for a, p in enumerate(picks)),
@@ -71,6 +98,14 @@ def field_for(
     windowed layer starts the field.
     """
     full = shape if full is None else full
+    if windows is None and len(sources) == 1:  # most layers: the one input's field, when the spatial axes stay
+        source = sources[0]
+        field = source.receptive_field
+        if field is None:
+            return None
+        k = len(field.size)
+        out = source.output_shape
+        return field if k >= 1 and len(out) == len(full) and out[-k:] == full[-k:] else None
     spatial = len(shape) - 1
     if not sources:
         if spatial >= 1 and inputs_spatial:

@@ -18,7 +18,7 @@ How a statement reads (docs/notation-graphs.md):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
@@ -56,6 +56,7 @@ class _Builder:
     top: _Scope = field(default_factory=_Scope)  # its bindings are the model arguments, seen inside blocks too
     scopes: list[Scope] = field(default_factory=list)  # one per use of a block, for activation checkpointing
     within: int | None = None  # the scope of the block use being expanded
+    kinds: dict[str, tuple[str, tuple]] = field(default_factory=dict)  # names found to be registered kinds (lookup)
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
         """The error for a top-level node named inside a block, which sees only its own names."""
@@ -84,10 +85,12 @@ class _Builder:
             if scope.in_block:
                 raise self.fail(SpecError(f"block '{st.name}' is defined inside another block"), st.line, st.column)
             self.blocks[st.name.lower()] = st
+            self.kinds.clear()  # a name may mean the block now
             return
         start = self.start_of(st.chain, scope)
         if st.name is not None and not scope.in_block and not starts_node(start):
             self.definitions[st.name.lower()] = st
+            self.kinds.clear()
             return
         if st.name is not None and resolve(st.name) is not None:
             raise self.fail(
@@ -101,8 +104,9 @@ class _Builder:
         elif prev is None:
             prev = self.implicit_input(st.chain[0])
         first_node = len(self.nodes)
+        bound = start[1] if start is not None and start[0] != "ref" else None  # the first call, bound already
         for i, element in enumerate(st.chain):
-            prev = self.element(element, prev, scope.stack, scope, first=i == 0)
+            prev = self.element(element, prev, scope.stack, scope, first=i == 0, bound=bound if i == 0 else None)
         if st.name is not None:
             prev = self.rename(prev, st.name, scope, first_node)  # type: ignore[arg-type]
             scope.refs[st.name] = prev
@@ -113,7 +117,7 @@ class _Builder:
         if not self.nodes or self.nodes[-1].id != node_id or len(self.nodes) <= first_new:
             return node_id
         wanted = self.ids.rename(node_id, scope.prefix + name)
-        self.nodes[-1] = replace(self.nodes[-1], id=wanted)
+        self.nodes[-1] = _with_id(self.nodes[-1], wanted)
         return wanted
 
     def is_ref(self, call: Call, scope: _Scope) -> bool:
@@ -146,8 +150,16 @@ class _Builder:
     # -- elements
 
     def element(
-        self, el: Call | Repeat, prev: str | None, stack: tuple[str, ...], scope: _Scope, *, first: bool = False
+        self,
+        el: Call | Repeat,
+        prev: str | None,
+        stack: tuple[str, ...],
+        scope: _Scope,
+        *,
+        first: bool = False,
+        bound: Call | None = None,
     ) -> str:
+        """Add ``el`` after ``prev``; ``bound``: ``el`` with the block's parameters replaced, when known already."""
         if isinstance(el, Repeat):
             times = substitute(el.times, scope.bindings)
             if isinstance(times, bool) or not isinstance(times, int):
@@ -171,7 +183,7 @@ class _Builder:
                         SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
                     )
             return prev  # type: ignore[return-value]
-        el = self.bind_call(el, scope)
+        el = bound if bound is not None else self.bind_call(el, scope)
         if self.is_ref(el, scope):
             if not first:
                 raise self.fail(
@@ -187,20 +199,26 @@ class _Builder:
 
     def bind_call(self, call: Call, scope: _Scope) -> Call:
         """The call with block parameters replaced by their values (names, sizes, keywords)."""
-        if not scope.bindings:
+        bindings = scope.bindings
+        if not bindings:
             return call
-        name = scope.bindings.get(call.name, call.name) if not call.has_parens else call.name
+        name = bindings.get(call.name, call.name) if not call.has_parens else call.name
         if not isinstance(name, str):
             name = call.name
+        if not call.args and not call.kwargs and name == call.name:  # relu, bn: nothing to replace
+            return call
         try:
-            args = tuple(substitute(v, scope.bindings) for v in call.args)
-            kwargs = tuple((k, substitute(v, scope.bindings)) for k, v in call.kwargs)
+            args = tuple([v if v.__class__ is int else substitute(v, bindings) for v in call.args])
+            kwargs = tuple([(k, v if v.__class__ is int else substitute(v, bindings)) for k, v in call.kwargs])
         except CnnCalcError as e:
             raise self.fail(e, call.line, call.column) from None
         return Call(name, args, kwargs, call.line, call.column, call.has_parens)
 
     def lookup(self, call: Call, stack: tuple[str, ...], scope: _Scope) -> tuple[str, tuple] | Statement | Block:
         """A definition, a block, or a registered kind with its preset keywords; trailing numbers are labels."""
+        found = self.kinds.get(call.name)
+        if found is not None:  # no definition or block took the name since
+            return found
         for word in candidates(call.name):
             key = word.lower()
             st = self.definitions.get(key)
@@ -211,6 +229,8 @@ class _Builder:
                 return block
             alias = resolve(word)
             if alias is not None:
+                if not any(w.lower() in self.definitions or w.lower() in self.blocks for w in candidates(call.name)):
+                    self.kinds[call.name] = (alias.kind, alias.preset)  # whatever the stack: no definition shadows it
                 return (alias.kind, alias.preset)
         for word in candidates(call.name):  # skipped above only because it is being expanded
             key = word.lower()
@@ -271,8 +291,8 @@ class _Builder:
         if isinstance(target, Statement):
             return self.expand(target, site, prev, stack, scope, label, args, kwargs)
         kind, preset = target
-        for v in (*args, *(v for _, v in kwargs)):
-            pending = _pending(v)
+        for v in (*args, *[v for _, v in kwargs]):
+            pending = _pending(v) if isinstance(v, (Expr, tuple)) else None
             if pending is not None:
                 raise self.fail(
                     SpecError(
@@ -295,7 +315,7 @@ class _Builder:
             if kind != "input":
                 node_id = self.ids.new(scope.prefix + label)
                 source = node_source(label, args, kwargs, None, site.has_parens)
-                node = Node(node_id, kind, label, args, merged, (), source, site.line, site.column, self.within)
+                node = _node(node_id, kind, label, args, merged, (), source, site.line, site.column, self.within)
                 return self.add_node(node)
             return self.input_node(site, scope.prefix + label, args, merged)
         inputs: tuple[str, ...]
@@ -323,7 +343,7 @@ class _Builder:
         full = scope.prefix + label
         node_id = self.ids.new(full)
         source = node_source(label, args, kwargs, inputs if inputs != (prev,) else None, site.has_parens)
-        node = Node(node_id, kind, full, args, merged, inputs, source, site.line, site.column, self.within)
+        node = _node(node_id, kind, full, args, merged, inputs, source, site.line, site.column, self.within)
         return self.add_node(node)
 
     def expand(
@@ -455,6 +475,34 @@ class _Builder:
         return self.add_node(node)
 
 
+def _slot_writer(changed: tuple[str, ...], copy: bool) -> Any:
+    """A Node made slot by slot in straight-line code (a frozen dataclass's own __init__, or dataclasses.replace,
+    costs several times as much, and a network has thousands of nodes): ``make(*changed)`` with the other fields
+    at their defaults, or ``make(node, *changed)``, a copy of ``node`` with ``changed`` fields."""
+    head = ("node, " if copy else "") + ", ".join(changed)
+    lines = [f"def make({head}):", "    new = new_node(Node)"]
+    defaults: dict[str, Any] = {}
+    for f in fields(Node):
+        if f.name in changed:
+            value = f.name
+        elif copy:
+            value = f"node.{f.name}"
+        else:
+            assert f.default is not MISSING
+            defaults[f"default_{f.name}"] = f.default
+            value = f"default_{f.name}"
+        lines.append(f"    set_{f.name}(new, {value})")
+    lines.append("    return new")
+    scope: dict[str, Any] = {"new_node": object.__new__, "Node": Node, **defaults}
+    scope.update({f"set_{f.name}": getattr(Node, f.name).__set__ for f in fields(Node)})
+    exec("\n".join(lines), scope)
+    return scope["make"]
+
+
+_node = _slot_writer(("id", "kind", "label", "args", "kwargs", "inputs", "source", "line", "column", "scope"), False)
+_with_id = _slot_writer(("id",), True)
+
+
 def node_source(
     label: str,
     args: tuple[Any, ...],
@@ -466,7 +514,10 @@ def node_source(
     if refs is not None:
         parts = [*refs, *(show(v) for v in args), *(f"{k}={show(v)}" for k, v in kwargs)]
         return f"{label}({', '.join(parts)})"
-    return Call(label, args, kwargs, 0, 0, has_parens).source()
+    if not has_parens:  # as Call.source reads it
+        return label
+    parts = [show(v) for v in args] + [f"{k}={show(v)}" for k, v in kwargs]
+    return f"{label}({', '.join(parts)})"
 
 
 def _pending(v: Any) -> Expr | None:
@@ -543,8 +594,16 @@ def candidates(name: str) -> list[str]:
     >>> candidates("CONV1"), candidates("conv")
     (['CONV1', 'CONV'], ['conv'])
     """
-    m = LABEL_NUMBER.fullmatch(name)
-    return [name, m.group("base")] if m else [name]
+    words = _CANDIDATES.get(name)
+    if words is None:
+        m = LABEL_NUMBER.fullmatch(name)
+        words = (name, m.group("base")) if m else (name,)
+        if len(_CANDIDATES) < 4096:
+            _CANDIDATES[name] = words
+    return list(words)
+
+
+_CANDIDATES: dict[str, tuple[str, ...]] = {}  # a name's candidates, as a text uses the same names again and again
 
 
 def is_merge(kind: str) -> bool:
@@ -557,6 +616,8 @@ def merge_kwargs(
     base: tuple[tuple[str, Any], ...], override: tuple[tuple[str, Any], ...]
 ) -> tuple[tuple[str, Any], ...]:
     """``base`` keywords that ``override`` does not give (in any case), then ``override``."""
+    if not base:
+        return tuple(override)
     keys = {k.lower() for k, _ in override}
     return tuple((k, v) for k, v in base if k.lower() not in keys) + tuple(override)
 

@@ -138,6 +138,8 @@ def evaluate(op: str, args: tuple[Any, ...]) -> Any:
 
 
 def show(v: Any) -> str:
+    if v.__class__ is int or v.__class__ is str:  # most values
+        return str(v)
     if isinstance(v, Expr):
         return str(v)
     if isinstance(v, Size):
@@ -439,6 +441,11 @@ FRIENDLY = {
 def parse_statements(text: str) -> list[Statement | Block]:
     """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
     text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as some editors write one, is not text
+    from cnncalc.notation.quick import read
+
+    quick = read(text)  # a well-formed text, read by hand (lark reads the rest, and says what is wrong)
+    if quick is not None:
+        return quick
     try:
         return _parser().parse(text)
     except CnnCalcError as err:  # raised by a transformer method (lark does not wrap it) or the post-lexer

@@ -12,6 +12,7 @@ defaults; the text uses those names as values.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cache
 from importlib.resources import files
 from typing import Any
 
@@ -37,19 +38,29 @@ class Model:
 
 def names() -> list[str]:
     """The zoo's model names, sorted."""
-    return sorted(p.name[:-4] for p in files("cnncalc.zoo").iterdir() if p.name.endswith(".cnn"))
+    return list(_names())
+
+
+@cache
+def _names() -> tuple[str, ...]:  # the package's files: listed once
+    return tuple(sorted(p.name[:-4] for p in files("cnncalc.zoo").iterdir() if p.name.endswith(".cnn")))
+
+
+@cache
+def _text(key: str) -> str:  # a model's file, as shipped: read once
+    return files("cnncalc.zoo").joinpath(f"{key}.cnn").read_text(encoding="utf-8")
 
 
 def model(name: str) -> Model:
     """A zoo model by name (torchvision's spelling: ``resnet50``, ``vgg16_bn``)."""
     key = name.lower().replace("-", "_")
-    if key not in names():
+    if key not in _names():
         import difflib
 
         near = difflib.get_close_matches(key, names(), n=3)
         hint = f"did you mean {' or '.join(near)}?" if near else "run `cnncalc zoo` to list them"
         raise SpecError(f"the zoo has no model '{name}'", hint=hint)
-    text = files("cnncalc.zoo").joinpath(f"{key}.cnn").read_text(encoding="utf-8")
+    text = _text(key)
     head = []  # the comment lines above "# args:", the whole description
     for line in text.splitlines():
         if not line.startswith("#") or ARGS_LINE.match(line):
