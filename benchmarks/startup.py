@@ -9,7 +9,7 @@ imports' (best to best, median to median). Run from a checkout with cnncalc inst
 The commands:
 
 - ``summary``: ``cnncalc summary net.cnn`` (a two-line spec: LeNet-like, 8 layers), output to a pipe;
-- ``import typer, rich, lark``: the libraries cnncalc's CLI imports;
+- ``import typer, rich, lark``: the libraries cnncalc's CLI is built on (the issue's yardstick);
 - ``+ typer's option parsing``: the same, plus what typer imports to parse any option
   (``typer._adapters``, which brings pydantic) — typer's floor for any command;
 - ``import cnncalc.cli``: cnncalc's CLI module and what it imports, without running a command.
@@ -18,9 +18,9 @@ The commands:
 modules, parse and analyze (importing the notation's parser and analysis first), the table, typer
 running the command), as a share of the imports.
 
-The first run of ``summary`` after an edit of the grammar builds the parser tables and caches them
-(lark's cache, in ~/.cache/cnncalc); one untimed run comes first so that every timed run is a
-user's second run onwards.
+The spec is well formed, so cnncalc's own reader takes it and lark is not imported (lark reads
+only a text with a mistake, to say what it is and where, from tables cached in ~/.cache/cnncalc).
+One untimed run of each command comes first, so that every timed run is a user's second run onwards.
 """
 
 from __future__ import annotations

@@ -149,6 +149,8 @@ NOT_FOR_A_SUMMARY = (
     "yaml",
     "json",
     "importlib.resources",  # the grammar is read beside notation/parser.py
+    "lark",  # a well-formed text is read by hand; lark reads only a text with a mistake, to say what it is
+    "cnncalc.notation.parser",
     "torch",
     "numpy",
 )
@@ -169,6 +171,21 @@ def test_a_summary_in_a_pipe_imports_only_what_it_uses(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Total params: " in done.stdout and "━" not in done.stdout  # the plain table
     assert done.stdout.endswith("loaded: []\n")
+
+
+def test_a_text_with_a_mistake_is_read_by_lark_and_the_mistake_placed(tmp_path):
+    spec = tmp_path / "net.cnn"
+    spec.write_text("input(32,32,3) -> conv(8, f=5 -> pool(2)\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        f"sys.argv = ['cnncalc', 'summary', {str(spec)!r}]\n"
+        "import cnncalc.cli\n"
+        "try:\n    cnncalc.cli.main()\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+        "print('lark' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["exit", "2", "True"]
+    assert "line 1, column 31: unexpected '->'" in done.stderr and "^" in done.stderr
 
 
 def test_import_cnncalc_imports_nothing_until_a_name_is_used():

@@ -21,7 +21,7 @@ from cnncalc import zoo
 from cnncalc.errors import CnnCalcError
 from cnncalc.explain import explain_row, heading
 from cnncalc.notation import parse
-from cnncalc.notation.parser import caret
+from cnncalc.notation.syntax import caret
 from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
 from cnncalc.render.plot import layer_bars
 

@@ -8,7 +8,7 @@ from typing import Any
 from cnncalc.errors import SpecError
 from cnncalc.graph import Graph
 from cnncalc.notation.build import build_graph
-from cnncalc.notation.parser import parse_statements
+from cnncalc.notation.syntax import parse_statements
 
 
 def parse(text: str, input_shape: tuple[int, ...] | None = None, params: dict[str, Any] | None = None) -> Graph:

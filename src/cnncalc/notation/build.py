@@ -24,7 +24,7 @@ from typing import Any
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node, NodeIds, Scope
 from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
-from cnncalc.notation.parser import REQUIRED, Block, Call, Expr, Repeat, Size, Statement, caret, evaluate, show
+from cnncalc.notation.syntax import REQUIRED, Block, Call, Expr, Repeat, Size, Statement, caret, evaluate, show
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
 MAX_NODES = 1_000_000

@@ -1,11 +1,11 @@
-"""Parse the text notation into a syntax tree of plain objects (no counting here)."""
+"""lark's reading of the notation: the grammar, its cached tables, the syntax tree from its parse tree, and
+the mistakes it finds, said in cnncalc's words (imported only for a text the quick reader does not take)."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,164 +14,27 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from cnncalc.errors import CnnCalcError, NotationSyntaxError
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """``conv(8, f=5)`` as written: the name, its positional and keyword arguments, and where it stands."""
-
-    name: str
-    args: tuple[Any, ...]
-    kwargs: tuple[tuple[str, Any], ...]
-    line: int
-    column: int
-    has_parens: bool = True
-
-    def source(self, label: str | None = None) -> str:
-        """How the call reads in a message: ``conv(16, f=5)``."""
-        name = label or self.name
-        if not self.has_parens:
-            return name
-        parts = [show(v) for v in self.args] + [f"{k}={show(v)}" for k, v in self.kwargs]
-        return f"{name}({', '.join(parts)})"
-
-
-@dataclass(frozen=True, slots=True)
-class Repeat:
-    """``[conv(64, f=3) -> relu] * 2``."""
-
-    chain: tuple[Call | Repeat, ...]
-    times: int | str
-    line: int
-    column: int
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """A chain, optionally bound to a name (``FC = dense(bias=false)``)."""
-
-    chain: tuple[Call | Repeat, ...]
-    name: str | None = None
-    line: int = 1
-    column: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """``def basic(c, s=1) { ... }``: statements used like one layer, with parameters.
-
-    ``params`` lists each parameter's name and default (``REQUIRED`` when it has none).
-    """
-
-    name: str
-    params: tuple[tuple[str, Any], ...]
-    body: tuple[Statement, ...]
-    line: int = 1
-    column: int = 1
-
-
-REQUIRED = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Expr:
-    """Arithmetic waiting for names to get values: ``4*c``, ``divisible(32*width)``."""
-
-    op: str
-    args: tuple[Any, ...]
-
-    def names(self) -> list[str]:
-        out: list[str] = []
-        for a in self.args:
-            if isinstance(a, Expr):
-                out += a.names()
-            elif isinstance(a, str):
-                out.append(a)
-        return out
-
-    def __str__(self) -> str:
-        if self.op in BINARY:
-            return f"{show(self.args[0])}{self.op}{show(self.args[1])}"
-        return f"{self.op}({', '.join(show(a) for a in self.args)})"
-
-
-def divisible(v: float, d: int = 8) -> int:
-    """A channel count rounded to a multiple of ``d``, never below 90% of ``v`` (MobileNet's rule).
-
-    >>> divisible(32 * 0.75), divisible(1280 * 1.0), divisible(16 * 0.35)
-    (24, 1280, 8)
-    """
-    new = max(d, int(v + d / 2) // d * d)
-    return new + d if new < 0.9 * v else new
-
-
-BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "//": lambda a, b: a // b,
-}
-FUNCTIONS = {
-    "int": lambda x: int(x),
-    "round": lambda x: int(round(x)),
-    "ceil": lambda x: -int(-x // 1),
-    "floor": lambda x: int(x // 1),
-    "max": max,
-    "min": min,
-    "divisible": divisible,
-}
-
-
-def evaluate(op: str, args: tuple[Any, ...]) -> Any:
-    """Work out ``op`` on ``args`` when every argument is a number; else an :class:`Expr` to finish later."""
-    if any(isinstance(a, (str, Expr)) for a in args):
-        return Expr(op, args)
-    if any(isinstance(a, bool) or not isinstance(a, (int, float)) for a in args):
-        raise NotationSyntaxError(f"{op} works on numbers, got {', '.join(show(a) for a in args)}")
-    try:
-        return BINARY[op](*args) if op in BINARY else FUNCTIONS[op](*args)
-    except ZeroDivisionError:
-        raise NotationSyntaxError(f"division by zero in {Expr(op, args)}") from None
-    except TypeError:
-        raise NotationSyntaxError(f"{op} takes other arguments than {len(args)}") from None
-
-
-def show(v: Any) -> str:
-    if v.__class__ is int or v.__class__ is str:  # most values
-        return str(v)
-    if isinstance(v, Expr):
-        return str(v)
-    if isinstance(v, Size):
-        return "x".join(str(x) for x in v)
-    if isinstance(v, tuple):
-        return "(" + ", ".join(show(x) for x in v) + ")"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "none"
-    return str(v)
-
-
-class Size(tuple):
-    """A size written ``5x5``: a tuple that remembers how it was written."""
-
-
-INT_LIMIT = 2**63 - 1  # sizes are int64 in every framework
-
-
-def whole(text: str, tok: Token) -> int:
-    """A whole number as written, or a NotationSyntaxError if it is beyond int64 (never an overflow later)."""
-    digits = text.lstrip("+-").lstrip("0")
-    if len(digits) > len(str(INT_LIMIT)) or abs(int(text)) > INT_LIMIT:
-        shown = text if len(text) <= 24 else text[:20] + "…"
-        raise NotationSyntaxError(
-            f"the number {shown} is too large (at most {INT_LIMIT:,})", line=tok.line, column=tok.column
-        )
-    return int(text)
-
-
-WORDS = {"true": True, "false": False, "yes": True, "no": False, "none": None, "null": None}
+from cnncalc.notation.syntax import (  # noqa: F401 - the syntax tree and its values, read here as before
+    BINARY,
+    FUNCTIONS,
+    INT_LIMIT,
+    MAX_DEPTH,
+    REQUIRED,
+    WORDS,
+    Block,
+    Call,
+    Expr,
+    Repeat,
+    Size,
+    Statement,
+    _block_params,
+    caret,
+    divisible,
+    evaluate,
+    parse_statements,
+    show,
+    whole,
+)
 
 
 class _ToAst(Transformer):
@@ -296,35 +159,6 @@ class _ToAst(Transformer):
         return out
 
 
-def _block_params(name: Token, arglist: list | None) -> tuple[tuple[str, Any], ...]:
-    """``(c, s=1)`` as ``(("c", REQUIRED), ("s", 1))``; a parameter is a plain name."""
-    out: list[tuple[str, Any]] = []
-    for key, value in arglist or []:
-        word = key or value
-        if not key and not (isinstance(value, str) and value.isidentifier()):
-            raise NotationSyntaxError(
-                f"block '{name}': a parameter must be a name, got {show(value)}",
-                hint="e.g. def basic(c, s=1) { ... }",
-                line=name.line,
-                column=name.column,
-            )
-        if any(w == word for w, _ in out):
-            raise NotationSyntaxError(
-                f"block '{name}' names parameter '{word}' twice", line=name.line, column=name.column
-            )
-        if not key and any(d is not REQUIRED for _, d in out):
-            raise NotationSyntaxError(
-                f"block '{name}': parameter '{word}' without a default follows one with a default",
-                line=name.line,
-                column=name.column,
-            )
-        out.append((word, value if key else REQUIRED))
-    return tuple(out)
-
-
-MAX_DEPTH = 100
-
-
 class _Continuations:
     """Drop newlines that do not end a statement: inside brackets, and next to an arrow or '='."""
 
@@ -438,14 +272,11 @@ FRIENDLY = {
 }
 
 
-def parse_statements(text: str) -> list[Statement | Block]:
-    """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
-    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as some editors write one, is not text
-    from cnncalc.notation.quick import read
+def read_with_lark(text: str) -> list[Statement | Block]:
+    """The statements of ``text`` as lark's parser reads them, or a NotationSyntaxError with a caret under the place.
 
-    quick = read(text)  # a well-formed text, read by hand (lark reads the rest, and says what is wrong)
-    if quick is not None:
-        return quick
+    :func:`~cnncalc.notation.syntax.parse_statements` comes here for the texts its quick reader does not take.
+    """
     try:
         return _parser().parse(text)
     except CnnCalcError as err:  # raised by a transformer method (lark does not wrap it) or the post-lexer
@@ -471,13 +302,6 @@ def _failing_token(text: str) -> tuple[int | None, int | None]:
         if last is not None:
             return last.line, last.column
     return None, None
-
-
-def caret(text: str, line: int, column: int) -> str:
-    """The line of ``text`` and a caret under ``column`` (both 1-based)."""
-    lines = text.split("\n")  # as lark counts lines (splitlines would also split at \x0b, \u2028, ...)
-    src = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
-    return f"  {src}\n  {' ' * (column - 1)}^"
 
 
 def _syntax_error(text: str, e: UnexpectedInput) -> NotationSyntaxError:

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.notation.parser import (
+from cnncalc.notation.syntax import (
     FUNCTIONS,
     MAX_DEPTH,
     WORDS,

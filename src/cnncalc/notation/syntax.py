@@ -1,0 +1,220 @@
+"""The notation's syntax tree, of plain objects (no counting here), and the values written in it.
+
+:func:`parse_statements` reads a text: a hand-written reader (:mod:`cnncalc.notation.quick`) takes
+a well-formed one, and lark (:mod:`cnncalc.notation.parser`, imported only then) reads any other
+and says what is wrong, so a summary of a well-formed text never imports lark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.errors import NotationSyntaxError
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``conv(8, f=5)`` as written: the name, its positional and keyword arguments, and where it stands."""
+
+    name: str
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+    line: int
+    column: int
+    has_parens: bool = True
+
+    def source(self, label: str | None = None) -> str:
+        """How the call reads in a message: ``conv(16, f=5)``."""
+        name = label or self.name
+        if not self.has_parens:
+            return name
+        parts = [show(v) for v in self.args] + [f"{k}={show(v)}" for k, v in self.kwargs]
+        return f"{name}({', '.join(parts)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """``[conv(64, f=3) -> relu] * 2``."""
+
+    chain: tuple[Call | Repeat, ...]
+    times: int | str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A chain, optionally bound to a name (``FC = dense(bias=false)``)."""
+
+    chain: tuple[Call | Repeat, ...]
+    name: str | None = None
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """``def basic(c, s=1) { ... }``: statements used like one layer, with parameters.
+
+    ``params`` lists each parameter's name and default (``REQUIRED`` when it has none).
+    """
+
+    name: str
+    params: tuple[tuple[str, Any], ...]
+    body: tuple[Statement, ...]
+    line: int = 1
+    column: int = 1
+
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """Arithmetic waiting for names to get values: ``4*c``, ``divisible(32*width)``."""
+
+    op: str
+    args: tuple[Any, ...]
+
+    def names(self) -> list[str]:
+        out: list[str] = []
+        for a in self.args:
+            if isinstance(a, Expr):
+                out += a.names()
+            elif isinstance(a, str):
+                out.append(a)
+        return out
+
+    def __str__(self) -> str:
+        if self.op in BINARY:
+            return f"{show(self.args[0])}{self.op}{show(self.args[1])}"
+        return f"{self.op}({', '.join(show(a) for a in self.args)})"
+
+
+def divisible(v: float, d: int = 8) -> int:
+    """A channel count rounded to a multiple of ``d``, never below 90% of ``v`` (MobileNet's rule).
+
+    >>> divisible(32 * 0.75), divisible(1280 * 1.0), divisible(16 * 0.35)
+    (24, 1280, 8)
+    """
+    new = max(d, int(v + d / 2) // d * d)
+    return new + d if new < 0.9 * v else new
+
+
+BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "//": lambda a, b: a // b,
+}
+FUNCTIONS = {
+    "int": lambda x: int(x),
+    "round": lambda x: int(round(x)),
+    "ceil": lambda x: -int(-x // 1),
+    "floor": lambda x: int(x // 1),
+    "max": max,
+    "min": min,
+    "divisible": divisible,
+}
+
+
+def evaluate(op: str, args: tuple[Any, ...]) -> Any:
+    """Work out ``op`` on ``args`` when every argument is a number; else an :class:`Expr` to finish later."""
+    if any(isinstance(a, (str, Expr)) for a in args):
+        return Expr(op, args)
+    if any(isinstance(a, bool) or not isinstance(a, (int, float)) for a in args):
+        raise NotationSyntaxError(f"{op} works on numbers, got {', '.join(show(a) for a in args)}")
+    try:
+        return BINARY[op](*args) if op in BINARY else FUNCTIONS[op](*args)
+    except ZeroDivisionError:
+        raise NotationSyntaxError(f"division by zero in {Expr(op, args)}") from None
+    except TypeError:
+        raise NotationSyntaxError(f"{op} takes other arguments than {len(args)}") from None
+
+
+def show(v: Any) -> str:
+    if v.__class__ is int or v.__class__ is str:  # most values
+        return str(v)
+    if isinstance(v, Expr):
+        return str(v)
+    if isinstance(v, Size):
+        return "x".join(str(x) for x in v)
+    if isinstance(v, tuple):
+        return "(" + ", ".join(show(x) for x in v) + ")"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "none"
+    return str(v)
+
+
+class Size(tuple):
+    """A size written ``5x5``: a tuple that remembers how it was written."""
+
+
+INT_LIMIT = 2**63 - 1  # sizes are int64 in every framework
+
+
+def whole(text: str, tok: Any) -> int:  # tok: a token with its line and column (lark's, or the quick reader's)
+    """A whole number as written, or a NotationSyntaxError if it is beyond int64 (never an overflow later)."""
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > len(str(INT_LIMIT)) or abs(int(text)) > INT_LIMIT:
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise NotationSyntaxError(
+            f"the number {shown} is too large (at most {INT_LIMIT:,})", line=tok.line, column=tok.column
+        )
+    return int(text)
+
+
+WORDS = {"true": True, "false": False, "yes": True, "no": False, "none": None, "null": None}
+
+
+def _block_params(name: Any, arglist: list | None) -> tuple[tuple[str, Any], ...]:
+    """``(c, s=1)`` as ``(("c", REQUIRED), ("s", 1))``; a parameter is a plain name."""
+    out: list[tuple[str, Any]] = []
+    for key, value in arglist or []:
+        word = key or value
+        if not key and not (isinstance(value, str) and value.isidentifier()):
+            raise NotationSyntaxError(
+                f"block '{name}': a parameter must be a name, got {show(value)}",
+                hint="e.g. def basic(c, s=1) { ... }",
+                line=name.line,
+                column=name.column,
+            )
+        if any(w == word for w, _ in out):
+            raise NotationSyntaxError(
+                f"block '{name}' names parameter '{word}' twice", line=name.line, column=name.column
+            )
+        if not key and any(d is not REQUIRED for _, d in out):
+            raise NotationSyntaxError(
+                f"block '{name}': parameter '{word}' without a default follows one with a default",
+                line=name.line,
+                column=name.column,
+            )
+        out.append((word, value if key else REQUIRED))
+    return tuple(out)
+
+
+MAX_DEPTH = 100
+
+
+def caret(text: str, line: int, column: int) -> str:
+    """The line of ``text`` and a caret under ``column`` (both 1-based)."""
+    lines = text.split("\n")  # as lark counts lines (splitlines would also split at \x0b, \u2028, ...)
+    src = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
+    return f"  {src}\n  {' ' * (column - 1)}^"
+
+
+def parse_statements(text: str) -> list[Statement | Block]:
+    """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as some editors write one, is not text
+    from cnncalc.notation.quick import read
+
+    quick = read(text)  # a well-formed text, read by hand (lark reads the rest, and says what is wrong)
+    if quick is not None:
+        return quick
+    from cnncalc.notation.parser import read_with_lark  # lark is imported only here
+
+    return read_with_lark(text)
