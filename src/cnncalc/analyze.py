@@ -213,16 +213,23 @@ def _visit(
             for part in parts:
                 _visit(part, index, done, ctx, b, nodes, block)
             return combine(index, node.label, "lora", node.id, nodes[first:], done[node.id], node.source)
-    # rows are reused when nothing but the name differs; training and freezing by name make each node its own
-    key = _memo_key(node, done) if ctx.train is None and not ctx.freeze else None
+    # rows are reused when nothing but the name differs (under training, when the same gradients reach them: their
+    # backward is worked out again, its saved bytes by the ledger); freezing by name and checkpointing make each
+    # node its own
+    train = ctx.train
+    key = _memo_key(node, done) if not ctx.freeze and (train is None or not train.recompute) else None
+    if key is not None and train is not None:
+        key = (key, tuple([done[i].grad for i in node.inputs]))
     if kind.expand is None:
         hit = ctx.memo.get(key) if key is not None else None
         if hit is None:
             row = _analyze_node(node, index, done, ctx, b, block)
+        elif train is not None:
+            row = _retrained(hit, index, node, done, ctx, b, block)
         else:
             row = hit if ctx.light else _renamed(hit, index, node, _field(hit, node, done, ctx))
         if key is not None and hit is None:
-            ctx.memo[key] = row
+            ctx.memo[key] = row if train is None else (row, train.last)
         done[node.id] = row
         nodes.append(row)
         return row
@@ -264,13 +271,13 @@ def _visit(
     if ctx.train is not None:  # activation checkpointing may add to its parts afterwards: keep how to sum them
         ids = [r.node_id for r in nodes[first:]]
         ctx.train.composites[node.id] = (index, node.label, kind.name, ids, node.source, expansion.notes, node.inputs)
-    hit = ctx.memo.get(("row", key)) if key is not None else None
+    hit = ctx.memo.get(("row", key)) if key is not None and train is None else None  # training: its parts' sums
     if hit is not None:
         return _renamed(hit, index, node, done[node.id].receptive_field)
     row = combine(
         index, node.label, kind.name, node.id, nodes[first:], done[node.id], node.source, expansion.notes, node.inputs
     )
-    if key is not None:
+    if key is not None and train is None:
         ctx.memo[("row", key)] = row
         if ctx.light:
             ctx.memo[("light", key)] = (done[node.id], replace(row, flops=sum(r.flops for r in nodes[first:])))
@@ -334,6 +341,53 @@ def _renamer() -> Any:
 
 
 _RENAME = _renamer()
+
+
+def _retrained(
+    hit: tuple[Row, Any], index: int, node: Node, done: dict[str, Row], ctx: _Context, b: int, block: str | None
+) -> Row:
+    """A reused row under training: its forward copied, its backward worked out again for this node.
+
+    The backward's figures are the first node's (the same kind, arguments, inputs and gradients: the same
+    Pass); what it keeps is counted by the ledger, which knows whether an earlier node kept an input already.
+    """
+    row, (forward_steps, kind, pass_, c, repeat, figures) = hit
+    steps = list(row.steps[:forward_steps])
+    block = _scope_block(node.scope, ctx.scopes) or block
+    grad, backward_flops, saved_bytes = _backward(
+        node, kind, pass_, c, repeat, row.output_shape, done, ctx, b, steps, block, figures
+    )
+    field = _field(row, node, done, ctx)
+    return _RETRAIN(row, index, node.label, node, field, grad, backward_flops, saved_bytes, tuple(steps))
+
+
+def _retrainer() -> Any:
+    """``_RETRAIN(row, index, name, node, field, grad, backward_flops, saved_bytes, steps)``: :data:`_RENAME`'s copy
+    with the node's own backward."""
+    changed = {
+        "index": "index",
+        "name": "name",
+        "node_id": "node.id",
+        "inputs": "node.inputs",
+        "source": "node.source",
+        "scope": "node.scope",
+        "receptive_field": "field",
+        "grad": "grad",
+        "backward_flops": "backward_flops",
+        "saved_bytes": "saved_bytes",
+        "steps": "steps",
+    }
+    lines = ["def retrain(row, index, name, node, field, grad, backward_flops, saved_bytes, steps):"]
+    lines.append("    new = new_row(Row)")
+    lines += [f"    set_{f}(new, {changed.get(f, 'row.' + f)})" for f in ROW_FIELDS]
+    lines.append("    return new")
+    scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
+    scope.update({f"set_{f}": getattr(Row, f).__set__ for f in ROW_FIELDS})
+    exec("\n".join(lines), scope)
+    return scope["retrain"]
+
+
+_RETRAIN = _retrainer()
 
 
 def _row_maker() -> Any:
@@ -405,6 +459,7 @@ def _analyze_node(
         from cnncalc.training import Pass
 
         pass_ = Pass(kind.name, args, inputs, out, c.macs_total, grads, flags[0], flags, repeat)
+        ctx.train.last = (len(steps), kind, pass_, c, repeat, figures)  # what a copy of this row needs again
         grad, backward_flops, saved_bytes = _backward(
             node, kind, pass_, c, repeat, shape, done, ctx, elem_bytes, steps, block, figures
         )
@@ -644,31 +699,30 @@ def _backward(
     Under activation checkpointing a node in a block keeps nothing: the block keeps its inputs, and its
     forward runs again in the backward (its FLOPs are added to the backward).
     """
-    from cnncalc.training import RULES, Backward
-
     t = ctx.train
     assert t is not None
-    rule = RULES.get(kind.name)
+    rule = t.rules.get(kind.name)
     grad = p.any or any(p.weights)  # a gradient flows in, or one of its tensors (a bias) gets one
     if grad and rule is not None:
         key = ("backward", p.output, p.grads, p.weights, p.repeat)
-        back = figures.get(key) if figures is not None else None
-        if back is None:
-            back = rule(p)
+        known = figures.get(key) if figures is not None else None
+        if known is None:  # the rule's result, and the steps that state it, for every node that has this Pass
+            known = _backward_figures(rule(p), c, ctx, repeat)
             if figures is not None:
-                figures[key] = back
+                figures[key] = known
+        back, extra, flops, stated = known
     else:
-        back = Backward()
-    if grad and rule is None:
-        t.unruled[kind.name] = t.unruled.get(kind.name, 0) + 1
+        from cnncalc.training import Backward
+
+        back, extra, flops, stated = _backward_figures(Backward(), c, ctx, repeat)
+        if grad:
+            t.unruled[kind.name] = t.unruled.get(kind.name, 0) + 1
     if kind.view and not back.new_storage:
         t.storage[node.id] = t.storage.get(node.inputs[0]) if node.inputs else None
     else:
         t.storage[node.id] = node.id
     if not grad:
         return False, 0, 0
-    extra = sum(v for v, _ in c.extra[ctx.convention])
-    flops = (2 * back.macs + extra) * repeat
     parts: list[str] = []
     total = 0
     if block is not None and t.recompute:
@@ -687,7 +741,7 @@ def _backward(
         t.block_saves.setdefault(block, set()).update(holders)  # type: ignore[arg-type]
         own = any(s.what == "kept" for s in back.saves)
         t.block_nodes.setdefault(block, []).append((node.id, forward, own))
-        back = Backward(back.macs, back.formula)
+        back = replace(back, saves=())
     for s in back.saves:
         if s.what == "kept":
             size = _saved_size(s, repeat, elem_bytes, done, t, node)
@@ -706,14 +760,24 @@ def _backward(
         size = row_bytes(done[holder], elem_bytes) if holder in done else prod(shape) * ctx.batch * elem_bytes
         parts.append(f"{what} {size:,} B")
         total += size
-    if back.macs:
-        steps.append(Step("backward MACs", back.formula + (f" (×{repeat})" if repeat > 1 else ""), back.macs * repeat))
-    if flops:
-        formula = f"2·{back.macs * repeat:,}" + (f" + {extra * repeat:,}" if extra else "")
-        steps.append(Step("backward FLOPs", formula if back.macs else "", flops))
+    steps += stated
     if parts:
         steps.append(Step("saved for backward", " + ".join(parts), f"{total:,} B"))
     return True, flops, total
+
+
+def _backward_figures(back: Any, c: Calc, ctx: _Context, repeat: int) -> tuple[Any, int, int, tuple[Step, ...]]:
+    """A backward's extra FLOPs (the convention's elementwise terms, as in the forward), its FLOPs, and the
+    steps that state its MACs and FLOPs."""
+    extra = sum([v for v, _ in c.extra[ctx.convention]])
+    flops = (2 * back.macs + extra) * repeat
+    own = []
+    if back.macs:
+        own.append(Step("backward MACs", back.formula + (f" (×{repeat})" if repeat > 1 else ""), back.macs * repeat))
+    if flops:
+        formula = f"2·{back.macs * repeat:,}" + (f" + {extra * repeat:,}" if extra else "")
+        own.append(Step("backward FLOPs", formula if back.macs else "", flops))
+    return back, extra, flops, tuple(own)
 
 
 def _again(row: Row, done: dict[str, Row], t: Ledger) -> Row:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.layers.binding import Args
 from cnncalc.layers.calc import Shape, prod
@@ -503,6 +503,8 @@ class Ledger:
     pinned: dict[str, int] = field(default_factory=dict)  # bytes of the tensors a node keeps of its own
     unruled: dict[str, int] = field(default_factory=dict)  # kinds without a training rule, and how often
     recompute: bool = False  # activation checkpointing of each block
+    last: Any = None  # the last analysed node's forward steps, kind, Pass, Calc, repeat and figures (for its copies)
+    rules: dict[str, Any] = field(default_factory=lambda: RULES)
     blocks: dict[str, int] = field(default_factory=dict)  # what each block would keep, recomputed in its backward
     block_nodes: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)  # (node, forward FLOPs, own)
     block_saves: dict[str, set[str]] = field(default_factory=dict)  # the storages a block's backward needs
