@@ -4,7 +4,8 @@ Two comparisons, both as ratios:
 
 - **warm, in one process**: cnncalc's spec path (the zoo's ResNet-50 notation parsed and
   analysed, the Report every renderer reads) against ``torchinfo.summary`` on the same
-  network in plain PyTorch (built once, summarised with ``verbose=0``), imports done first;
+  network in plain PyTorch (built once, summarised with ``verbose=0``), imports done first,
+  the calls taking turns;
 - **whole processes**: ``cnncalc summary resnet50.py:ResNet50 --input 1,3,224,224`` against a
   Python process that imports torch and torchinfo, builds the model and prints its summary,
   each from a fresh interpreter, taking turns.
@@ -82,14 +83,17 @@ def main() -> None:
     model = resnet50()
     torchinfo.summary(model, (1, 3, 224, 224), verbose=0)  # warm
     graph = zoo.graph("resnet50")
-    warm = [
-        ("cnncalc: the zoo's ResNet-50 spec, parsed and analysed", *timed(spec_path, args.reps)),
-        ("cnncalc: analyse only (the Graph parsed once)", *timed(lambda: analyze_graph(graph), args.reps)),
-        (
-            "torchinfo.summary on the built model",
-            *timed(lambda: torchinfo.summary(model, (1, 3, 224, 224), verbose=0), max(3, args.reps // 4)),
-        ),
-    ]
+    calls = {
+        "cnncalc: the zoo's ResNet-50 spec, parsed and analysed": spec_path,
+        "cnncalc: analyse only (the Graph parsed once)": lambda: analyze_graph(graph),
+        "torchinfo.summary on the built model": lambda: torchinfo.summary(model, (1, 3, 224, 224), verbose=0),
+    }
+    # the three take turns, a call each per round, so that a slow minute of this shared machine slows all three
+    times: dict[str, list[float]] = {label: [] for label in calls}
+    for _ in range(args.reps):
+        for label, fn in calls.items():
+            times[label].append(timed(fn, 1)[0])
+    warm = [(label, statistics.median(t), min(t)) for label, t in times.items()]
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     with tempfile.TemporaryDirectory() as tmp:

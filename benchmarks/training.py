@@ -60,9 +60,9 @@ def main() -> None:
     with torch.device("meta"):
         meta = resnet50()
     size = (1, 3, 224, 224)
-    add("torch (meta): from_torch", lambda: cnncalc.from_torch(meta, size, flops="matmul"), args.reps)
+    add("torch (built on meta): from_torch", lambda: cnncalc.from_torch(meta, size, flops="matmul"), args.reps)
     traced = add(
-        "torch (meta): from_torch --train",
+        "torch (built on meta): from_torch --train",
         lambda: cnncalc.from_torch(meta, size, flops="matmul", train=True),
         args.reps,
     )
