@@ -5,7 +5,7 @@ Two comparisons, both as ratios:
 - **warm, in one process**: cnncalc's spec path (the zoo's ResNet-50 notation parsed and
   analysed, the Report every renderer reads) against ``torchinfo.summary`` on the same
   network in plain PyTorch (built once, summarised with ``verbose=0``), imports done first,
-  the calls taking turns;
+  taking turns: each round, five calls of each cnncalc path in a row, then one of torchinfo;
 - **whole processes**: ``cnncalc summary resnet50.py:ResNet50 --input 1,3,224,224`` against a
   Python process that imports torch and torchinfo, builds the model and prints its summary,
   each from a fresh interpreter, taking turns.
@@ -88,11 +88,13 @@ def main() -> None:
         "cnncalc: analyse only (the Graph parsed once)": lambda: analyze_graph(graph),
         "torchinfo.summary on the built model": lambda: torchinfo.summary(model, (1, 3, 224, 224), verbose=0),
     }
-    # the three take turns, a call each per round, so that a slow minute of this shared machine slows all three
+    # the three take turns, so that a slow minute of this shared machine slows all three: each round calls each
+    # cnncalc path 5 times in a row (warm, as a user's next call is) and torchinfo once
     times: dict[str, list[float]] = {label: [] for label in calls}
-    for _ in range(args.reps):
+    for _ in range(max(1, args.reps // 5)):
         for label, fn in calls.items():
-            times[label].append(timed(fn, 1)[0])
+            for _ in range(1 if label.startswith("torchinfo") else 5):
+                times[label].append(timed(fn, 1)[0])
     warm = [(label, statistics.median(t), min(t)) for label, t in times.items()]
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
