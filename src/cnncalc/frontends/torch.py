@@ -2,8 +2,8 @@
 
 A small model's forward runs on the CPU on zeros (:class:`_Cpu`); any other, or
 one that reads values, is traced on the meta device (shapes only: no weight is
-allocated and no arithmetic runs), then on fake tensors. Forward hooks give the module hierarchy and call order: each
-call is a :class:`~cnncalc.graph.Scope`. A function mode lowers the functions
+allocated and no arithmetic runs), then on fake tensors. Forward hooks give the
+module hierarchy and call order: each call is a :class:`~cnncalc.graph.Scope`. A function mode lowers the functions
 whose arguments say what they are (``F.linear``, ``F.conv2d``,
 ``F.scaled_dot_product_attention``) whole, and a dispatch mode lowers every
 other aten operator that runs (``x @ w``, ``torch.bmm``, in-place adds), each to a
@@ -348,12 +348,11 @@ class _Operators(TorchDispatchMode):
         if limits is not None:
             limits.before(func, args)
             out = _unworked_product(func, args, kwargs)
-        if out is not None:
-            pass
-        elif func.overloadpacket is torch.ops.aten._grouped_mm and args[0].dtype != torch.bfloat16:
-            out = _grouped_mm_shape(func, args, kwargs)
-        else:
-            out = func(*args, **kwargs)
+        if out is None:
+            if func.overloadpacket is torch.ops.aten._grouped_mm and args[0].dtype != torch.bfloat16:
+                out = _grouped_mm_shape(func, args, kwargs)
+            else:
+                out = func(*args, **kwargs)
         if limits is not None:
             limits.after(out)
         self.tracer.operator(func.overloadpacket.__name__, func.namespace, args, kwargs, out)
@@ -528,8 +527,9 @@ META = _Meta()
 class _Cpu(_Meta):
     """The first mode for a small model: ordinary CPU tensors, zeros for every weight, buffer and input.
 
-    The forward computes for real, as torchinfo's does, but on zeros and never on the
-    user's weights. It is tried first because a shape-only trace runs some of PyTorch's
+    The forward runs for real, as torchinfo's does, but on zeros, never on the user's
+    weights, and without computing its products (:func:`_unworked_product`). It is
+    tried first because a shape-only trace runs some of PyTorch's
     meta kernels in Python, and the first of those imports PyTorch's compiler (1.5 s
     here, more than a small model's whole forward). The figures are the same either way:
     the trace records operators and shapes, never values, and a forward that reads a
@@ -594,7 +594,8 @@ def _unworked_product(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     On the CPU the trace never reads a value (a forward that does leaves it), so the
     products, nearly all of a forward's arithmetic, need not be worked out: only their
     sizes. Only plain contiguous operands are taken, whose product PyTorch makes
-    contiguous too; a convolution on channels-last tensors is computed.
+    contiguous too; a convolution on channels-last tensors is computed. (The size is
+    this stand-in tensor's only: the report's figures come from the layer kinds.)
     """
     name = func.overloadpacket.__name__
     if name not in _PRODUCTS or func._overloadname != "default" or kwargs:
@@ -819,7 +820,7 @@ def _trace(
         for r in tracer.scopes
     )
     how = (
-        "run on the CPU with zeros for its weights and inputs (the user's weights untouched)"
+        "run on the CPU with zeros for its weights and inputs (its own weights neither read nor changed)"
         if mode is CPU
         else "traced with fake tensors (no weights allocated, nothing computed)"
     )
