@@ -593,17 +593,20 @@ def _unworked_product(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
 
     On the CPU the trace never reads a value (a forward that does leaves it), so the
     products, nearly all of a forward's arithmetic, need not be worked out: only their
-    sizes. Only plain contiguous operands are taken, whose product PyTorch makes
-    contiguous too; a convolution on channels-last tensors is computed. (The size is
-    this stand-in tensor's only: the report's figures come from the layer kinds.)
+    sizes. A matrix product's output is a new contiguous tensor whatever its operands'
+    layout (a linear layer's weight is read transposed); a convolution's is only
+    taken for contiguous operands, and one on channels-last tensors is computed. (The
+    size is this stand-in tensor's only: the report's figures come from the layer kinds.)
     """
     name = func.overloadpacket.__name__
     if name not in _PRODUCTS or func._overloadname != "default" or kwargs:
         return None
     tensors = [a for a in args if isinstance(a, torch.Tensor)]
-    if any(not t.is_contiguous() or t.dtype != tensors[0].dtype for t in tensors):
+    if any(t.dtype != tensors[0].dtype for t in tensors):
         return None
     if name == "convolution":
+        if not all(t.is_contiguous() for t in tensors):
+            return None
         x, w, bias, stride, padding, dilation, transposed, output_padding, groups = args
         channels = w.shape[0] if transposed else w.shape[1] * groups
         out_channels = w.shape[1] * groups if transposed else w.shape[0]
