@@ -111,12 +111,14 @@ GENERAL = """\
 - FlopCounterMode reports FLOPs = 2 per MAC for mm/bmm/addmm/convolution/SDPA, with no causal discount; on a
   real CPU forward the fused SDPA kernel (and MHA's fast path under no_grad, LSTM/GRU under oneDNN) count 0.
 
-Timing caveats: 2 CPUs shared with other jobs, so absolute times are noisy (the conv chain's plain forward
-took 7-8 s in this run, 0.07 s on a quiet machine); compare within a table. The first call in a process pays
-one-off imports: PyTorch imports `torch._dynamo` (~0.7-1.5 s, ~40-80 MB) the first time a dispatch mode or a
-Python meta kernel runs, so cnncalc, FlopCounterMode and ptflops_aten all pay it once (**call s**, and their
-higher peak RSS); **warm s** is the per-model cost. `cnncalc_meta`'s peak RSS is below `build_only`'s because
-no weight is ever allocated.
+Timing caveats: 2 CPUs shared with other jobs, so absolute times are noisy (this machine's real ViT-B/16
+forward took 0.3 s in this run and 2 s in an earlier one); compare within a table. The first call in a
+process pays one-off imports: PyTorch imports `torch._dynamo` (~1-1.5 s, ~40-80 MB) the first time a
+dispatch mode meets a Python meta kernel, so FlopCounterMode and ptflops_aten pay it once (**call s**, and
+their higher peak RSS). cnncalc runs a small model's forward on the CPU, on zeros, and pays it only for a
+model it traces on the meta device (the 7B decoder here); **warm s** is the per-model cost. cnncalc's peak
+RSS includes its zero copy of the weights for the trace; with the model built on the meta device, as the
+CLI builds it (`cnncalc_meta`), that copy is the only one.
 """
 SUMMARY = """\
 **In short (this run).** Parameters: cnncalc agrees with torchinfo, fvcore and ptflops everywhere; thop drops
@@ -124,14 +126,14 @@ modules it has no rule for (ViT: 0.67x; the 7B model: 0.98x). MACs: cnncalc = Fl
 CNNs, the MLP and the 7B model; on the ViT every tool but ptflops (pytorch) under-counts by the attention
 matmuls (0.96x), torchinfo by 100x (0.0099x) and thop by a third (0.64x); the other gaps (0.1-2 %) are bias,
 norm and activation terms that cnncalc reports as FLOPs under a named convention instead of mixing into MACs.
-Speed (warm): cnncalc never runs the arithmetic, so where the real forward is heavy it wins (ViT-B/16: about
-18-22x faster than every real-forward tool here, because one real forward of it takes ~2 s on this machine's
-CPU; the reference measurement on an Intel Xeon took 0.16 s, so the gap depends on the CPU; ResNet-50: on par
-with torchinfo and ptflops, 2x faster than fvcore and thop; FlopCounterMode's 36x there is a noisy outlier);
-where the real forward is trivial (100 small linears, 1,000 tiny convs) the meta kernels'
-Python overhead makes it 2-4x slower than the hook-based tools (tens of milliseconds to half a second).
-Memory: with the model built on the meta device it stays near the bare `import torch` footprint (309-321 MB)
-whatever the model's size.
+Speed: the first call on ResNet-50 takes 0.14 s, as torchinfo's does, against 1.2-1.6 s for the other
+operator-level counters (ptflops_aten, FlopCounterMode), which pay PyTorch's compiler import; warm, cnncalc is
+the fastest on ViT-B/16 (0.25 s, the others 0.29-0.50 s: it does not compute the matrix products); on
+ResNet-50 it takes 0.11 s (torchinfo and thop 0.09 s, ptflops 0.11 s, fvcore 0.20 s); where the real forward
+is trivial (100 small linears, 1,000 tiny convs) cnncalc's per-operator Python work makes it 1.4-4x slower
+than the hook-based tools (tens of milliseconds to under a second). Memory: its zero copy of the weights puts
+its peak RSS at 1.3-1.6x torchinfo's on the real models; built on the meta device (as the CLI builds them),
+1.1-1.4x; on the 7B model, which it traces on meta, the same as every tool.
 """
 
 
