@@ -156,34 +156,32 @@ NOT_FOR_A_SUMMARY = (
 )
 
 
-def test_a_summary_in_a_pipe_imports_only_what_it_uses(tmp_path):
+def summary_in_a_pipe(tmp_path: Path, text: str, then: str) -> subprocess.CompletedProcess:
+    """``cnncalc summary`` of ``text`` in a fresh process, its output to a pipe; ``then`` runs after it, in the
+    same process, with ``code`` (its exit code) and ``sys`` at hand."""
     spec = tmp_path / "net.cnn"
-    spec.write_text("input(32,32,3) -> CONV1(8, f=5) -> POOL1(2) -> FC3(120) -> softmax(10)\n", encoding="utf-8")
+    spec.write_text(text, encoding="utf-8")
     code = (
         "import sys\n"
         f"sys.argv = ['cnncalc', 'summary', {str(spec)!r}]\n"
         "import cnncalc.cli\n"
-        "try:\n    cnncalc.cli.main()\nexcept SystemExit:\n    pass\n"
-        f"loaded = [m for m in {NOT_FOR_A_SUMMARY!r} if m in sys.modules]\n"
-        "print('loaded:', loaded)\n"
+        "try:\n    cnncalc.cli.main()\n    code = 0\nexcept SystemExit as e:\n    code = e.code\n" + then
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)  # a pipe
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_a_summary_in_a_pipe_imports_only_what_it_uses(tmp_path):
+    text = "input(32,32,3) -> CONV1(8, f=5) -> POOL1(2) -> FC3(120) -> softmax(10)\n"
+    then = f"loaded = [m for m in {NOT_FOR_A_SUMMARY!r} if m in sys.modules]\nprint('loaded:', loaded)\n"
+    done = summary_in_a_pipe(tmp_path, text, then)
     assert done.returncode == 0, done.stderr
     assert "Total params: " in done.stdout and "━" not in done.stdout  # the plain table
     assert done.stdout.endswith("loaded: []\n")
 
 
 def test_a_text_with_a_mistake_is_read_by_lark_and_the_mistake_placed(tmp_path):
-    spec = tmp_path / "net.cnn"
-    spec.write_text("input(32,32,3) -> conv(8, f=5 -> pool(2)\n", encoding="utf-8")
-    code = (
-        "import sys\n"
-        f"sys.argv = ['cnncalc', 'summary', {str(spec)!r}]\n"
-        "import cnncalc.cli\n"
-        "try:\n    cnncalc.cli.main()\nexcept SystemExit as e:\n    print('exit', e.code)\n"
-        "print('lark' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    text = "input(32,32,3) -> conv(8, f=5 -> pool(2)\n"
+    done = summary_in_a_pipe(tmp_path, text, "print('exit', code, 'lark' in sys.modules)\n")
     assert done.stdout.split() == ["exit", "2", "True"]
     assert "line 1, column 31: unexpected '->'" in done.stderr and "^" in done.stderr
 

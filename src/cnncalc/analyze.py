@@ -316,31 +316,31 @@ def _renamed(row: Row, index: int, node: Node, field: ReceptiveField | None = No
     return _RENAME(row, index, node.label if row.kind != "uncounted" else row.name, node, field)
 
 
-def _renamer() -> Any:
-    """``_RENAME(row, index, name, node, field)``: a Row copied slot by slot, its place and name changed.
+def _row_copier(params: str, changed: dict[str, str]) -> Any:
+    """A function of ``params`` that copies ``row`` slot by slot, the ``changed`` fields set from their expressions.
 
     Written out once as straight-line code (a loop over ~40 fields, or dataclasses.replace, costs several
     times as much: ResNet-50 copies 118 rows)."""
-    changed = {
-        "index": "index",
-        "name": "name",
-        "node_id": "node.id",
-        "inputs": "node.inputs",
-        "source": "node.source",
-        "scope": "node.scope",
-        "receptive_field": "field",
-    }
-    lines = ["def rename(row, index, name, node, field):", "    new = new_row(Row)"]
-    for f in ROW_FIELDS:
-        lines.append(f"    set_{f}(new, {changed.get(f, 'row.' + f)})")
+    lines = [f"def copy({params}):", "    new = new_row(Row)"]
+    lines += [f"    set_{f}(new, {changed.get(f, 'row.' + f)})" for f in ROW_FIELDS]
     lines.append("    return new")
     scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
     scope.update({f"set_{f}": getattr(Row, f).__set__ for f in ROW_FIELDS})
     exec("\n".join(lines), scope)
-    return scope["rename"]
+    return scope["copy"]
 
 
-_RENAME = _renamer()
+# a row's place and name: another node's row with the same figures
+_PLACE = {
+    "index": "index",
+    "name": "name",
+    "node_id": "node.id",
+    "inputs": "node.inputs",
+    "source": "node.source",
+    "scope": "node.scope",
+    "receptive_field": "field",
+}
+_RENAME = _row_copier("row, index, name, node, field", _PLACE)
 
 
 def _retrained(
@@ -358,36 +358,15 @@ def _retrained(
         node, kind, pass_, c, repeat, row.output_shape, done, ctx, b, steps, block, figures
     )
     field = _field(row, node, done, ctx)
-    return _RETRAIN(row, index, node.label, node, field, grad, backward_flops, saved_bytes, tuple(steps))
+    name = node.label if row.kind != "uncounted" else row.name
+    return _RETRAIN(row, index, name, node, field, grad, backward_flops, saved_bytes, tuple(steps))
 
 
-def _retrainer() -> Any:
-    """``_RETRAIN(row, index, name, node, field, grad, backward_flops, saved_bytes, steps)``: :data:`_RENAME`'s copy
-    with the node's own backward."""
-    changed = {
-        "index": "index",
-        "name": "name",
-        "node_id": "node.id",
-        "inputs": "node.inputs",
-        "source": "node.source",
-        "scope": "node.scope",
-        "receptive_field": "field",
-        "grad": "grad",
-        "backward_flops": "backward_flops",
-        "saved_bytes": "saved_bytes",
-        "steps": "steps",
-    }
-    lines = ["def retrain(row, index, name, node, field, grad, backward_flops, saved_bytes, steps):"]
-    lines.append("    new = new_row(Row)")
-    lines += [f"    set_{f}(new, {changed.get(f, 'row.' + f)})" for f in ROW_FIELDS]
-    lines.append("    return new")
-    scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
-    scope.update({f"set_{f}": getattr(Row, f).__set__ for f in ROW_FIELDS})
-    exec("\n".join(lines), scope)
-    return scope["retrain"]
-
-
-_RETRAIN = _retrainer()
+# the same, with the node's own backward
+_RETRAIN = _row_copier(
+    "row, index, name, node, field, grad, backward_flops, saved_bytes, steps",
+    {**_PLACE, **{f: f for f in ("grad", "backward_flops", "saved_bytes", "steps")}},
+)
 
 
 def _row_maker() -> Any:
