@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import cnncalc
 
 # AlexNet (Krizhevsky et al. 2012; the one-tower torchvision layout): conv5 sees 163×163, pool5 195×195
@@ -65,3 +68,37 @@ def test_columns_option(cli):
     assert bad.exit_code == 2 and "unknown column 'colour'" in bad.stderr
     default = cli("summary", "input(4) -> fc(2)")
     assert "Output shape" in default.stdout and "RF" not in default.stdout
+
+
+def _reach(layers: list[tuple[int, int, int, int]], position: int) -> tuple[int, int]:
+    """The first and last input positions (padding included) an output position reads through ``layers``
+    (kernel, stride, padding, dilation), by following the indices back one layer at a time."""
+    low = high = position
+    for k, s, p, d in reversed(layers):
+        low, high = low * s - p, high * s - p + d * (k - 1)
+    return low, high
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2)), min_size=1, max_size=5
+    )
+)
+def test_the_field_is_where_the_outputs_read_the_input(layers):
+    n, text, used = 64, "input(64, 64, 1)", []
+    for k, s, p, d in layers:
+        span = d * (k - 1) + 1
+        if p >= span or (n + 2 * p - span) // s + 1 < 2:  # a valid layer with two outputs or more
+            continue
+        n = (n + 2 * p - span) // s + 1
+        text += f" -> conv(1, f={k}, s={s}, p={p}, d={d})"
+        used.append((k, s, p, d))
+    row = cnncalc.analyze(text).rows[-1]
+    (first, last), (second, _) = _reach(used, 0), _reach(used, 1)
+    if not used:
+        assert row.receptive_field.size == (1, 1)
+        return
+    assert row.receptive_field.size == (last - first + 1,) * 2
+    assert row.receptive_field.jump == (second - first,) * 2
+    assert row.receptive_field.start == ((first + last) / 2,) * 2

@@ -9,7 +9,7 @@ block's uses) are folds of the nodes, made afterwards (:mod:`cnncalc.fold`).
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +21,10 @@ from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.binding import Args
 from cnncalc.layers.calc import Calc, Step, prod
 from cnncalc.layers.registry import Expansion, Kind, unknown_layer
-from cnncalc.memory import memory, row_bytes, traffic_for
+from cnncalc.memory import element_bytes, memory, row_bytes, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
+from cnncalc.records import copier, maker
 from cnncalc.report import ReceptiveField, Report, Row, Serving, Totals, UncountedOp
 
 if TYPE_CHECKING:  # training's rules are imported when training figures are asked for
@@ -101,23 +102,24 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     framework = opts.framework or graph.framework or Framework.torch  # a Keras file counts as Keras does
     if opts.train:
         from cnncalc.training import Ledger, train_totals
+    dtype = opts.dtype or graph.dtype or "float32"
+    b = element_bytes(dtype)  # bytes per element for traffic, at the report's dtype
+    batch, causal_half = 1 if traced else opts.batch, opts.scores == "causal"
+    # rows are shared with other analyses of the same settings, but for LoRA, freezing and checkpointing
+    shared = opts.lora is None and not opts.freeze and not (opts.train and opts.recompute == "blocks")
     ctx = _Context(
         opts.flops,
         layout,
         framework,
-        1 if traced else opts.batch,
+        batch,
         traced,
-        causal_half=opts.scores == "causal",
+        causal_half=causal_half,
         lora=opts.lora,
         freeze=opts.freeze,
         scopes=graph.scopes,
         train=Ledger(recompute=opts.recompute == "blocks") if opts.train else None,
+        memo=_shared((opts.flops, layout, framework, batch, traced, causal_half, b, opts.train)) if shared else {},
     )
-    b = 4  # bytes per element for traffic, at the report's dtype (set below)
-    dtype = opts.dtype or graph.dtype or "float32"
-    from cnncalc.memory import element_bytes
-
-    b = element_bytes(dtype)
     done: dict[str, Row] = {}
     nodes: list[Row] = []  # every node's row, a composite's parts included
     shown: list[Row] = []  # a row per node of the graph: a composite's row sums its parts
@@ -227,7 +229,7 @@ def _visit(
         elif train is not None:
             row = _retrained(hit, index, node, done, ctx, b, block)
         else:
-            row = hit if ctx.light else _renamed(hit, index, node, _field(hit, node, done, ctx))
+            row = hit if ctx.light else _renamed(hit, index, node, _field(hit, node, done, ctx), block, ctx)
         if key is not None and hit is None:
             ctx.memo[key] = row if train is None else (row, train.last)
         done[node.id] = row
@@ -273,7 +275,8 @@ def _visit(
         ctx.train.composites[node.id] = (index, node.label, kind.name, ids, node.source, expansion.notes, node.inputs)
     hit = ctx.memo.get(("row", key)) if key is not None and train is None else None  # training: its parts' sums
     if hit is not None:
-        return _renamed(hit, index, node, done[node.id].receptive_field)
+        out = done[node.id]  # its last part's row, whose field and block are the composite's
+        return _RENAME(hit, index, node.label, node, out.receptive_field, out.block)
     row = combine(
         index, node.label, kind.name, node.id, nodes[first:], done[node.id], node.source, expansion.notes, node.inputs
     )
@@ -286,9 +289,6 @@ def _visit(
     return row
 
 
-ROW_FIELDS = tuple(Row.__dataclass_fields__)
-
-
 def _memo_key(node: Node, done: dict[str, Row]) -> Any:
     """What a node's row depends on besides its name and place, or None when it cannot be reused (a model's tensors).
 
@@ -296,7 +296,12 @@ def _memo_key(node: Node, done: dict[str, Row]) -> Any:
     """
     if node.tensors is not None or node.shapes is not None or node.output is not None:
         return None
-    reads = tuple([(done[i].output_shape, done[i].channel_axis) for i in node.inputs])  # the field is worked again
+    inputs = node.inputs
+    if len(inputs) == 1:  # most nodes (a list comprehension costs as much as the rest of the key)
+        source = done[inputs[0]]
+        reads: tuple[Any, ...] = ((source.output_shape, source.channel_axis),)  # the field is worked again
+    else:
+        reads = tuple([(done[i].output_shape, done[i].channel_axis) for i in inputs])
     try:  # the arguments told apart by type: fc(2) is not fc(2.0), which is an error
         args, kwargs = _typed(node.args), _typed_keywords(node.kwargs)
     except TypeError:  # a value given as a list: analysed every time
@@ -306,28 +311,23 @@ def _memo_key(node: Node, done: dict[str, Row]) -> Any:
 
 def _field(row: Row, node: Node, done: dict[str, Row], ctx: _Context) -> ReceptiveField | None:
     """The receptive field of a reused row's output, from the windows it has and the rows this node reads."""
-    sources = [done[i] for i in node.inputs]
-    core = row.output_shape[node.lead :] if sources else row.output_shape
-    return field_for(core, row.windows, sources, row.output_shape, inputs_spatial=not ctx.traced)
+    inputs, shape = node.inputs, row.output_shape
+    if len(inputs) == 1:
+        source = done[inputs[0]]
+        if row.windows is None and source.output_shape == shape:  # its input's shape, so its field (field_for)
+            field = source.receptive_field
+            return field if field is None or field.size else None
+        sources = [source]
+    else:
+        sources = [done[i] for i in inputs]
+    return field_for(shape[node.lead :] if sources else shape, row.windows, sources, shape, not ctx.traced)
 
 
-def _renamed(row: Row, index: int, node: Node, field: ReceptiveField | None = None) -> Row:
-    """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same), with its receptive ``field``."""
-    return _RENAME(row, index, node.label if row.kind != "uncounted" else row.name, node, field)
-
-
-def _row_copier(params: str, changed: dict[str, str]) -> Any:
-    """A function of ``params`` that copies ``row`` slot by slot, the ``changed`` fields set from their expressions.
-
-    Written out once as straight-line code (a loop over ~40 fields, or dataclasses.replace, costs several
-    times as much: ResNet-50 copies 118 rows)."""
-    lines = [f"def copy({params}):", "    new = new_row(Row)"]
-    lines += [f"    set_{f}(new, {changed.get(f, 'row.' + f)})" for f in ROW_FIELDS]
-    lines.append("    return new")
-    scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
-    scope.update({f"set_{f}": getattr(Row, f).__set__ for f in ROW_FIELDS})
-    exec("\n".join(lines), scope)
-    return scope["copy"]
+def _renamed(row: Row, index: int, node: Node, field: ReceptiveField | None, block: str | None, ctx: _Context) -> Row:
+    """A copy of ``row`` as node ``node`` at ``index`` (its figures are the same), with its receptive ``field``, in
+    the repeated block it runs in (its scope's, else ``block``: the composite it is part of)."""
+    name = node.label if row.kind != "uncounted" else row.name
+    return _RENAME(row, index, name, node, field, _scope_block(node.scope, ctx.scopes) or block)
 
 
 # a row's place and name: another node's row with the same figures
@@ -339,8 +339,9 @@ _PLACE = {
     "source": "node.source",
     "scope": "node.scope",
     "receptive_field": "field",
+    "block": "block",
 }
-_RENAME = _row_copier("row, index, name, node, field", _PLACE)
+_RENAME = copier(Row, "row, index, name, node, field, block", _PLACE)
 
 
 def _retrained(
@@ -359,35 +360,18 @@ def _retrained(
     )
     field = _field(row, node, done, ctx)
     name = node.label if row.kind != "uncounted" else row.name
-    return _RETRAIN(row, index, name, node, field, grad, backward_flops, saved_bytes, tuple(steps))
+    return _RETRAIN(row, index, name, node, field, block, grad, backward_flops, saved_bytes, tuple(steps))
 
 
 # the same, with the node's own backward
-_RETRAIN = _row_copier(
-    "row, index, name, node, field, grad, backward_flops, saved_bytes, steps",
+_RETRAIN = copier(
+    Row,
+    "row, index, name, node, field, block, grad, backward_flops, saved_bytes, steps",
     {**_PLACE, **{f: f for f in ("grad", "backward_flops", "saved_bytes", "steps")}},
 )
 
 
-def _row_maker() -> Any:
-    """``_ROW(index=..., name=..., ...)``: ``Row(...)`` with the same arguments and defaults, made slot by slot
-    (a frozen dataclass's __init__ sets each field through object.__setattr__, at twice the cost)."""
-    params, lines = [], []
-    scope: dict[str, Any] = {"new_row": object.__new__, "Row": Row}
-    for f in fields(Row):
-        if f.default is MISSING:
-            params.append(f.name)
-        else:
-            scope[f"default_{f.name}"] = f.default
-            params.append(f"{f.name}=default_{f.name}")
-        lines.append(f"    set_{f.name}(new, {f.name})")
-        scope[f"set_{f.name}"] = getattr(Row, f.name).__set__
-    code = f"def make(*, {', '.join(params)}):\n    new = new_row(Row)\n" + "\n".join(lines) + "\n    return new"
-    exec(code, scope)
-    return scope["make"]
-
-
-_ROW = _row_maker()
+_ROW = maker(Row)  # Row(index=..., name=..., ...), made quicker
 
 
 def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
@@ -512,6 +496,24 @@ def _scaled_figures(
     if flops or terms:
         steps.append(Step("FLOPs", _scaled(" + ".join(terms), scale, len(terms) > 1), flops))
     return shape, repeat, size, macs, flops, tuple(steps)
+
+
+# the rows of analyses with the same settings (convention, layout, framework, batch, traced, causal scores, bytes
+# per element, training) and neither LoRA, freezing nor checkpointing: a network analysed again, or another with the
+# same layers, copies the rows, expansions and composite rows its nodes' keys (_memo_key) find, as a repeated block
+# does (under training, its forward: the backward is worked out again against the analysis' own ledger)
+_SHARED: dict[Any, dict[Any, Any]] = {}
+_SHARED_SETTINGS = 8
+
+
+def _shared(settings: tuple[Any, ...]) -> dict[Any, Any]:
+    """The shared memo of analyses with these ``settings``, emptied when it holds more than ``_CALCS_HELD`` keys."""
+    memo = _SHARED.get(settings)
+    if memo is None or len(memo) > _CALCS_HELD:
+        if memo is None and len(_SHARED) >= _SHARED_SETTINGS:
+            _SHARED.clear()
+        memo = _SHARED[settings] = {}
+    return memo
 
 
 # a kind's arithmetic by everything it reads (see _calculated)

@@ -66,8 +66,19 @@ def peak_activation_bytes(
     gives its own ``owner`` of each output's storage, the storages autograd ``kept``
     (alive to the end too), and the bytes nodes keep of their own (``pinned``, never freed).
     """
-    owner = storage_of(rows) if owner is None else owner
-    pinned = pinned or {}
+    return _liveness(rows, b, owner, kept, pinned)[1]
+
+
+def _liveness(
+    rows: list[Row],
+    b: int,
+    owner: dict[str, str | None] | None = None,
+    kept: Collection[str] = (),
+    pinned: Mapping[str, int] | None = None,
+) -> tuple[int, int]:
+    """The bytes of every output but views' (``activation_bytes``), and the most alive at once."""
+    if owner is None:
+        owner = storage_of(rows)
     end = len(rows)
     last_use: dict[str, int] = {}
     read: set[str] = set()
@@ -79,25 +90,29 @@ def peak_activation_bytes(
             if held is not None:
                 last_use[held] = i  # the rows go in order: a later reader is the last so far
     for r in rows:
-        held = owner.get(r.node_id)
+        held = owner_of(r.node_id)
         if held is not None and (r.node_id not in read or held in kept):  # an output, or kept: to the end
             last_use[held] = end
-    alive = peak = 0
+    total = alive = peak = 0
     frees: dict[int, int] = {}
     for i, r in enumerate(rows):
         node_id = r.node_id
-        if owner.get(node_id) == node_id:
+        own = owner_of(node_id) == node_id  # it writes a storage of its own (else: a view, or a weight)
+        if own or not r.view:
             size = r.activation_size * (TENSOR_BYTES.get(r.dtype, b) if r.dtype else b)  # row_bytes(r, b)
-            alive += size
-            last = last_use.get(node_id, end)
-            frees[last] = frees.get(last, 0) + size
+            if not r.view:
+                total += size
+            if own:
+                alive += size
+                last = last_use.get(node_id, end)
+                frees[last] = frees.get(last, 0) + size
         if pinned:
             alive += pinned.get(node_id, 0)
         if alive > peak:
             peak = alive
         if i in frees:
             alive -= frees.pop(i)
-    return peak
+    return total, peak
 
 
 def traffic_for(sizes: Sequence[int], params: int, buffers: int, size: int, b: int) -> tuple[int, int]:
@@ -114,12 +129,12 @@ def memory(rows: list[Row], totals: Totals, dtype: str) -> Memory:
     b = element_bytes(dtype)
     param_bytes = totals.params * b
     buffer_bytes = totals.buffers * b
-    activation_bytes = sum(row_bytes(r, b) for r in rows if not r.view)
+    activation_bytes, peak = _liveness(rows, b)
     return Memory(
         dtype=dtype_name(dtype),
         bytes_per_element=b,
         param_bytes=param_bytes,
         buffer_bytes=buffer_bytes,
         activation_bytes=activation_bytes,
-        peak_activation_bytes=peak_activation_bytes(rows, b),
+        peak_activation_bytes=peak,
     )

@@ -22,41 +22,35 @@ takes, per axis, the input with the largest field.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from cnncalc.layers.base import Shape, Window
+from cnncalc.records import maker
 from cnncalc.report import ReceptiveField, Row
 
 
 def _through(windows: tuple[Window, ...], field: ReceptiveField) -> ReceptiveField | None:
     if len(windows) != len(field.size):
         return None
+    for w in windows:
+        if w.kernel != 1 or w.stride != 1 or w.pad_begin != 0:
+            break
+    else:  # 1×1 windows of stride 1 without padding keep the field as it is
+        return field
     size, jump, start = [], [], []
     for w, r, j, st in zip(windows, field.size, field.jump, field.start):
         span = w.dilation * (w.kernel - 1)
+        twice = span - 2 * w.pad_begin  # 2·(span/2 − p): the start moves by half of it, times the jump
         size.append(r + span * j)
         jump.append(j * w.stride)
-        value = st + (span / 2 - w.pad_begin) * j  # a float (span / 2 is one)
-        start.append(int(value) if value.is_integer() else value)
+        if twice % 2 == 0 and st.__class__ is int:
+            start.append(st + twice // 2 * j)
+        else:  # a half position: a float, or a whole one again
+            value = st + twice * j / 2
+            start.append(int(value) if value.is_integer() else value)
     return _FIELD(tuple(size), tuple(jump), tuple(start))
 
 
-def _field_maker() -> Any:
-    """``ReceptiveField(size, jump, start)`` set slot by slot (its frozen __init__ costs twice as much)."""
-    new, cls = object.__new__, ReceptiveField
-    set_size, set_jump, set_start = (getattr(cls, f).__set__ for f in ("size", "jump", "start"))
-
-    def make(size: tuple[int, ...], jump: tuple[int, ...], start: tuple[float, ...]) -> ReceptiveField:
-        field = new(cls)
-        set_size(field, size)
-        set_jump(field, jump)
-        set_start(field, start)
-        return field
-
-    return make
-
-
-_FIELD = _field_maker()
+_FIELD = maker(ReceptiveField, ("size", "jump", "start"))  # ReceptiveField(size, jump, start), quicker
 
 
 def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
@@ -73,10 +67,10 @@ def _merge(fields: list[ReceptiveField]) -> ReceptiveField:
         picks.append(best)
     if picks and all(p is picks[0] for p in picks):  # one input has the largest field on every axis: its field
         return picks[0]
-    return ReceptiveField(
-        tuple(p.size[a] for a, p in enumerate(picks)),
-        tuple(p.jump[a] for a, p in enumerate(picks)),
-        tuple(p.start[a] for a, p in enumerate(picks)),
+    return _FIELD(
+        tuple([p.size[a] for a, p in enumerate(picks)]),
+        tuple([p.jump[a] for a, p in enumerate(picks)]),
+        tuple([p.start[a] for a, p in enumerate(picks)]),
     )
 
 
@@ -85,7 +79,6 @@ def field_for(
     windows: tuple[Window, ...] | None,
     sources: Sequence[Row],
     full: Shape | None = None,
-    *,
     inputs_spatial: bool = True,
 ) -> ReceptiveField | None:
     """The receptive field of a layer's output, from its windows and the rows it reads.
@@ -98,14 +91,17 @@ def field_for(
     windowed layer starts the field.
     """
     full = shape if full is None else full
-    if windows is None and len(sources) == 1:  # most layers: the one input's field, when the spatial axes stay
+    if len(sources) == 1:  # most layers read one input
         source = sources[0]
         field = source.receptive_field
-        if field is None:
-            return None
-        k = len(field.size)
-        out = source.output_shape
-        return field if k >= 1 and len(out) == len(full) and out[-k:] == full[-k:] else None
+        if windows is None:  # the input's field, when the spatial axes stay
+            if field is None:
+                return None
+            k = len(field.size)
+            out = source.output_shape
+            return field if k >= 1 and len(out) == len(full) and out[-k:] == full[-k:] else None
+        if field is not None and len(field.size) == len(windows):  # the windows over the input's field
+            return _through(windows, field)
     spatial = len(shape) - 1
     if not sources:
         if spatial >= 1 and inputs_spatial:
@@ -118,9 +114,12 @@ def field_for(
             n = len(windows)
             known = [ReceptiveField((1,) * n, (1,) * n, (0,) * n)]
         return _through(windows, _merge(known))
-    if any(f is None for f in fields) or len({len(f.size) for f in fields}) != 1:  # type: ignore[union-attr]
+    # several inputs (add, concat): every one with a field of the same axes, which its output keeps
+    k = len(fields[0].size) if fields[0] is not None else 0
+    if k < 1:
         return None
-    k = len(fields[0].size)  # type: ignore[union-attr]
-    if k >= 1 and all(len(s.output_shape) == len(full) and s.output_shape[-k:] == full[-k:] for s in sources):
-        return _merge(fields)  # type: ignore[arg-type]
-    return None
+    tail, n = full[-k:], len(full)
+    for s, f in zip(sources, fields):
+        if f is None or len(f.size) != k or len(s.output_shape) != n or s.output_shape[-k:] != tail:
+            return None
+    return _merge(fields)  # type: ignore[arg-type]

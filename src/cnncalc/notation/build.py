@@ -18,18 +18,77 @@ How a statement reads (docs/notation-graphs.md):
 from __future__ import annotations
 
 import re
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node, NodeIds, Scope
 from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
-from cnncalc.notation.syntax import REQUIRED, Block, Call, Expr, Repeat, Size, Statement, caret, evaluate, show
+from cnncalc.notation.syntax import (
+    REQUIRED,
+    Block,
+    Call,
+    Expr,
+    Repeat,
+    Size,
+    Statement,
+    caret,
+    evaluate,
+    make_call,
+    show,
+)
+from cnncalc.records import copier, maker
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
 MAX_NODES = 1_000_000
 MAX_DEPTH = 50
 BLOCK_INPUT = "in"
+
+
+@dataclass(frozen=True, slots=True)
+class _Use:
+    """A use of a block as its body made it, for uses of the same block with the same arguments (a ResNet's
+    repeated bottlenecks) to be made again without reading the body: see :meth:`_Builder.replay`."""
+
+    block: Block
+    ids: tuple[tuple[str, str], ...]  # the id requests, in order: ("new", label) or ("rename", name), no prefix
+    nodes: tuple[Node, ...]
+    made: tuple[str, ...]  # the nodes' ids
+    labels: tuple[str | None, ...]  # each node's label without the use's prefix (None: a label without it)
+    refs: dict[int, tuple[str, tuple[tuple[str, Any], ...], bool]]  # merges whose source names their inputs
+    input: str  # the node the use read ("in")
+    last: str  # the node it gave
+
+    @classmethod
+    def of(
+        cls,
+        block: Block,
+        log: list[tuple[Any, ...]],
+        nodes: tuple[Node, ...],
+        first: int,
+        prev: str,
+        last: str,
+        prefix: str,
+    ) -> _Use | None:
+        """The use recorded by ``log`` (its nodes made from index ``first`` on), or None when it cannot be made
+        again this way (it used another block, or named a node outside it)."""
+        ids: list[tuple[str, str]] = []
+        refs = {}
+        for entry in log:
+            if entry[0] == "refs":
+                refs[entry[1] - first] = (entry[2], entry[3], entry[4])
+            elif not entry[1].startswith(prefix):  # pragma: no cover - a use's nodes are named in it
+                return None
+            else:
+                ids.append((entry[0], entry[1][len(prefix) :]))
+        made = tuple(n.id for n in nodes)
+        inside = {*made, prev}
+        if sum(op == "new" for op, _ in ids) != len(nodes) or last not in inside:
+            return None
+        if any(i not in inside for n in nodes for i in n.inputs):
+            return None
+        labels = tuple(n.label[len(prefix) :] if n.label.startswith(prefix) else None for n in nodes)
+        return cls(block, tuple(ids), nodes, made, labels, refs, prev, last)
 
 
 @dataclass
@@ -57,6 +116,9 @@ class _Builder:
     scopes: list[Scope] = field(default_factory=list)  # one per use of a block, for activation checkpointing
     within: int | None = None  # the scope of the block use being expanded
     kinds: dict[str, tuple[str, tuple]] = field(default_factory=dict)  # names found to be registered kinds (lookup)
+    generation: int = 0  # how many times a definition or block was added: a block's body may read differently after
+    uses: dict[Any, Any] = field(default_factory=dict)  # block uses made so far (a _Use, or its record), for replay
+    log: list[tuple[Any, ...]] | None = None  # what the block use being recorded did to the ids, in order
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
         """The error for a top-level node named inside a block, which sees only its own names."""
@@ -86,11 +148,13 @@ class _Builder:
                 raise self.fail(SpecError(f"block '{st.name}' is defined inside another block"), st.line, st.column)
             self.blocks[st.name.lower()] = st
             self.kinds.clear()  # a name may mean the block now
+            self.generation += 1
             return
         start = self.start_of(st.chain, scope)
         if st.name is not None and not scope.in_block and not starts_node(start):
             self.definitions[st.name.lower()] = st
             self.kinds.clear()
+            self.generation += 1
             return
         if st.name is not None and resolve(st.name) is not None:
             raise self.fail(
@@ -118,7 +182,15 @@ class _Builder:
             return node_id
         wanted = self.ids.rename(node_id, scope.prefix + name)
         self.nodes[-1] = _with_id(self.nodes[-1], wanted)
+        if self.log is not None:
+            self.log.append(("rename", scope.prefix + name))
         return wanted
+
+    def new_id(self, full: str) -> str:
+        """A new node's id from its label (:class:`NodeIds`), noted when a block use is being recorded."""
+        if self.log is not None:
+            self.log.append(("new", full))
+        return self.ids.new(full)
 
     def is_ref(self, call: Call, scope: _Scope) -> bool:
         return not call.has_parens and call.name in scope.refs
@@ -144,7 +216,7 @@ class _Builder:
                 first.line,
                 first.column,
             )
-        node_id = self.ids.new("input")
+        node_id = self.new_id("input")
         return self.add_node(Node(node_id, "input", "input", self.input_shape, (), (), "input", scope=self.within))
 
     # -- elements
@@ -212,7 +284,7 @@ class _Builder:
             kwargs = tuple([(k, v if v.__class__ is int else substitute(v, bindings)) for k, v in call.kwargs])
         except CnnCalcError as e:
             raise self.fail(e, call.line, call.column) from None
-        return Call(name, args, kwargs, call.line, call.column, call.has_parens)
+        return make_call(name, args, kwargs, call.line, call.column, call.has_parens)
 
     def lookup(self, call: Call, stack: tuple[str, ...], scope: _Scope) -> tuple[str, tuple] | Statement | Block:
         """A definition, a block, or a registered kind with its preset keywords; trailing numbers are labels."""
@@ -291,35 +363,36 @@ class _Builder:
         if isinstance(target, Statement):
             return self.expand(target, site, prev, stack, scope, label, args, kwargs)
         kind, preset = target
-        for v in (*args, *[v for _, v in kwargs]):
-            pending = _pending(v) if isinstance(v, (Expr, tuple)) else None
-            if pending is not None:
-                raise self.fail(
-                    SpecError(
-                        f"cannot work out {pending}: {', '.join(repr(n) for n in pending.names())} has no value",
-                        hint="give it as a block or model argument",
-                    ),
-                    site.line,
-                    site.column,
-                )
-        try:
-            check_preset(site.name, kind, preset, kwargs)
-        except CnnCalcError as e:
-            raise self.fail(e, site.line, site.column) from None
+        pending = _pending(args) or _pending(tuple([v for _, v in kwargs]))
+        if pending is not None:
+            raise self.fail(
+                SpecError(
+                    f"cannot work out {pending}: {', '.join(repr(n) for n in pending.names())} has no value",
+                    hint="give it as a block or model argument",
+                ),
+                site.line,
+                site.column,
+            )
+        if preset:
+            try:
+                check_preset(site.name, kind, preset, kwargs)
+            except CnnCalcError as e:
+                raise self.fail(e, site.line, site.column) from None
         merged = merge_kwargs(preset, kwargs)
-        if REGISTRY[kind].inputs == 0:  # input, or a tensor a model holds or makes: it starts a chain
+        reads = REGISTRY[kind].inputs
+        if reads == 0:  # input, or a tensor a model holds or makes: it starts a chain
             if prev is not None:
                 raise self.fail(
                     SpecError(f"{label} can only start a chain, but it follows another layer"), site.line, site.column
                 )
             if kind != "input":
-                node_id = self.ids.new(scope.prefix + label)
+                node_id = self.new_id(scope.prefix + label)
                 source = node_source(label, args, kwargs, None, site.has_parens)
                 node = _node(node_id, kind, label, args, merged, (), source, site.line, site.column, self.within)
                 return self.add_node(node)
             return self.input_node(site, scope.prefix + label, args, merged)
         inputs: tuple[str, ...]
-        if is_merge(kind):
+        if reads is None or reads >= 2:  # a merge (is_merge): it reads the nodes it names
             refs = self.references(Call(site.name, args, (), site.line, site.column), scope)
             if first and len(refs) >= 2:
                 inputs = tuple(refs)
@@ -341,8 +414,11 @@ class _Builder:
         if len(self.nodes) >= MAX_NODES:
             raise self.fail(SpecError(f"the network would have more than {MAX_NODES:,} layers"), site.line, site.column)
         full = scope.prefix + label
-        node_id = self.ids.new(full)
-        source = node_source(label, args, kwargs, inputs if inputs != (prev,) else None, site.has_parens)
+        node_id = self.new_id(full)
+        refs = inputs if inputs != (prev,) else None
+        if refs is not None and self.log is not None:  # its source names its inputs: made again with a replay's
+            self.log.append(("refs", len(self.nodes), label, kwargs, site.has_parens))
+        source = node_source(label, args, kwargs, refs, site.has_parens)
         node = _node(node_id, kind, full, args, merged, inputs, source, site.line, site.column, self.within)
         return self.add_node(node)
 
@@ -399,7 +475,8 @@ class _Builder:
             )
         if len(stack) >= MAX_DEPTH:
             raise self.fail(SpecError(f"blocks are nested more than {MAX_DEPTH} deep"), site.line, site.column)
-        bindings = {**self.top.bindings, **self.bind_block(block, site, args, kwargs)}
+        own = self.bind_block(block, site, args, kwargs)
+        bindings = {**self.top.bindings, **own}
         key = block.name.lower()
         self.block_uses[key] = n = self.block_uses.get(key, 0) + 1
         inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, f"{scope.prefix}{block.name}{n}.", True, (*stack, key))
@@ -407,12 +484,49 @@ class _Builder:
         level = 0 if outer is None else self.scopes[outer].level + 1
         self.within = len(self.scopes)
         self.scopes.append(Scope(self.within, inner.prefix.rstrip("."), block.name, outer, level, block=True))
+        same = _same_use(key, own, stack, self.generation)
+        made = self.uses.get(same) if same is not None else None
+        if made is not None and made.__class__ is tuple:  # recorded, not yet replayed: read the record once
+            made = self.uses[same] = _Use.of(*made)
+        if made is not None and made.block is block and len(self.nodes) + len(made.nodes) <= MAX_NODES:
+            try:
+                return self.replay(made, prev, inner.prefix)
+            finally:
+                self.within = outer
+        first_node, first_scope, log = len(self.nodes), len(self.scopes), self.log
+        self.log = [] if same is not None else None
         try:
             for st in block.body:
                 self.statement(st, inner)
+            if same is not None and len(self.scopes) == first_scope:  # it used no other block: it can be replayed
+                nodes = tuple(self.nodes[first_node:])  # as made (a statement may rename the last one after)
+                self.uses[same] = (block, self.log, nodes, first_node, prev, inner.last, inner.prefix)
         finally:
-            self.within = outer
+            self.within, self.log = outer, log
         return inner.last  # type: ignore[return-value]
+
+    def replay(self, use: _Use, prev: str, prefix: str) -> str:
+        """Make again the nodes of an earlier use of the same block with the same arguments, as reading its body
+        would make them: the same id requests (:class:`NodeIds` settles clashes), inputs, labels and sources."""
+        ids, final = self.ids, []
+        for op, local in use.ids:
+            if op == "new":
+                final.append(ids.new(prefix + local))
+            else:  # a named statement's last node takes its name
+                final[-1] = ids.rename(final[-1], prefix + local)
+        mapping = dict(zip(use.made, final))
+        mapping[use.input] = prev
+        scope, nodes = self.within, self.nodes
+        for k, node in enumerate(use.nodes):
+            inputs = tuple([mapping[i] for i in node.inputs])
+            local = use.labels[k]
+            label = node.label if local is None else prefix + local
+            made = use.refs.get(k)
+            source = node.source if made is None else node_source(made[0], (), made[1], inputs, made[2])
+            nodes.append(
+                _node(final[k], node.kind, label, node.args, node.kwargs, inputs, source, node.line, node.column, scope)
+            )
+        return mapping[use.last]
 
     def bind_block(
         self, block: Block, site: Call, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
@@ -469,38 +583,15 @@ class _Builder:
                 site.line,
                 site.column,
             )
-        node_id = self.ids.new(label)
+        node_id = self.new_id(label)
         source = Call(label, args, kwargs, site.line, site.column, True).source()
         node = Node(node_id, "input", label, tuple(args), kwargs, (), source, site.line, site.column, self.within)
         return self.add_node(node)
 
 
-def _slot_writer(changed: tuple[str, ...], copy: bool) -> Any:
-    """A Node made slot by slot in straight-line code (a frozen dataclass's own __init__, or dataclasses.replace,
-    costs several times as much, and a network has thousands of nodes): ``make(*changed)`` with the other fields
-    at their defaults, or ``make(node, *changed)``, a copy of ``node`` with ``changed`` fields."""
-    head = ("node, " if copy else "") + ", ".join(changed)
-    lines = [f"def make({head}):", "    new = new_node(Node)"]
-    defaults: dict[str, Any] = {}
-    for f in fields(Node):
-        if f.name in changed:
-            value = f.name
-        elif copy:
-            value = f"node.{f.name}"
-        else:
-            assert f.default is not MISSING
-            defaults[f"default_{f.name}"] = f.default
-            value = f"default_{f.name}"
-        lines.append(f"    set_{f.name}(new, {value})")
-    lines.append("    return new")
-    scope: dict[str, Any] = {"new_node": object.__new__, "Node": Node, **defaults}
-    scope.update({f"set_{f.name}": getattr(Node, f.name).__set__ for f in fields(Node)})
-    exec("\n".join(lines), scope)
-    return scope["make"]
-
-
-_node = _slot_writer(("id", "kind", "label", "args", "kwargs", "inputs", "source", "line", "column", "scope"), False)
-_with_id = _slot_writer(("id",), True)
+# a Node made, and one copied with a new id, quicker than by Node(...) and dataclasses.replace (cnncalc.records)
+_node = maker(Node, ("id", "kind", "label", "args", "kwargs", "inputs", "source", "line", "column", "scope"))
+_with_id = copier(Node, "node, id", {"id": "id"})
 
 
 def node_source(
@@ -520,14 +611,35 @@ def node_source(
     return f"{label}({', '.join(parts)})"
 
 
+def _same_use(block: str, bound: dict[str, Any], stack: tuple[str, ...], generation: int) -> Any:
+    """What makes two uses of a block the same (so the second may be a replay of the first), or None when its
+    arguments cannot be told apart this way: the block, its arguments with their types (2 is not 2.0), the blocks
+    being expanded, and the definitions made so far."""
+    try:
+        key = (block, tuple([(k, _typed(v)) for k, v in bound.items()]), stack, generation)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _typed(v: Any) -> Any:
+    """A value with its type, inside tuples too: 1, 1.0 and True, or a Size and a tuple, are told apart."""
+    if isinstance(v, tuple):
+        return (v.__class__, tuple([_typed(x) for x in v]))
+    return (v.__class__, v)
+
+
 def _pending(v: Any) -> Expr | None:
+    """The first expression left in ``v`` (a value, or a tuple of them): a name without a value."""
     if isinstance(v, Expr):
         return v
     if isinstance(v, tuple):
         for x in v:
-            found = _pending(x)
-            if found is not None:
-                return found
+            if x.__class__ is not int and x.__class__ is not str:  # most values: nothing to look into
+                found = _pending(x)
+                if found is not None:
+                    return found
     return None
 
 

@@ -26,6 +26,7 @@ from cnncalc.notation.syntax import (
     Statement,
     _block_params,
     evaluate,
+    make_call,
     whole,
 )
 
@@ -243,7 +244,7 @@ class _Reader:
             return Repeat(chain, count, first.line, first.column)
         _, name, line, column = self.take("NAME")
         if toks[self.i][0] != "LPAR":
-            return Call(name, (), (), line, column, False)
+            return make_call(name, (), (), line, column, False)
         self.i += 1
         args: list[Any] = []
         kwargs: list[tuple[str, Any]] = []
@@ -256,7 +257,7 @@ class _Reader:
                 else:
                     args.append(value)
         self.take("RPAR")
-        return Call(name, tuple(args), tuple(kwargs), line, column, True)
+        return make_call(name, tuple(args), tuple(kwargs), line, column, True)
 
     def arglist(self) -> list[tuple[str, Any]]:
         """``arg ("," arg)* ","?``, each ``("", value)`` or ``(keyword, value)``."""

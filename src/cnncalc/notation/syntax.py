@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.errors import NotationSyntaxError
+from cnncalc.records import maker
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,10 @@ class Call:
             return name
         parts = [show(v) for v in self.args] + [f"{k}={show(v)}" for k, v in self.kwargs]
         return f"{name}({', '.join(parts)})"
+
+
+# Call(name, args, kwargs, line, column, has_parens), made quicker: a text has a call per layer (cnncalc.records)
+make_call = maker(Call, ("name", "args", "kwargs", "line", "column", "has_parens"))
 
 
 @dataclass(frozen=True, slots=True)
