@@ -131,6 +131,8 @@ class Graph:
 
         A reference to an unknown node, or a cycle, is a SpecError naming the node.
         """
+        if _in_order(self.nodes):  # most graphs
+            return self.nodes
         by_id: dict[str, Node] = {}
         for n in self.nodes:
             if n.id in by_id:
@@ -140,12 +142,7 @@ class Graph:
             for i in n.inputs:
                 if i not in by_id:
                     raise SpecError(f"node '{n.id}' reads '{i}', which is not defined")
-        seen: set[str] = set()
-        for n in self.nodes:
-            if any(i not in seen for i in n.inputs):
-                return _kahn(self.nodes)
-            seen.add(n.id)
-        return self.nodes
+        return _kahn(self.nodes)  # an input read before it is made: the written order will not do
 
 
 class NodeIds:
@@ -177,6 +174,19 @@ class NodeIds:
         self.taken.discard(node_id)
         self.taken.add(wanted)
         return wanted
+
+
+def _in_order(nodes: tuple[Node, ...]) -> bool:
+    """Whether every node has an id of its own and reads only nodes before it."""
+    seen: set[str] = set()
+    for n in nodes:
+        if n.id in seen:
+            return False
+        for i in n.inputs:
+            if i not in seen:
+                return False
+        seen.add(n.id)
+    return True
 
 
 def _kahn(nodes: tuple[Node, ...]) -> tuple[Node, ...]:

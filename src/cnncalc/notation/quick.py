@@ -278,6 +278,10 @@ class _Reader:
 
     def value(self) -> Any:
         """``sum``: products joined by + and -, left to right."""
+        toks, i = self.toks, self.i
+        if toks[i][0] == "INT" and (toks[i + 1][0] == "COMMA" or toks[i + 1][0] == "RPAR"):  # most values: a number
+            self.i = i + 1
+            return whole(toks[i][1], _NOWHERE)  # type: ignore[arg-type]
         left = self.product()
         while True:
             kind = self.toks[self.i][0]

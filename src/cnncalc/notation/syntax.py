@@ -164,6 +164,8 @@ INT_LIMIT = 2**63 - 1  # sizes are int64 in every framework
 
 def whole(text: str, tok: Any) -> int:  # tok: a token with its line and column (lark's, or the quick reader's)
     """A whole number as written, or a NotationSyntaxError if it is beyond int64 (never an overflow later)."""
+    if len(text) < 19:  # below 10¹⁸, sign included: within int64
+        return int(text)
     digits = text.lstrip("+-").lstrip("0")
     if len(digits) > len(str(INT_LIMIT)) or abs(int(text)) > INT_LIMIT:
         shown = text if len(text) <= 24 else text[:20] + "…"
