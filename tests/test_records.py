@@ -28,7 +28,7 @@ ROW = {
 
 def test_a_row_made_by_keyword_is_the_dataclass_row_with_its_defaults():
     make = maker(Row)
-    assert make(**ROW) == Row(**ROW)
+    assert make(**ROW) == Row(**ROW) and type(make(**ROW)) is Row
     assert make(**ROW, source="conv(8, f=3)", view=True) == Row(**ROW, source="conv(8, f=3)", view=True)
     with pytest.raises(TypeError):
         make(**{k: v for k, v in ROW.items() if k != "macs"})  # a field without a default is needed
@@ -50,6 +50,7 @@ def test_a_copy_changes_only_the_fields_named():
 def test_made_records_are_frozen():
     row = maker(Row)(**ROW)
     node = copier(Node, "node, id", {"id": "id"})(Node("a", "relu", "relu"), "b")
+    assert type(row) is Row and type(node) is Node
     with pytest.raises(dataclasses.FrozenInstanceError):
         row.macs = 0  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):

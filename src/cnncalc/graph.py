@@ -55,7 +55,7 @@ class Scope:
     block: bool = False  # a repeated block (a notation def's use, a layer of a stack): what --recompute checkpoints
 
 
-@dataclass(frozen=True)  # no slots: made and copied by cnncalc.records, a dict at a time
+@dataclass(frozen=True, slots=True)
 class Node:
     """One layer application.
 

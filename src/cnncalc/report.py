@@ -75,7 +75,7 @@ class Serving:
     quantizable_params: int = 0
 
 
-@dataclass(frozen=True)  # no slots: a copy (a repeated layer's row) is one update of its __dict__ (cnncalc.records)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One layer of the network, with every figure for it.
 
