@@ -5,14 +5,18 @@ Two comparisons, both as ratios:
 - **warm, in one process**: cnncalc's spec path (the zoo's ResNet-50 notation parsed and
   analysed, the Report every renderer reads) against ``torchinfo.summary`` on the same
   network in plain PyTorch (built once, summarised with ``verbose=0``), imports done first,
-  taking turns: each round, five calls of each cnncalc path in a row, then one of torchinfo;
+  taking turns: each round, one sample of each cnncalc path, then one torchinfo call. A
+  cnncalc sample is ``--loop`` calls in a row timed together, as ``timeit`` times a
+  statement, so that it lasts tens of milliseconds as torchinfo's call does: the bursts in
+  which a shared machine runs slower then weigh on both alike, where a 3 ms call either
+  misses a burst or is doubled by it;
 - **whole processes**: ``cnncalc summary resnet50.py:ResNet50 --input 1,3,224,224`` against a
   Python process that imports torch and torchinfo, builds the model and prints its summary,
   each from a fresh interpreter, taking turns.
 
 Run from the repository root (needs the bench extra, for torchinfo):
 
-    PYTHONPATH=src python3 benchmarks/resnet50.py [--reps 20] [--procs 5]
+    PYTHONPATH=src python3 benchmarks/resnet50.py [--reps 20] [--loop 10] [--procs 5]
 """
 
 from __future__ import annotations
@@ -53,18 +57,18 @@ print(torchinfo.summary(resnet50(), (1, 3, 224, 224), verbose=0))
 """
 
 
-def timed(fn: Callable[[], Any], reps: int) -> tuple[float, float]:
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
+def looped(fn: Callable[[], Any], loop: int) -> float:
+    """Seconds per call of ``loop`` calls in a row."""
+    t = time.perf_counter()
+    for _ in range(loop):
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), min(times)
+    return (time.perf_counter() - t) / loop
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--reps", type=int, default=20, help="rounds: samples of each warm call")
+    ap.add_argument("--loop", type=int, default=10, help="cnncalc calls timed together in one sample")
     ap.add_argument("--procs", type=int, default=5)
     args = ap.parse_args()
 
@@ -88,13 +92,13 @@ def main() -> None:
         "cnncalc: analyse only (the Graph parsed once)": lambda: analyze_graph(graph),
         "torchinfo.summary on the built model": lambda: torchinfo.summary(model, (1, 3, 224, 224), verbose=0),
     }
-    # the three take turns, so that a slow minute of this shared machine slows all three: each round calls each
-    # cnncalc path 5 times in a row (warm, as a user's next call is) and torchinfo once
+    # the three take turns, so that a slow minute of this shared machine slows all three: each round takes a
+    # sample of each cnncalc path (--loop warm calls in a row, per call) and one of torchinfo (one call)
     times: dict[str, list[float]] = {label: [] for label in calls}
-    for _ in range(max(1, args.reps // 5)):
+    for _ in range(args.reps):
         for label, fn in calls.items():
-            for _ in range(1 if label.startswith("torchinfo") else 5):
-                times[label].append(timed(fn, 1)[0])
+            loop = 1 if label.startswith("torchinfo") else args.loop
+            times[label].append(looped(fn, loop))
     warm = [(label, statistics.median(t), min(t)) for label, t in times.items()]
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -125,7 +129,7 @@ def main() -> None:
     versions = f"Python {platform.python_version()}, torch {torch.__version__}, torchinfo {torchinfo.__version__}"
     print(f"ResNet-50 at (1, 3, 224, 224); {versions}; {os.cpu_count()} cores")
     print()
-    print("Warm, in one process:")
+    print(f"Warm, in one process ({args.reps} samples each; a cnncalc sample is {args.loop} calls in a row):")
     print()
     print("| what | median (ms) | fastest (ms) | torchinfo / this (median) |")
     print("|---|---:|---:|---:|")
