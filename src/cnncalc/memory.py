@@ -51,14 +51,15 @@ def storage_of(rows: Sequence[Row]) -> dict[str, str | None]:
     return owner
 
 
-def peak_activation_bytes(
+def liveness(
     rows: list[Row],
     b: int,
     owner: dict[str, str | None] | None = None,
     kept: Collection[str] = (),
     pinned: Mapping[str, int] | None = None,
-) -> int:
-    """The most activation bytes alive at once while the layers run in order (liveness over the graph).
+) -> tuple[int, int]:
+    """The bytes of every output but views' (``activation_bytes``), and the most alive at once while the layers
+    run in order (``peak_activation_bytes``).
 
     A tensor is alive from the layer that writes it until the last layer that
     reads it, directly or through a view, has run; one nobody reads is an
@@ -66,17 +67,6 @@ def peak_activation_bytes(
     gives its own ``owner`` of each output's storage, the storages autograd ``kept``
     (alive to the end too), and the bytes nodes keep of their own (``pinned``, never freed).
     """
-    return _liveness(rows, b, owner, kept, pinned)[1]
-
-
-def _liveness(
-    rows: list[Row],
-    b: int,
-    owner: dict[str, str | None] | None = None,
-    kept: Collection[str] = (),
-    pinned: Mapping[str, int] | None = None,
-) -> tuple[int, int]:
-    """The bytes of every output but views' (``activation_bytes``), and the most alive at once."""
     if owner is None:
         owner = storage_of(rows)
     end = len(rows)
@@ -129,7 +119,7 @@ def memory(rows: list[Row], totals: Totals, dtype: str) -> Memory:
     b = element_bytes(dtype)
     param_bytes = totals.params * b
     buffer_bytes = totals.buffers * b
-    activation_bytes, peak = _liveness(rows, b)
+    activation_bytes, peak = liveness(rows, b)
     return Memory(
         dtype=dtype_name(dtype),
         bytes_per_element=b,

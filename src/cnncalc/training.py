@@ -514,13 +514,13 @@ class Ledger:
 def step_peak(rows: list[Row], b: int, ledger: Ledger) -> int:
     """The most activation bytes alive during the forward of a training step.
 
-    As in inference (:func:`cnncalc.memory.peak_activation_bytes`) a tensor lives
+    As in inference (:func:`cnncalc.memory.liveness`) a tensor lives
     until its last reader, except that what autograd keeps lives on into the
     backward, and the tensors nodes keep of their own accumulate.
     """
-    from cnncalc.memory import peak_activation_bytes
+    from cnncalc.memory import liveness
 
-    return peak_activation_bytes(rows, b, ledger.storage, ledger.kept, ledger.pinned)
+    return liveness(rows, b, ledger.storage, ledger.kept, ledger.pinned)[1]
 
 
 def train_totals(rows: list[Row], totals: Totals, opts: Options, b: int, ledger: Ledger) -> Training:
