@@ -39,7 +39,7 @@ def copier(cls: type, params: str, changed: dict[str, str]) -> Callable[..., Any
     """``copy(params)``: a copy of its first parameter, an instance of ``cls``, with the ``changed`` fields set
     from their expressions of the parameters."""
     known = {f.name for f in fields(cls)}
-    if not set(changed) <= known:  # pragma: no cover - a misspelt field would fail only when called
+    if not set(changed) <= known:  # pragma: no cover - a misspelt field would be left as it was, silently
         raise TypeError(f"{cls.__name__} has no field {sorted(set(changed) - known)}")
     original = params.split(",")[0].strip()
     values = {f.name: changed.get(f.name, f"{original}.{f.name}") for f in fields(cls)}

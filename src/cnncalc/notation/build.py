@@ -379,8 +379,7 @@ class _Builder:
             except CnnCalcError as e:
                 raise self.fail(e, site.line, site.column) from None
         merged = merge_kwargs(preset, kwargs)
-        reads = REGISTRY[kind].inputs
-        if reads == 0:  # input, or a tensor a model holds or makes: it starts a chain
+        if REGISTRY[kind].inputs == 0:  # input, or a tensor a model holds or makes: it starts a chain
             if prev is not None:
                 raise self.fail(
                     SpecError(f"{label} can only start a chain, but it follows another layer"), site.line, site.column
@@ -392,7 +391,7 @@ class _Builder:
                 return self.add_node(node)
             return self.input_node(site, scope.prefix + label, args, merged)
         inputs: tuple[str, ...]
-        if reads is None or reads >= 2:  # a merge (is_merge): it reads the nodes it names
+        if is_merge(kind):
             refs = self.references(Call(site.name, args, (), site.line, site.column), scope)
             if first and len(refs) >= 2:
                 inputs = tuple(refs)
