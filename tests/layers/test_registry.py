@@ -109,3 +109,14 @@ def test_an_operation_without_a_rule_is_listed():
     report = cnncalc.analyze(LISTED["uncounted"], flops="all")
     assert [(u.name, u.calls) for u in report.uncounted_ops] == [("solve", 1)]
     assert "Uncounted ops" in report.table()
+
+
+COMPOSITES = sorted(name for name, k in REGISTRY.items() if k.expand is not None)
+
+
+@pytest.mark.parametrize("name", COMPOSITES)
+def test_a_composites_parts_each_have_an_id_of_their_own(name):
+    # a mixture of experts names both its router and half of its experts' fused projection "gate"
+    parts = cnncalc.analyze(WORKING.get(name, f"input(4, 3) -> {name}"), flops="all").nodes
+    ids = [r.node_id for r in parts]
+    assert len(parts) > 2 and len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)

@@ -36,7 +36,15 @@ class Expansion:
         self.notes: list[str] = []
 
     def add(self, name: str, kind: str, *inputs: str, **kwargs: Any) -> str:
-        """Add ``kind(**kwargs)`` reading ``inputs`` (default: the composite's input) as ``name``; returns the name."""
+        """Add ``kind(**kwargs)`` reading ``inputs`` (default: the composite's input) as ``name``; returns the name
+        it is read by: ``name``, or ``name_2``, ``name_3`` … when an earlier sub took it (a sub's name is its
+        node's id within the composite, so two subs never share one)."""
+        taken = {s.name for s in self.subs}
+        if name in taken:
+            n = 2
+            while f"{name}_{n}" in taken:
+                n += 1
+            name = f"{name}_{n}"
         self.subs.append(Sub(name, kind, tuple(kwargs.items()), tuple(inputs) or ("in",)))
         return name
 
