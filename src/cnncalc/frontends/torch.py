@@ -57,6 +57,7 @@ from cnncalc.frontends.torch_lower import (
     base_name,
 )
 from cnncalc.graph import Graph, Node, NodeIds, Scope, Tensor
+from cnncalc.layers.spatial import transposed_along, windows_along
 from cnncalc.options import Options
 from cnncalc.report import Report
 
@@ -614,18 +615,12 @@ def _unworked_product(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
             return None  # a mistake: PyTorch's own error says what it is
         if bias is not None and tuple(bias.shape) != (out_channels,):
             return None
+        axes = zip(x.shape[2:], w.shape[2:], stride, padding, dilation, output_padding)
         if transposed:
-            spatial = [
-                (n - 1) * s - 2 * p + d * (k - 1) + extra + 1
-                for n, k, s, p, d, extra in zip(x.shape[2:], w.shape[2:], stride, padding, dilation, output_padding)
-            ]
-            size = (x.shape[0], out_channels, *spatial)
+            spatial = [transposed_along(n, k, s, p, p, d, extra) for n, k, s, p, d, extra in axes]
         else:
-            spatial = [
-                (n + 2 * p - d * (k - 1) - 1) // s + 1
-                for n, k, s, p, d in zip(x.shape[2:], w.shape[2:], stride, padding, dilation)
-            ]
-            size = (x.shape[0], out_channels, *spatial)
+            spatial = [windows_along(n, k, s, p, p, d) for n, k, s, p, d, _ in axes]
+        size = (x.shape[0], out_channels, *spatial)
     else:
         a, b = args[-2:] if name in ("addmm", "baddbmm") else args[:2]
         rank = 3 if name.endswith("bmm") else 2

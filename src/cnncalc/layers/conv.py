@@ -6,7 +6,7 @@ from cnncalc.conventions import axis_names
 from cnncalc.errors import ArgumentError, ShapeError
 from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, need_spatial, prod, register, times
 from cnncalc.layers.elementwise import apply_activation
-from cnncalc.layers.spatial import resolve_padding, spatial_out
+from cnncalc.layers.spatial import resolve_padding, spatial_out, transposed_along
 
 WINDOW = (
     Param("kernel", ("f", "k", "kernel_size", "filter", "size"), positional=True),
@@ -123,7 +123,7 @@ def convtranspose(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
             out.append(c.step(f"output {ax}", f"{n}·{s}", n * s))
             continue
         pb, pe = (0, 0) if pad == "valid" else pad[i]
-        value = (n - 1) * s - pb - pe + d * (k - 1) + op + 1
+        value = transposed_along(n, k, s, pb, pe, d, op)
         pads = f"2·{pb}" if pb == pe else f"{pb} − {pe}"
         formula = f"({n} − 1)·{s} − {pads} + {d}·({k} − 1) + {op} + 1"
         if value <= 0:

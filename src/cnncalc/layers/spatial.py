@@ -7,6 +7,22 @@ from cnncalc.errors import ShapeError
 from cnncalc.layers.base import Args, Calc, Window
 
 
+def windows_along(n: int, k: int, s: int, pb: int, pe: int, d: int = 1, *, ceil_mode: bool = False) -> int:
+    """How many windows of kernel ``k`` (dilation ``d``) fit ``n`` positions padded by ``pb`` and ``pe`` at stride
+    ``s``: ``floor((n + pb + pe − d·(k−1) − 1)/s) + 1``; with ``ceil_mode`` rounded up, but a last window that
+    would start in the end padding is dropped (as PyTorch does)."""
+    num = n + pb + pe - d * (k - 1) - 1
+    if not ceil_mode:
+        return num // s + 1
+    out = -(-num // s) + 1
+    return out - 1 if (out - 1) * s >= n + pb else out
+
+
+def transposed_along(n: int, k: int, s: int, pb: int, pe: int, d: int = 1, extra: int = 0) -> int:
+    """A transposed convolution's output on one axis: ``(n−1)·s − pb − pe + d·(k−1) + extra + 1``."""
+    return (n - 1) * s - pb - pe + d * (k - 1) + extra + 1
+
+
 def resolve_padding(
     a: Args,
     name: str,
@@ -72,13 +88,9 @@ def axis_out(
         c.step(f"padding {axis}", f"max(({out} − 1)·{s} + {reach} + 1 − {n}, 0)", pb + pe)
         c.note(f"'same' padding on {axis}: {pb + pe} in all ({pb} before, {pe} after)")  # the odd one after
         return out
-    if ceil_mode:
-        out = -(-num // s) + 1
-        if (out - 1) * s >= n + pb:
-            out -= 1
-            c.note(f"ceil_mode on {axis}: the last window would start in the padding, so it is dropped")
-    else:
-        out = num // s + 1
+    out = windows_along(n, k, s, pb, pe, d, ceil_mode=ceil_mode)
+    if ceil_mode and out <= -(-num // s):
+        c.note(f"ceil_mode on {axis}: the last window would start in the padding, so it is dropped")
     pads = f"2·{pb}" if pb == pe else f"{pb} + {pe}"
     inner = f"{n} − {k} + {pads}" if d == 1 else f"{n} + {pads} − {d}·({k} − 1) − 1"
     rounding = "ceil" if ceil_mode else "floor"

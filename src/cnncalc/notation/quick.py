@@ -72,6 +72,8 @@ _PUNCT = {
     "-": "MINUS",
     "/": "SLASH",
 }
+_SUMS = {"PLUS": "+", "MINUS": "-"}  # a sum's operators by token kind, then a product's (grammar.lark's sum, product)
+_PRODUCTS = {"TIMES": "*", "SLASH": "/", "DOUBLESLASH": "//"}
 _JOINS = (None, "ARROW", "EQUAL", "COMMA", "LPAR", "LSQB")  # a newline after one of these does not end a statement
 
 
@@ -282,32 +284,18 @@ class _Reader:
         if toks[i][0] == "INT" and (toks[i + 1][0] == "COMMA" or toks[i + 1][0] == "RPAR"):  # most values: a number
             self.i = i + 1
             return whole(toks[i][1], _NOWHERE)  # type: ignore[arg-type]
-        left = self.product()
-        while True:
-            kind = self.toks[self.i][0]
-            if kind == "PLUS":
-                op = "+"
-            elif kind == "MINUS":
-                op = "-"
-            else:
-                return left
-            self.i += 1
-            left = evaluate(op, (left, self.product()))
+        return self.joined(self.product, _SUMS)
 
     def product(self) -> Any:
-        left = self.atom()
-        while True:
-            kind = self.toks[self.i][0]
-            if kind == "TIMES":
-                op = "*"
-            elif kind == "SLASH":
-                op = "/"
-            elif kind == "DOUBLESLASH":
-                op = "//"
-            else:
-                return left
+        return self.joined(self.atom, _PRODUCTS)
+
+    def joined(self, operand: Any, operators: dict[str, str]) -> Any:
+        """Operands joined by ``operators`` (token kind: operator), left to right: ``a - b + c`` is ``(a - b) + c``."""
+        left = operand()
+        while (op := operators.get(self.toks[self.i][0])) is not None:
             self.i += 1
-            left = evaluate(op, (left, self.atom()))
+            left = evaluate(op, (left, operand()))
+        return left
 
     def atom(self) -> Any:
         toks = self.toks
