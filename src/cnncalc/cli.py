@@ -325,10 +325,14 @@ def load_report(
         from cnncalc.inputs import parse_inputs, parse_kwargs
 
         inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
-    graph = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=options.train)
-    with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
-        warnings.simplefilter("always")
-        report = analyze_graph(graph, options)
+    import contextlib
+
+    # Standard output carries the report alone: whatever a model file prints while it loads goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        graph = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=options.train)
+        with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
+            warnings.simplefilter("always")
+            report = analyze_graph(graph, options)
     for w in caught:
         typer.echo(f"warning: {w.message}", err=True)
     return report
@@ -761,9 +765,42 @@ def main() -> None:
         for info in app.registered_commands
         if name == (info.name or typer.main.get_command_name(info.callback.__name__))  # type: ignore[union-attr]
     ]
-    if not chosen:
-        app()
-        return
-    one = copy.copy(app)
-    one.registered_commands = chosen
-    one()
+    one = app
+    if chosen:
+        one = copy.copy(app)
+        one.registered_commands = chosen
+    try:
+        one()
+    except CnnCalcError as e:  # a command that let one through: said as every command says it
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except BaseException as e:  # noqa: BLE001 - never a traceback: the last word on what went wrong
+        sys.exit(last_word(e))
+
+
+def last_word(e: BaseException) -> int:
+    """Say what stopped cnncalc in one ``error:`` line and give the exit code (2 for the input, 3 for a bug).
+
+    A bug is still said as one line; ``CNNCALC_DEBUG=1`` prints Python's traceback as well, for a report.
+    """
+    if isinstance(e, SystemExit):  # click's own exit (a usage error, --help) or typer.Exit
+        raise e
+    if isinstance(e, KeyboardInterrupt):
+        typer.echo("error: interrupted", err=True)
+        return 130
+    if isinstance(e, RecursionError):
+        typer.echo("error: the input nests too deeply for cnncalc to read", err=True)
+        return 2
+    if isinstance(e, MemoryError):
+        typer.echo("error: out of memory: the input asks for more than this machine has", err=True)
+        return 2
+    if isinstance(e, BrokenPipeError):  # `cnncalc summary ... | head`: the reader left, nothing to say
+        return 0
+    from cnncalc.usercode import described
+
+    typer.echo(f"error: internal error, please report it with the input that caused it: {described(e)}", err=True)
+    if os.environ.get("CNNCALC_DEBUG"):
+        import traceback
+
+        traceback.print_exception(e)
+    return 3

@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 
 from cnncalc.conventions import DTYPE_BYTES, Convention, Framework, Layout
-from cnncalc.errors import ArgumentError
+from cnncalc.errors import ArgumentError, wrong_type
 
 DTYPES = ("float32", "float16", "bfloat16", "int8", "float64")
 
@@ -85,19 +85,22 @@ class Options:
 
     @classmethod
     def make(cls, options: Options | None = None, **given: Any) -> Options:
-        """Options from ``options`` with ``given`` over them, every value checked; unknown names are an error."""
+        """Options from ``options`` with ``given`` over them, every value checked; unknown names are an error.
+
+        ``None`` always means "not given": the value ``options`` holds (or the default) stays. So an entry
+        point can pass each of its keywords through without resetting what a caller chose in ``options``:
+
+        >>> Options.make(Options.make(dtype="float16"), dtype=None, batch=None).dtype
+        'float16'
+        """
+        if options is not None and not isinstance(options, Options):
+            raise wrong_type("options", "an Options (cnncalc.options.Options) or None", options)
         base = options if options is not None else cls()
         names = {f.name for f in fields(cls)}
         for key in given:
             if key not in names:
                 raise ArgumentError(f"unknown option '{key}' (choose {', '.join(sorted(names))})")
-        values = {
-            k: v
-            for k, v in given.items()
-            if v is not None
-            or k in ("layout", "dtype", "depth", "context", "quantization", "lora", "tokens", "hardware", "mfu")
-        }
-        merged = replace(base, **values)
+        merged = replace(base, **{k: v for k, v in given.items() if v is not None})
         return merged._checked()
 
     def _checked(self) -> Options:
@@ -154,23 +157,27 @@ def _tokens(value: object) -> int | None:
     """A number of tokens: a whole number, or one written ``1e12``, ``300B``, ``2T``, ``15M``."""
     if value is None:
         return None
+    from cnncalc.numbers import number
+
     text = str(value).strip().upper().replace("_", "").replace(",", "")
     scale = {"K": 10**3, "M": 10**6, "B": 10**9, "G": 10**9, "T": 10**12}.get(text[-1:], 1)
     try:
-        number = float(text[:-1] if scale > 1 else text) * scale
-    except ValueError:
-        number = -1.0
-    if isinstance(value, bool) or number < 1 or number != int(number):
+        tokens = number(text[:-1] if scale > 1 else text, "tokens") * scale
+    except ArgumentError:
+        tokens = -1
+    if isinstance(value, bool) or tokens < 1 or tokens != int(tokens):
         raise ArgumentError(f"tokens must be a positive whole number, such as 2e12 or 300B (got {value!r})")
-    return int(number)
+    return int(tokens)
 
 
 def _mfu(value: object) -> float | None:
     if value is None:
         return None
+    from cnncalc.numbers import number
+
     try:
-        mfu = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        mfu = float(number(value, "the model FLOPs utilisation"))
+    except ArgumentError:
         mfu = -1.0
     if isinstance(value, bool) or not 0 < mfu <= 1:
         raise ArgumentError(
