@@ -62,9 +62,10 @@ def main() -> None:
 
         cnncalc_main()
     finally:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        # VmHWM, the peak resident set of this program's memory since exec (getrusage's ru_maxrss would carry
+        # the peak of the process it was forked from: pytest's, with torch loaded)
+        status = open("/proc/self/status", encoding="ascii").read()
+        peak = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))  # KiB
         with open(report, "w", encoding="utf-8") as f:
             f.write("\n".join([f"peak_kib={peak}", *stray]))
 

@@ -1,0 +1,1 @@
+"""Test support: models built from configs, oracles, and the hostile-input harness."""
