@@ -368,6 +368,12 @@ def pointwise(p: Pass) -> Backward:
     return Backward(0, "", _keeps(keeps))
 
 
+@rule("zero")
+def zero(p: Pass) -> Backward:
+    """``x.mul(0)`` by a number keeps nothing: its input's gradient is the incoming one times 0."""
+    return NOTHING
+
+
 def _keeps(keeps: str) -> tuple[Saved, ...]:
     return {
         "input": (operand(0),),

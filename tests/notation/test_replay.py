@@ -48,9 +48,9 @@ def replays(text: str, **given) -> int:
 @pytest.mark.parametrize("name", zoo.names())
 def test_every_zoo_model_is_the_same_graph_with_replays(name):
     m = zoo.model(name)
-    with_replay = made(m.text, replay=True, shape=None, values=m.defaults)
+    with_replay = made(m.text, replay=True, shape=None, values=zoo.values(name))
     assert isinstance(with_replay, build.Graph)
-    assert with_replay == made(m.text, replay=False, shape=None, values=m.defaults)
+    assert with_replay == made(m.text, replay=False, shape=None, values=zoo.values(name))
 
 
 def test_resnet50s_repeated_bottlenecks_are_replayed():

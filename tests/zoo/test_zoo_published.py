@@ -115,7 +115,7 @@ def test_cli_lists_and_summarises(cli):
 
 def test_every_zoo_file_is_packaged_and_documented():
     llms = {"llama2_7b", "llama3_8b", "mistral_7b", "mixtral_8x7b", "qwen2_7b", "gemma_7b"}
-    assert set(zoo.names()) == {*TORCHVISION, "lenet5", "mobilenet_v1", "bert_base", "gpt2", *llms}
+    assert set(zoo.names()) == {*TORCHVISION, "lenet5", "mobilenet_v1", "bert_base", "gpt2", "nb201", *llms}
     for name in zoo.names():
         m = zoo.model(name)
         assert m.description and m.defaults

@@ -195,6 +195,15 @@ def elementwise(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     pointwise_cost(c, inputs, op, POINTWISE_FLOPS[op])
 
 
+@register("zero", aliases=("zeros", "zeroize"), example="input(8,8,4) -> zero")
+def zero(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """Zeros of its input's shape, made as ``x.mul(0)``: the ``none`` edge of NAS-Bench-201's and DARTS' cells.
+
+    No params; under ``all`` one FLOP per element (the product by 0); FlopCounterMode counts none.
+    """
+    pointwise_cost(c, inputs, "mul", 1, "mul by 0")
+
+
 @register(
     "reduce",
     params=(

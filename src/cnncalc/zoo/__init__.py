@@ -11,6 +11,7 @@ defaults; the text uses those names as values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from functools import cache
 from importlib.resources import files
@@ -22,6 +23,7 @@ from cnncalc.graph import Graph
 from cnncalc.notation import ARGS_LINE, arguments, value_of
 from cnncalc.options import Options
 from cnncalc.report import Report
+from cnncalc.zoo.cells import SPACES
 
 OPTION_NAMES = frozenset(f.name for f in fields(Options))
 
@@ -66,7 +68,22 @@ def model(name: str) -> Model:
         if not line.startswith("#") or ARGS_LINE.match(line):
             break
         head.append(line.lstrip("# ").strip())
-    return Model(key, " ".join(head), arguments(text), text)
+    defaults = arguments(text)
+    space = SPACES.get(key)
+    if space is not None:  # the cell string of the edges' defaults: one argument for all of them
+        defaults[space.argument] = space.string(defaults)
+    return Model(key, " ".join(head), defaults, text)
+
+
+def choices(name: str) -> dict[str, Sequence[Any]]:
+    """The arguments of a zoo model that take one of a known set of values, each with every value (in order):
+    ``nb201``'s ``arch`` has the 15,625 cells of NAS-Bench-201. A sweep's ``--vary arch=all`` goes through them.
+
+    >>> len(choices("nb201")["arch"]), choices("resnet50")
+    (15625, {})
+    """
+    space = SPACES.get(model(name).name)
+    return {} if space is None else {space.argument: space.all()}
 
 
 def parse_args(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -80,18 +97,42 @@ def parse_args(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def graph(name: str, **args: Any) -> Graph:
-    """The Graph of a zoo model, with its arguments (``classes=10``, ``size=160``) over the defaults."""
-    from cnncalc.notation import parse
+def values(name: str, **args: Any) -> dict[str, Any]:
+    """The values a zoo model's text reads: its defaults, ``args`` over them (each one it takes); a cell string
+    names the edges it reads (``nb201``'s ``arch`` gives its six edges, ``e10`` to ``e32``).
 
+    >>> values("nb201", arch="|none~0|+|none~0|none~1|+|none~0|none~1|avg_pool_3x3~2|")["e32"]
+    'avg_pool_3x3'
+    """
     m = model(name)
     for k in args:
         if k not in m.defaults:
             takes = ", ".join(f"{k}={v}" for k, v in m.defaults.items()) or "none"
             raise ArgumentError(f"{m.name} has no argument '{k}' (it takes {takes})")
-    values = {**m.defaults, **args}
+    out = {**m.defaults, **args}
+    space = SPACES.get(m.name)
+    if space is not None and space.argument in args:  # a cell string: the operation on each edge
+        both = [k for k in space.edge_names if k in args]
+        if both:
+            raise ArgumentError(f"{m.name} takes {space.argument} or the edges ({', '.join(both)}), not both")
+        try:
+            out.update(space.edges(args[space.argument]))
+        except CnnCalcError as e:
+            e.message = f"zoo model {m.name}: {e.message}"
+            raise
+    elif space is not None:
+        out[space.argument] = space.string(out)
+    return out
+
+
+def graph(name: str, **args: Any) -> Graph:
+    """The Graph of a zoo model, with its arguments (``classes=10``, ``size=160``) over the defaults."""
+    from cnncalc.notation import parse
+
+    m = model(name)
+    chosen = values(name, **args)
     try:
-        return parse(m.text, None, values)
+        return parse(m.text, None, chosen)
     except CnnCalcError as e:
         e.message = f"zoo model {m.name}: {e.message}"
         raise
