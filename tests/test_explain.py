@@ -76,6 +76,7 @@ EXAMPLES: dict[str, str | Graph] = {
 EXAMPLES.update(
     {
         "rotary": "input(9, 8) -> rotary(2)",
+        "zero": "input(9,9,4) -> zero",
         "cache": "input(9, 8) -> cache(window=4)",
         "split": "input(9, 8) -> split(4, start=2)",
         "expand": "input(9, 8) -> expand(3)",

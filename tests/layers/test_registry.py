@@ -40,6 +40,7 @@ WORKING = {
     "rnn": "input(5, 4) -> rnn(3)",
     "upsample": "input(4, 4, 3) -> upsample(2, mode=bilinear)",
     "elementwise": "a = input(4, 3)\nb = a -> relu\nelementwise(a, b, op=sub)",
+    "zero": "input(4, 3) -> zero",
     "reduce": "input(4, 3) -> reduce(mean)",
     "sort": "input(4, 3) -> sort(3)",
     "rmsnorm": "input(5, 4) -> rmsnorm",

@@ -201,7 +201,7 @@ def zero(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 
     No params; under ``all`` one FLOP per element (the product by 0); FlopCounterMode counts none.
     """
-    pointwise_cost(c, inputs, "mul", 1, "mul by 0")
+    pointwise_cost(c, inputs, "mul", 1, "mul by zero")
 
 
 @register(
