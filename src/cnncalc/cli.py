@@ -448,6 +448,7 @@ class ExplainFormat(str, Enum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    latex = "latex"
 
 
 @app.command(epilog=EXPLAIN_EXAMPLES)
@@ -456,7 +457,10 @@ def explain(
     input: InputsOpt = None,  # noqa: A002
     flops: FlopsOpt = Convention.seed,
     format: Annotated[  # noqa: A002
-        str, typer.Option("--format", "-f", **choice(ExplainFormat), help="text, markdown or json.")
+        str,
+        typer.Option(
+            "--format", "-f", **choice(ExplainFormat), help="text, markdown, json or latex (a solution sheet)."
+        ),
     ] = ExplainFormat.text,
     batch: BatchOpt = 1,
     layout: LayoutOpt = None,
@@ -469,15 +473,46 @@ def explain(
     freeze: FreezeOpt = None,
     recompute: RecomputeOpt = "none",
     master_weights: MasterOpt = False,
+    draw: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--draw", help="Write the window of --layer sliding over its padded input as SVG to this file."
+        ),
+    ] = None,
+    layer: Annotated[
+        Optional[int], typer.Option("--layer", "-l", help="With --draw: the conv or pool row to draw (its #).")
+    ] = None,
+    axis: Annotated[
+        Optional[str], typer.Option("--axis", help="With --draw: the spatial axis, H or W (default: the last).")
+    ] = None,
+    position: Annotated[
+        int, typer.Option("--position", min=0, help="With --draw: the output position shown first (from 0).")
+    ] = 0,
 ) -> None:
     """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
     try:
+        drawing = [n for n, v in (("--layer", layer), ("--axis", axis), ("--position", position or None)) if v]
+        if draw is None and drawing:
+            raise SpecError(f"{', '.join(drawing)} {'goes' if len(drawing) == 1 else 'go'} with --draw")
+        if draw is not None and layer is None:
+            raise SpecError("--draw needs --layer, the row of the conv or pool to draw", hint="e.g. --layer 2")
         trained = training(train, optimizer, freeze, recompute, master_weights)
         options = Options.make(flops=flops, batch=batch, layout=layout, depth=depth, framework=convention, **trained)
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
+        if draw is not None:
+            from cnncalc.draw import window_svg
+
+            svg = window_svg(report, layer, axis, position)  # type: ignore[arg-type]
+            try:
+                draw.write_text(svg, encoding="utf-8")
+            except OSError as e:
+                raise SpecError(f"cannot write {draw}: {e.strerror or e}") from None
     except CnnCalcError as e:
         raise fail(e) from None
     sequence_note(report, input)
+    if draw is not None:
+        typer.echo(f"wrote {draw}", err=True)
+        return
     typer.echo(report.explain(format.value), nl=False)
 
 
@@ -722,6 +757,91 @@ def web(
         pass
     finally:
         server.server_close()
+
+
+QUIZ_EXAMPLES = examples(
+    "cnncalc quiz --level 1 --seed 7 > exercise.md",
+    "cnncalc quiz --level 1 --seed 7 --key > key.md",
+    "cnncalc quiz --level 2 --variants 30 --seed 100 --ask output_shape,params,macs --output class/",
+    'cnncalc quiz "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)" --format latex --key > key.tex',
+    "cnncalc check filled.md          # grades it: the exercise carries its network",
+)
+
+
+class QuizFormat(str, Enum):
+    markdown = "markdown"
+    csv = "csv"
+    latex = "latex"
+    html = "html"
+
+
+QUIZ_SUFFIX = {"markdown": ".md", "csv": ".csv", "latex": ".tex", "html": ".html"}
+
+
+@app.command(epilog=QUIZ_EXAMPLES)
+def quiz(
+    spec: Annotated[
+        Optional[str],
+        typer.Argument(help="The network to set (notation or a file); none: one is generated at --level."),
+    ] = None,
+    level: Annotated[
+        Optional[int],
+        typer.Option(
+            "--level",
+            min=1,
+            max=3,
+            help="Generated networks: 1 conv/pool/fc chains; 2 padding, strides, dilation, groups; "
+            "3 branches and batch norm (default 1).",
+        ),
+    ] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Generated networks: the same seed, the same one.")] = None,
+    variants: Annotated[
+        int, typer.Option("--variants", min=1, help="This many different networks of the level, each with its key.")
+    ] = 1,
+    ask: Annotated[
+        Optional[str],
+        typer.Option("--ask", help="The columns to fill: output_shape, activation_size, params, macs, flops."),
+    ] = None,
+    format: Annotated[  # noqa: A002
+        str, typer.Option("--format", "-f", **choice(QuizFormat), help="markdown, csv, latex or html.")
+    ] = QuizFormat.markdown,
+    key: Annotated[bool, typer.Option("--key", help="Print the answer key instead of the blank table.")] = False,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", help="A folder to write each exercise and its key to (exercise-01.md, key-01.md…)."),
+    ] = None,
+) -> None:
+    """A worksheet: a network's table to fill by hand, and its answer key (check grades it filled in)."""
+    from cnncalc import quiz as quizzes
+
+    try:
+        if spec is not None and (level is not None or variants > 1 or seed is not None):
+            given = [n for n, v in (("--level", level), ("--seed", seed), ("--variants", variants > 1)) if v]
+            raise SpecError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for generated networks, not a given one")
+        if spec is not None:
+            from cnncalc.api import read_text
+
+            made = [quizzes.exercise(sys.stdin.read() if spec == "-" else read_text(spec), ask=ask)]
+        elif variants > 1:
+            made = quizzes.variants(variants, level=level or 1, seed=0 if seed is None else seed, ask=ask)
+        else:
+            made = [quizzes.exercise(level=level or 1, seed=seed, ask=ask)]
+        fmt = format.value
+        if output is not None:
+            try:
+                output.mkdir(parents=True, exist_ok=True)
+                for i, ex in enumerate(made, start=1):
+                    for name, as_key in (("exercise", False), ("key", True)):
+                        path = output / f"{name}-{i:02d}{QUIZ_SUFFIX[fmt]}"
+                        path.write_text(quizzes.render(ex, fmt, key=as_key), encoding="utf-8")
+            except OSError as e:
+                raise SpecError(f"cannot write to {output}: {e.strerror or e}") from None
+            typer.echo(f"wrote {len(made)} exercise{'s' if len(made) > 1 else ''} and their keys to {output}", err=True)
+            return
+        texts = [quizzes.render(ex, fmt, key=key) for ex in made]
+    except CnnCalcError as e:
+        raise fail(e) from None
+    typer.echo("\n".join(texts), nl=False)
 
 
 KINDS_EXAMPLES = examples("cnncalc kinds", "cnncalc kinds lstm", "cnncalc kinds FCwB")

@@ -19,7 +19,7 @@ from cnncalc.errors import ArgumentError
 from cnncalc.layers.base import Step, fmt
 from cnncalc.report import Report, Row
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "latex")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +109,22 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_latex(report: Report) -> str:
+    """A solution sheet: each layer's arithmetic as aligned equations (a worksheet's ``WE``, ``Bias``, ``Total``
+    for the parameters), then the totals; a whole document that compiles with plain pdflatex."""
+    from cnncalc.render import latex
+
+    body: list[str] = []
+    for e in explain_rows(report):
+        body.append(rf"\subsection*{{{latex.text(heading(e))}}}")
+        body.append(latex.aligned(e.steps))
+        body += [rf"\emph{{note: {latex.text(n)}}}\par" for n in e.notes]
+        body.append("")
+    body += [r"\subsection*{Totals}", latex.aligned(total_steps(report)), ""]
+    body.append(latex.text(f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}"))
+    return latex.document("\n".join(body), report.title or "Worked arithmetic")
+
+
 def _value(v: Any) -> Any:
     if isinstance(v, tuple):
         return list(v)
@@ -142,7 +158,7 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def explain(report: Report, format: str = "text") -> str:  # noqa: A002 - the user's word
-    """The worked arithmetic of every layer as ``text``, ``markdown`` or ``json``."""
+    """The worked arithmetic of every layer as ``text``, ``markdown``, ``json`` or ``latex`` (a solution sheet)."""
     fmt_name = str(getattr(format, "value", format)).lower()
     if fmt_name == "text":
         return render_text(report)
@@ -150,4 +166,6 @@ def explain(report: Report, format: str = "text") -> str:  # noqa: A002 - the us
         return render_markdown(report)
     if fmt_name == "json":
         return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    if fmt_name == "latex":
+        return render_latex(report)
     raise ArgumentError(f"unknown explain format '{format}' (choose {', '.join(FORMATS)})")

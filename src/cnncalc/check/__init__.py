@@ -87,7 +87,13 @@ def check(
     from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
     from cnncalc.report import Report
 
-    parsed = read_table(read_text(table))
+    text = read_text(table)
+    if spec is None:  # an exercise from ``cnncalc quiz`` carries its network
+        from cnncalc.quiz import find_marker
+
+        marked = find_marker(text)
+        spec = None if marked is None else str(marked["spec"])
+    parsed = read_table(text)
     lay = None if layout is None else enum_option(Layout, layout, "layout")
     if convention is not None and str(getattr(convention, "value", convention)).lower() not in FRAMEWORKS:
         raise ArgumentError(f"unknown framework convention '{convention}' (choose {', '.join(FRAMEWORKS)})")

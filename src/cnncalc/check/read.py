@@ -72,7 +72,8 @@ def read_table(text: str) -> Table:
             kept.append(None)
         else:
             kept.append(line)
-    table = _read_box(kept) or _read_markdown(kept) or _read_aligned(kept) or _read_delimited(kept)
+    table = _read_markup(text) or _read_box(kept) or _read_markdown(kept) or _read_aligned(kept)
+    table = table or _read_delimited(kept)
     table.total_lines = totals
     keras_shapes = any(KERAS_SHAPE.match(c) for r in table.rows for c in r)
     table.keras = keras_shapes or any(line is not None and MODEL_LINE.match(line) for line in kept)
@@ -80,6 +81,21 @@ def read_table(text: str) -> Table:
         table.source = "Keras summary"
     _check_widths(table)
     return table
+
+
+# ---------------------------------------------------------------- HTML and LaTeX (exercises handed out)
+
+
+def _read_markup(text: str) -> Table | None:
+    """An HTML ``<table>`` or a LaTeX ``tabular`` (see :mod:`cnncalc.check.markup`)."""
+    from cnncalc.check.markup import html_table, latex_table
+
+    for source, reader in (("HTML", html_table), ("LaTeX", latex_table)):
+        found = reader(text)
+        if found is not None:
+            headers, rows = found
+            return Table(headers, rows, source=source)
+    return None
 
 
 # ---------------------------------------------------------------- box-drawn (Keras 3, rich)

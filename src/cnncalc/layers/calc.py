@@ -38,11 +38,16 @@ def times(values: Sequence[int | str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One line of worked arithmetic: ``params = (5·5·3 + 1)·8 = 608``."""
+    """One line of worked arithmetic: ``params = (5·5·3 + 1)·8 = 608``.
+
+    ``parts`` break a figure down the way a worksheet does (a convolution's parameters: ``WE: 5·5·3 = 75``,
+    ``75·8 = 600``, ``Bias: 1·8 = 8``); the one-line ``formula`` says the same in one expression.
+    """
 
     quantity: str
     formula: str
     value: Any
+    parts: tuple[Step, ...] = ()
 
     def __str__(self) -> str:
         value = self.value
@@ -54,12 +59,18 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """How a spatial layer maps positions along one axis (for the receptive field)."""
+    """How a spatial layer maps positions along one axis (for the receptive field and the window's drawing).
+
+    ``pad_end`` and ``ceil_mode`` complete the picture of the axis (how far the padded input reaches, and
+    whether a last window may overhang it); the receptive field needs only the first four.
+    """
 
     kernel: int
     stride: int
     pad_begin: int
     dilation: int = 1
+    pad_end: int = 0
+    ceil_mode: bool = False
 
 
 class Calc:
@@ -109,8 +120,8 @@ class Calc:
         """A core shape as the user sees it, as a product: ``5·5·16`` for (16, 5, 5) in hwc."""
         return times(show_shape(shape, self.layout))
 
-    def step(self, quantity: str, formula: str, value: Any) -> Any:
-        self.steps.append(Step(quantity, formula, value))
+    def step(self, quantity: str, formula: str, value: Any, parts: tuple[Step, ...] = ()) -> Any:
+        self.steps.append(Step(quantity, formula, value, parts))
         return value
 
     def note(self, text: str) -> None:
@@ -127,14 +138,21 @@ class Calc:
         return shape
 
     def params(
-        self, value: int, formula: str, *, trainable: bool = True, what: str = "params", tensors: int = 1
+        self,
+        value: int,
+        formula: str,
+        *,
+        trainable: bool = True,
+        what: str = "params",
+        tensors: int = 1,
+        parts: tuple[Step, ...] = (),
     ) -> int:
-        """Record ``value`` parameters held in ``tensors`` tensors (a weight and a bias are two)."""
+        """Record ``value`` parameters held in ``tensors`` tensors (a weight and a bias are two), with their ``parts``."""
         self.params_total += value
         if trainable:
             self.trainable_total += value
             self.param_tensors += tensors
-        return self.step(what, formula, value)
+        return self.step(what, formula, value, parts)
 
     def buffers(self, value: int, formula: str) -> int:
         self.buffers_total += value

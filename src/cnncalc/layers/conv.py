@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cnncalc.conventions import axis_names
 from cnncalc.errors import ArgumentError, ShapeError
-from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, need_spatial, prod, register, times
+from cnncalc.layers.base import Alias, Args, Calc, Param, Shape, Step, need_spatial, prod, register, times
 from cnncalc.layers.elementwise import apply_activation
 from cnncalc.layers.spatial import resolve_padding, spatial_out, transposed_along
 
@@ -49,10 +49,13 @@ def conv_arith(a: Args, x: Shape, c: Calc, filters: int, groups: int, what: str)
     cin_txt = str(cin) if groups == 1 else f"({cin}/{groups})"
     bias = a.bool("bias")
     weights = filters * per_group * prod(kernel)
+    per_filter = per_group * prod(kernel)
+    parts = (Step("WE", f"{times(kernel)}·{cin_txt}", per_filter), Step("", f"{per_filter}·{filters}", weights))
     if bias:
-        c.params(weights + filters, f"({times(kernel)}·{cin_txt} + 1)·{filters}", tensors=2)
+        parts += (Step("Bias", f"1·{filters}", filters),)
+        c.params(weights + filters, f"({times(kernel)}·{cin_txt} + 1)·{filters}", tensors=2, parts=parts)
     else:
-        c.params(weights, f"{times(kernel)}·{cin_txt}·{filters}")
+        c.params(weights, f"{times(kernel)}·{cin_txt}·{filters}", parts=parts)
     c.macs(weights * prod(out), f"{filters}·({times(kernel)}·{cin_txt})·({times(out)})")
     if bias:
         c.elementwise(filters * prod(out), f"bias {filters}·{times(out)}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.layers.binding import Args, Param
-from cnncalc.layers.calc import Calc, Shape, fmt, prod
+from cnncalc.layers.calc import Calc, Shape, Step, fmt, prod
 from cnncalc.layers.elementwise import apply_activation
 from cnncalc.layers.registry import Alias, register
 
@@ -58,10 +58,12 @@ def linear_cost(
     Params ``(in + 1)·out`` (``in·out`` without bias; non-trainable when frozen), MACs
     ``in·out`` per position, the bias add ``out`` per position under ``all`` only.
     """
+    weights = Step("WE", f"{n_in}·{units}", n_in * units)
     if bias:
-        c.params(n_in * units + units, f"({n_in} + 1)·{units}", tensors=2, trainable=trainable)
+        parts = (weights, Step("Bias", f"1·{units}", units))
+        c.params(n_in * units + units, f"({n_in} + 1)·{units}", tensors=2, trainable=trainable, parts=parts)
     else:
-        c.params(n_in * units, f"{n_in}·{units}", trainable=trainable)
+        c.params(n_in * units, f"{n_in}·{units}", trainable=trainable, parts=(weights,))
     c.quantizable += n_in * units
     pos = "" if positions == 1 else f"·{positions}"
     c.macs(n_in * units * positions, f"{n_in}·{units}{pos}")

@@ -123,7 +123,7 @@ def spatial_out(
         axis_out(c, ax, n, k, s, p, d, same=same, ceil_mode=ceil_mode, words=words)
         for ax, n, k, s, p, d in zip(names, sizes, kernel, stride, pads, dilation)
     )
-    c.window([Window(k, s, p[0], d) for k, s, p, d in zip(kernel, stride, pads, dilation)])
+    c.window([Window(k, s, p[0], d, p[1], ceil_mode) for k, s, p, d in zip(kernel, stride, pads, dilation)])
     return out
 
 
