@@ -189,4 +189,4 @@ def test_cli_bad_input_exits_2(cli):
 
 def test_library_rejects_unknown_format():
     with pytest.raises(cnncalc.CnnCalcError):
-        cnncalc.analyze("input(4) -> fc(2)").explain("latex")
+        cnncalc.analyze("input(4) -> fc(2)").explain("pdf")
