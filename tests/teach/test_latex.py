@@ -15,7 +15,7 @@ from cnncalc.render import latex
 
 PDFLATEX = shutil.which("pdflatex")
 needs_tex = pytest.mark.skipif(
-    PDFLATEX is None and not os.environ.get("CNNCALC_CI"), reason="pdflatex is not installed (CI installs it)"
+    PDFLATEX is None and os.environ.get("CI", "").lower() not in ("1", "true", "yes"), reason="pdflatex is not installed (CI installs it)"
 )
 
 

@@ -60,12 +60,15 @@ function readState() {
   };
 }
 
+let exerciseAsk = null; // the columns of an exercise the URL holds (#spec=...&ask=params,macs), or null
+
 function writeURL(state) {
   const params = new URLSearchParams();
   params.set("spec", state.spec);
   for (const [key, value] of Object.entries(OPTIONS)) {
     if (String(state[key]) !== value) params.set(key, state[key]);
   }
+  if (exerciseAsk) params.set("ask", exerciseAsk);
   history.replaceState(null, "", `#${params.toString()}`);
 }
 
@@ -73,6 +76,8 @@ function readURL() {
   const params = new URLSearchParams(location.hash.slice(1));
   $("spec").value = params.has("spec") ? params.get("spec") : SEED_001;
   for (const [key, value] of Object.entries(OPTIONS)) $(key).value = params.get(key) ?? value;
+  exerciseAsk = params.get("ask");
+  if (exerciseAsk) $("ask").value = exerciseAsk;
 }
 
 // ---------------------------------------------------------------- updating as you type
@@ -105,6 +110,7 @@ async function update() {
     const t0 = performance.now();
     if (answer.ok) showReport(answer);
     else showError(answer.error);
+    if (answer.ok && $("table").value.trim()) gradeTable(); // a pasted table follows the network it is graded on
     const now = performance.now(); // the table (or the error) is in the page; the chart follows in the next frame
     if (answer.ok && stats.firstTableMs === null) stats.firstTableMs = now;
     stats.updates.push({
@@ -216,7 +222,159 @@ async function explain(index) {
   }
   for (const note of e.notes) list.append(element("li", { class: "note" }, `note: ${note}`));
   $("explain").replaceChildren(element("h2", {}, e.title), list);
+  await showWindow(index, null);
 }
+
+// ---------------------------------------------------------------- a conv or pool row's window, sliding
+
+let windowState = null; // {index, axis, positions, position}
+
+async function showWindow(index, axis) {
+  const { result } = await call("window", { index, axis });
+  const answer = JSON.parse(result);
+  if (!answer.ok || selected !== index) {
+    windowState = null;
+    return;
+  }
+  windowState = { index, axis: answer.axis, positions: answer.positions, position: 0 };
+  const box = element("div", { id: "window" });
+  box.append(element("h3", {}, `The window along ${answer.axis}`));
+  const controls = element("div", { class: "controls" });
+  if (answer.axes.length > 1) {
+    for (const a of answer.axes) {
+      const b = element("button", { type: "button", class: "axis", "aria-pressed": String(a === answer.axis) }, a);
+      b.addEventListener("click", () => showWindow(index, a));
+      controls.append(b);
+    }
+  }
+  const prev = element("button", { type: "button", id: "window-prev", "aria-label": "Previous position" }, "◀");
+  const next = element("button", { type: "button", id: "window-next", "aria-label": "Next position" }, "▶");
+  const where = element("span", { id: "window-position", "aria-live": "polite" });
+  prev.addEventListener("click", () => stepWindow(-1));
+  next.addEventListener("click", () => stepWindow(1));
+  controls.append(prev, next, where);
+  const figure = element("div", {
+    class: "figure",
+    id: "window-figure",
+    tabindex: "0",
+    "aria-label": "The window: left and right arrows step through the output positions",
+  });
+  figure.innerHTML = answer.svg; // drawn by cnncalc itself, every text escaped
+  figure.addEventListener("keydown", (event) => {
+    const steps = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity };
+    if (event.key in steps) {
+      event.preventDefault();
+      stepWindow(steps[event.key]);
+    }
+  });
+  box.append(controls, figure, element("p", { class: "help" }, "Step with ◀ ▶, or focus the drawing and use the arrow keys."));
+  const before = $("window");
+  if (before) before.replaceWith(box); // another axis of the same row
+  else $("explain").append(box);
+  stepWindow(0);
+}
+
+function stepWindow(delta) {
+  if (!windowState) return;
+  const s = windowState;
+  s.position = Math.min(s.positions - 1, Math.max(0, s.position + delta));
+  for (const g of $("window-figure").querySelectorAll("g.window")) {
+    g.classList.toggle("current", Number(g.dataset.position) === s.position);
+  }
+  $("window-position").textContent = `position ${s.position + 1} of ${s.positions}`;
+  $("window-prev").disabled = s.position === 0;
+  $("window-next").disabled = s.position === s.positions - 1;
+}
+
+// ---------------------------------------------------------------- grading a pasted table
+
+let gradeTimer = null;
+
+async function gradeTable() {
+  const text = $("table").value;
+  if (!text.trim()) {
+    $("graded").replaceChildren();
+    return;
+  }
+  const state = readState();
+  const { result } = await call("grade", { table: text, spec: state.spec, flops: state.flops, layout: state.layout });
+  showGrades(JSON.parse(result));
+}
+
+function showGrades(answer) {
+  const box = $("graded");
+  if (!answer.ok) {
+    box.replaceChildren(element("p", { class: "error-text" }, answer.error.text));
+    return;
+  }
+  const parts = [];
+  const allRight = answer.wrong === 0 && answer.extra.length === 0;
+  parts.push(element("p", { class: `summary ${allRight ? "all-right" : "some-wrong"}` }, answer.summary));
+  if (answer.spec) parts.push(element("p", { class: "help" }, `Graded against the exercise's network (${answer.format}).`));
+  const table = element("table");
+  const head = element("tr");
+  for (const h of answer.headers) head.append(element("th", { scope: "col" }, h));
+  table.append(head);
+  for (const row of answer.rows) {
+    const tr = element("tr");
+    row.cells.forEach((text, i) => {
+      const mark = row.marks[i];
+      const td = element("td", mark ? { class: mark.ok ? "right" : "wrong" } : {});
+      if (mark && !mark.ok) {
+        td.append(element("span", { class: "written" }, text || "(blank)"));
+        td.append(element("span", { class: "expected" }, `right: ${mark.expected}`));
+        td.append(element("span", { class: "why" }, mark.why));
+        td.title = mark.why;
+      } else {
+        td.textContent = text;
+        if (mark) td.title = "right";
+      }
+      tr.append(td);
+    });
+    table.append(tr);
+  }
+  parts.push(table);
+  for (const t of answer.totals) {
+    const line = t.ok ? `${t.column}: ${t.written} is right` : `${t.column}: written ${t.written}, right ${t.expected} (${t.why})`;
+    parts.push(element("p", { class: t.ok ? "total right" : "total wrong" }, line));
+  }
+  for (const m of answer.missing) parts.push(element("p", { class: "missing" }, `missing: ${m} (a layer with parameters no row gives)`));
+  for (const x of answer.extra) parts.push(element("p", { class: "extra" }, `extra: ${x} matches no layer`));
+  box.replaceChildren(...parts);
+}
+
+async function blankExercise() {
+  const { result } = await call("exercise", { spec: $("spec").value, ask: $("ask").value });
+  const answer = JSON.parse(result);
+  if (!answer.ok) {
+    $("graded").replaceChildren(element("p", { class: "error-text" }, answer.error.text));
+    return;
+  }
+  $("table").value = answer.text;
+  exerciseAsk = $("ask").value;
+  writeURL(readState());
+  gradeTable();
+}
+
+$("table").addEventListener("input", () => {
+  clearTimeout(gradeTimer);
+  gradeTimer = setTimeout(gradeTable, 150);
+});
+$("grade-button").addEventListener("click", gradeTable);
+$("exercise-button").addEventListener("click", blankExercise);
+$("table").addEventListener("dragover", (event) => {
+  event.preventDefault();
+  $("table").classList.add("drop");
+});
+$("table").addEventListener("dragleave", () => $("table").classList.remove("drop"));
+$("table").addEventListener("drop", async (event) => {
+  event.preventDefault();
+  $("table").classList.remove("drop");
+  const file = event.dataTransfer.files[0];
+  if (!file) return;
+  $("table").value = await file.text();
+  gradeTable();
+});
 
 function rowOf(event) {
   return event.target.closest && event.target.closest("#report tbody tr");
@@ -344,5 +502,7 @@ window.addEventListener("hashchange", () => {
   readURL();
   schedule();
 });
-update();
+update().then(() => {
+  if (exerciseAsk && !$("table").value.trim()) blankExercise(); // the URL holds an exercise: its blank table
+});
 loadPresets();

@@ -141,3 +141,85 @@ def presets(request: str = "{}") -> str:
     """The zoo as presets: ``[{"name", "description", "text"}]``."""
     models = [zoo.model(name) for name in zoo.names()]
     return json.dumps([{"name": m.name, "description": m.description, "text": m.text} for m in models])
+
+
+def grade(request: str) -> str:
+    """``{"table", "spec", "flops", "layout"}`` -> the pasted table as read, every graded cell in its place.
+
+    The table is graded as ``cnncalc check`` grades it: against the network it carries (an exercise from
+    ``cnncalc quiz``), else against ``spec`` (the editor's network). Each data row comes back with its cells
+    and, per cell, ``null`` (not graded) or ``{"ok", "expected", "why"}``.
+    """
+    from cnncalc.check import check
+    from cnncalc.check.read import read_table
+    from cnncalc.quiz import find_marker
+
+    req = json.loads(request)
+    text = str(req.get("table", ""))
+    try:
+        marked = find_marker(text)
+        spec = str(marked["spec"]) if marked else (req.get("spec") or None)
+        result = check(text, spec, flops=req.get("flops", "seed"), layout=req.get("layout") or None)
+        table = read_table(text)
+    except CnnCalcError as err:
+        return json.dumps({"ok": False, "error": {"text": str(err).partition("\n")[0]}}, ensure_ascii=False)
+    marks: dict[tuple[int, str], dict[str, Any]] = {}
+    totals = []
+    for c in result.cells:
+        mark = {"ok": c.ok, "written": c.written, "expected": c.expected_text(), "why": c.why, "column": c.column}
+        if c.row is None or c.row > len(table.rows):
+            totals.append(mark)
+        else:
+            marks[(c.row, c.column)] = mark
+    rows = [
+        [marks.get((number, header)) for header in table.headers] for number, _ in enumerate(table.rows, start=1)
+    ]
+    return json.dumps(
+        {
+            "ok": True,
+            "headers": table.headers,
+            "rows": [{"cells": cells, "marks": row} for cells, row in zip(table.rows, rows)],
+            "totals": totals,
+            "right": result.right,
+            "wrong": result.wrong,
+            "summary": result.to_text().rstrip("\n").splitlines()[-1],
+            "missing": [str(m.get("layer", m)) for m in result.missing_rows],
+            "extra": [f"row {m.get('row')}: {m.get('layer')}" for m in result.extra_rows],
+            "spec": spec if marked else None,
+            "format": table.source,
+        },
+        ensure_ascii=False,
+    )
+
+
+def exercise(request: str) -> str:
+    """``{"spec", "ask"}`` -> the blank exercise for that network, as Markdown to fill in (``cnncalc quiz``)."""
+    from cnncalc import quiz
+
+    req = json.loads(request)
+    try:
+        ex = quiz.exercise(str(req.get("spec", "")), ask=req.get("ask") or None)
+    except CnnCalcError as err:
+        return json.dumps({"ok": False, "error": {"text": str(err).partition("\n")[0]}}, ensure_ascii=False)
+    return json.dumps({"ok": True, "text": quiz.render(ex, "markdown")}, ensure_ascii=False)
+
+
+def window(request: str) -> str:
+    """``{"index", "axis"}`` -> the SVG of that row's window (every output position in it), its axes and positions."""
+    from cnncalc.conventions import axis_names
+    from cnncalc.draw import along, window_svg
+
+    req = json.loads(request)
+    report = _last["report"]
+    index = int(req["index"])
+    row = next(r for r in report.rows if r.index == index)
+    if not row.windows:
+        return json.dumps({"ok": False})
+    axes = axis_names(len(row.windows))
+    axis = req.get("axis") if req.get("axis") in axes else axes[-1]
+    try:
+        figure = along(report, index, axis)
+        svg = window_svg(report, index, axis, 0)
+    except CnnCalcError as err:
+        return json.dumps({"ok": False, "error": {"text": str(err)}}, ensure_ascii=False)
+    return json.dumps({"ok": True, "svg": svg, "axes": list(axes), "axis": axis, "positions": figure.out})

@@ -47,6 +47,12 @@ class Cell:
     ok: bool
     why: str
 
+    def expected_text(self) -> str:
+        """The right value as the cell would write it: ``8,294,400``; a shape in the cell's own brackets."""
+        if isinstance(self.expected, (int, float)) and not isinstance(self.expected, bool):
+            return fmt(self.expected)
+        return _shown(self.written, self.expected)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "row": self.row,
@@ -119,8 +125,7 @@ class CheckResult:
         lines += [f"note: {n}" for n in self.notes]
         for c in self.wrong_cells():
             where = f"row {c.row}" if c.row is not None else "footer"
-            expected = fmt(c.expected) if isinstance(c.expected, (int, float)) else _shown(c.written, c.expected)
-            lines.append(f"✗ {where} {c.layer}, {c.column}: written {c.written}, right {expected}")
+            lines.append(f"✗ {where} {c.layer}, {c.column}: written {c.written}, right {c.expected_text()}")
             lines.append(f"    {c.why}")
         for m in self.missing_rows:
             lines.append(f"missing row: layer {m['index']} {m['layer']} has no row in the table")
