@@ -42,7 +42,7 @@ ASKABLE = ("output_shape", "activation_size", "params", "macs", "flops")
 FORMATS = ("markdown", "csv", "latex", "html")
 DEFAULT_ASK = ("output_shape", "params")
 MARK = "cnncalc-exercise:"
-MARK_LINE = re.compile(r"cnncalc-exercise:\s*(\{.*\})")
+MARK_LINE = re.compile(r"cnncalc-exercise:[ \t]*(.*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,7 +415,7 @@ def find_marker(text: str) -> dict[str, object] | None:
             f"the file holds {len(found)} exercises; grade one at a time",
             hint="write each variant to its own file with cnncalc quiz --output FOLDER",
         )
-    raw = found[0].replace("- -", "--")
+    raw = found[0].strip().removesuffix("-->").strip().replace("- -", "--")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError:

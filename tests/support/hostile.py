@@ -148,7 +148,7 @@ def assert_refused(
     assert not outcome.timed_out, f"over {seconds} s: {outcome}"
     assert not outcome.killed_for_memory, f"killed for memory: {outcome}"
     assert outcome.code == 2, f"exit {outcome.code}, not 2: {outcome}"
-    lines = [line for line in outcome.stderr.splitlines() if line.startswith("error:")]
+    lines = [line for line in outcome.stderr.splitlines() if line.startswith(("error:", "Error:"))]  # Error: click's usage
     assert len(lines) == 1, f"not one error line: {outcome}"
     assert "Traceback" not in outcome.stderr, str(outcome)
     assert not python_words(outcome.stderr), f"Python's words {python_words(outcome.stderr)}: {outcome}"
