@@ -188,8 +188,10 @@ def test_torchsummary_shapes_are_channels_first():
 
 def test_abbreviated_totals():
     spec = "input(32,32,3) -> conv(8, f=5) -> pool(2) -> conv(16, f=5) -> pool(2) -> fc(120) -> fc(84) -> softmax(10)"
-    assert cnncalc.check("Layer,Params\nTotal,63k\n", spec).ok  # 62,958 rounds to 63k
-    assert not cnncalc.check("Layer,Params\nTotal,62k\n", spec).ok
+    r = cnncalc.check("Layer,Params\nTotal,63k\n", spec)
+    assert r.right == 1 and r.wrong == 0  # 62,958 rounds to 63k
+    assert not r.ok and len(r.missing_rows) == 5  # but the layers with parameters are not in the table
+    assert cnncalc.check("Layer,Params\nTotal,62k\n", spec).wrong == 1
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,16 @@ WrittenShape(dims=(8, 28, 28), batch=True, style='list', batch_word='-1')
 (28, 28, 8)
 >>> parse_number("1.197.476", decimal_comma=True).value  # a semicolon table groups with dots
 1197476
+
+Digits are ASCII (``٣`` is not 3 here), and a number is at most 30 digits long with its exponent
+(``1e309`` and ``9e999`` are not read as numbers, so they are graded wrong, never as infinity).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from cnncalc.errors import CnnCalcError
 
@@ -34,12 +37,15 @@ UNITS = re.compile(
     re.IGNORECASE,
 )
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
-_WESTERN = re.compile(r"\d{1,3}(,\d{3})+")
-_INDIAN = re.compile(r"\d{1,2}(,\d{2})*,\d{3}")
-_SPACED = re.compile(r"\d{1,3}( \d{3})+")
-_APOS = re.compile(r"\d{1,3}('\d{3})+")
-_DOTTED = re.compile(r"\d{1,3}(\.\d{3})+")
-_NUMBER = re.compile(r"(?P<num>\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<exp>[+-]?\d+))?\s*(?P<suffix>[kKmMgGBT])?")
+# Digits are ASCII [0-9] throughout: Python's \d and int() also take other scripts' digits ('٣' is 3).
+_WESTERN = re.compile(r"[0-9]{1,3}(,[0-9]{3})+")
+_INDIAN = re.compile(r"[0-9]{1,2}(,[0-9]{2})*,[0-9]{3}")
+_SPACED = re.compile(r"[0-9]{1,3}( [0-9]{3})+")
+_APOS = re.compile(r"[0-9]{1,3}('[0-9]{3})+")
+_DOTTED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")
+_NUMBER = re.compile(
+    r"(?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE](?P<exp>[+-]?[0-9]{1,6}))?\s*(?P<suffix>[kKmMgGBT])?"
+)
 
 
 class UnreadableError(CnnCalcError):
@@ -48,18 +54,46 @@ class UnreadableError(CnnCalcError):
 
 @dataclass(frozen=True, slots=True)
 class WrittenNumber:
-    """A number read from a cell, with the tolerance its written precision implies.
+    """A number read from a cell: its value, the precision it is written at, and its significant digits.
 
-    A plain whole number is exact (tolerance 0); ``1.2M`` means anything that
-    rounds to 1.2 million, so its tolerance is half of 0.1M.
+    The grading rule, written here once: a written number is right when it equals the true value, or when
+    it is the true value rounded to the precision it is written at and keeps at least two significant
+    digits. ``1.2M`` is written to the 0.1M, so it is right for anything from 1,150,000 to 1,250,000;
+    ``1k`` keeps one significant digit, so it is right for 1,000 alone, never for 608.
+
+    >>> [parse_number(t).matches(62_958) for t in ("62,958", "63k", "62.96k", "0.063M", "62958.0")]
+    [True, True, True, True, True]
+    >>> parse_number("1.2M").matches(1_197_476)
+    True
+    >>> [parse_number(t).matches(608) for t in ("608", "0.61k", "1k", "1e3", "0M", "0e4", "0.6k", "609")]
+    [True, True, False, False, False, False, False, False]
+    >>> parse_number("1k").matches(1000), parse_number("0M").matches(0)   # equal is right
+    (True, True)
+
+    ``tolerance`` is half the place value of the last written digit (0 for a plain whole number),
+    ``significant`` the significant digits written (2 for ``1.2M``, 1 for ``1k``, 0 for ``0M``).
     """
 
     text: str
     value: int | float
     tolerance: float = 0.0
+    significant: int = 0
+    exact: Fraction = Fraction(0)  # the value, exactly
+    unit: Fraction = Fraction(1)  # the place value of the last written digit
+    whole: int | None = None  # the value when it is a whole number written to a whole unit (the common case)
 
-    def matches(self, expected: int | float) -> bool:
-        return abs(expected - self.value) <= self.tolerance + 1e-9 * max(1.0, abs(expected))
+    def matches(self, true: int | float) -> bool:
+        """Whether the cell is right for ``true`` (the rule above)."""
+        if self.whole is not None and type(true) is int:  # whole numbers: exact, in integers
+            off = abs(true - self.whole)
+            return off == 0 or (self.significant >= 2 and 2 * off <= self.unit.numerator)
+        try:  # most pairs the aligner tries are far apart: said by floats, without exact arithmetic
+            if abs(float(true) - self.value) > 1.000001 * self.tolerance + 1e-6 * abs(float(true)) + 1e-6:
+                return False
+        except OverflowError:
+            pass
+        off = abs(Fraction(true) - self.exact)
+        return off == 0 or (self.significant >= 2 and 2 * off <= self.unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +136,12 @@ def clean(text: str) -> str:
     return t.strip()
 
 
+def _quoted(text: str) -> str:
+    """A cell's text for a message: quoted, and cut short when it is long."""
+    t = text.strip()
+    return repr(t) if len(t) <= 60 else repr(t[:57] + "...")
+
+
 def is_blank(text: str) -> bool:
     return clean(text).lower() in BLANK
 
@@ -126,7 +166,7 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> WrittenNumber:
     if decimal_comma:
         if _DOTTED.fullmatch(t.split(" ")[0].rstrip("kKmMgGBT")):
             t = t.replace(".", "")
-        elif re.fullmatch(r"\d+,\d+\s*[kKmMgGBT]?", t) and not _WESTERN.fullmatch(t):
+        elif re.fullmatch(r"[0-9]+,[0-9]+\s*[kKmMgGBT]?", t) and not _WESTERN.fullmatch(t):
             t = t.replace(",", ".")
     grouped = None
     for pattern, sep in ((_WESTERN, ","), (_INDIAN, ","), (_SPACED, " "), (_APOS, "'")):
@@ -134,35 +174,58 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> WrittenNumber:
         if m and (m.end() == len(t) or not t[m.end()].isdigit()):
             grouped = m.group(0).replace(sep, "") + t[m.end() :]
             break
-    if grouped is None and re.search(r"\d[, ']\d", t):
-        raise UnreadableError(f"cannot read {original.strip()!r} as a number (its digit grouping is irregular)")
+    if grouped is None and re.search(r"[0-9][, '][0-9]", t):
+        raise UnreadableError(f"cannot read {_quoted(original)} as a number (its digit grouping is irregular)")
     t = (grouped if grouped is not None else t).strip()
     m = _NUMBER.fullmatch(t)
     if not m:
-        raise UnreadableError(f"cannot read {original.strip()!r} as a number")
-    num, exp, suffix = m.group("num"), m.group("exp"), m.group("suffix")
-    try:
-        d = Decimal(num)
-    except InvalidOperation:  # pragma: no cover - the regex admits only decimals
-        raise UnreadableError(f"cannot read {original.strip()!r} as a number") from None
-    scale = Decimal(10) ** int(exp) if exp else Decimal(1)
-    scale *= SUFFIX[suffix] if suffix else 1
-    value = d * scale
-    decimals = len(num.split(".", 1)[1]) if "." in num else 0
-    exact = not suffix and not exp
-    tolerance = 0.0 if exact else float(Decimal(10) ** -decimals * scale / 2)
-    if exact and decimals:
-        tolerance = float(Decimal(10) ** -decimals / 2)
-    out: int | float = int(value) if value == value.to_integral_value() and exact else float(value)
-    if isinstance(out, float) and out.is_integer() and exact:
-        out = int(out)
-    return WrittenNumber(original.strip(), out, tolerance)
+        if any(ch.isdigit() and not ch.isascii() for ch in t):
+            raise UnreadableError(f"cannot read {_quoted(original)} as a number: write its digits with 0-9")
+        raise UnreadableError(f"cannot read {_quoted(original)} as a number")
+    return _written(original.strip(), m.group("num"), m.group("exp"), m.group("suffix"))
 
 
-_SHAPE_TIMES = re.compile(r"^\d+(\s*[x×X*·]\s*\d+)+$")
-_ITEM = r"(?:-?\d+|None|none|null)"
+def _written(text: str, num: str, exp: str | None, suffix: str | None) -> WrittenNumber:
+    """The number ``num`` ×10^``exp`` × ``suffix``, refused when it needs more digits than a number may have."""
+    from cnncalc.numbers import max_digits
+
+    whole, _, fraction = num.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    power = int(exp or 0) + (len(str(SUFFIX[suffix])) - 1 if suffix else 0)  # 10^power scales the digits
+    unit_power = power - len(fraction)  # the place of the last written digit
+    if whole.lstrip("0"):
+        top = len(whole.lstrip("0")) - 1 + power
+    else:
+        top = unit_power - len(digits) + 1 if digits else unit_power
+    limit = max_digits()
+    if len(digits) > limit or (digits and top >= limit):
+        raise UnreadableError(
+            f"cannot read {_quoted(text)} as a number: it has more than the {limit} digits a number may have"
+        )
+    if abs(unit_power) > limit:
+        raise UnreadableError(f"cannot read {_quoted(text)} as a number: its exponent is out of range")
+    unit = Fraction(10) ** unit_power
+    exact = int(digits or "0") * unit
+    plain = not suffix and not exp
+    value: int | float = int(exact) if plain and exact.denominator == 1 else float(exact)
+    tolerance = 0.0 if plain and not fraction else float(unit / 2)
+    whole = exact.numerator if exact.denominator == 1 and unit.denominator == 1 else None
+    return WrittenNumber(text, value, tolerance, len(digits), exact, unit, whole)
+
+
+_SHAPE_TIMES = re.compile(r"^[0-9]+(\s*[x×X*·]\s*[0-9]+)+$")
+_ITEM = r"(?:-?[0-9]+|None|none|null)"
 _SHAPE_BRACKETS = re.compile(rf"^[(\[]\s*{_ITEM}(\s*,\s*{_ITEM})*\s*,?\s*[)\]]$")
 _LISTED = re.compile(r"^\[\s*(\(.*\))\s*\]$")  # Keras 2 writes an input layer's shape [(None, 28, 28, 1)]
+
+
+def _sizes(words: list[str]) -> tuple[int, ...] | None:
+    """Sizes written in ASCII digits, or None when one is longer than a number may be."""
+    from cnncalc.numbers import max_digits
+
+    if any(len(w.lstrip("-").lstrip("0")) > max_digits() for w in words):
+        return None
+    return tuple(int(w) for w in words)
 
 
 def _one_shape(part: str) -> WrittenShape | None:
@@ -171,16 +234,17 @@ def _one_shape(part: str) -> WrittenShape | None:
     if listed:
         p = listed.group(1)
     if _SHAPE_TIMES.match(p):
-        return WrittenShape(tuple(int(x) for x in re.split(r"\s*[x×X*·]\s*", p)), False, "times")
+        dims = _sizes(re.split(r"\s*[x×X*·]\s*", p))
+        return None if dims is None else WrittenShape(dims, False, "times")
     if _SHAPE_BRACKETS.match(p):
-        words = re.findall(r"-?\d+|[A-Za-z]+", p)
+        words = re.findall(r"-?[0-9]+|[A-Za-z]+", p)
         batch, batch_word = False, ""
         if len(words) > 1 and words[0] in ("-1", "0", "None", "none", "null"):
             words, batch, batch_word = words[1:], True, words[0]
         if any(not w.lstrip("-").isdigit() for w in words):
             return None  # None anywhere but the batch axis: a size Keras does not know
-        items = [int(w) for w in words]
-        if any(n <= 0 for n in items):
+        items = _sizes(words)
+        if items is None or any(n <= 0 for n in items):
             return None
         style = "list" if p.startswith("[") else "tuple"
         return WrittenShape(tuple(items), batch, style, batch_word)
@@ -198,7 +262,7 @@ def parse_shape(text: str) -> WrittenShape:
     parts = [p for p in clean(text).split("=") if p.strip()]
     found = [s for s in (_one_shape(p) for p in parts) if s is not None]
     if not found:
-        raise UnreadableError(f"cannot read {text.strip()!r} as a shape")
+        raise UnreadableError(f"cannot read {_quoted(text)} as a shape")
     multi = [s for s in found if len(s.dims) > 1]
     return multi[-1] if multi else found[-1]
 

@@ -86,5 +86,6 @@ def test_when_nothing_tells_two_layers_apart_the_row_is_the_first():
 
 
 def test_an_input_row_is_never_taken_for_a_layer():
-    r = cnncalc.check("Layer,Output shape\nInput,28x28x8\n", "input(32,32,3) -> conv(8, f=5)")
-    assert [(c.row, c.expected) for c in r.wrong_cells()] == [(1, [32, 32, 3])]
+    # 28x28x8 is the conv's shape, 32 − 5 + 1 = 28, but the row says Input: it is graded as the input
+    r = cnncalc.check("Layer,Output shape\nInput,28x28x8\nconv,28x28x8\n", "input(32,32,3) -> conv(8, f=5)")
+    assert [(c.row, c.expected) for c in r.wrong_cells()] == [(1, [32, 32, 3])] and r.right == 1

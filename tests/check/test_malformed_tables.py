@@ -31,7 +31,7 @@ def test_markdown_row_with_an_unescaped_pipe_is_an_error():
 
 def test_unterminated_quote_is_an_error_not_an_empty_pass():
     # before: the quote swallowed the rest of the file and check passed with 0 cells graded
-    with pytest.raises(SpecError, match=r"^row 1 does not read as CSV: unexpected end of data"):
+    with pytest.raises(SpecError, match=r"^row 1 does not read as CSV: a quote is left open to the end of the table"):
         check('Layer,Params\n"conv(8, f=5),608\nfc(10),15690\n', SPEC)
 
 

@@ -163,11 +163,21 @@ def test_a_row_left_over_where_a_layer_is_left_over_is_paired_not_missing_and_ex
 
 
 def test_a_row_naming_another_kind_is_not_forced_onto_a_skipped_parameter_free_layer():
-    # "Flatten" is not the relu the table skipped: it stays an extra row
-    table = "Layer,Params\nconv,80\nflatten,0\nfc,33\n"  # (3·3·1 + 1)·8 = 80; (2·2·8 + 1)·1 = 33
-    r = cnncalc.check(table, "input(4,4,1) -> conv(8, f=3) -> relu -> fc(1)")
+    # "Flatten" is not the relu the table skipped (the input is flat: nothing flattens): it stays an extra row
+    table = "Layer,Params\nfc,136\nflatten,0\nfc,9\n"  # (16 + 1)·8 = 136; (8 + 1)·1 = 9
+    r = cnncalc.check(table, "input(16) -> fc(8) -> relu -> fc(1)")
     assert [x["layer"] for x in r.extra_rows] == ["flatten"] and layers(r.skipped_layers) == [3]
-    assert r.wrong == 0 and r.right == 2
+    assert r.wrong == 0 and r.right == 2 and not r.ok
+
+
+def test_a_flatten_row_is_the_flatten_the_notations_fc_does_itself():
+    # fc(1) after (2, 2, 8) flattens it first: the table's Flatten row is that step, 2·2·8 = 32 values
+    table = "Layer,Output shape,Params\nconv,2x2x8,80\nflatten,32,0\nfc,1,33\n"  # (2·2·8 + 1)·1 = 33
+    r = cnncalc.check(table, "input(4,4,1) -> conv(8, f=3) -> relu -> fc(1)")
+    assert r.ok and r.right == 6 and not r.extra_rows and layers(r.skipped_layers) == [3]
+    wrong = table.replace("flatten,32", "flatten,30")
+    r = cnncalc.check(wrong, "input(4,4,1) -> conv(8, f=3) -> relu -> fc(1)")
+    assert [(c.row, c.expected) for c in r.wrong_cells()] == [(2, [32])] and "flattens its input" in r.cells[3].why
 
 
 # ---------------------------------------------------------------- the CLI on these tables

@@ -52,15 +52,27 @@ def __getattr__(name: str) -> Any:
 def read_text(table: str | Path) -> str:
     """The table's text: ``table`` itself, or the file it names (UTF-8, a byte order mark dropped)."""
     from cnncalc.errors import SpecError
+    from cnncalc.limits import guard
 
-    if isinstance(table, Path) or (isinstance(table, str) and "\n" not in table and Path(table).is_file()):
+    if isinstance(table, Path) or (isinstance(table, str) and "\n" not in table and _is_file(table)):
         try:
+            size = Path(table).stat().st_size
+            guard("file_bytes", size, f"{table} holds {size:,} bytes")
             return Path(table).read_text(encoding="utf-8-sig")
         except OSError as e:
             raise SpecError(f"cannot read {table}: {e.strerror}") from None
         except UnicodeDecodeError:
             raise SpecError(f"{table} is not a text file (CSV, TSV or Markdown in UTF-8)") from None
+    guard("file_bytes", len(table), f"the table is {len(table):,} characters long")
     return str(table)
+
+
+def _is_file(text: str) -> bool:
+    """Whether ``text`` names a file (a long text or one with a NUL names none)."""
+    try:
+        return len(text) < 4096 and Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def check(
@@ -84,9 +96,13 @@ def check(
     from cnncalc.check.grade import grade
     from cnncalc.check.read import read_table
     from cnncalc.check.spec import GIVE_SPEC, spec_from_table
-    from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
+    from cnncalc.errors import ArgumentError, CnnCalcError, SpecError, wrong_type
     from cnncalc.report import Report
 
+    if not isinstance(table, (str, Path)):
+        raise wrong_type("table", "the table's text or a path to its file", table)
+    if input is not None and not isinstance(input, (str, tuple, list)):
+        raise wrong_type("input", "a shape such as '32,32,3' or (32, 32, 3)", input)
     text = read_text(table)
     if spec is None:  # an exercise from ``cnncalc quiz`` carries its network
         from cnncalc.quiz import find_marker
@@ -95,6 +111,8 @@ def check(
         spec = None if marked is None else str(marked["spec"])
     parsed = read_table(text)
     lay = None if layout is None else enum_option(Layout, layout, "layout")
+    if convention is not None and not isinstance(convention, str):
+        raise wrong_type("convention", "'torch' or 'keras'", convention)
     if convention is not None and str(getattr(convention, "value", convention)).lower() not in FRAMEWORKS:
         raise ArgumentError(f"unknown framework convention '{convention}' (choose {', '.join(FRAMEWORKS)})")
     framework = str(getattr(convention, "value", convention)).lower() if convention else None

@@ -20,6 +20,7 @@ paired, so a row a person would match is never "missing" and "extra" at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -117,83 +118,138 @@ class Label:
     def of(cls, text: str) -> Label:
         return cls(text, label_kind(text) if text.strip() else None, is_role(text))
 
+    @property
+    def key(self) -> str:
+        """The text as a layer's name is compared with it."""
+        return self.text.strip().lower()
 
-def label_score(ev: Label, layer: Row) -> float:
+
+def label_score(ev: Label, layer: Row, key: str | None = None, name: str | None = None) -> float:
     """How well a label fits a layer: its own name or kind +3, the same family +2, a role 0, a clash −4 (−6 when
-    the layer has no parameters, so no figure could speak for the pairing)."""
-    if not ev.text.strip():
-        return 0.0
-    if ev.text.strip().lower() == layer.name.lower():
-        return 3.0
-    if ev.kind == "input" or (layer.kind == "input" and ev.kind is not None):
-        return 3.0 if ev.kind == layer.kind else -6.0
-    if ev.role:
-        return 0.5 if ev.kind == layer.kind else 0.0
-    if ev.kind is None:
-        return 0.0
-    if ev.kind == layer.kind:
-        return 3.0
-    if family(ev.kind) == family(layer.kind):
-        return 2.0
-    if family(ev.kind) == ACTIVATION_FAMILY and layer.params:
-        return -1.0  # "Softmax" on the row of the dense layer that feeds it, as seed 001 writes it
-    return -4.0 if layer.params else -6.0  # a "Flatten" row is not the relu the table left out
+    the layer has no parameters, so no figure could speak for the pairing).
 
-
-def align(
-    scores: list[list[float]], layers: tuple[Row, ...], compatible: list[list[bool]]
-) -> list[tuple[int | None, int | None]]:
-    """The best monotone pairing of table rows to layers; ``None`` marks a row or a layer left unmatched.
-
-    ``scores[i][j]`` is the evidence that row i is layer j (label and cells); ``compatible[i][j]``
-    says whether a person could take row i for layer j when both are left over in the same place.
+    ``key`` and ``name`` are the label's key and the layer's name in lower case, when the caller has them.
     """
-    n, m = len(scores), len(layers)
+    key = ev.key if key is None else key
+    if not key:
+        return 0.0
+    if key == (layer.name.lower() if name is None else name):
+        return 3.0
+    return kind_score(ev.kind, ev.role, layer.kind, layer.params > 0)
+
+
+@lru_cache(maxsize=65536)
+def kind_score(kind: str | None, role: bool, layer_kind: str, has_params: bool) -> float:
+    """:func:`label_score` past the name: what the kind a label names says of a layer's kind."""
+    if kind == "input" or (layer_kind == "input" and kind is not None):
+        return 3.0 if kind == layer_kind else -6.0
+    if role:
+        return 0.5 if kind == layer_kind else 0.0
+    if kind is None:
+        return 0.0
+    if kind == layer_kind:
+        return 3.0
+    if family(kind) == family(layer_kind):
+        return 2.0
+    if family(kind) == ACTIVATION_FAMILY and has_params:
+        return -1.0  # "Softmax" on the row of the dense layer that feeds it, as seed 001 writes it
+    return -4.0 if has_params else -6.0  # a "Flatten" row is not the relu the table left out
+
+
+# The alignment's cost is bounded: a table and a network whose every row-layer pair fits in FULL_CELLS are
+# aligned over all pairs; a larger one within a band around the diagonal the two sizes draw, BAND_CELLS pairs
+# in all (the path a table takes through its network stays near that diagonal: rows follow the layers in order,
+# leaving out some). Memory is one byte a pair in the band, time one score a pair.
+FULL_CELLS = 2_000_000
+BAND_CELLS = 2_000_000
+BAND_MIN = 64  # the band's half-width at least: a table may leave out this many layers in a row, and more
+GAP_CELLS = 1_000_000  # leftovers between two matched rows are paired by the best order-keeping matching up to this
+
+Score = Callable[[int, int], float]
+Fits = Callable[[int, int], bool]
+
+
+def band(n: int, m: int) -> list[tuple[int, int]]:
+    """For each of ``n + 1`` row counts, the layers ``(lo, hi)`` the alignment considers there.
+
+    >>> band(2, 3)  # small: every pair
+    [(0, 3), (0, 3), (0, 3)]
+    >>> b = band(10_000, 10_000); b[5_000], len(b)
+    ((4901, 5099), 10001)
+    """
+    if (n + 1) * (m + 1) <= FULL_CELLS:
+        return [(0, m)] * (n + 1)
+    half = max(BAND_MIN, BAND_CELLS // (2 * (n + 1)), -(-m // max(n, 1)))
+    out = []
+    for i in range(n + 1):
+        centre = i * m // n if n else m
+        out.append((max(0, centre - half), min(m, centre + half)))
+    return out
+
+
+D, T, R = 1, 2, 3  # a row paired with a layer; a row matching no layer; a layer left out
+
+
+def align(n: int, layers: tuple[Row, ...], score: Score, compatible: Fits) -> list[tuple[int | None, int | None]]:
+    """The best monotone pairing of ``n`` table rows to layers; ``None`` marks a row or a layer left unmatched.
+
+    ``score(i, j)`` is the evidence that row i is layer j (label and cells); ``compatible(i, j)``
+    says whether a person could take row i for layer j when both are left over in the same place.
+    Both are asked only for the pairs the alignment considers (see :func:`band`).
+    """
+    m = len(layers)
     skip = [0.0 if r.kind == "input" else SKIPPED if not r.params else MISSING for r in layers]
-    best = [[0.0] * (m + 1) for _ in range(n + 1)]
-    move = [[""] * (m + 1) for _ in range(n + 1)]
-    for j in range(1, m + 1):
-        best[0][j] = best[0][j - 1] + skip[j - 1]
-        move[0][j] = "r"
+    lanes = band(n, m)
+    nothing = float("-inf")
+    lo, hi = lanes[0]
+    prev = [0.0] * (hi - lo + 1)  # best[0][j] for j in lo..hi: the first layers left out
+    for j in range(lo + 1, hi + 1):
+        prev[j - lo] = prev[j - 1 - lo] + skip[j - 1]
+    moves: list[bytearray] = [bytearray([R]) * (hi - lo + 1)]
+    prev_lo, prev_hi = lo, hi
     for i in range(1, n + 1):
-        best[i][0] = best[i - 1][0] + EXTRA
-        move[i][0] = "t"
-        row_scores = scores[i - 1]
-        prev, here = best[i - 1], best[i]
-        for j in range(1, m + 1):
-            d = prev[j - 1] + PAIR + row_scores[j - 1]
-            t = prev[j] + EXTRA
-            r = here[j - 1] + skip[j - 1]
+        lo, hi = lanes[i]
+        here = [nothing] * (hi - lo + 1)
+        move = bytearray(hi - lo + 1)
+        for j in range(lo, hi + 1):
+            d = t = r = nothing
+            if j and prev_lo <= j - 1 <= prev_hi:
+                d = prev[j - 1 - prev_lo] + PAIR + score(i - 1, j - 1)
+            if prev_lo <= j <= prev_hi:
+                t = prev[j - prev_lo] + EXTRA
+            if j > lo:
+                r = here[j - 1 - lo] + skip[j - 1]
             # on a tie, leave this layer out rather than pair it: the row then goes to the earlier layer,
             # as a person reading the table top down would pair it
-            if r >= d and r >= t:
-                here[j], move[i][j] = r, "r"
-            elif d >= t:
-                here[j], move[i][j] = d, "d"
+            if r >= d and r >= t and r > nothing:
+                here[j - lo], move[j - lo] = r, R
+            elif d >= t and d > nothing:
+                here[j - lo], move[j - lo] = d, D
             else:
-                here[j], move[i][j] = t, "t"
+                here[j - lo], move[j - lo] = t, T
+        moves.append(move)
+        prev, prev_lo, prev_hi = here, lo, hi
     pairs: list[tuple[int | None, int | None]] = []
     i, j = n, m
     while i or j:
-        mv = move[i][j]
-        if mv == "d":
+        mv = moves[i][j - lanes[i][0]] if i else R
+        if not i or not j:
+            mv = R if not i else T
+        if mv == D:
             pairs.append((i - 1, j - 1))
             i, j = i - 1, j - 1
-        elif mv == "t":
+        elif mv == T:
             pairs.append((i - 1, None))
             i -= 1
         else:
             pairs.append((None, j - 1))
             j -= 1
     pairs.reverse()
-    return _pair_leftovers(pairs, scores, layers, compatible)
+    return _pair_leftovers(pairs, score, layers, compatible)
 
 
 def _pair_leftovers(
-    pairs: list[tuple[int | None, int | None]],
-    scores: list[list[float]],
-    layers: tuple[Row, ...],
-    compatible: list[list[bool]],
+    pairs: list[tuple[int | None, int | None]], score: Score, layers: tuple[Row, ...], compatible: Fits
 ) -> list[tuple[int | None, int | None]]:
     """Between two matched rows, pair the rows left over with the layers left over, in order.
 
@@ -209,7 +265,7 @@ def _pair_leftovers(
         if not rows or not free:
             out.extend(gap)
             return
-        chosen = _best_matching(rows, free, scores, layers, compatible)
+        chosen = _best_matching(rows, free, score, layers, compatible)
         matched_rows = {t for t, _ in chosen}
         matched_layers = {r for _, r in chosen}
         merged = chosen + [(t, None) for t in rows if t not in matched_rows]
@@ -235,32 +291,56 @@ def _before(row: int | None, chosen: list[tuple[int, int]]) -> float:
 
 
 def _best_matching(
-    rows: list[int], layers_left: list[int], scores: list[list[float]], layers: tuple[Row, ...], ok: list[list[bool]]
+    rows: list[int], layers_left: list[int], score: Score, layers: tuple[Row, ...], ok: Fits
 ) -> list[tuple[int, int]]:
-    """The order-keeping pairing of leftover rows and layers with the most pairs, then the best score."""
+    """The order-keeping pairing of leftover rows and layers with the most pairs, then the best score.
+
+    A gap larger than GAP_CELLS pairs is paired in order instead, each row with the next layer it may be.
+    """
     n, m = len(rows), len(layers_left)
+
+    def allowed(t: int, r: int) -> bool:
+        return layers[r].params > 0 or ok(t, r)
+
+    if n * m > GAP_CELLS:
+        chosen: list[tuple[int, int]] = []
+        k = 0
+        for t in rows:
+            while k < m and not allowed(t, layers_left[k]):
+                k += 1
+            if k == m:
+                break
+            chosen.append((t, layers_left[k]))
+            k += 1
+        return chosen
     big = 1000.0
-    best = [[0.0] * (m + 1) for _ in range(n + 1)]
-    move = [[""] * (m + 1) for _ in range(n + 1)]
+    nothing = float("-inf")
+    prev = [0.0] * (m + 1)
+    moves = [bytearray([R]) * (m + 1)]
     for i in range(1, n + 1):
-        move[i][0] = "t"
-    for j in range(1, m + 1):
-        move[0][j] = "r"
-    for i in range(1, n + 1):
+        here = [0.0] * (m + 1)
+        move = bytearray(m + 1)
+        move[0] = T
+        t = rows[i - 1]
         for j in range(1, m + 1):
-            t, r = rows[i - 1], layers_left[j - 1]
-            allowed = layers[r].params > 0 or ok[t][r]
-            d = best[i - 1][j - 1] + big + scores[t][r] if allowed else float("-inf")
-            options = [(d, "d"), (best[i - 1][j], "t"), (best[i][j - 1], "r")]
-            best[i][j], move[i][j] = max(options, key=lambda o: o[0])
-    chosen: list[tuple[int, int]] = []
+            r = layers_left[j - 1]
+            d = prev[j - 1] + big + score(t, r) if allowed(t, r) else nothing
+            best, mv = d, D
+            if prev[j] > best:
+                best, mv = prev[j], T
+            if here[j - 1] > best:
+                best, mv = here[j - 1], R
+            here[j], move[j] = best, mv
+        moves.append(move)
+        prev = here
+    chosen = []
     i, j = n, m
     while i and j:
-        mv = move[i][j]
-        if mv == "d":
+        mv = moves[i][j]
+        if mv == D:
             chosen.append((rows[i - 1], layers_left[j - 1]))
             i, j = i - 1, j - 1
-        elif mv == "t":
+        elif mv == T:
             i -= 1
         else:
             j -= 1

@@ -85,6 +85,7 @@ class CheckResult:
     notes: tuple[str, ...] = ()
     table_format: str = ""
     framework: str = "torch"
+    layers_graded: int = -1  # cells graded on the layers' rows (not the input's, not the totals'); -1: not counted
 
     @property
     def right(self) -> int:
@@ -96,8 +97,8 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
-        """All graded cells right and no row that matches no layer."""
-        return self.wrong == 0 and not self.extra_rows
+        """All graded cells right, every row a layer, every layer with parameters in the table, and a layer graded."""
+        return self.wrong == 0 and not self.extra_rows and not self.missing_rows and self.layers_graded != 0
 
     def wrong_cells(self) -> list[Cell]:
         return [c for c in self.cells if not c.ok]
@@ -136,6 +137,8 @@ class CheckResult:
             lines.append(f"not in the table, and without parameters: {listed}")
         if self.ignored_columns:
             lines.append("not graded: " + ", ".join(repr(h) for h in self.ignored_columns))
+        if self.layers_graded == 0:
+            lines.append("no layer graded: the table gives its totals only")
         lines.append(f"{self.right} cells right, {self.wrong} wrong")
         return "\n".join(lines) + "\n"
 
@@ -182,8 +185,8 @@ def _number_evidence(w: WrittenNumber, expected: int) -> float:
         return 3.0 if expected else 1.0
     if (w.value == 0) != (expected == 0):
         return -1.0
-    low, high = sorted((abs(float(w.value)), abs(float(expected))))
-    return 0.5 if high and low / high >= 0.5 else 0.0
+    a, b = abs(w.value), abs(expected)
+    return 0.5 if 2 * min(a, b) >= max(a, b) > 0 else 0.0
 
 
 def _shape_evidence(w: WrittenShape, expected: tuple[int, ...]) -> float:
@@ -224,13 +227,104 @@ def _grade_number(written: str, expected: int, decimal_comma: bool) -> tuple[boo
     return n.matches(expected), None
 
 
-def _grade_shape(written: str, row: Row, layout: Layout) -> tuple[bool, list[int], str | None]:
+def _grade_shape(
+    written: str, row: Row, layout: Layout, flat: tuple[int, ...] | None = None
+) -> tuple[bool, list[int], str | None]:
+    """A shape cell against the row's shape (or, where the notation's fc flattens later, the flat one too)."""
     try:
         w = parse_shape(written)
     except UnreadableError as e:
         return False, list(show_shape(row.output_shape, layout)), e.message
     expected = _expected_shape(w, row, layout)
+    if flat is not None and not shape_matches(w, expected) and shape_matches(w, flat):
+        return True, list(flat), None
     return shape_matches(w, expected), list(expected), None
+
+
+# ---------------------------------------------------------------- the notation's implicit flatten
+
+
+@dataclass(frozen=True, slots=True)
+class Flatten:
+    """Where the notation's fc flattens its input itself: the dense row, the shape-keeping rows before it
+    (a relu, a dropout: a table may write them before or after its Flatten row), and the flat shape."""
+
+    dense: Row
+    run: tuple[Row, ...]
+    shape: tuple[int, ...]
+
+    def why(self) -> str:
+        d = self.dense
+        return f"the notation's {d.name} (layer {d.index}) flattens its input itself: the table's Flatten row is that"
+
+
+def _implicit_flattens(report: Report) -> list[Flatten]:
+    """Every dense row that flattens a multi-axis input itself (``fc(10)`` after ``(5, 5, 64)``), with its run."""
+    if report.traced:
+        return []
+    by_id = {r.node_id: r for r in report.rows}
+    found = []
+    for row in report.rows:
+        if row.kind != "dense" or len(row.inputs) != 1 or len(row.output_shape) != 1:
+            continue
+        source = by_id.get(row.inputs[0])
+        if source is None or len(source.output_shape) < 2:
+            continue
+        run: list[Row] = []
+        while (
+            not source.params
+            and len(source.inputs) == 1
+            and source.kind != "input"
+            and (before := by_id.get(source.inputs[0])) is not None
+            and before.output_shape == source.output_shape
+        ):
+            run.append(source)
+            source = before
+        size = 1
+        for n in source.output_shape:
+            size *= n
+        found.append(Flatten(row, tuple(reversed(run)), (size,)))
+    return found
+
+
+def _with_flattens(rows: tuple[Row, ...], flats: list[Flatten], wanted: bool) -> tuple[tuple[Row, ...], dict[int, str]]:
+    """The layers a table's rows align to: the report's rows, and, when the table has a Flatten row, a flatten
+    step before each row of each run and before its dense row (a table may put its Flatten at any of them).
+    Returns the layers and, for each flatten step's position, why it is there."""
+    if not wanted or not flats:
+        return rows, {}
+    before: dict[str, Flatten] = {}
+    for f in flats:
+        for r in (*f.run, f.dense):
+            before[r.node_id] = f
+    out: list[Row] = []
+    virtual: dict[int, str] = {}
+    for row in rows:
+        f = before.get(row.node_id)
+        if f is not None:
+            n = f.shape[0]
+            step = next((s for s in f.dense.steps if s.quantity == "inputs"), None)
+            virtual[len(out)] = f.why()
+            out.append(
+                Row(
+                    index=f.dense.index,
+                    name="flatten",
+                    kind="flatten",
+                    node_id=f"{row.node_id}/flatten",
+                    inputs=row.inputs,
+                    output_shape=f.shape,
+                    activation_size=n,
+                    params=0,
+                    trainable_params=0,
+                    buffers=0,
+                    macs=0,
+                    flops=0,
+                    steps=(step,) if step is not None else (),
+                    view=True,
+                )
+            )
+        out.append(row)
+    return tuple(out), virtual
 
 
 def _layer_column(table: Table, kinds: list[str | None]) -> int | None:
@@ -287,32 +381,43 @@ def grade(table: Table, report: Report, layout: Layout | None = None, framework:
                 pass
         body.append(Written(number, cells, ev, numbers, shape))
 
-    layers = report.rows
-    scores: list[list[float]] = []
-    compatible: list[list[bool]] = []
-    for w in body:
-        row_scores, row_ok = [], []
-        for layer in layers:
-            s = label_score(w.label, layer)
-            row_ok.append(s >= 0)
-            for ci, n in w.numbers.items():
-                if n is not None:
-                    s += _number_evidence(n, getattr(layer, kinds[ci]))  # type: ignore[arg-type]
-            if w.shape is not None:
-                s += _shape_evidence(w.shape, _expected_shape(w.shape, layer, lay))
-            row_scores.append(s)
-        scores.append(row_scores)
-        compatible.append(row_ok)
-    pairs = align(scores, layers, compatible)
+    flats = _implicit_flattens(report)
+    layers, virtual = _with_flattens(report.rows, flats, any(w.label.kind == "flatten" for w in body))
+    flat_shape = {r.node_id: f.shape for f in flats for r in f.run}
+
+    def shapes(layer: Row, w: WrittenShape) -> list[tuple[int, ...]]:
+        """The shapes a row may write for ``layer``: its own, and flat where the notation's fc flattens later."""
+        own = _expected_shape(w, layer, lay)
+        flat = flat_shape.get(layer.node_id)
+        return [own] if flat is None else [own, flat]
+
+    keys = [w.label.key for w in body]
+    names = [r.name.lower() for r in layers]
+    figures = [[(kinds[ci], n) for ci, n in w.numbers.items() if n is not None] for w in body]
+
+    def score(ti: int, lj: int) -> float:
+        w, layer = body[ti], layers[lj]
+        s = label_score(w.label, layer, keys[ti], names[lj])
+        for attr, n in figures[ti]:
+            s += _number_evidence(n, getattr(layer, attr))  # type: ignore[arg-type]
+        if w.shape is not None:
+            s += max(_shape_evidence(w.shape, e) for e in shapes(layer, w.shape))
+        return s
+
+    def compatible(ti: int, lj: int) -> bool:
+        return label_score(body[ti].label, layers[lj], keys[ti], names[lj]) >= 0
+
+    pairs = align(len(body), layers, score, compatible)
 
     out: list[Cell] = []
     missing: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     extra: list[dict[str, Any]] = []
+    layer_cells = 0
     for ti, ri in pairs:
         if ti is None:
             row = layers[ri]  # type: ignore[index]
-            if row.kind != "input":
+            if row.kind != "input" and ri not in virtual:
                 (missing if row.params else skipped).append({"index": row.index, "layer": row.name})
             continue
         w = body[ti]
@@ -327,18 +432,22 @@ def grade(table: Table, report: Report, layout: Layout | None = None, framework:
                 continue
             what, header = kinds[ci], table.headers[ci]
             if what == "output_shape":
-                ok, expected, problem = _grade_shape(text, row, lay)
+                ok, expected, problem = _grade_shape(text, row, lay, flat_shape.get(row.node_id))
                 why = _step_text(report, row, "output shape")
             else:
                 expected = getattr(row, what)  # type: ignore[arg-type]
                 ok, problem = _grade_number(text, expected, dc)
                 why = _step_text(report, row, QUANTITY[what])  # type: ignore[index]
+            if ri in virtual:
+                why = f"{virtual[ri]}; {why}"
             if problem:
                 why = f"{problem}; {why}"
+            layer_cells += row.kind != "input"
             out.append(Cell(w.number, w.label.text or row.name, header, text, expected, ok, why))
     missing.sort(key=lambda m: m["index"])
     skipped.sort(key=lambda m: m["index"])
 
+    body_cells = len(out)
     totals = {s.quantity: str(s) for s in total_steps(report)}
     t = report.totals
     for number, cells in total_rows:
@@ -360,6 +469,8 @@ def grade(table: Table, report: Report, layout: Layout | None = None, framework:
         why = totals["total params"] if what == "total" else f"{what} params = {fmt(expected)}"
         label = f"{what.capitalize()} params"
         out.append(Cell(None, label, label, text, expected, ok, f"{problem}; {why}" if problem else why))
+    if not layer_cells and len(out) == body_cells:  # nothing but the input row graded, and no totals
+        raise SpecError(f"the table grades no layer: {_nothing_graded(body, pairs, layers)}", hint=ROWS_HINT)
     return CheckResult(
         tuple(out),
         tuple(missing),
@@ -370,7 +481,21 @@ def grade(table: Table, report: Report, layout: Layout | None = None, framework:
         tuple(table.notes),
         table.source,
         framework,
+        layer_cells,
     )
+
+
+ROWS_HINT = "give a row for each layer with its figures (Output shape, Params, MACs...), e.g. conv | (28, 28, 8) | 608"
+
+
+def _nothing_graded(body: list[Written], pairs: list[tuple[int | None, int | None]], layers: tuple[Row, ...]) -> str:
+    """Why no layer's cell was graded, in the table's terms."""
+    if not body:
+        return "it has no row besides its totals"
+    matched = [layers[r] for t, r in pairs if t is not None and r is not None]
+    if matched and all(r.kind == "input" for r in matched):
+        return "its only row matched is the input"
+    return f"no row has a figure under a graded column ({len(body)} row{'s' * (len(body) != 1)} read)"
 
 
 __all__ = ["Cell", "CheckResult", "grade"]

@@ -35,6 +35,7 @@ MD_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s
 BOX_BARS = "│┃║"
 BOX_SPLIT = re.compile(f"[{BOX_BARS}]")
 KERAS_SHAPE = re.compile(r"^\s*\[?\(None,")  # Keras writes the batch axis None: (None, 26, 26, 32)
+LINES_PER_ROW = 10  # a printout's row takes at most this many lines (its cells wrapped, a rule between rows)
 WIDE_GAP = re.compile(r"\S+(?: \S+)*")  # a printout's cells are separated by two spaces or more
 
 
@@ -59,7 +60,17 @@ class Table:
 
 def read_table(text: str) -> Table:
     """A table from text in any of the formats above, or a SpecError saying why none reads."""
+    from cnncalc.limits import guard, value
+
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    cap = value("check_rows")
+    count = text.count("\n") + 1  # a row takes a line, or a few where a printout wraps its cells
+    if count > LINES_PER_ROW * cap:
+        guard(
+            "check_rows",
+            count // LINES_PER_ROW,
+            f"the table has {count:,} lines, room for {count // LINES_PER_ROW:,} rows or more",
+        )
     lines = text.split("\n")
     totals: list[tuple[str, str]] = []
     kept: list[str | None] = []  # a total line is replaced by None: it ends a printout's body
@@ -80,6 +91,7 @@ def read_table(text: str) -> Table:
     if table.keras and table.source in ("box-drawn", "printout"):
         table.source = "Keras summary"
     _check_widths(table)
+    guard("check_rows", len(table.rows), f"the table has {len(table.rows):,} rows")
     return table
 
 
@@ -397,7 +409,13 @@ def _read_delimited(lines: list[str | None]) -> Table:
         raise SpecError("the table is empty")
     choices = []
     for rank, (delimiter, name) in enumerate(DELIMITERS):
-        cells = len(next(csv.reader([body[0]], delimiter=delimiter)))
+        try:
+            cells = len(next(csv.reader([body[0]], delimiter=delimiter)))
+        except csv.Error:  # the only error a lenient reader raises: csv's cap on a cell's length
+            raise SpecError(
+                f"the header has a cell of more than {csv.field_size_limit():,} characters",
+                hint="a header names the columns: Layer, Output shape, Params, MACs, FLOPs",
+            ) from None
         if cells >= 2 or delimiter == ",":
             choices.append((delimiter, name, rank))
     best: tuple | None = None
@@ -431,8 +449,13 @@ def _split(body: list[str], delimiter: str, name: str) -> list[list[str]]:
             rows.append([c.strip() for c in r])
     except csv.Error as e:
         where = f"row {len(rows)}" if rows else "the header"
+        if "field limit" in str(e):  # csv's own cap on a cell (131,072 characters): said in the table's terms
+            raise SpecError(
+                f"{where} has a cell of more than {csv.field_size_limit():,} characters",
+                hint="a cell holds a name, a shape or a number; a quote left open runs a cell on to the end",
+            ) from None
         raise SpecError(
-            f"{where} does not read as {name}: {e}",
+            f"{where} does not read as {name}: {_csv_reason(e)}",
             hint='a cell holding a comma or a quote is written in double quotes: "conv(8, f=5)"',
         ) from None
     if delimiter == "\t" and any(len(r) != len(rows[0]) for r in rows):
@@ -441,6 +464,18 @@ def _split(body: list[str], delimiter: str, name: str) -> list[list[str]]:
         if all(len(r) == len(collapsed[0]) for r in collapsed):
             return collapsed
     return rows
+
+
+def _csv_reason(e: csv.Error) -> str:
+    """csv's reason, in the table's words."""
+    text = str(e)
+    if "unexpected end of data" in text or "EOF" in text:
+        return "a quote is left open to the end of the table"
+    if "expected after" in text:
+        return "a quote closes a cell but more text follows it in the same cell"
+    if "new-line character seen in unquoted field" in text:
+        return "a line ends inside a cell"
+    return text
 
 
 # ---------------------------------------------------------------- rows against the header
