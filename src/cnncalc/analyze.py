@@ -50,6 +50,7 @@ class _Context:
     linear_names: set[str] = field(default_factory=set)  # the names of every dense layer seen (for the error)
     memo: dict[Any, Any] = field(default_factory=dict)  # rows and expansions of nodes seen before (repeated blocks)
     light: bool = False  # only the totals are wanted: a repeated node's row is reused as it is, not renamed
+    records: dict[str, Any] | None = None  # per node, what the parallel layer reads: kind, arguments, shapes, tensors
 
 
 def step_flops(graph: Graph, options: Options) -> int:
@@ -105,8 +106,10 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     dtype = opts.dtype or graph.dtype or "float32"
     b = element_bytes(dtype)  # bytes per element for traffic, at the report's dtype
     batch, causal_half = 1 if traced else opts.batch, opts.scores == "causal"
-    # rows are shared with other analyses of the same settings, but for LoRA, freezing and checkpointing
+    # rows are shared with other analyses of the same settings, but for LoRA, freezing, checkpointing and a parallel
+    # layout (which reads each node's arguments, kept per analysis)
     shared = opts.lora is None and not opts.freeze and not (opts.train and opts.recompute == "blocks")
+    shared = shared and opts.parallel is None
     ctx = _Context(
         opts.flops,
         layout,
@@ -119,6 +122,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         scopes=graph.scopes,
         train=Ledger(recompute=opts.recompute == "blocks") if opts.train else None,
         memo=_shared((opts.flops, layout, framework, batch, traced, causal_half, b, opts.train)) if shared else {},
+        records={} if opts.parallel is not None else None,
     )
     done: dict[str, Row] = {}
     nodes: list[Row] = []  # every node's row, a composite's parts included
@@ -171,6 +175,11 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         from cnncalc.budget import budget
 
         run = budget(graph, nodes, totals, training, llm, opts, dtype)
+    spread = None  # a parallel layout's figures per rank (cnncalc.parallel), above the nodes' own
+    if opts.parallel is not None:
+        from cnncalc.parallel.ranks import parallel_figures
+
+        spread = parallel_figures(graph, nodes, totals, training, llm, opts, dtype, ctx.records or {}, ctx.train)
     if opts.lora is not None:
         lora = opts.lora
         notes.append(
@@ -195,6 +204,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         training=training,
         llm=llm,
         budget=run,
+        parallel=spread,
     )
 
 
@@ -232,6 +242,8 @@ def _visit(
             row = hit if ctx.light else _renamed(hit, index, node, _field(hit, node, done, ctx), block, ctx)
         if key is not None and hit is None:
             ctx.memo[key] = row if train is None else (row, train.last)
+        elif hit is not None and ctx.records is not None:  # the same kind, arguments and shapes as the first
+            ctx.records[node.id] = ctx.records[(hit if train is None else hit[0]).node_id]
         done[node.id] = row
         nodes.append(row)
         return row
@@ -393,6 +405,8 @@ def _analyze_node(
     lead_dims: tuple[int, ...] = operands[0][:lead] if lead and operands else ()
     inputs = tuple(s[lead:] for s in operands) if lead else operands
     args, c, figures = _calculated(kind, node, kwargs, inputs, ctx)
+    if ctx.records is not None:
+        ctx.records[node.id] = (kind.name, args, inputs, c.shape, node.tensors, c.param_tensors)
     output = None if node.output is None else tuple(node.output)
     scaled = figures.get((lead_dims, ctx.batch, output))
     if scaled is None:
@@ -710,9 +724,13 @@ def _backward(
         forward = (2 * c.macs_total + extra) * repeat
         inside = sum(_saved_size(s, repeat, elem_bytes, done, t, node) for s in back.saves)
         t.blocks[block] = t.blocks.get(block, 0) + inside
+        t.inside[node.id] = inside
         for src in node.inputs:  # the block keeps its inputs (the tensors it reads from outside it)
             holder = t.storage.get(src)
-            if holder is None or holder in t.kept or done[src].block == block:
+            if holder is None or done[src].block == block:
+                continue
+            t.keepers.setdefault(holder, []).append(node.id)
+            if holder in t.kept:
                 continue
             t.kept.add(holder)
             size = row_bytes(done[holder], elem_bytes)
@@ -727,6 +745,8 @@ def _backward(
         if s.what == "kept":
             size = _saved_size(s, repeat, elem_bytes, done, t, node)
             t.pinned[node.id] = t.pinned.get(node.id, 0) + size
+            if not s.per_sample:
+                t.fixed[node.id] = t.fixed.get(node.id, 0) + size
             parts.append(f"{s.name or 'a tensor'} {size:,} B")
             total += size
             continue
@@ -734,6 +754,7 @@ def _backward(
         what = "output" if s.what == "output" else f"input {s.operand + 1}" if len(node.inputs) > 1 else "input"
         if holder is None:  # a parameter or a constant: the model's own memory, not an activation
             continue
+        t.keepers.setdefault(holder, []).append(node.id)
         if holder in t.kept:
             parts.append(f"{what} (kept already)")
             continue

@@ -38,6 +38,7 @@ EXAMPLES = examples(
     "cnncalc summary model.keras",
     "cnncalc summary config.json --input 1,4096 --dtype bfloat16 --context 8192 --quantize int4",
     "cnncalc summary config.json --lora r=8,alpha=16,targets=q_proj,v_proj",
+    'cnncalc summary config.json --input 256,4096 --train --dtype bfloat16 --parallel "dp=8,zero=3,tp=8"',
 )
 
 
@@ -241,6 +242,29 @@ DeviceOpt = Annotated[
 MfuOpt = Annotated[
     Optional[float], typer.Option("--mfu", help="With --hardware: the model FLOPs utilisation, a fraction (default 1).")
 ]
+ParallelOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--parallel",
+        help='Spread the step over many devices: "dp=8,zero=3,tp=4,sp,pp=4,microbatches=16,schedule=1f1b,ep=8,cp=2" '
+        "(figures per rank; --input is the global batch). See docs/parallel.md.",
+    ),
+]
+TpPlanOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--tp-plan",
+        help='With --parallel tp=N: how tensor parallelism splits layers by name, "blocks.*.up=colwise,'
+        'blocks.*.down=rowwise" (colwise, rowwise, replicate, sequence, colwise_gather).',
+    ),
+]
+PpSplitOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--pp-split",
+        help="With --parallel pp=N: the blocks of each stage (10,12,12,6), or the layers later stages begin at.",
+    ),
+]
 TrainOpt = Annotated[
     bool, typer.Option("--train", help="Training figures: backward FLOPs, saved activations, gradients, optimizer.")
 ]
@@ -305,6 +329,13 @@ def llm_options(
         hardware=hardware,
         mfu=mfu,
     )
+
+
+def parallel_options(
+    options: Options, parallel: Optional[str], tp_plan: Optional[str], pp_split: Optional[str]
+) -> Options:
+    """The layout over many devices (--parallel, --tp-plan, --pp-split)."""
+    return Options.make(options, parallel=parallel, tp_plan=tp_plan, pp_split=pp_split)
 
 
 def load_report(
@@ -407,6 +438,9 @@ def summary(
     tokens: TokensOpt = None,
     hardware: DeviceOpt = None,
     mfu: MfuOpt = None,
+    parallel: ParallelOpt = None,
+    tp_plan: TpPlanOpt = None,
+    pp_split: PpSplitOpt = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
@@ -418,6 +452,7 @@ def summary(
             flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
         )
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
+        options = parallel_options(options, parallel, tp_plan, pp_split)
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
     except CnnCalcError as e:
         raise fail(e) from None
@@ -488,6 +523,10 @@ def explain(
     position: Annotated[
         int, typer.Option("--position", min=0, help="With --draw: the output position shown first (from 0).")
     ] = 0,
+    dtype: DTypeOpt = None,
+    parallel: ParallelOpt = None,
+    tp_plan: TpPlanOpt = None,
+    pp_split: PpSplitOpt = None,
 ) -> None:
     """The worked arithmetic of every layer: output size, params, MACs and FLOPs with the numbers substituted."""
     try:
@@ -497,7 +536,10 @@ def explain(
         if draw is not None and layer is None:
             raise SpecError("--draw needs --layer, the row of the conv or pool to draw", hint="e.g. --layer 2")
         trained = training(train, optimizer, freeze, recompute, master_weights)
-        options = Options.make(flops=flops, batch=batch, layout=layout, depth=depth, framework=convention, **trained)
+        options = Options.make(
+            flops=flops, batch=batch, layout=layout, depth=depth, framework=convention, dtype=dtype, **trained
+        )
+        options = parallel_options(options, parallel, tp_plan, pp_split)
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
         if draw is not None:
             from cnncalc.draw import window_svg
@@ -612,6 +654,9 @@ def zoo(
     tokens: TokensOpt = None,
     hardware: DeviceOpt = None,
     mfu: MfuOpt = None,
+    parallel: ParallelOpt = None,
+    tp_plan: TpPlanOpt = None,
+    pp_split: PpSplitOpt = None,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
@@ -638,6 +683,7 @@ def zoo(
         trained = training(train, optimizer, freeze, recompute, master_weights)
         options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention, **trained)
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
+        options = parallel_options(options, parallel, tp_plan, pp_split)
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None

@@ -77,6 +77,21 @@ def total_steps(report: Report) -> list[Step]:
     return out
 
 
+def rank_steps(report: Report) -> list[tuple[str, list[Step]]]:
+    """Each rank class's figures with their arithmetic (a parallel layout's), headed by the ranks they hold for."""
+    p = report.parallel
+    if p is None:
+        return []
+    from cnncalc.render.ranks import rank_list
+
+    out = []
+    for c in p.ranks:
+        steps = list(c.steps)
+        steps += [Step(f"communication: {k}", "", f"{v:,} B") for k, v in c.communication.as_dict().items() if v]
+        out.append((f"ranks {rank_list(c.ranks)} (stage {c.stage}) of --parallel {p.layout}", steps))
+    return out
+
+
 def heading(e: Explained) -> str:
     source = f" — {e.source}" if e.source and e.source != e.name else ""
     return f"{e.index}. {e.name} ({e.kind}){source}"
@@ -92,6 +107,9 @@ def render_text(report: Report) -> str:
         lines += [f"   note: {n}" for n in e.notes]
         lines.append("")
     lines += [str(s) for s in total_steps(report)]
+    for title, steps in rank_steps(report):
+        lines += ["", title]
+        lines += [f"   {s}" for s in steps]
     lines.append(f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}")
     return "\n".join(lines) + "\n"
 
@@ -105,6 +123,9 @@ def render_markdown(report: Report) -> str:
         lines.append("")
     lines += ["### Totals", ""]
     lines += [f"- {s}" for s in total_steps(report)]
+    for title, steps in rank_steps(report):
+        lines += ["", f"### {title}", ""]
+        lines += [f"- {s}" for s in steps]
     lines += ["", f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}"]
     return "\n".join(lines) + "\n"
 
@@ -154,6 +175,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             for row, e in zip(report.rows, explain_rows(report))
         ],
         "totals": [step_dict(s) for s in total_steps(report)],
+        "ranks": [{"title": title, "steps": [step_dict(s) for s in steps]} for title, steps in rank_steps(report)],
     }
 
 

@@ -60,6 +60,10 @@ LIMITS: dict[str, Limit] = {
         Limit("page_layers", 10_000, "layers the web page analyses"),
         Limit("check_rows", 5_000, "rows of a table check grades"),
         Limit("forward_bytes", 512 * MiB, "bytes of weights and inputs a model's forward may use when run for real"),
+        # many devices
+        Limit("ranks", 1 << 20, "devices (ranks) of one parallel layout"),
+        Limit("microbatches", 100_000, "micro-batches (times virtual stages) of one pipeline schedule"),
+        Limit("layouts", 100_000, "parallel layouts cnncalc plan evaluates"),
     )
 }
 """Every cap, by name. ``CNNCALC_LIMIT_<NAME>`` in the environment, or :func:`raised`, sets another value."""

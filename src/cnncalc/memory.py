@@ -57,6 +57,7 @@ def liveness(
     owner: dict[str, str | None] | None = None,
     kept: Collection[str] = (),
     pinned: Mapping[str, int] | None = None,
+    sizes: Mapping[str, int] | None = None,
 ) -> tuple[int, int]:
     """The bytes of every output but views' (``activation_bytes``), and the most alive at once while the layers
     run in order (``peak_activation_bytes``).
@@ -65,7 +66,8 @@ def liveness(
     reads it, directly or through a view, has run; one nobody reads is an
     output and stays to the end. A training step (:func:`cnncalc.training.step_peak`)
     gives its own ``owner`` of each output's storage, the storages autograd ``kept``
-    (alive to the end too), and the bytes nodes keep of their own (``pinned``, never freed).
+    (alive to the end too), and the bytes nodes keep of their own (``pinned``, never freed). ``sizes`` gives each
+    output's bytes instead of the rows' own (a rank's share of them, :mod:`cnncalc.parallel`).
     """
     if owner is None:
         owner = storage_of(rows)
@@ -89,7 +91,10 @@ def liveness(
         node_id = r.node_id
         own = owner_of(node_id) == node_id  # it writes a storage of its own (else: a view, or a weight)
         if own or not r.view:
-            size = r.activation_size * (TENSOR_BYTES.get(r.dtype, b) if r.dtype else b)  # row_bytes(r, b)
+            if sizes is not None:
+                size = sizes[node_id]
+            else:
+                size = r.activation_size * (TENSOR_BYTES.get(r.dtype, b) if r.dtype else b)  # row_bytes(r, b)
             if not r.view:
                 total += size
             if own:

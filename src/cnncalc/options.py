@@ -61,6 +61,9 @@ class Options:
     mask keeps); ``quantization``, the weights' storage (``int8``, ``int4``,
     ``int4:64`` for groups of 64; None: the dtype, or the model's own); ``lora``,
     adapters to add (:class:`cnncalc.lora.Lora`, or its text ``r=8,alpha=16,targets=q_proj,v_proj``).
+    Many devices (:mod:`cnncalc.parallel`): ``parallel``, a layout (``"dp=8,zero=3,tp=4,sp,pp=4"``, a dict or a
+    :class:`~cnncalc.parallel.layout.ParallelLayout`); ``tp_plan``, how tensor parallelism shards layers by name
+    (``"blocks.*.up=colwise,blocks.*.down=rowwise"``, a dict or pairs); ``pp_split``, where pipeline stages begin.
     """
 
     flops: Convention = Convention.seed
@@ -82,6 +85,9 @@ class Options:
     mfu: float | None = None
     quantization: str | None = None
     lora: Any = None
+    parallel: Any = None
+    tp_plan: Any = None
+    pp_split: Any = None
 
     @classmethod
     def make(cls, options: Options | None = None, **given: Any) -> Options:
@@ -116,7 +122,19 @@ class Options:
         scores = str(self.scores).lower()
         if scores not in ("full", "causal"):
             raise ArgumentError(f"unknown scores '{self.scores}' (choose full or causal)")
-        quantization = lora = None  # their parsers are imported when they are asked for
+        quantization = lora = parallel = tp_plan = pp_split = None  # their parsers are imported when asked for
+        if self.parallel is not None:
+            from cnncalc.parallel.layout import parse_layout
+
+            parallel = parse_layout(self.parallel)
+        if self.tp_plan is not None or self.pp_split is not None:
+            from cnncalc.parallel.plan import parse_pp_split, parse_tp_plan
+
+            tp_plan = None if self.tp_plan is None else parse_tp_plan(self.tp_plan)
+            pp_split = None if self.pp_split is None else parse_pp_split(self.pp_split)
+            if parallel is None:
+                given = "--tp-plan" if tp_plan is not None else "--pp-split"
+                raise ArgumentError(f"{given} goes with --parallel", hint='e.g. --parallel "tp=2"')
         if self.quantization is not None:
             from cnncalc.quantize import parse_quantization
 
@@ -144,6 +162,9 @@ class Options:
             scores=scores,
             quantization=quantization,
             lora=lora,
+            parallel=parallel,
+            tp_plan=tp_plan,
+            pp_split=pp_split,
             tokens=_tokens(self.tokens),
             hardware=None if self.hardware is None else str(self.hardware),
             mfu=_mfu(self.mfu),

@@ -9,6 +9,7 @@ from cnncalc.conventions import Convention, Framework, Layout, show_shape
 from cnncalc.layers.base import Step, Window
 
 if TYPE_CHECKING:
+    from cnncalc.parallel.figures import Parallel
     from cnncalc.report_extras import Budget, LlmFigures, Training
 
 EXTRAS = ("Training", "LlmFigures", "Budget")
@@ -179,6 +180,7 @@ class Report:
 
     llm: LlmFigures | None = None  # a language model's serving figures (a graph with a KV cache), else None
     budget: Budget | None = None  # a run's FLOPs and time (tokens, hardware), when asked for
+    parallel: Parallel | None = None  # the step spread over many devices, per rank (cnncalc.parallel), when asked for
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout (a traced model's batch axis left out)."""

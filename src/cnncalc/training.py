@@ -515,6 +515,10 @@ class Ledger:
     block_nodes: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)  # (node, forward FLOPs, own)
     block_saves: dict[str, set[str]] = field(default_factory=dict)  # the storages a block's backward needs
     composites: dict[str, tuple] = field(default_factory=dict)  # how to sum a composite's row again
+    # what the parallel layer (cnncalc.parallel) reads to place each kept tensor on its rank
+    keepers: dict[str, list[str]] = field(default_factory=dict)  # storage -> every node that keeps it, in order
+    fixed: dict[str, int] = field(default_factory=dict)  # bytes of ``pinned`` kept once per batch (not per sample)
+    inside: dict[str, int] = field(default_factory=dict)  # bytes a checkpointed node keeps while its block reruns
 
 
 def step_peak(rows: list[Row], b: int, ledger: Ledger) -> int:

@@ -278,9 +278,10 @@ class _Builder:
     scopes: list[dict[str, Any]] = field(default_factory=list)
     ids: NodeIds = field(default_factory=NodeIds)
 
-    def scope(self, path: str, kind: str, parent: int | None) -> int:
+    def scope(self, path: str, kind: str, parent: int | None, block: bool = False) -> int:
+        """A module's scope; ``block``: one of the model's repeated layers (checkpointed, placed on a stage)."""
         level = 0 if parent is None else self.scopes[parent]["level"] + 1
-        self.scopes.append({"path": path, "kind": kind, "parent": parent, "level": level, "out": None})
+        self.scopes.append({"path": path, "kind": kind, "parent": parent, "level": level, "out": None, "block": block})
         return len(self.scopes) - 1
 
     def add(self, kind: str, label: str, inputs: tuple[str, ...], scope: int, *args: Any, **kwargs: Any) -> str:
@@ -309,7 +310,9 @@ class _Builder:
         for i, s in enumerate(self.scopes):
             out = s["out"]
             outputs, output_nodes = ((shapes[out[0]],), (out[0],)) if out and out[0] in shapes else ((), ())
-            scopes.append(Scope(i, s["path"], s["kind"], s["parent"], s["level"], outputs, output_nodes))
+            scopes.append(
+                Scope(i, s["path"], s["kind"], s["parent"], s["level"], outputs, output_nodes, block=s["block"])
+            )
         return Graph(
             tuple(self.nodes), title, tuple(scopes), source="config", depth=DEFAULT_DEPTH, columns=COLUMNS, **given
         )
@@ -332,7 +335,7 @@ def _decoder_only(cfg: Config, fam: Family, arch: str, length: int, **given: Any
     norm = f"{fam.prefix}RMSNorm"
     for i in range(layers):
         path = f"model.layers.{i}"
-        layer = b.scope(path, f"{fam.prefix}DecoderLayer", model)
+        layer = b.scope(path, f"{fam.prefix}DecoderLayer", model, block=True)
         kind, kw = _attention(cfg, fam, d, windows[i])
         h = b.module("rmsnorm", f"{path}.input_layernorm", norm, layer, (x,))
         h = b.module(kind, f"{path}.self_attn", f"{fam.prefix}Attention", layer, (h,), **kw)
@@ -394,7 +397,7 @@ def _gpt2(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     x = b.add("add", "add", (tokens, where), model)
     for i in range(layers):
         path = f"transformer.h.{i}"
-        layer = b.scope(path, "GPT2Block", model)
+        layer = b.scope(path, "GPT2Block", model, block=True)
         h = b.module("layernorm", f"{path}.ln_1", "LayerNorm", layer, (x,))
         attn = {"heads": heads, "bias": True, "fused": True, "rotary": False, "names": "c_attn,c_proj"}
         h = b.module("gqa", f"{path}.attn", "GPT2Attention", layer, (h,), **attn)
@@ -424,7 +427,7 @@ def _gpt_neox(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     attn["rope_dims"] = int(hd * _rope_factor(cfg, 0.25))
     for i in range(layers):
         path = f"gpt_neox.layers.{i}"
-        layer = b.scope(path, "GPTNeoXLayer", model)
+        layer = b.scope(path, "GPTNeoXLayer", model, block=True)
         h = b.module("layernorm", f"{path}.input_layernorm", "LayerNorm", layer, (x,))
         a = b.module("gqa", f"{path}.attention", "GPTNeoXAttention", layer, (h,), **attn)
         mlp = {"ff": ff, "activation": act, "names": "dense_h_to_4h,dense_4h_to_h"}
@@ -476,7 +479,7 @@ def _falcon(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     mlp = {"ff": ff, "activation": "gelu", "bias": bias, "names": "dense_h_to_4h,dense_4h_to_h"}
     for i in range(layers):
         path = f"transformer.h.{i}"
-        layer = b.scope(path, "FalconDecoderLayer", model)
+        layer = b.scope(path, "FalconDecoderLayer", model, block=True)
         if new and norms == 2:
             h = b.module("layernorm", f"{path}.ln_attn", "LayerNorm", layer, (x,))
             g = b.module("layernorm", f"{path}.ln_mlp", "LayerNorm", layer, (x,))
@@ -521,7 +524,7 @@ def _bert(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     attn["names"] = "self.query,self.key,self.value,output.dense"
     for i in range(layers):
         path = f"{pre}encoder.layer.{i}"
-        layer = b.scope(path, "BertLayer", model)
+        layer = b.scope(path, "BertLayer", model, block=True)
         a = b.module("gqa", f"{path}.attention", "BertAttention", layer, (x,), **attn)
         x = b.module(
             "layernorm", f"{path}.attention.output.LayerNorm", "LayerNorm", layer, (b.add("add", "add", (a, x), layer),)
@@ -606,7 +609,7 @@ def _t5(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
         zeros = b.add("constant", "zeros", (), top, shape=(heads * length * length,), op="zeros") if encoded else None
         for i in range(n):
             path = f"{name}.block.{i}"
-            block = b.scope(path, "T5Block", top)
+            block = b.scope(path, "T5Block", top, block=True)
             parts = [("SelfAttention", x, bias, encoded is not None)]
             if encoded is not None:
                 parts.append(("EncDecAttention", encoded, zeros, False))

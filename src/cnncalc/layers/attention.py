@@ -28,12 +28,20 @@ def tokens_of(x: Shape, what: str) -> tuple[int, int]:
     params=(
         Param("vocab", ("num_embeddings", "input_dim", "vocab_size"), positional=True, required=True),
         Param("dim", ("embedding_dim", "output_dim", "d"), positional=True, required=True),
+        Param("tp", ("parallel",), default=None),
     ),
     aliases=("embed", "wordembedding"),
     example="embedding(30522, 768)",
 )
 def embedding(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
-    """A lookup table: token ids ``(L,)`` to ``(L, dim)``; params ``vocab·dim`` (BERT: 30,522·768); no MACs."""
+    """A lookup table: token ids ``(L,)`` to ``(L, dim)``; params ``vocab·dim`` (BERT: 30,522·768); no MACs.
+
+    ``tp=rowwise`` splits its vocabulary over tensor-parallel ranks (the lookups all-reduced), ``tp=colwise``
+    its dimension.
+    """
+    from cnncalc.layers.dense import tp_style
+
+    tp_style(a)
     (x,) = inputs
     if len(x) > 1:
         raise ShapeError(
@@ -252,12 +260,12 @@ def attention_block(e: Expansion, a: Args, d: int, source: str) -> str:
     if d % heads:
         raise ShapeError(f"attention: {d} features do not split into {heads} heads", hint="heads must divide d")
     bias = a.bool("bias")
-    packed = e.add("in_proj", "dense", source, units=3 * d, bias=bias, flatten=False)
+    packed = e.add("in_proj", "dense", source, units=3 * d, bias=bias, flatten=False, tp="colwise")
     for i, name in enumerate(("q", "k", "v")):
         e.add(name, "split", packed, size=d, start=i * d)
     e.add("sdpa", "sdpa", "q", "k", "v", heads=heads, causal=a.bool("causal"), dropout=a.raw("dropout"))
     e.note(f"{heads} heads of {d // heads}")
-    return e.add("out", "dense", "sdpa", units=d, bias=bias, flatten=False)
+    return e.add("out", "dense", "sdpa", units=d, bias=bias, flatten=False, tp="rowwise")
 
 
 @composite(
@@ -309,10 +317,10 @@ def transformer(a: Args, inputs: tuple[Shape, ...], e: Expansion) -> None:
     act = activation_name(a.raw("activation"))
 
     def mlp(source: str) -> str:
-        h = e.add("mlp_in", "dense", source, units=ff, bias=bias, flatten=False)
+        h = e.add("mlp_in", "dense", source, units=ff, bias=bias, flatten=False, tp="colwise")
         if act != "linear":
             h = e.add(act, act, h)
-        return e.add("mlp_out", "dense", h, units=d, bias=bias, flatten=False)
+        return e.add("mlp_out", "dense", h, units=d, bias=bias, flatten=False, tp="rowwise")
 
     if a.bool("norm_first"):
         h = attention_block(e, a, d, e.add("ln1", "layernorm", bias=bias))

@@ -73,15 +73,15 @@ def gqa_block(e: Expansion, a: Args, d: int, source: str = "in") -> str:
     causal = a.bool("causal")
     if a.bool("fused"):  # one projection split in three (Phi-3's qkv_proj)
         qkv_name, out_name = _names(a, ("qkv_proj", "o_proj"))
-        qkv = e.add(qkv_name, "dense", source, units=(heads + 2 * kv) * hd, bias=bias, flatten=False)
+        qkv = e.add(qkv_name, "dense", source, units=(heads + 2 * kv) * hd, bias=bias, flatten=False, tp="colwise")
         q = e.add("q", "split", qkv, size=heads * hd)
         k = e.add("k", "split", qkv, size=kv * hd, start=heads * hd)
         v = e.add("v", "split", qkv, size=kv * hd, start=(heads + kv) * hd)
     else:
         q_name, k_name, v_name, out_name = _names(a, ("q_proj", "k_proj", "v_proj", "o_proj"))
-        q = e.add(q_name, "dense", source, units=heads * hd, bias=bias, flatten=False)
-        k = e.add(k_name, "dense", source, units=kv * hd, bias=bias, flatten=False)
-        v = e.add(v_name, "dense", source, units=kv * hd, bias=bias, flatten=False)
+        q = e.add(q_name, "dense", source, units=heads * hd, bias=bias, flatten=False, tp="colwise")
+        k = e.add(k_name, "dense", source, units=kv * hd, bias=bias, flatten=False, tp="colwise")
+        v = e.add(v_name, "dense", source, units=kv * hd, bias=bias, flatten=False, tp="colwise")
     if a.bool("qk_norm"):
         q = e.add("q_norm", "rmsnorm", q, heads=heads)
         k = e.add("k_norm", "rmsnorm", k, heads=kv)
@@ -95,7 +95,7 @@ def gqa_block(e: Expansion, a: Args, d: int, source: str = "in") -> str:
     e.add("sdpa", "sdpa", q, k, v, heads=heads, kv_heads=kv, causal=causal, window=window)
     if kv != heads:
         e.note(f"{heads} query heads share {kv} key/value heads of {hd}")
-    return e.add(out_name, "dense", "sdpa", units=d, bias=out_bias, flatten=False)
+    return e.add(out_name, "dense", "sdpa", units=d, bias=out_bias, flatten=False, tp="rowwise")
 
 
 @composite("gqa", params=GQA, aliases=("groupedqueryattention", "gqattention"), example="gqa(4, kv_heads=2)")
@@ -130,16 +130,16 @@ def gated_mlp(e: Expansion, a: Args, d: int, source: str = "in", ff: int | None 
     bias = a.bool("bias")
     act = activation_name(a.raw("activation"))
     if a.bool("fused"):
-        both = e.add("gate_up_proj", "dense", source, units=2 * ff, bias=bias, flatten=False)
+        both = e.add("gate_up_proj", "dense", source, units=2 * ff, bias=bias, flatten=False, tp="colwise")
         gate = e.add("gate", "split", both, size=ff)
         up = e.add("up", "split", both, size=ff, start=ff)
     else:
-        gate = e.add("gate_proj", "dense", source, units=ff, bias=bias, flatten=False)
-        up = e.add("up_proj", "dense", source, units=ff, bias=bias, flatten=False)
+        gate = e.add("gate_proj", "dense", source, units=ff, bias=bias, flatten=False, tp="colwise")
+        up = e.add("up_proj", "dense", source, units=ff, bias=bias, flatten=False, tp="colwise")
     if act != "linear":
         gate = e.add("act_fn", act, gate)
     h = e.add("mul", "mul", gate, up)
-    return e.add("down_proj", "dense", h, units=d, bias=bias, flatten=False)
+    return e.add("down_proj", "dense", h, units=d, bias=bias, flatten=False, tp="rowwise")
 
 
 @composite(
@@ -184,11 +184,11 @@ def feedforward(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> N
     d, _ = tokens_of(x, "feedforward")
     first, second = _names(a, ("fc1", "fc2"))
     bias = a.bool("bias")
-    h = e.add(first, "dense", units=a.int("ff"), bias=bias, flatten=False)
+    h = e.add(first, "dense", units=a.int("ff"), bias=bias, flatten=False, tp="colwise")
     act = activation_name(a.raw("activation"))
     if act != "linear":
         h = e.add("act", act, h)
-    e.add(second, "dense", h, units=d, bias=bias, flatten=False)
+    e.add(second, "dense", h, units=d, bias=bias, flatten=False, tp="rowwise")
 
 
 MOE = (
@@ -215,12 +215,12 @@ def moe_block(e: Expansion, a: Args, d: int, source: str = "in") -> str:
     g = e.add(scoring, scoring, g)
     w = e.add("topk", "topk", g, k=k, normalize=a.bool("normalize"), correction=a.bool("correction"))
     r = e.add("dispatch", "dispatch", source, k=k)
-    h = e.add("gate_up_proj", "expertdense", r, units=2 * ff, experts=n, top_k=k)
+    h = e.add("gate_up_proj", "expertdense", r, units=2 * ff, experts=n, top_k=k, tp="colwise")
     gate = e.add("gate", "split", h, size=ff)
     up = e.add("up", "split", h, size=ff, start=ff)
     if act != "linear":
         gate = e.add("act_fn", act, gate)
-    h = e.add("down_proj", "expertdense", e.add("mul", "mul", gate, up), units=d, experts=n, top_k=k)
+    h = e.add("down_proj", "expertdense", e.add("mul", "mul", gate, up), units=d, experts=n, top_k=k, tp="rowwise")
     y = e.add("combine", "combine", h, w)
     e.note(f"{k} of {n} experts per position, each a gated MLP of {ff}")
     shared = a.int("shared_ff", minimum=0)
@@ -265,18 +265,18 @@ def mla_block(e: Expansion, a: Args, d: int, source: str = "in") -> str:
     bias = a.bool("bias")
     qd = nope + rope
     if a.raw("q_lora_rank") is None:
-        q = e.add("q_proj", "dense", source, units=heads * qd, bias=False, flatten=False)
+        q = e.add("q_proj", "dense", source, units=heads * qd, bias=False, flatten=False, tp="colwise")
     else:
         q = e.add("q_a_proj", "dense", source, units=a.int("q_lora_rank"), bias=bias, flatten=False)
         q = e.add("q_a_layernorm", "rmsnorm", q)
-        q = e.add("q_b_proj", "dense", q, units=heads * qd, bias=False, flatten=False)
+        q = e.add("q_b_proj", "dense", q, units=heads * qd, bias=False, flatten=False, tp="colwise")
     q = e.add("rotary_q", "rotary", q, heads=heads, dims=rope)
     kv = e.add("kv_a_proj_with_mqa", "dense", source, units=rank + rope, bias=bias, flatten=False)
     latent = e.add("kv_a_layernorm", "rmsnorm", e.add("latent", "split", kv, size=rank))
     k_rot = e.add("rotary_k", "rotary", e.add("k_rot", "split", kv, size=rope, start=rank))
     latent = e.add("latent_cache", "cache", latent)
     k_rot = e.add("rope_cache", "cache", k_rot)
-    kvb = e.add("kv_b_proj", "dense", latent, units=heads * (nope + vd), bias=False, flatten=False)
+    kvb = e.add("kv_b_proj", "dense", latent, units=heads * (nope + vd), bias=False, flatten=False, tp="colwise")
     keys = e.add(
         "keys",
         "concat",
@@ -286,7 +286,7 @@ def mla_block(e: Expansion, a: Args, d: int, source: str = "in") -> str:
     values = e.add("values", "split", kvb, size=heads * vd, start=heads * nope)
     e.add("sdpa", "sdpa", q, keys, values, heads=heads, causal=True)
     e.note(f"caches the latent of {rank} and the rotary key of {rope} per position; expands them for every step")
-    return e.add("o_proj", "dense", "sdpa", units=d, bias=bias, flatten=False)
+    return e.add("o_proj", "dense", "sdpa", units=d, bias=bias, flatten=False, tp="rowwise")
 
 
 @composite(
@@ -321,6 +321,7 @@ def mla(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None:
     ),
     aliases=("decoderblock", "llamablock", "decoderlayer"),
     example="decoder(4, 64)",
+    block=True,
 )
 def decoder(a: Args, inputs: tuple[tuple[int, ...], ...], e: Expansion) -> None:
     """A pre-norm decoder block (Llama): ``x + attn(norm(x))``, then ``h + mlp(norm(h))``.

@@ -14,6 +14,7 @@ DENSE = (
     Param("flatten", (), default=None),
     Param("trainable", ("requires_grad",), default=True),
     Param("tied", ("shared",), default=False),
+    Param("tp", ("parallel", "tp_plan"), default=None),
 )
 
 
@@ -25,6 +26,7 @@ def dense_arith(a: Args, x: Shape, c: Calc, units: int) -> None:
     inputs), except a two-axis ``(L, d)`` sequence, where the layer applies to
     every position's ``d`` features as in PyTorch and Keras; ``flatten=`` overrides.
     """
+    tp_style(a)
     flatten = a.raw("flatten")
     flatten = (len(x) > 2) if flatten is None else a.bool("flatten")
     if len(x) == 1 or flatten:
@@ -48,6 +50,16 @@ def dense_arith(a: Args, x: Shape, c: Calc, units: int) -> None:
         trainable = a.raw("trainable") is None or a.bool("trainable")
         linear_cost(c, n_in, units, positions, bias=a.bool("bias"), trainable=trainable)
     apply_activation(c, a.raw("activation"), units * positions)
+
+
+def tp_style(a: Args) -> str | None:
+    """The ``tp=`` a layer is given (how tensor parallelism splits it: colwise, rowwise, ...), checked."""
+    word = a.raw("tp")
+    if word is None:
+        return None
+    from cnncalc.parallel.plan import style_word
+
+    return style_word(word, "tp=")
 
 
 def linear_cost(
@@ -84,5 +96,7 @@ def dense(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     Bias additions are counted only under ``all``. ``trainable=false`` freezes it
     (its params count as non-trainable, as a LoRA base layer's); ``tied=true`` uses
     another layer's weights (a head tied to the embedding): no params but its bias, the same MACs.
+    ``tp=colwise`` (or ``rowwise``, ``colwise_gather``, ``replicate``) says how tensor parallelism splits it
+    under ``--parallel tp=N`` (docs/parallel.md).
     """
     dense_arith(a, inputs[0], c, a.int("units"))

@@ -77,6 +77,7 @@ def dispatch(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         Param("experts", ("num_experts", "e"), required=True),
         Param("top_k", ("k",), required=True),
         Param("bias", (), default=False),
+        Param("tp", ("parallel",), default=None),
     ),
     aliases=("experts", "expertlinear"),
     example="dispatch(2) -> expertdense(64, experts=4, top_k=2)",
@@ -89,6 +90,9 @@ def expertdense(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     not use is its inactive part (Mixtral-8x7B: ``8·4096·28672`` params, 2 of 8
     experts active per token).
     """
+    from cnncalc.layers.dense import tp_style
+
+    tp_style(a)
     (x,) = inputs
     experts, k, units = a.int("experts"), a.int("top_k"), a.int("units")
     if len(x) < 3 or x[1] != k:

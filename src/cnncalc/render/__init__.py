@@ -152,8 +152,9 @@ def total_cell(report: Report, column: str, *, grouped: bool = True) -> str:
     return fmt(value) if grouped else str(value)
 
 
-def footer_lines(report: Report) -> list[str]:
-    """The totals and conventions every human-readable renderer prints under the table."""
+def footer_lines(report: Report, *, markdown: bool = False) -> list[str]:
+    """The totals and conventions every human-readable renderer prints under the table (a parallel layout's rank
+    classes too, but in Markdown, which draws them as a table of their own)."""
     t = report.totals
     lines = [
         f"Total params: {fmt(t.params)} (trainable {fmt(t.trainable_params)}, "
@@ -177,6 +178,10 @@ def footer_lines(report: Report) -> list[str]:
     lines += budget_lines(report)
     if report.llm is not None:
         lines += llm_lines(report)
+    if report.parallel is not None and markdown is False:
+        from cnncalc.render.ranks import parallel_lines
+
+        lines += parallel_lines(report)
     lines += list(report.notes)
     if report.uncounted_ops:
         listed = "; ".join(

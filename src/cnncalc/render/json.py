@@ -53,6 +53,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "training": _training(report),
             "llm": _llm(report),
             "budget": _budget(report),
+            "parallel": None if report.parallel is None else report.parallel.as_dict(),
         },
         "uncounted_ops": [
             {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops

@@ -18,5 +18,9 @@ def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
     totals = [f"**{t}**" if t else "" for t in totals]
     lines.append("| " + " | ".join(totals) + " |")
     lines.append("")
-    lines += [f"{line}  " for line in footer_lines(report)]
+    lines += [f"{line}  " for line in footer_lines(report, markdown=True)]
+    if report.parallel is not None:
+        from cnncalc.render.ranks import markdown_table
+
+        lines += markdown_table(report)
     return "\n".join(lines) + "\n"

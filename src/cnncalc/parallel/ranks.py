@@ -1,0 +1,877 @@
+"""A rank's figures: the analysis' node figures divided, gathered and scheduled by a parallel layout.
+
+Nothing here counts a layer: every number starts from a node's row (its parameters, output bytes, FLOPs,
+backward FLOPs) and the training ledger (which storages autograd keeps, and which node keeps each). The layout
+then
+
+- **places** nodes: pipeline stages take the repeated blocks in order, evenly (the first stage also what comes
+  before the first block, the last what comes after the last), or as ``--pp-split`` says;
+- **divides** them: the global batch over data-parallel replicas and micro-batches; tensors, activations and
+  FLOPs over tensor-parallel ranks by each layer's style (:mod:`cnncalc.parallel.shard`), carried from layer to
+  layer (a colwise layer's output is split by features, what reads it stays split until a rowwise layer sums
+  it); the sequence over context-parallel ranks; experts over expert-parallel ranks;
+- **shards** model states over the data-parallel group as DDP, ZeroRedundancyOptimizer and FSDP2 do;
+- **schedules** micro-batches: each stage holds what the torch schedule keeps in flight;
+- **gathers**: the bytes each collective moves, per rank and step.
+
+Ranks are numbered as ``init_device_mesh`` lays out the mesh ``(pp, dp, cp, tp)``, tp fastest:
+``rank = ((stage·dp + d)·cp + c)·tp + t``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cnncalc.conventions import TENSOR_BYTES
+from cnncalc.errors import ArgumentError
+from cnncalc.layers.calc import Step, fmt, prod
+from cnncalc.memory import element_bytes, liveness, storage_of
+from cnncalc.parallel.figures import Communication, Parallel, RankClass
+from cnncalc.parallel.layout import ParallelLayout
+from cnncalc.parallel.plan import DEFAULT_PLAN, style_for
+from cnncalc.parallel.shard import ParamTensor, check_split, layer_tensors, split
+
+if TYPE_CHECKING:
+    from cnncalc.graph import Graph
+    from cnncalc.options import Options
+    from cnncalc.report import Row, Totals
+    from cnncalc.report_extras import LlmFigures, Training
+    from cnncalc.training import Ledger
+
+# how a node's output is laid out over the tensor-parallel ranks
+WHOLE, FEATURES, SEQUENCE = 0, 1, 2
+STATE_WORDS = ("whole", "split by features", "split by sequence")
+NORMS = ("layernorm", "rmsnorm", "groupnorm", "batchnorm", "instancenorm")
+SHARDED_STYLES = ("colwise", "rowwise", "colwise_gather")
+# kinds whose parameters a tensor-parallel style can split
+SPLITS = {"colwise": ("dense", "expertdense", "embedding"), "rowwise": ("dense", "expertdense", "embedding")}
+SPLITS["colwise_gather"] = ("dense",)
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+@dataclass
+class Placed:
+    """One node as the layout sees it: its row, where it runs, how its output lies, and its tensors."""
+
+    row: Row
+    stage: int  # the virtual stage (0 … pp·vpp − 1)
+    style: str | None = None  # the tensor-parallel style its plan gives it
+    state: int = WHOLE  # how its output lies over the tensor-parallel ranks
+    divide: int = 1  # its output's bytes are divided by this on a rank (tensor and context parallel)
+    compute: int = 1  # its FLOPs are divided by this on a rank
+    tensors: list[ParamTensor] = field(default_factory=list)
+    step_tensors: int = 0  # tensors an optimizer keeps a step count for
+    gathers: bool = False  # it reads a sequence-split input gathered whole (sequence parallelism)
+    expert: bool = False  # its tensors are experts, spread over expert-parallel ranks
+    names: tuple[str, ...] = ()
+
+
+def parallel_figures(
+    graph: Graph,
+    nodes: list[Row],
+    totals: Totals,
+    training: Training | None,
+    llm: LlmFigures | None,
+    options: Options,
+    dtype: str,
+    records: Mapping[str, Any],
+    ledger: Ledger | None,
+) -> Parallel:
+    """The step of an analysed graph spread by ``options.parallel``: a :class:`Parallel` per rank class."""
+    layout: ParallelLayout = options.parallel
+    b = element_bytes(dtype)
+    batch = graph.batch or options.batch
+    spread = Spread(graph, nodes, layout, options, b, batch, records, ledger, training is not None)
+    return spread.figures()
+
+
+class Spread:
+    """The nodes of one analysis placed by one layout; :meth:`figures` gives each rank class."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        nodes: list[Row],
+        layout: ParallelLayout,
+        options: Options,
+        b: int,
+        batch: int,
+        records: Mapping[str, Any],
+        ledger: Ledger | None,
+        train: bool,
+    ) -> None:
+        self.graph, self.layout, self.options, self.b, self.batch = graph, layout, options, b, batch
+        self.records, self.ledger, self.train = records, ledger, train
+        self.rows = nodes
+        self.notes: list[str] = []
+        replicas = layout.dp * layout.microbatches
+        if batch % replicas:
+            raise ArgumentError(
+                f"--parallel: the global batch of {batch} does not split into dp={layout.dp} replicas × "
+                f"microbatches={layout.microbatches}",
+                hint=f"give a batch that is a multiple of {replicas} (the first number of --input, or --batch)",
+            )
+        self.f = replicas  # a micro-batch on one rank is the global batch / f
+        self.microbatch = batch // replicas
+        self.degrees = (("tp", layout.tp), ("ep", layout.ep))
+        self.placed = self._place()
+        self._check_sequence()
+
+    # ------------------------------------------------------------------ placing the nodes
+
+    def _names(self, row: Row) -> tuple[str, ...]:
+        """What a plan may call a node: its label, its id, its module path, and the path with its label."""
+        names = [row.name, row.node_id]
+        scopes = self.graph.scopes
+        if row.scope is not None and scopes and row.scope < len(scopes):
+            path = scopes[row.scope].path
+            if path:
+                names += [path, f"{path}.{row.name}"]
+        return tuple(n for n in names if n)
+
+    def _place(self) -> dict[str, Placed]:
+        """Every node's stage, style, layout over the tensor-parallel ranks and tensors, in execution order."""
+        layout = self.layout
+        stages = self._stages()
+        plan = self.options.tp_plan or ()
+        placed: dict[str, Placed] = {}
+        sharded = []
+        used_patterns: set[str] = set()
+        for r in self.rows:
+            record = self.records.get(r.node_id)
+            kind, args = (record[0], record[1]) if record is not None else (r.kind, None)
+            names = self._names(r)
+            style = None
+            if layout.tp > 1:
+                given = style_for(plan, names)
+                if given is not None:
+                    used_patterns.update(p for p, _ in plan if style_for(((p, given),), names) == given)
+                own = _arg(args, "tp")
+                style = given or (None if own is None else _style(own)) or style_for(DEFAULT_PLAN, names)
+                if style in SPLITS and kind not in SPLITS[style]:
+                    if given is not None:
+                        raise ArgumentError(
+                            f"--tp-plan: {names[-1]} is a {kind} layer; {style} splits linear layers and embeddings"
+                        )
+                    style = None  # a default by name that does not apply to this kind
+            p = Placed(r, stages[r.node_id], style, names=names)
+            self._tensors(p, record, kind, args)
+            self._lay_out(p, placed, kind, args)
+            placed[r.node_id] = p
+            if style in SHARDED_STYLES:
+                sharded.append(p)
+        if layout.tp > 1 and not sharded:
+            raise ArgumentError(
+                f"--parallel tp={layout.tp}: no layer of this network is split by tensor parallelism",
+                hint='name them with --tp-plan, e.g. --tp-plan "blocks.*.up=colwise,blocks.*.down=rowwise"',
+            )
+        for pattern, _ in plan:
+            if pattern not in used_patterns:
+                raise ArgumentError(f"--tp-plan '{pattern}' matches no layer of this network")
+        if layout.ep > 1 and not any(p.expert for p in placed.values()):
+            raise ArgumentError(f"--parallel ep={layout.ep}: this network has no experts to spread")
+        return placed
+
+    def _tensors(self, p: Placed, record: Any, kind: str, args: Any) -> None:
+        """The node's parameter tensors, with the axes the layout splits; each split checked to divide evenly."""
+        r = p.row
+        traced = record[4] if record is not None else None
+        count = record[5] if record is not None else r.param_tensors
+        values = {
+            "units": _arg(args, "units"),
+            "bias": _flag(args, "bias"),
+            "tied": _flag(args, "tied"),
+            "experts": _arg(args, "experts"),
+            "vocab": _arg(args, "vocab"),
+            "_rows": _rows(kind, record, r),
+        }
+        tensors = layer_tensors(kind, values, r.params, count, traced)
+        if r.trainable_params == 0:
+            tensors = [t.__class__(t.name, t.shape, False, t.splits) for t in tensors]
+        p.expert = kind == "expertdense"
+        p.tensors = split(tensors, p.style if p.style in SHARDED_STYLES else None, kind)
+        check_split(p.tensors, self.degrees, p.names[-1])
+        trained = sum(1 for t in p.tensors if t.trainable)
+        p.step_tensors = trained if traced is not None or len(tensors) > 1 or not r.params else r.param_tensors
+
+    def _lay_out(self, p: Placed, placed: dict[str, Placed], kind: str, args: Any) -> None:
+        """How the node's output lies over the tensor-parallel ranks, from its style and what it reads."""
+        layout = self.layout
+        tp, cp = layout.tp, layout.cp
+        states = [placed[i].state for i in p.row.inputs if i in placed]
+        style = p.style
+        name = p.names[-1]
+        if tp == 1:
+            state = WHOLE
+        elif style in ("colwise", "colwise_gather"):
+            if FEATURES in states:
+                raise ArgumentError(
+                    f"tensor parallelism: {name} ({style}) reads a tensor already split by features",
+                    hint="a rowwise layer must sum it first",
+                )
+            p.gathers = SEQUENCE in states
+            state = WHOLE if style == "colwise_gather" else FEATURES
+        elif style == "rowwise":
+            if kind != "embedding" and states and FEATURES not in states:
+                raise ArgumentError(
+                    f"tensor parallelism: {name} (rowwise) reads a whole tensor; rowwise layers read what a colwise "
+                    "layer split"
+                )
+            state = SEQUENCE if layout.sp else WHOLE
+        elif style == "sequence":
+            state = SEQUENCE
+        elif style == "replicate":
+            state = WHOLE
+        elif FEATURES in states:
+            state = FEATURES
+        elif SEQUENCE in states:
+            state = SEQUENCE
+        elif layout.sp and (kind in NORMS or kind in ("dropout", "embedding")):
+            state = SEQUENCE  # the sequence-parallel region begins: each rank keeps its share of the positions
+        else:
+            state = WHOLE
+        if state == FEATURES and kind == "sdpa":
+            heads = _arg(args, "heads") or 1
+            kv = _arg(args, "kv_heads") or heads
+            for what, n in (("heads", heads), ("kv heads", kv)):
+                if n % tp:
+                    raise ArgumentError(
+                        f"tensor parallelism splits attention by heads: {name}'s {n} {what} do not split over tp={tp}",
+                        hint=f"choose tp dividing {n}",
+                    )
+        p.state = state
+        p.divide = (tp if state != WHOLE else 1) * cp
+        sharded_work = style in SHARDED_STYLES or state != WHOLE or FEATURES in states
+        p.compute = (tp if sharded_work else 1) * cp
+
+    def _stages(self) -> dict[str, int]:
+        """Each node's virtual stage: the blocks split evenly in order over ``pp·vpp`` stages (or by ``pp_split``)."""
+        layout = self.layout
+        n = layout.pp * layout.vpp
+        if n == 1:
+            return {r.node_id: 0 for r in self.rows}
+        blocks: list[str] = []
+        for r in self.rows:
+            if r.block is not None and (not blocks or blocks[-1] != r.block) and r.block not in blocks:
+                blocks.append(r.block)
+        split_at = self.options.pp_split
+        if split_at is not None and all(isinstance(v, int) for v in split_at):
+            counts = list(split_at)
+            if len(counts) != n or sum(counts) != len(blocks):  # type: ignore[arg-type]
+                raise ArgumentError(
+                    f"--pp-split gives {len(counts)} stages of {sum(counts)} blocks; the layout has {n} stages "  # type: ignore[arg-type]
+                    f"and the network {len(blocks)} blocks"
+                )
+        elif split_at is not None:
+            return self._stages_by_name(split_at, n)  # type: ignore[arg-type]
+        else:
+            if not blocks:
+                raise ArgumentError(
+                    f"--parallel pp={layout.pp}: this network has no repeated blocks to place on pipeline stages",
+                    hint="give --pp-split with the names of the layers each later stage begins at",
+                )
+            if len(blocks) % n:
+                what = f"pp={layout.pp}" + (f" × vpp={layout.vpp}" if layout.vpp > 1 else "")
+                raise ArgumentError(
+                    f"--parallel: the network's {len(blocks)} layers (blocks) do not split evenly over {what} stages",
+                    hint="choose pp dividing the layers, or give --pp-split with the blocks of each stage",
+                )
+            counts = [len(blocks) // n] * n
+        where: dict[str, int] = {}
+        i = 0
+        for stage, count in enumerate(counts):
+            for block in blocks[i : i + count]:  # type: ignore[misc]
+                where[block] = stage
+            i += count  # type: ignore[operator]
+        stage = 0
+        out = {}
+        for r in self.rows:
+            if r.block is not None:
+                stage = where[r.block]
+            out[r.node_id] = stage
+        return out
+
+    def _stages_by_name(self, names: Sequence[str], n: int) -> dict[str, int]:
+        """Stages that begin at the layers ``names`` (in order): each a name, module path or glob of one."""
+        from cnncalc.parallel.plan import matches
+
+        if len(names) != n - 1:
+            raise ArgumentError(f"--pp-split names {len(names)} layers; {n} stages begin at {n - 1} of them")
+        out: dict[str, int] = {}
+        stage = 0
+        for r in self.rows:
+            if stage < len(names) and matches(names[stage], self._names(r)):
+                stage += 1
+            out[r.node_id] = stage
+        if stage < len(names):
+            raise ArgumentError(f"--pp-split '{names[stage]}' names no layer after the earlier stages")
+        return out
+
+    def _check_sequence(self) -> None:
+        """Sequence and context parallelism split the positions: the sequence must divide."""
+        layout = self.layout
+        ways = (layout.tp if layout.sp else 1) * layout.cp
+        if ways == 1:
+            return
+        length = _sequence(self.rows, self.graph)
+        if length is None:
+            raise ArgumentError("--parallel: sp and cp split a sequence, and this network's input is not one")
+        if length % ways:
+            what = " × ".join(
+                w for w, on in ((f"tp={layout.tp} (sp)", layout.sp), (f"cp={layout.cp}", layout.cp > 1)) if on
+            )
+            raise ArgumentError(
+                f"--parallel: the sequence of {length:,} positions does not split over {what}",
+                hint=f"choose a sequence that is a multiple of {ways}",
+            )
+
+    # ------------------------------------------------------------------ the figures
+
+    def figures(self) -> Parallel:
+        layout = self.layout
+        classes: list[RankClass] = []
+        for stage in range(layout.pp):
+            placed = [p for p in self.placed.values() if p.stage % layout.pp == stage]
+            common = self._stage_figures(stage, placed)
+            for dps, states in self._model_states(stage, placed):
+                classes.append(self._rank_class(stage, dps, states, common))
+        classes.sort(key=lambda c: c.ranks[0])
+        bubble = 0.0
+        if layout.pp > 1:
+            chunks = layout.microbatches * layout.vpp
+            bubble = (layout.pp - 1) / (chunks + layout.pp - 1)
+        return Parallel(
+            layout,
+            layout.world_size,
+            tuple(classes),
+            bubble_fraction=bubble,
+            notes=tuple(self.notes),
+            plan=tuple((p.names[-1], p.style) for p in self.placed.values() if p.style in SHARDED_STYLES),
+            train=self.train,
+            batch=self.batch,
+            microbatch=self.microbatch,
+        )
+
+    def _ranks_of(self, stage: int, dps: Sequence[int]) -> tuple[int, ...]:
+        layout = self.layout
+        dp, cp, tp = layout.dp, layout.cp, layout.tp
+        return tuple(((stage * dp + d) * cp + c) * tp + t for d in dps for c in range(cp) for t in range(tp))
+
+    def _rank_class(self, stage: int, dps: Sequence[int], states: dict[str, Any], common: dict[str, Any]) -> RankClass:
+        """One rank class: its model states, the stage's activations, FLOPs and traffic, and the peak."""
+        steps = [*states["steps"], *common["steps"]]
+        model = states["params"] + states["buffers"] + states["grads"] + states["optimizer"]
+        transient = dict(common["transient"])
+        transient.update(states["transient"])
+        transient["working tensors"] = common["activation_peak"] - common["activations"]
+        extra = sum(transient.values())
+        peak = model + common["activations"] + extra
+        comm = dict(common["comm"])
+        for k, v in states["comm"].items():
+            comm[k] = comm.get(k, 0) + v
+        if extra:
+            parts = " + ".join(f"{fmt(v)} ({k})" for k, v in transient.items() if v)
+            steps.append(Step("transient_bytes", parts, extra))
+        figures = (states["params"], states["buffers"], states["grads"], states["optimizer"], common["activations"])
+        parts = " + ".join(fmt(v) for v in (*figures, extra))
+        steps.append(
+            Step("peak_bytes", f"{parts} (params, buffers, gradients, optimizer, saved activations, transient)", peak)
+        )
+        return RankClass(
+            ranks=self._ranks_of(stage, dps),
+            stage=stage,
+            param_bytes=states["params"],
+            gradient_bytes=states["grads"],
+            optimizer_bytes=states["optimizer"],
+            activation_bytes=common["activations"],
+            transient_bytes=extra,
+            peak_bytes=peak,
+            flops=common["flops"],
+            communication=Communication(**comm),
+            buffer_bytes=states["buffers"],
+            forward_flops=common["forward_flops"],
+            steps=tuple(steps),
+            transient=tuple(sorted(transient.items())),
+            tp_rank=tuple(dps),
+        )
+
+    # ------------------------------------------------------------------ model states
+
+    def _model_states(self, stage: int, placed: list[Placed]) -> list[tuple[list[int], dict[str, Any]]]:
+        """Parameters, gradients, optimizer state and buffers of each data-parallel index on ``stage``, grouped: the
+        indices that hold the same, with their figures."""
+        layout, b, opts = self.layout, self.b, self.options
+        dp, ep = layout.dp, layout.ep
+        master = opts.master_weights and self.train
+        state_b = 4 if master else b
+        moments = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}[opts.optimizer] if self.train else 0
+        steps_each = 4 if self.train and opts.optimizer in ("adam", "adamw") else 0
+        dense: list[tuple[tuple[int, ...], bool, str]] = []  # (local shape, trainable, FSDP unit)
+        experts: list[tuple[tuple[int, ...], bool, str]] = []
+        step_count = [0, 0]  # optimizer step tensors: dense, experts
+        buffers = 0
+        for p in placed:
+            buffers += p.row.buffers
+            group = experts if p.expert else dense
+            unit = p.row.block or ""  # FSDP2 wraps each block; the rest is the root's
+            for t in p.tensors:
+                group.append((t.local(self.degrees), t.trainable, unit))
+            step_count[1 if p.expert else 0] += p.step_tensors if self.train else 0
+        buffers *= b
+        # the groups a tensor's states are sharded over: the data-parallel replicas, or for experts the replicas that
+        # hold the same experts (dp / ep of them)
+        groups = ((dense, dp, step_count[0], 1), (experts, dp // ep, step_count[1], ep))
+        per_d: list[dict[str, int]] = [dict(params=0, grads=0, owned=0, tensors=0) for _ in range(dp)]
+        comm: dict[str, int] = {}
+        units: dict[str, list[int]] = {}  # FSDP unit -> [gathered parameters, gathered gradients] (elements)
+        for tensors, n, count, stride in groups:
+            if not tensors:
+                continue
+            figures = self._shard([(s, t) for s, t, _ in tensors], n, count)
+            for d in range(dp):
+                for k, v in figures[d // stride].items():
+                    per_d[d][k] += v
+            if not self.train or n == 1:
+                continue
+            if layout.zero >= 2:  # FSDP2: gathered per unit, each shard padded to the first's rows
+                for shape, trained, unit in tensors:
+                    padded = (ceil_div(shape[0], n) * prod(shape[1:]) if shape else 1) * n
+                    held = units.setdefault(unit, [0, 0])
+                    held[0] += padded
+                    held[1] += padded if trained else 0
+                    gathers = 1 if layout.zero == 2 or unit == "" else 2  # the root keeps its parameters after forward
+                    comm["all_gather"] = comm.get("all_gather", 0) + gathers * layout.microbatches * padded * b
+                    comm["reduce_scatter"] = comm.get("reduce_scatter", 0) + (padded * b if trained else 0)
+            else:  # DDP: the gradients all-reduced; ZeroRedundancyOptimizer: every parameter broadcast after its step
+                trained_total = sum(prod(s) for s, t, _ in tensors if t)
+                comm["all_reduce"] = comm.get("all_reduce", 0) + trained_total * b
+                if layout.zero == 1:
+                    comm["broadcast"] = comm.get("broadcast", 0) + sum(prod(s) for s, _, _ in tensors) * b
+        gathered: dict[str, int] = {}
+        if units:
+            blocks = [u for key, u in units.items() if key]
+            largest = max(blocks, key=lambda u: u[0], default=[0, 0])
+            root = units.get("", [0, 0])
+            if layout.zero == 3:  # the root's (not resharded), the block computing and the next, prefetched
+                gathered["gathered parameters"] = (root[0] + 2 * largest[0]) * b
+            else:  # held from forward to backward
+                gathered["gathered parameters"] = sum(u[0] for u in units.values()) * b
+            gathered["gathered gradients"] = max(largest[1], root[1]) * b
+        if self.train and dp > 1 and layout.zero < 2 and buffers:  # DDP broadcasts the buffers before each forward
+            comm["broadcast"] = comm.get("broadcast", 0) + layout.microbatches * buffers
+        out: dict[tuple[int, int, int, int], list[int]] = {}
+        for d in range(dp):
+            f = per_d[d]
+            out.setdefault((f["params"], f["grads"], f["owned"], f["tensors"]), []).append(d)
+        local = sum(prod(s) for s, _, _ in dense) + sum(prod(s) for s, _, _ in experts)
+        result = []
+        for (held, grad_el, owned, tensors_n), dps in out.items():
+            params = held * b + (owned * 4 if master else 0)
+            grads = grad_el * b
+            optimizer = moments * owned * state_b + steps_each * tensors_n
+            terms = (local, held, grad_el, owned, tensors_n, b, state_b, moments, steps_each, buffers)
+            steps = self._state_steps(terms, bool(experts), params, grads, optimizer, master)
+            figures_d = {"params": params, "grads": grads, "optimizer": optimizer, "buffers": buffers}
+            result.append((dps, {**figures_d, "comm": comm, "transient": gathered, "steps": steps}))
+        return result
+
+    def _shard(self, tensors: list[tuple[tuple[int, ...], bool]], n: int, count: int) -> list[dict[str, int]]:
+        """Each of ``n`` data-parallel indices' elements of these tensors as the layout's ZeRO stage shards them:
+        ``params`` held, ``grads``, ``owned`` (whose optimizer state it keeps) and ``tensors`` (their step counts)."""
+        zero = self.layout.zero if n > 1 else 0
+        full = sum(prod(s) for s, _ in tensors)
+        trained = [prod(s) for s, t in tensors if t]
+        trained_total = sum(trained) if self.train else 0
+        if zero == 0:
+            return [dict(params=full, grads=trained_total, owned=trained_total, tensors=count)] * n
+        if zero == 1:  # ZeroRedundancyOptimizer: largest first, each to the index holding least so far
+            owned = [0] * n
+            owned_tensors = [0] * n
+            heap = [(0, d) for d in range(n)]
+            for size in sorted(trained, reverse=True):
+                held, d = heapq.heappop(heap)
+                owned[d] += size
+                owned_tensors[d] += 1
+                heapq.heappush(heap, (held + size, d))
+            return [dict(params=full, grads=trained_total, owned=owned[d], tensors=owned_tensors[d]) for d in range(n)]
+        # FSDP2: every tensor cut on its first axis as torch.chunk cuts it; the shards are padded to the first's size
+        padded = padded_trained = 0
+        rows = [0] * (n + 1)  # a difference array of each index's unpadded trainable elements
+        for shape, t in tensors:
+            per_row = prod(shape[1:]) if shape else 1
+            first = shape[0] if shape else 1
+            chunk = ceil_div(first, n)
+            padded += chunk * per_row
+            if not t:
+                continue
+            padded_trained += chunk * per_row
+            whole = first // chunk if chunk else 0
+            rows[0] += chunk * per_row
+            rows[min(whole, n)] -= chunk * per_row
+            rest = first - whole * chunk
+            if rest and whole < n:
+                rows[whole] += rest * per_row
+                rows[whole + 1] -= rest * per_row
+        out = []
+        running = 0
+        grads = padded_trained if self.train else 0
+        for d in range(n):
+            running += rows[d]
+            out.append(dict(params=padded, grads=grads, owned=running if self.train else 0, tensors=count))
+        return out
+
+    def _state_steps(
+        self, terms: tuple[int, ...], experts: bool, params: int, grads: int, optimizer: int, master: bool
+    ) -> list[Step]:
+        """The arithmetic of a rank's model states, for explain."""
+        local, held, grad_el, owned, tensors_n, b, state_b, moments, steps_each, buffers = terms
+        layout = self.layout
+        split_by = [f"tp={layout.tp}"] if layout.tp > 1 else []
+        split_by += [f"ep={layout.ep} (experts)"] if layout.ep > 1 and experts else []
+        split_by += [f"pp={layout.pp} (this stage's layers)"] if layout.pp > 1 else []
+        where = f" after {', '.join(split_by)}" if split_by else ""
+        how = {
+            0: "whole on every replica (DDP)",
+            1: f"whole; the optimizer state partitioned over dp={layout.dp} as ZeroRedundancyOptimizer does "
+            "(largest tensor first, to the rank holding least)",
+            2: f"each tensor's first axis cut in dp={layout.dp} (FSDP2: ⌈rows/{layout.dp}⌉ per rank, padded)",
+            3: f"each tensor's first axis cut in dp={layout.dp} (FSDP2: ⌈rows/{layout.dp}⌉ per rank, padded)",
+        }[layout.zero if layout.dp > 1 else 0]
+        param_formula = f"{fmt(held)}·{b} B" + (f" + {fmt(owned)}·4 B (float32 master weights)" if master else "")
+        steps = [
+            Step("parameters on the rank", f"{fmt(local)} elements{where}; {how}", held),
+            Step("param_bytes", param_formula, params),
+            Step("gradient_bytes", f"{fmt(grad_el)}·{b} B", grads),
+        ]
+        state = f"{moments}·{fmt(owned)}·{state_b} B ({self.options.optimizer}'s moments)" if moments else "0"
+        if steps_each:
+            state += f" + {tensors_n}·{steps_each} B (a step count per tensor)"
+        steps.append(Step("optimizer_bytes", state, optimizer))
+        if buffers:
+            steps.append(Step("buffer_bytes", "whole on every rank", buffers))
+        return steps
+
+    # ------------------------------------------------------------------ activations, FLOPs, communication
+
+    def _stage_figures(self, stage: int, placed: list[Placed]) -> dict[str, Any]:
+        """What every rank of a pipeline stage shares: saved activations and their peak over the schedule, the
+        transient tensors, FLOPs and communication that do not depend on the data-parallel index."""
+        layout = self.layout
+        vstages = sorted({p.stage for p in placed})
+        saved: dict[int, int] = {}
+        peak: dict[int, int] = {}
+        bump: dict[int, int] = {}
+        for v in vstages:
+            saved[v], peak[v], bump[v] = self._activations([p for p in placed if p.stage == v], v)
+        activations, activation_peak = self._schedule(stage, vstages, saved, peak, bump)
+        flops = forward = whole = 0
+        for p in placed:
+            r = p.row
+            whole += r.flops + r.backward_flops
+            forward += ceil_div(r.flops, layout.dp * p.compute)
+            flops += ceil_div(r.flops + r.backward_flops, layout.dp * p.compute)
+        split = " (the layers tensor or context parallelism splits ÷ tp·cp again)" if layout.tp * layout.cp > 1 else ""
+        what = "this stage's" if layout.pp > 1 else "the step's"
+        flop_formula = f"{fmt(whole)} ({what} forward and backward) ÷ dp={layout.dp}{split}"
+        comm, transient = self._communication(placed)
+        steps = [
+            Step("activation_bytes", self._activation_formula(stage, vstages, saved, bump), activations),
+            Step("flops", flop_formula, flops),
+        ]
+        return {
+            "activations": activations,
+            "activation_peak": activation_peak,
+            "flops": flops,
+            "forward_flops": forward,
+            "comm": comm,
+            "transient": transient,
+            "steps": steps,
+        }
+
+    def _local(self, row: Row, divide: int) -> int:
+        """A node's output bytes on one rank for one micro-batch."""
+        b = self.b
+        size = row.activation_size * (TENSOR_BYTES.get(row.dtype, b) if row.dtype else b)
+        return ceil_div(size, self.f * divide)
+
+    def _activations(self, placed: list[Placed], vstage: int) -> tuple[int, int, int]:
+        """One micro-batch on one virtual stage: the bytes autograd keeps, the most alive at once in its forward, and
+        the most a checkpointed block keeps again while it reruns in the backward."""
+        ids = {p.row.node_id for p in placed}
+        rows = [p.row for p in placed]
+        sizes = {p.row.node_id: self._local(p.row, p.divide) for p in placed}
+        everything = self.placed
+        t = self.ledger
+        pinned: dict[str, int] = {}
+        if t is None or not self.train:  # serving: what is alive at once, nothing kept
+            owner = storage_of(rows)
+            _, top = liveness(rows, self.b, owner, (), None, sizes)
+            return 0, top, 0
+        kept: set[str] = set()
+        saved = 0
+        first = rows[0].node_id if rows else None
+        for holder, keepers in t.keepers.items():
+            here = [k for k in keepers if k in ids]
+            if not here or holder not in everything:
+                continue
+            direct = [k for k in here if not everything[k].gathers]
+            gathered = len(direct) < len(here)
+            size = self._local(everything[holder].row, everything[holder].divide)
+            if direct:
+                if holder in ids:
+                    kept.add(holder)
+                else:  # received from an earlier stage: alive from the start
+                    pinned[first] = pinned.get(first, 0) + size  # type: ignore[index]
+                saved += size
+            if gathered:  # sequence parallelism: the tensor gathered whole is what the linear keeps
+                whole = self._local(everything[holder].row, self.layout.cp)
+                keeper = next(k for k in here if everything[k].gathers)
+                pinned[keeper] = pinned.get(keeper, 0) + whole
+                saved += whole
+        for node, size in t.pinned.items():
+            if node in ids:
+                fixed = t.fixed.get(node, 0)
+                own = ceil_div(size - fixed, self.f * everything[node].divide) + fixed
+                pinned[node] = pinned.get(node, 0) + own
+                saved += own
+        if self.layout.pp > 1:  # the schedule keeps each micro-batch's stage outputs until their backward
+            for p in placed:
+                if p.row.node_id not in kept and self._leaves(p, ids):
+                    kept.add(p.row.node_id)
+                    saved += sizes[p.row.node_id]
+        _, top = liveness(rows, self.b, t.storage, kept, pinned, sizes)
+        rerun = 0
+        if t.inside:
+            blocks: dict[str, int] = {}
+            for p in placed:
+                inside = t.inside.get(p.row.node_id)
+                if inside and p.row.block is not None:
+                    blocks[p.row.block] = blocks.get(p.row.block, 0) + ceil_div(inside, self.f * p.divide)
+            rerun = max(blocks.values(), default=0)
+        return saved, top, rerun
+
+    def _leaves(self, p: Placed, ids: set[str]) -> bool:
+        """Whether a node's output is read on a later stage (it is sent, and held until its backward)."""
+        return any(p.row.node_id in q.row.inputs for q in self.placed.values() if q.row.node_id not in ids)
+
+    def _schedule(
+        self, stage: int, vstages: list[int], saved: dict[int, int], peak: dict[int, int], bump: dict[int, int]
+    ) -> tuple[int, int]:
+        """The most saved bytes alive on a pipeline rank over the schedule, and the most of all activations.
+
+        Forwards and backwards in the order torch.distributed.pipelining runs them: GPipe all forwards first;
+        1F1B ``min(m, pp − stage)`` forwards, then one backward and one forward in turn; the interleaved schedule
+        its warm-up of ``(vpp − 1)·round + 2·(pp − 1 − stage)`` chunks. Without a pipeline the micro-batches run
+        one after another (gradient accumulation).
+        """
+        layout = self.layout
+        m = layout.microbatches
+        if layout.pp == 1:
+            v = vstages[0]
+            return saved[v] + bump[v], max(peak[v], saved[v] + bump[v])
+        ops = schedule_ops(layout, stage, vstages)
+        held = top_saved = top_all = 0
+        in_flight: list[int] = []
+        for op, v in ops:
+            if op == "F":
+                top_all = max(top_all, held + peak[v])
+                held += saved[v]
+                in_flight.append(v)
+                top_saved = max(top_saved, held)
+            else:
+                top_all = max(top_all, held + bump[v])
+                top_saved = max(top_saved, held + bump[v])
+                held -= saved[v]
+        del m, in_flight
+        return top_saved, max(top_all, top_saved)
+
+    def _activation_formula(self, stage: int, vstages: list[int], saved: dict[int, int], bump: dict[int, int]) -> str:
+        layout = self.layout
+        on = " on stage {}" if layout.pp > 1 else ""
+        parts = [f"{fmt(saved[v])} B saved per micro-batch of {self.microbatch}{on.format(v)}" for v in vstages]
+        text = "; ".join(parts)
+        if layout.pp > 1:
+            text += f"; {layout.schedule} keeps {in_flight(layout, stage)} micro-batch(es) in flight"
+        if any(bump.values()):
+            text += f"; + {fmt(max(bump.values()))} B while a checkpointed block reruns"
+        return text
+
+    def _communication(self, placed: list[Placed]) -> tuple[dict[str, int], dict[str, int]]:
+        """Bytes per step of tensor, sequence, expert, context and pipeline parallelism, and the largest tensor each
+        gathers or buffers for a moment."""
+        layout = self.layout
+        m = layout.microbatches
+        train = self.train
+        comm: dict[str, int] = {}
+        transient: dict[str, int] = {}
+
+        def add(what: str, n: int) -> None:
+            if n:
+                comm[what] = comm.get(what, 0) + n
+
+        def hold(what: str, n: int) -> None:
+            if n > transient.get(what, 0):
+                transient[what] = n
+
+        everything = self.placed
+        ids = {p.row.node_id for p in placed}
+        gathered_from: set[str] = set()
+        for p in placed:
+            r = p.row
+            whole = self._local(r, layout.cp)  # its output, whole over the tensor-parallel ranks
+            sources = [everything[i] for i in r.inputs if i in everything]
+            if layout.tp > 1:
+                if p.style in ("colwise", "colwise_gather"):
+                    for s in sources:
+                        full = self._local(s.row, layout.cp)
+                        if p.gathers:
+                            if s.row.node_id not in gathered_from:  # once per module's input, then shared
+                                gathered_from.add(s.row.node_id)
+                                add("all_gather", m * full)
+                                add("reduce_scatter", m * full if train and s.row.grad else 0)
+                                hold("gathered activations", full)
+                        elif train and s.row.grad:
+                            add("all_reduce", m * full)
+                    if p.style == "colwise_gather":
+                        add("all_gather", m * whole)
+                        hold("gathered activations", whole)
+                elif p.style == "rowwise":
+                    if layout.sp:
+                        add("reduce_scatter", m * whole)
+                        add("all_gather", m * whole if train and r.grad else 0)
+                    else:
+                        add("all_reduce", m * whole)
+                    hold("partial sums", whole)
+                elif p.state == WHOLE and any(s.state == FEATURES for s in sources):
+                    add("all_gather", m * whole)
+                if train and p.state == SEQUENCE and r.trainable_params and not p.style:
+                    add("all_reduce", r.trainable_params * self.b)  # the norm's gradients, partial over the shards
+            if layout.ep > 1 and r.kind == "dispatch":
+                routed = self._local(r, p.divide)
+                add("all_to_all", m * routed * (4 if train else 2))  # dispatch and combine, forward and backward
+            if layout.cp > 1 and r.kind == "sdpa":
+                kv = sum(self._local(s.row, s.divide) for s in sources[1:3])
+                ring = (layout.cp - 1) * kv * m * (3 if train else 1)
+                add("send", ring)
+                add("recv", ring)
+        if layout.pp > 1:
+            for p in placed:
+                for q in everything.values():
+                    if q.row.node_id in ids or p.row.node_id not in q.row.inputs:
+                        continue
+                    size = self._local(p.row, p.divide)
+                    add("send", m * size)
+                    add("recv", m * size if train else 0)
+                    break
+            received: set[str] = set()
+            for p in placed:
+                for i in p.row.inputs:
+                    if i in everything and i not in ids and i not in received:
+                        received.add(i)
+                        size = self._local(everything[i].row, everything[i].divide)
+                        add("recv", m * size)
+                        add("send", m * size if train and everything[i].row.grad else 0)
+                        hold("pipeline buffers", m * size * (2 if train else 1))
+        return comm, transient
+
+
+def in_flight(layout: ParallelLayout, stage: int) -> int:
+    """The micro-batches a pipeline stage holds at most (each of its chunks counted once)."""
+    held = top = 0
+    for op, _ in schedule_ops(layout, stage, list(range(stage, layout.pp * layout.vpp, layout.pp))):
+        held += 1 if op == "F" else -1
+        top = max(top, held)
+    return top
+
+
+def schedule_ops(layout: ParallelLayout, stage: int, vstages: list[int]) -> list[tuple[str, int]]:
+    """The forwards (``F``) and backwards (``B``) a pipeline rank runs, each with its virtual stage, in order."""
+    m, pp = layout.microbatches, layout.pp
+    if layout.schedule == "gpipe":
+        v = vstages[0]
+        return [("F", v)] * m + [("B", v)] * m
+    if layout.schedule == "1f1b":
+        v = vstages[0]
+        warm = min(m, pp - stage)
+        ops = [("F", v)] * warm
+        forwards = warm
+        for _ in range(m):
+            ops.append(("B", v))
+            if forwards < m:
+                ops.append(("F", v))
+                forwards += 1
+        return ops
+    local = len(vstages)  # interleaved 1F1B, as torch's ScheduleInterleaved1F1B orders it
+    rounds = max(1, m // pp)
+    per_round = m // rounds
+    total = local * m
+    warm = min((local - 1) * per_round + 2 * (pp - 1 - stage), total)
+
+    def forward(step: int) -> int:
+        return vstages[(step // per_round) % local]
+
+    def backward(step: int) -> int:
+        return vstages[local - 1 - ((step - warm) // per_round) % local]
+
+    ops = [("F", forward(i)) for i in range(warm)]
+    f = warm
+    for b in range(total):
+        if f < total:
+            ops.append(("F", forward(f)))
+            f += 1
+        ops.append(("B", backward(warm + b)))
+    return ops
+
+
+def _arg(args: Any, name: str) -> Any:
+    if args is None:
+        return None
+    try:
+        value = args.raw(name)
+    except AttributeError:  # pragma: no cover - records always hold Args
+        return None
+    return value if not isinstance(value, bool) else value
+
+
+def _flag(args: Any, name: str) -> bool:
+    value = _arg(args, name)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return bool(value)
+
+
+def _style(word: object) -> str:
+    from cnncalc.parallel.plan import style_word
+
+    return style_word(word, "tp=")
+
+
+def _rows(kind: str, record: Any, row: Row) -> int:
+    """The first axis of a convolution's weight: its filters, or for a transposed one its input channels."""
+    if record is None:
+        return row.output_shape[0] if row.output_shape else 1
+    inputs, out = record[2], record[3]
+    if kind == "convtranspose" and inputs:
+        return inputs[0][0]
+    return out[0] if out else 1
+
+
+def _sequence(rows: list[Row], graph: Graph) -> int | None:
+    """The positions of the network's input sequence (token ids ``(L,)``, a sequence ``(d, L)``), or None."""
+    first = next((r for r in rows if r.kind == "input"), None)
+    if first is None:
+        return None
+    shape = first.output_shape
+    if graph.batch is not None:
+        return shape[1] if len(shape) >= 2 else None
+    if len(shape) == 1:
+        return shape[0]
+    if len(shape) == 2:
+        return shape[1]
+    return None
