@@ -41,6 +41,8 @@ EXAMPLES: dict[str, str | Graph] = {
     "mul": "x = input(9,9,4)\ny = x -> gap\nmul(x, y)",
     "concat": "x = input(9,9,4)\ny = x -> conv(6, f=1)\nconcat(x, y)",
     "matmul": "a = input(5, 12)\nb = input(12, 7)\nmatmul(a, b)",
+    "nll": "x = input(4, 10)\np = x -> logsoftmax\nt = input(4)\nnll(p, t)",
+    "mse": "y = input(4, 10)\nt = input(4, 10)\nmse(y, t)",
     "embedding": "input(7) -> embedding(50, 12)",
     "posembedding": "input(7, 12) -> posembedding(10)",
     "classtoken": "input(7, 12) -> classtoken",

@@ -28,12 +28,13 @@ def lenet() -> cnncalc.Report:
 
 def test_layer_bars_are_the_rows_figures(lenet: cnncalc.Report):
     data = layer_bars(lenet)
-    assert data.labels == ("1 input", "2 CONV1", "3 POOL1", "4 CONV2", "5 POOL2", "6 FC3", "7 FC4", "8 softmax")
-    assert data.params == (0, 608, 0, 3216, 0, 48120, 10164, 850)  # seed 001's table
-    assert data.macs == (0, 470_400, 0, 320_000, 0, 48_000, 10_080, 840)  # 8·75·784, 16·200·100, 400·120, ...
+    layers = ("1 input", "2 CONV1", "3 POOL1", "4 CONV2", "5 POOL2", "6 FC3", "7 FC4", "8 softmax")
+    assert data.labels == (*layers, "9 loss")  # the training step's loss, the sum of the outputs
+    assert data.params == (0, 608, 0, 3216, 0, 48120, 10164, 850, 0)  # seed 001's table
+    assert data.macs == (0, 470_400, 0, 320_000, 0, 48_000, 10_080, 840, 0)  # 8·75·784, 16·200·100, 400·120, ...
     assert data.flops == tuple(r.flops for r in lenet.rows)
-    # activation bytes at float32: (32·32·3, 28·28·8, 14·14·8, 10·10·16, 5·5·16, 120, 84, 10) · 4
-    assert data.activation_bytes == tuple(4 * n for n in (3072, 6272, 1568, 1600, 400, 120, 84, 10))
+    # activation bytes at float32: (32·32·3, 28·28·8, 14·14·8, 10·10·16, 5·5·16, 120, 84, 10, the loss 1) · 4
+    assert data.activation_bytes == tuple(4 * n for n in (3072, 6272, 1568, 1600, 400, 120, 84, 10, 1))
 
 
 def test_layer_bars_follow_the_dtype():
@@ -58,7 +59,7 @@ def test_roofline_points_by_hand(lenet: cnncalc.Report):
     assert fc3.attainable == pytest.approx(96_000 / 194_560 * 2039e9)  # 0.49 FLOPs/byte on the bandwidth slope
     assert fc3.memory_bound
     assert fc3.seconds == pytest.approx(96_000 / fc3.attainable)
-    assert data.skipped == ("1 input",)  # moves nothing, computes nothing
+    assert data.skipped == ("1 input", "9 loss")  # moves nothing, computes nothing (the sum: under all only)
 
 
 @pytest.mark.parametrize("hardware", ["h100-sxm", "v100", "epyc-9654"])
@@ -105,8 +106,9 @@ def test_memory_breakdown_by_hand(lenet: cnncalc.Report):
     parts = training_memory(lenet)
     params = 62_958 * 4  # seed 001's parameters, all trainable, at 4 bytes, in 10 tensors (weights and biases)
     # what autograd keeps, and all that is alive at the step's peak (the end of the forward): each layer's
-    # input for its weight gradient, each max pool's input and int64 indices, the softmax's output
-    kept = (3072 + 6272 + 1568 + 1600 + 400 + 120 + 84 + 10) * 4 + (1568 + 400) * 8
+    # input for its weight gradient, each max pool's input and int64 indices, the softmax's output; and the loss
+    # made from it (their sum, one float32)
+    kept = (3072 + 6272 + 1568 + 1600 + 400 + 120 + 84 + 10) * 4 + (1568 + 400) * 8 + 4
     assert parts["adam"] == {
         "params": params,
         "buffers": 0,

@@ -133,13 +133,25 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
             shown.append(_visit(node, index, done, ctx, b, nodes))
         except CnnCalcError as e:
             raise e.at_layer(index, node.source or node.label) from None
+    model, model_nodes, loss = graph, len(nodes), None
+    if ctx.train is not None:  # the step's loss, after the model's outputs (cnncalc.loss)
+        from cnncalc.loss import loss_for, with_loss
+
+        loss = loss_for(graph, done, opts.loss, dtype)
+        graph = with_loss(graph, loss)
+        ctx = replace(ctx, scopes=graph.scopes)
+        for index, node in enumerate(loss.nodes, start=len(order) + 1):
+            try:
+                shown.append(_visit(node, index, done, ctx, b, nodes))
+            except CnnCalcError as e:
+                raise e.at_layer(index, f"the loss ({loss.name})") from None
     if ctx.train is not None and ctx.train.block_nodes:
         _recompute(nodes, done, ctx.train)
         shown = [_again(r, done, ctx.train) for r in shown]
     if opts.lora is not None:
         _check_targets(opts.lora, ctx)
     totals = _totals(nodes)
-    _check_freeze(opts.freeze, nodes, graph)
+    _check_freeze(opts.freeze, nodes, model)
     if opts.train and opts.recompute == "blocks" and not any(r.block for r in nodes):
         raise ArgumentError(
             "--recompute blocks: this network has no blocks to checkpoint",
@@ -164,13 +176,17 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         if not any(r.buffers for r in rows):
             drop.add("buffers")
         columns = tuple(c for c in columns if c not in drop)
-    mem = memory(nodes, totals, dtype)
+    served = nodes[:model_nodes]  # the model without the training step's loss: what inference runs
+    mem = memory(served, totals, dtype)
     llm = run = None  # a decoder's serving figures, a run's budget: their modules imported when they apply
     if any(r.serving is not None and r.serving.cache_per_token for r in nodes):
         from cnncalc.llm import figures
 
-        llm = figures(graph, nodes, totals, mem, opts, graph.batch or opts.batch)
-    training = train_totals(nodes, totals, opts, b, ctx.train) if ctx.train is not None else None
+        alone = totals if len(served) == len(nodes) else _totals(served)
+        llm = figures(model, served, alone, mem, opts, graph.batch or opts.batch)
+    training = None
+    if ctx.train is not None:
+        training = replace(train_totals(nodes, totals, opts, b, ctx.train), loss=loss.name, loss_note=loss.note)
     if opts.tokens is not None or opts.hardware is not None or opts.mfu is not None:
         from cnncalc.budget import budget
 
@@ -493,10 +509,11 @@ def _scaled_figures(
             raise RuntimeError(f"{kind.name} computed {shape} where the model computed {output}")
         shape = output
     repeat = ctx.batch * prod(lead_dims)
-    size = prod(shape) * ctx.batch
+    size = prod(shape) * (1 if c.batch_reduced else ctx.batch)
     steps = list(c.steps)
     scale = _scale_text(ctx.batch, lead_dims)
-    steps.append(Step("activation size", _activation_text(c, shape, lead_dims, ctx.batch), size))
+    shown_batch = 1 if c.batch_reduced else ctx.batch
+    steps.append(Step("activation size", _activation_text(c, shape, lead_dims, shown_batch), size))
     macs = c.macs_total * repeat
     macs_expr = " + ".join(c.macs_formulas)
     if c.macs_formulas:
@@ -759,7 +776,10 @@ def _backward(
             parts.append(f"{what} (kept already)")
             continue
         t.kept.add(holder)
-        size = row_bytes(done[holder], elem_bytes) if holder in done else prod(shape) * ctx.batch * elem_bytes
+        if holder in done:
+            size = row_bytes(done[holder], elem_bytes)
+        else:  # its own output, at its own dtype
+            size = prod(shape) * ctx.batch * (TENSOR_BYTES.get(node.dtype, elem_bytes) if node.dtype else elem_bytes)
         parts.append(f"{what} {size:,} B")
         total += size
     steps += stated
@@ -902,7 +922,7 @@ def _activation_text(c: Calc, shape: tuple[int, ...], lead_dims: tuple[int, ...]
     else:
         text = c.shown(c.shape) if len(shape) > 1 else ""  # type: ignore[arg-type]
     if batch > 1:
-        text = f"{text or shape[0]}·{batch}"
+        text = f"{text or (shape[0] if shape else 1)}·{batch}"
     return text
 
 

@@ -280,6 +280,14 @@ FreezeOpt = Annotated[
 RecomputeOpt = Annotated[
     str, typer.Option("--recompute", help="With --train: none, or blocks (activation checkpointing of each block).")
 ]
+LossOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--loss",
+        help="With --train: the step's loss, sum, cross_entropy, mse or none (default: a language model's "
+        "cross-entropy, else the sum of the outputs).",
+    ),
+]
 MasterOpt = Annotated[
     bool,
     typer.Option(
@@ -289,7 +297,12 @@ MasterOpt = Annotated[
 
 
 def training(
-    train: bool, optimizer: str, freeze: Optional[list[str]], recompute: str, master_weights: bool
+    train: bool,
+    optimizer: str,
+    freeze: Optional[list[str]],
+    recompute: str,
+    master_weights: bool,
+    loss: Optional[str] = None,
 ) -> dict[str, object]:
     """The training options as Options takes them; asking for one without --train is a mistake, said so."""
     asked = [
@@ -298,13 +311,19 @@ def training(
             ("--optimizer", optimizer != "adam"),
             ("--recompute", recompute != "none"),
             ("--master-weights", master_weights),
+            ("--loss", loss is not None),
         )
         if given
     ]
     if asked and not train:
         raise SpecError(f"{', '.join(asked)} {'goes' if len(asked) == 1 else 'go'} with --train")
     return dict(
-        train=train, optimizer=optimizer, freeze=tuple(freeze or ()), recompute=recompute, master_weights=master_weights
+        train=train,
+        optimizer=optimizer,
+        freeze=tuple(freeze or ()),
+        recompute=recompute,
+        master_weights=master_weights,
+        loss=loss,
     )
 
 
@@ -431,6 +450,7 @@ def summary(
     freeze: FreezeOpt = None,
     recompute: RecomputeOpt = "none",
     master_weights: MasterOpt = False,
+    loss: LossOpt = None,
     context: ContextOpt = None,
     scores: ScoresOpt = "full",
     quantize: QuantizeOpt = None,
@@ -447,7 +467,7 @@ def summary(
 
     try:
         chosen = parse_columns(columns)
-        trained = training(train, optimizer, freeze, recompute, master_weights)
+        trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(
             flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
         )
@@ -508,6 +528,7 @@ def explain(
     freeze: FreezeOpt = None,
     recompute: RecomputeOpt = "none",
     master_weights: MasterOpt = False,
+    loss: LossOpt = None,
     draw: Annotated[
         Optional[Path],
         typer.Option(
@@ -535,7 +556,7 @@ def explain(
             raise SpecError(f"{', '.join(drawing)} {'goes' if len(drawing) == 1 else 'go'} with --draw")
         if draw is not None and layer is None:
             raise SpecError("--draw needs --layer, the row of the conv or pool to draw", hint="e.g. --layer 2")
-        trained = training(train, optimizer, freeze, recompute, master_weights)
+        trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(
             flops=flops, batch=batch, layout=layout, depth=depth, framework=convention, dtype=dtype, **trained
         )
@@ -647,6 +668,7 @@ def zoo(
     freeze: FreezeOpt = None,
     recompute: RecomputeOpt = "none",
     master_weights: MasterOpt = False,
+    loss: LossOpt = None,
     context: ContextOpt = None,
     scores: ScoresOpt = "full",
     quantize: QuantizeOpt = None,
@@ -680,7 +702,7 @@ def zoo(
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
-        trained = training(train, optimizer, freeze, recompute, master_weights)
+        trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention, **trained)
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
         options = parallel_options(options, parallel, tp_plan, pp_split)

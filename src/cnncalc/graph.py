@@ -109,6 +109,8 @@ class Graph:
     traced model): it is shown as -1. ``notes`` are the front-end's words for
     the report's footer. ``framework`` is the counting convention the source
     implies (a Keras file counts as Keras does), used when none is asked for.
+    ``loss`` is how the model computes its loss from labels, when it is a language
+    model read from its config (:data:`cnncalc.loss.STYLES`): a training step's default.
     """
 
     nodes: tuple[Node, ...]
@@ -125,6 +127,7 @@ class Graph:
     quantization: str | None = None  # how the model's weights are stored by default (int8, int4:128), if quantized
     positions: int | None = None  # the most positions the model was trained for (a language model's context)
     samples: int | None = None  # the batch its input was given with, when the shapes carry none (--batch's default)
+    loss: str | None = None  # how the model computes its loss from labels (cnncalc.loss.STYLES): a language model's
 
     def order(self) -> tuple[Node, ...]:
         """The nodes in execution order (written order where possible).

@@ -54,7 +54,9 @@ class Options:
     (names or patterns of layers whose parameters get no gradient),
     ``recompute`` (``none``, or ``blocks``: activation checkpointing of each
     block), ``master_weights`` (float32 copies of the trainable weights beside a
-    16-bit ``dtype``, as mixed-precision training keeps them).
+    16-bit ``dtype``, as mixed-precision training keeps them), ``loss`` (``sum``,
+    ``cross_entropy``, ``mse`` or ``none``; None: a language model's own
+    cross-entropy, else the sum of the outputs; :mod:`cnncalc.loss`).
     Language models (:mod:`cnncalc.llm`): ``context``, the positions a sequence
     holds at a decode step (None: the input's length); ``scores``, ``full`` (the
     whole score matrix, as PyTorch computes it) or ``causal`` (the half a causal
@@ -78,6 +80,7 @@ class Options:
     freeze: tuple[str, ...] = ()
     recompute: str = "none"
     master_weights: bool = False
+    loss: str | None = None
     context: int | None = None
     scores: str = "full"
     tokens: int | None = None
@@ -158,6 +161,7 @@ class Options:
             freeze=_names(self.freeze),
             recompute=_choice(self.recompute, ("none", "blocks"), "recompute"),
             master_weights=_flag(self.master_weights, "master_weights"),
+            loss=None if self.loss is None else _loss(self.loss),
             context=context,
             scores=scores,
             quantization=quantization,
@@ -205,6 +209,12 @@ def _mfu(value: object) -> float | None:
             f"the model FLOPs utilisation is a fraction of the peak, above 0 and at most 1 (got {value!r})"
         )
     return mfu
+
+
+def _loss(value: object) -> str:
+    from cnncalc.loss import loss_word
+
+    return loss_word(value)
 
 
 def _flag(value: object, what: str) -> bool:

@@ -34,6 +34,8 @@ class Training:
     optimizers: tuple[tuple[str, int], ...] = ()  # the state every optimizer would keep: (name, bytes)
     recompute: str = "none"
     unruled: tuple[tuple[str, int], ...] = ()  # kinds without a training rule (their backward is not counted)
+    loss: str = "sum"  # the loss the step computes (cnncalc.loss): sum, cross_entropy, mse, none
+    loss_note: str = ""  # how it is computed, for the footer
 
 
 @dataclass(frozen=True, slots=True)

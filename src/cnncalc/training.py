@@ -207,6 +207,19 @@ def combine(p: Pass) -> Backward:
     return Backward(0, "", tuple(operand(i) for i, other in ((0, 1), (1, 0)) if p.grad(other)))
 
 
+@rule("nll")
+def nll(p: Pass) -> Backward:
+    """The negative log-likelihood (cross-entropy's second half) keeps the log-probabilities, the int64 targets
+    and its total weight (a float32 scalar: how many targets count), as ``nll_loss_backward`` reads them."""
+    return Backward(0, "", (operand(0), operand(1), kept(1, "float32", "total weight", per_sample=False)))
+
+
+@rule("mse")
+def mse(p: Pass) -> Backward:
+    """The mean squared error keeps the prediction and the target (its gradient is ``2·(y − t)/n``)."""
+    return Backward(0, "", (operand(0), operand(1)))
+
+
 @rule("embedding")
 def embedding(p: Pass) -> Backward:
     """A lookup: its weight's gradient scatters rows (no MACs); it keeps the int64 indices."""

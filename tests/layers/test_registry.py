@@ -56,6 +56,8 @@ WORKING = {
     "topk": "input(5, 8) -> topk(2)",
     "expertdense": "input(5, 8) -> dispatch(2) -> expertdense(4, experts=4, top_k=2)",
     "combine": "x = input(5, 8)\nw = x -> dense(4) -> topk(2)\nr = x -> dispatch(2)\ncombine(r, w)",
+    "nll": "x = input(4, 10)\np = x -> logsoftmax\nt = input(4)\nnll(p, t)",
+    "mse": "y = input(4, 10)\nt = input(4, 10)\nmse(y, t)",
 }
 # a layer of each zero-cost kind
 FREE = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,13 +91,25 @@ class Step:
     gradient_bytes: int
 
 
-def real_training(model: torch.nn.Module, *args: Any, **kwargs: Any) -> Step:
-    """One real training step of ``model``, measured by PyTorch itself.
+def outputs_summed(out: Any) -> torch.Tensor:
+    """loss = the sum of every output that needs a gradient (``--loss sum``)."""
+    leaves = [t for t in torch.utils._pytree.tree_leaves(out) if isinstance(t, torch.Tensor) and t.requires_grad]
+    return sum(t.sum() for t in leaves)
 
-    The model runs in train mode; FlopCounterMode counts the forward and, separately, the backward of
-    loss = the sum of every output that needs a gradient (math SDPA, oneDNN off). The saved bytes are what
-    ``saved_tensors_hooks`` packs, each storage once, the model's parameters and buffers left out; the
-    gradient bytes are the ``.grad`` tensors the backward fills.
+
+def real_training(model: torch.nn.Module, *args: Any, **kwargs: Any) -> Step:
+    """One real training step of ``model`` with loss = the sum of its outputs (see :func:`real_step`)."""
+    return real_step(model, outputs_summed, *args, **kwargs)
+
+
+def real_step(model: torch.nn.Module, loss: Callable[[Any], torch.Tensor], *args: Any, **kwargs: Any) -> Step:
+    """One real training step of ``model``, measured by PyTorch itself: ``loss(model(*args, **kwargs))`` and its
+    backward.
+
+    The model runs in train mode; FlopCounterMode counts the forward with its loss and, separately, the backward
+    (math SDPA, oneDNN off). The saved bytes are what ``saved_tensors_hooks`` packs over the forward and the
+    loss, each storage once, the model's parameters and buffers left out; the gradient bytes are the ``.grad``
+    tensors the backward fills.
     """
     model.train()
     model.zero_grad(set_to_none=True)
@@ -112,10 +125,9 @@ def real_training(model: torch.nn.Module, *args: Any, **kwargs: Any) -> Step:
     forward, backward = FlopCounterMode(display=False), FlopCounterMode(display=False)
     with torch.backends.mkldnn.flags(enabled=False), sdpa_kernel(SDPBackend.MATH):
         with forward, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            out = model(*args, **kwargs)
-        leaves = [t for t in torch.utils._pytree.tree_leaves(out) if isinstance(t, torch.Tensor) and t.requires_grad]
+            value = loss(model(*args, **kwargs))
         with backward:
-            sum(t.sum() for t in leaves).backward()
+            value.backward()
     grads = sum(p.grad.numel() * p.grad.element_size() for p in model.parameters() if p.grad is not None)
     return Step(forward.get_total_flops(), backward.get_total_flops(), sum(saved.values()), grads)
 

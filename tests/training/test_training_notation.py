@@ -12,6 +12,7 @@ from cnncalc import CnnCalcError, zoo
 
 NET = "input(32,32,3) -> conv(8, f=5) -> bn -> fc(10)"
 KEYS = {
+    "loss",
     "forward_flops",
     "backward_flops",
     "flops",
@@ -34,8 +35,10 @@ def test_a_training_step_by_hand():
     params = 608 + 16 + 62_730
     assert (t.param_bytes, t.gradient_bytes) == (params * 4, params * 4)
     assert t.optimizer_bytes == 2 * params * 4 + 6 * 4  # Adam: two moments, a float32 step for each of 6 tensors
-    # the peak: params, bn's two running buffers of 8, gradients, Adam, and all that is kept and the output
-    assert t.peak_bytes == params * 4 + 16 * 4 + params * 4 + t.optimizer_bytes + t.saved_activation_bytes + 10 * 4
+    # the peak: params, bn's two running buffers of 8, gradients, Adam, and all that is kept, the output and the
+    # loss (their sum, one float32) made from it
+    states = params * 4 + 16 * 4 + params * 4 + t.optimizer_bytes
+    assert t.peak_bytes == states + t.saved_activation_bytes + 10 * 4 + 4
 
 
 @pytest.mark.parametrize(("optimizer", "moments", "steps"), [("sgd", 0, 0), ("momentum", 1, 0), ("adamw", 2, 1)])

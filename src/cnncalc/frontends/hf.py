@@ -683,6 +683,10 @@ OTHERS: dict[str, tuple[Callable[..., Graph], str]] = {
 """The families whose blocks are not Llama's, by ``model_type``: a builder each, and the class by default."""
 
 
+LOSS_STYLES = {"bert": "masked_lm", "t5": "seq2seq_lm"}
+"""How each family's model computes its loss from labels (cnncalc.loss.STYLES), when not as a causal model."""
+
+
 # ---------------------------------------------------------------- entry points
 
 
@@ -752,6 +756,7 @@ def graph_of(config: Any, input: Any = None) -> Graph:  # noqa: A002
         "positions": cfg.int("max_position_embeddings", None),
         "samples": batch,
     }
+    given["loss"] = LOSS_STYLES.get(model_type, "causal_lm")
     if model_type in OTHERS:
         return OTHERS[model_type][0](cfg, arch, length, **given)
     return _decoder_only(cfg, FAMILIES[model_type], arch, length, **given)

@@ -124,6 +124,8 @@ class Tracer:
         self.seen_modules: set[int] = set()
         self.blocks = repeated_blocks(model)
         self.limits: _CpuLimits | None = None  # set when the forward runs on the CPU for real
+        floats = [p.dtype for p in model.parameters() if p.is_floating_point()]
+        self.float_dtype = floats[0] if floats else None  # the activations' dtype unless an op says otherwise
 
     # -- scopes
 
@@ -195,7 +197,7 @@ class Tracer:
                 shapes=shapes,
                 lead=low.lead,
                 tensors=tuple(tensors),
-                dtype=_int_dtype(first),
+                dtype=self.dtype_of(first),
                 notes=tuple(notes),
                 output=tuple(first.shape),
                 grad=tuple(bool(w.requires_grad) for w in low.weights) if low.weights else None,
@@ -235,6 +237,13 @@ class Tracer:
         )
         self.produce(t, node_id)
         return node_id
+
+    def dtype_of(self, t: torch.Tensor) -> str | None:
+        """An output's dtype when it is not the activations' (token ids, masks; logits upcast to float32 in a
+        16-bit model), else None: sized at the report's dtype."""
+        if t.is_floating_point() and (self.float_dtype is None or t.dtype == self.float_dtype):
+            return None
+        return dtype_text(t.dtype)
 
     def weights(self, tensors: Sequence[torch.Tensor]) -> tuple[list[Tensor], list[str]]:
         """The model tensors first read here (then counted here), and notes for those counted before."""

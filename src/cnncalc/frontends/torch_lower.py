@@ -552,6 +552,21 @@ def _cat(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
     return Lowered("copy", {"op": "cat", "shape": tuple(out.shape)}, full)
 
 
+# aten's reduction argument of a loss, in its words
+REDUCTION_WORDS = {0: "none", 1: "mean", 2: "sum"}
+
+
+def _loss(kind: str, names: str) -> Callable[..., Lowered]:
+    """A loss the model computes itself (``F.cross_entropy`` ends in ``nll_loss_forward``; ``F.mse_loss``)."""
+
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        a = _bind(args, kwargs, names)
+        reduction = REDUCTION_WORDS.get(int(a["reduction"]), "mean")
+        return Lowered(kind, {"reduction": reduction}, _tensors(a["self"], a["target"]))
+
+    return lower
+
+
 ATEN: dict[str, Callable[..., Lowered]] = {
     "mm": _matmul(False),
     "bmm": _matmul(False),
@@ -566,6 +581,9 @@ ATEN: dict[str, Callable[..., Lowered]] = {
     "cat": _cat,
     "sort": _sort,
     "topk": _topk,
+    "nll_loss_forward": _loss("nll", "self target weight=None reduction=1 ignore_index=-100"),
+    "nll_loss2d_forward": _loss("nll", "self target weight=None reduction=1 ignore_index=-100"),
+    "mse_loss": _loss("mse", "self target reduction=1"),
     **{f"max_pool{n}d": _pool("maxpool", n) for n in (1, 2, 3)},
     **{f"max_pool{n}d_with_indices": _pool("maxpool", n) for n in (1, 2, 3)},
     **{f"avg_pool{n}d": _pool("avgpool", n) for n in (1, 2, 3)},

@@ -7,6 +7,7 @@ from cnncalc.layers import (  # noqa: F401  (registration)
     decoder,
     dense,
     elementwise,
+    loss,
     merge,
     moe,
     norm,

@@ -115,6 +115,7 @@ class Calc:
         # how attention is counted: keys at a decode step's context (None: the operands'), the causal half
         self.context: int | None = None
         self.causal_half = False
+        self.batch_reduced = False  # its output is one for the whole batch (a loss), not one per sample
 
     def shown(self, shape: Shape) -> str:
         """A core shape as the user sees it, as a product: ``5·5·16`` for (16, 5, 5) in hwc."""

@@ -210,6 +210,7 @@ def zero(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         Param("op", ("operation", "fn"), positional=True, required=True),
         Param("dims", ("dim", "axis", "axes"), default=None),
         Param("keepdim", ("keepdims",), default=False),
+        Param("batch", (), default=False),
     ),
     aliases=("reduction",),
     example="reduce(mean, dims=0)",
@@ -217,6 +218,7 @@ def zero(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
 def reduce(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """A reduction (``sum``, ``mean``, ``amax``, ``var``) over axes of the shape as shown (None: all of them).
 
+    ``batch=true`` reduces over the batch too: one result for the whole batch (a step's loss).
     Under ``all`` one FLOP per input element (variance and standard deviation three).
     """
     (x,) = inputs
@@ -239,6 +241,10 @@ def reduce(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         else tuple(n for i, n in enumerate(shown) if i not in picked)
     )
     c.out(core_shape(out, c.layout))
+    if a.bool("batch"):
+        if dims is not None or keep:
+            raise ArgumentError("reduce over the batch (batch=true) takes every axis: leave dims and keepdim out")
+        c.batch_reduced = True
     per = REDUCE_FLOPS[op]
     n = prod(x)
     c.elementwise(per * n, f"{op} {per}·{fmt(n)}" if per > 1 else f"{op} {fmt(n)}")

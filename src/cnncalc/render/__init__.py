@@ -209,6 +209,8 @@ def training_lines(report: Report) -> list[str]:
         "each storage once; peak = params + buffers + gradients + optimizer state + activations at their largest "
         "in the forward, what autograd keeps held to the end",
     ]
+    if t.loss_note:
+        lines.append(f"Loss: {t.loss_note}")
     if t.unruled:
         listed = ", ".join(f"{k} ×{n}" for k, n in t.unruled)
         lines.append(f"No training rule (backward not counted): {listed}")

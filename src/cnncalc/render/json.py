@@ -114,13 +114,13 @@ def _llm(report: Report) -> dict[str, Any] | None:
     }
 
 
-def _training(report: Report) -> dict[str, int] | None:
-    """One training step's figures, with exactly the contract's keys."""
+def _training(report: Report) -> dict[str, int | str] | None:
+    """One training step's figures, with exactly the contract's keys, and the loss it computes."""
     t = report.training
     if t is None:
         return None
     keys = ("forward_flops", "backward_flops", "flops", "saved_activation_bytes", "param_bytes", "gradient_bytes")
-    return {k: getattr(t, k) for k in (*keys, "optimizer_bytes", "peak_bytes")}
+    return {k: getattr(t, k) for k in (*keys, "optimizer_bytes", "peak_bytes", "loss")}
 
 
 def render(report: Report) -> str:
