@@ -192,6 +192,16 @@ ColumnsOpt = Annotated[
         + ").",
     ),
 ]
+UnitsOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--units",
+        "-u",
+        metavar="[raw|auto|k|M|G|T]",
+        help="How the table shows counts: raw (exact, the default), auto (each in its own unit: 25.6 M), or all in "
+        "k, M, G or T. The footer gives every total both ways; csv and json stay exact.",
+    ),
+]
 DepthOpt = Annotated[
     Optional[int], typer.Option("--depth", min=0, help="Model files: rows follow the module tree this deep (3).")
 ]
@@ -395,15 +405,28 @@ def terminal_width() -> Optional[int]:
     return None
 
 
+def table_units(units: Optional[str], format: Format) -> str:  # noqa: A002
+    """``--units`` checked: one of raw, auto, k, M, G, T, and only for the formats people read."""
+    from cnncalc.render import parse_units
+
+    chosen = parse_units(units)
+    if chosen != "raw" and format in (Format.csv, Format.json):
+        raise SpecError(f"--units {units} applies to the table and markdown; {format.value} keeps exact integers")
+    return chosen
+
+
 def emit(
     report: Report,
     format: Format,  # noqa: A002
     width: Optional[int],
     columns: Optional[tuple[str, ...]],
     box: Optional[bool] = None,
+    units: str = "raw",
 ) -> None:
     """Print a report in the chosen format; the table fits the terminal, and is plain text in a pipe."""
     options: dict[str, object] = {} if format is Format.json or columns is None else {"columns": columns}
+    if format in (Format.table, Format.markdown) and units != "raw":
+        options["units"] = units
     if format is Format.table:
         options.update(width=width or terminal_width(), box=sys.stdout.isatty() if box is None else box)
     typer.echo(report.render(format.value, **options), nl=False)
@@ -440,6 +463,7 @@ def summary(
     width: WidthOpt = None,
     dtype: DTypeOpt = None,
     columns: ColumnsOpt = None,
+    units: UnitsOpt = None,
     depth: DepthOpt = None,
     input_dtype: InputDTypeOpt = None,
     box: BoxOpt = None,
@@ -467,6 +491,7 @@ def summary(
 
     try:
         chosen = parse_columns(columns)
+        shown_units = table_units(units, format)
         trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(
             flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
@@ -477,7 +502,7 @@ def summary(
     except CnnCalcError as e:
         raise fail(e) from None
     sequence_note(report, input)
-    emit(report, format, width, chosen, box)
+    emit(report, format, width, chosen, box, shown_units)
 
 
 EXPLAIN_EXAMPLES = examples(
@@ -660,6 +685,7 @@ def zoo(
     width: WidthOpt = None,
     dtype: DTypeOpt = None,
     columns: ColumnsOpt = None,
+    units: UnitsOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
     box: BoxOpt = None,
     convention: ConventionOpt = None,
@@ -702,6 +728,7 @@ def zoo(
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
+        shown_units = table_units(units, format)
         trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention, **trained)
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
@@ -709,7 +736,7 @@ def zoo(
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None
-    emit(report, format, width, chosen, box)
+    emit(report, format, width, chosen, box, shown_units)
 
 
 class PlotKind(str, Enum):

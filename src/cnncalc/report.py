@@ -210,14 +210,15 @@ class Report:
     def to_json(self) -> str:
         return self.render("json")
 
-    def to_markdown(self, columns: tuple[str, ...] | None = None) -> str:
-        return self.render("markdown", columns=columns)
+    def to_markdown(self, columns: tuple[str, ...] | None = None, units: str = "raw") -> str:
+        return self.render("markdown", columns=columns, units=units)
 
     def to_csv(self, columns: tuple[str, ...] | None = None) -> str:
         return self.render("csv") if columns is None else self.render("csv", columns=columns)
 
-    def table(self, width: int | None = None, columns: tuple[str, ...] | None = None) -> str:
-        return self.render("table", width=width, columns=columns)
+    def table(self, width: int | None = None, columns: tuple[str, ...] | None = None, units: str = "raw") -> str:
+        """The terminal table; ``units`` shows counts exactly (raw), as ``25.6 M`` (auto), or all in k, M, G, T."""
+        return self.render("table", width=width, columns=columns, units=units)
 
     def explain(self, format: str = "text") -> str:  # noqa: A002 - the user's word
         """Every layer's worked arithmetic as ``text``, ``markdown`` or ``json`` (see :mod:`cnncalc.explain`)."""

@@ -72,6 +72,71 @@ HEADERS = {
 DEFAULT_COLUMNS = ("index", "name", "output_shape", "activation_size", "params", "macs", "flops")
 NUMERIC = {"index", "activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
 NUMERIC |= {"rf", "rf_jump", "rf_start", "bytes_read", "bytes_written", "intensity"}
+COUNTS = {"activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
+"""The columns that hold counts, shown in the table's units (``--units``)."""
+BYTES = {"bytes_read", "bytes_written"}
+"""The columns that hold bytes: exact, or in binary units (KiB, MiB) when the table has units."""
+
+UNITS = {"raw": 1, "auto": 0, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+"""How the table shows counts: ``raw`` exact (the default), ``auto`` each in its own unit, or all in one unit."""
+PREFIXES = ("", "k", "M", "G", "T", "P", "E")
+
+
+def parse_units(value: object) -> str:
+    """``--units`` as one of :data:`UNITS` (k, M, G, T as written, any case), or an ArgumentError naming them.
+
+    >>> parse_units("m"), parse_units("AUTO"), parse_units(None)
+    ('M', 'auto', 'raw')
+    """
+    if value is None:
+        return "raw"
+    word = str(getattr(value, "value", value)).strip()
+    for unit in UNITS:
+        if word.lower() == unit.lower():
+            return unit
+    raise ArgumentError(f"unknown units '{value}' (choose {', '.join(UNITS)})")
+
+
+def short(n: int | float) -> str:
+    """A count as people read it, three significant digits and an SI prefix: ``25.6 M``, ``4.09 G``, ``608``.
+
+    >>> short(25_557_032), short(4_089_184_256), short(608), short(999_600), short(0)
+    ('25.6 M', '4.09 G', '608', '1.00 M', '0')
+    """
+    value = abs(float(n))
+    if value < 1000:
+        return fmt(n)
+    step = 0
+    while value >= 999.5 and step < len(PREFIXES) - 1:
+        value /= 1000
+        step += 1
+    decimals = 2 if value < 9.995 else 1 if value < 99.95 else 0
+    sign = "-" if n < 0 else ""
+    return f"{sign}{value:.{decimals}f} {PREFIXES[step]}"
+
+
+def scaled(n: int, units: str) -> str:
+    """``n`` in the table's units: exact (``raw``), its own unit (``auto``), or a fixed unit's multiple.
+
+    >>> scaled(25_557_032, "M"), scaled(608, "M"), scaled(608, "k"), scaled(0, "G"), scaled(48_120, "auto")
+    ('25.56', '0.000608', '0.61', '0', '48.1 k')
+    """
+    if units == "raw":
+        return fmt(n)
+    if units == "auto":
+        return short(n)
+    x = n / UNITS[units]
+    if x == 0:
+        return "0"
+    return f"{x:,.2f}" if abs(x) >= 0.01 else f"{x:.3g}"
+
+
+def header(column: str, units: str = "raw") -> str:
+    """A column's title, with its unit when every cell is in one: ``Params (M)``."""
+    title = HEADERS[column]
+    if units in ("raw", "auto") or column not in COUNTS:
+        return title
+    return f"{title} ({units})"
 
 
 def parse_columns(text: str | None) -> tuple[str, ...] | None:
@@ -118,8 +183,8 @@ def shape_text(report: Report, row: Row) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def cell(report: Report, row: Row, column: str, *, grouped: bool = True) -> str:
-    """One cell as text: thousands separators when ``grouped``, exact integers otherwise."""
+def cell(report: Report, row: Row, column: str, *, grouped: bool = True, units: str = "raw") -> str:
+    """One cell as text: thousands separators when ``grouped``, exact integers otherwise; counts in ``units``."""
     if column == "inputs":
         return ", ".join(row.inputs)
     if column == "output_shape":
@@ -133,11 +198,17 @@ def cell(report: Report, row: Row, column: str, *, grouped: bool = True) -> str:
         return "–" if row.intensity is None else f"{row.intensity:,.2f}"
     value = getattr(row, column)
     if column in NUMERIC and isinstance(value, int):
-        return fmt(value) if grouped else str(value)
+        if not grouped:
+            return str(value)
+        if units != "raw" and column in COUNTS:
+            return scaled(value, units)
+        if units != "raw" and column in BYTES:
+            return human_bytes(value)
+        return fmt(value)
     return str(value)
 
 
-def total_cell(report: Report, column: str, *, grouped: bool = True) -> str:
+def total_cell(report: Report, column: str, *, grouped: bool = True, units: str = "raw") -> str:
     t = report.totals
     value = {
         "activation_size": t.activation_size,
@@ -149,25 +220,35 @@ def total_cell(report: Report, column: str, *, grouped: bool = True) -> str:
     }.get(column)
     if value is None:
         return ""
-    return fmt(value) if grouped else str(value)
+    if not grouped:
+        return str(value)
+    return scaled(value, units) if column in COUNTS else fmt(value)
 
 
 def footer_lines(report: Report, *, markdown: bool = False) -> list[str]:
     """The totals and conventions every human-readable renderer prints under the table (a parallel layout's rank
-    classes too, but in Markdown, which draws them as a table of their own)."""
+    classes too, but in Markdown, which draws them as a table of their own).
+
+    Each total is given exactly and as people read it: ``Total params: 25,557,032 (25.6 M, 97.5 MiB at float32)``.
+    """
     t = report.totals
-    lines = [
-        f"Total params: {fmt(t.params)} (trainable {fmt(t.trainable_params)}, "
-        f"non-trainable {fmt(t.non_trainable_params)}); buffers: {fmt(t.buffers)}",
-        f"Total MACs: {fmt(t.macs)}; FLOPs: {fmt(t.flops)}",
-        f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}",
-        f"Shapes: {report.layout.value}, batch {report.batch}"
-        + ("; activation sizes, MACs and FLOPs are for the whole batch" if report.batch > 1 else ""),
-    ]
-    if report.framework is Framework.keras:
-        lines[-1] += " (shown as Keras shows them: None is the batch axis)"
-        lines.append(f"Counting convention: keras — {FRAMEWORK_NOTES[Framework.keras]}")
     m = report.memory
+    said = [short(t.params)] if t.params >= 1000 else []
+    if m is not None:
+        said.append(f"{human_bytes(m.param_bytes)} at {m.dtype}")
+    lines = [
+        f"Total params: {fmt(t.params)}"
+        + (f" ({', '.join(said)})" if said else "")
+        + f"; trainable {fmt(t.trainable_params)}, non-trainable {fmt(t.non_trainable_params)}; "
+        f"buffers: {fmt(t.buffers)}",
+        f"MACs: {counted(t.macs)}; FLOPs: {counted(t.flops)}",
+        f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}",
+    ]
+    shapes = shapes_line(report)
+    if shapes:
+        lines.append(shapes)
+    if report.framework is Framework.keras:
+        lines.append(f"Counting convention: keras — {FRAMEWORK_NOTES[Framework.keras]}")
     if m is not None:
         lines.append(
             f"Memory ({m.dtype}, {m.bytes_per_element} B/element): params {human_bytes(m.param_bytes)}, "
@@ -190,6 +271,29 @@ def footer_lines(report: Report, *, markdown: bool = False) -> list[str]:
         )
         lines.append(f"Uncounted ops (no counting rule; not in MACs or FLOPs): {listed}")
     return lines
+
+
+def counted(n: int) -> str:
+    """A total exactly, and as people read it when it is large: ``4,089,184,256 (4.09 G)``."""
+    return fmt(n) + (f" ({short(n)})" if abs(n) >= 1000 else "")
+
+
+def spatial(report: Report) -> bool:
+    """Whether the network's shapes have spatial axes (an image's H and W), so hwc and chw read differently.
+
+    A language model's shapes are positions and features: no layout to name.
+    """
+    return any(r.receptive_field is not None or r.windows for r in report.node_rows)
+
+
+def shapes_line(report: Report) -> str:
+    """``Shapes: hwc, batch 1`` where shapes have spatial axes; else the batch alone, when it is more than one."""
+    whole = "; activation sizes, MACs and FLOPs are for the whole batch" if report.batch > 1 else ""
+    keras = report.framework is Framework.keras
+    if spatial(report) or keras:
+        line = f"Shapes: {report.layout.value}, batch {report.batch}{whole}"
+        return line + (" (shown as Keras shows them: None is the batch axis)" if keras else "")
+    return f"Batch {report.batch}{whole}" if whole else ""
 
 
 def training_lines(report: Report) -> list[str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from html import escape
 
-from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
+from cnncalc.render import NUMERIC, cell, columns_for, footer_lines, header, parse_units, total_cell
 from cnncalc.report import Report
 
 
-def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
+def render(report: Report, *, columns: tuple[str, ...] | None = None, units: str = "raw") -> str:
+    """The table as HTML for Jupyter, counts in ``units`` (see :func:`cnncalc.render.table.render`)."""
+    units = parse_units(units)
     columns = columns_for(report, columns)
 
     def td(text: str, col: str, tag: str = "td") -> str:
@@ -18,11 +20,11 @@ def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
     parts = ['<table class="cnncalc">']
     if report.title:
         parts.append(f"<caption>{escape(report.title)}</caption>")
-    parts.append("<thead><tr>" + "".join(td(HEADERS[c], c, "th") for c in columns) + "</tr></thead><tbody>")
+    parts.append("<thead><tr>" + "".join(td(header(c, units), c, "th") for c in columns) + "</tr></thead><tbody>")
     for row in report.rows:
-        parts.append("<tr>" + "".join(td(cell(report, row, c), c) for c in columns) + "</tr>")
+        parts.append("<tr>" + "".join(td(cell(report, row, c, units=units), c) for c in columns) + "</tr>")
     parts.append("</tbody><tfoot><tr>")
-    parts.append("".join(td("Total" if c == "name" else total_cell(report, c), c, "th") for c in columns))
+    parts.append("".join(td("Total" if c == "name" else total_cell(report, c, units=units), c, "th") for c in columns))
     parts.append("</tr></tfoot></table>")
     parts.append("<p>" + "<br>".join(escape(line) for line in footer_lines(report)) + "</p>")
     return "".join(parts)

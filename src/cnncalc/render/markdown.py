@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
+from cnncalc.render import NUMERIC, cell, columns_for, footer_lines, header, parse_units, total_cell
 from cnncalc.report import Report
 
 
-def render(report: Report, *, columns: tuple[str, ...] | None = None) -> str:
+def render(report: Report, *, columns: tuple[str, ...] | None = None, units: str = "raw") -> str:
+    """The table in Markdown, counts in ``units`` (see :func:`cnncalc.render.table.render`)."""
+    units = parse_units(units)
     columns = columns_for(report, columns)
-    head = "| " + " | ".join(HEADERS[c] for c in columns) + " |"
+    head = "| " + " | ".join(header(c, units) for c in columns) + " |"
     rule = "|" + "|".join("---:" if c in NUMERIC else "---" for c in columns) + "|"
     lines = [f"### {report.title}", ""] if report.title else []
     lines += [head, rule]
     for row in report.rows:
-        lines.append("| " + " | ".join(cell(report, row, c).replace("|", "\\|") for c in columns) + " |")
-    totals = ["Total" if c == "name" else total_cell(report, c) for c in columns]
+        lines.append("| " + " | ".join(cell(report, row, c, units=units).replace("|", "\\|") for c in columns) + " |")
+    totals = ["Total" if c == "name" else total_cell(report, c, units=units) for c in columns]
     totals = [f"**{t}**" if t else "" for t in totals]
     lines.append("| " + " | ".join(totals) + " |")
     lines.append("")

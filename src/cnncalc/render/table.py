@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 
-from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
+from cnncalc.render import NUMERIC, cell, columns_for, footer_lines, header, total_cell
 from cnncalc.report import Report
 
 # The eight lines of a box as rich writes them: top edge; header row (left, vertical, right);
@@ -43,7 +43,12 @@ WORD = re.compile(r"\s*\S+\s*")  # rich's word: the word and the spaces after it
 
 
 def render(
-    report: Report, *, width: int | None = None, columns: tuple[str, ...] | None = None, box: bool = True
+    report: Report,
+    *,
+    width: int | None = None,
+    columns: tuple[str, ...] | None = None,
+    box: bool = True,
+    units: str = "raw",
 ) -> str:
     """The report as a table with totals in the footer and the convention below: box-drawn, or plain text.
 
@@ -52,12 +57,20 @@ def render(
     (a shape after its commas), and if even that does not fit, the table is drawn
     wider than asked. With no ``width`` (a pipe, a file, a notebook) the table is
     drawn whole, and the lines below it wrap at 120 or the table's width.
-    ``box=False`` draws no box, only ASCII rules, for a pipe or a file.
+    ``box=False`` draws no box, only ASCII rules, for a pipe or a file, and leaves every line under the
+    table whole (one line a fact, for grep). ``units`` shows counts exactly (``raw``), each in its own
+    unit (``auto``: ``25.6 M``) or all in one (``k``, ``M``, ``G``, ``T``; the header names it).
     """
+    from cnncalc.render import parse_units
+
+    units = parse_units(units)
     columns = columns_for(report, columns)
-    rows = [[cell(report, row, col) for col in columns] for row in report.rows]
-    footers = ["" if col == "index" else "Total" if col == "name" else total_cell(report, col) for col in columns]
-    texts = [[HEADERS[col], footers[i], *(r[i] for r in rows)] for i, col in enumerate(columns)]
+    rows = [[cell(report, row, col, units=units) for col in columns] for row in report.rows]
+    footers = [
+        "" if col == "index" else "Total" if col == "name" else total_cell(report, col, units=units) for col in columns
+    ]
+    headers = [header(col, units) for col in columns]
+    texts = [[headers[i], footers[i], *(r[i] for r in rows)] for i, col in enumerate(columns)]
     natural = [max(len(t) for t in column) for column in texts]
     longest_word = [max(len(w) for t in column for w in (t.split() or [""])) for column in texts]
     widths: list[int | None] = [None] * len(columns)
@@ -78,7 +91,7 @@ def render(
         drawn = draw(report.title, columns, texts, natural, lines, asked, box)
         if drawn is not None:
             return drawn
-    return draw_with_rich(report.title, columns, rows, footers, widths, lines, asked, box)
+    return draw_with_rich(report.title, columns, headers, rows, footers, widths, lines, asked, box)
 
 
 def plain_text(text: str) -> bool:
@@ -105,8 +118,6 @@ def draw(
     ``texts`` holds each column's header, footer and cells; ``lines`` go under the table, wrapped at ``width``.
     """
     if len(texts[0]) < 3 or not all(plain_text(t) for column in texts for t in column):
-        return None
-    if not all(plain_text(line) or line == "" for line in lines):
         return None
     edges = box  # a box has its edges drawn; plain text has none
     b = (HEAVY_HEAD if box else PLAIN).splitlines()
@@ -143,9 +154,88 @@ def draw(
     out.append(row(b[6], 1))
     if edges:
         out.append(rule(b[7]))
-    for line in lines:
-        out.extend(wrap(line, width))
+    out += under(lines, width, box)
     return "\n".join(out) + "\n"
+
+
+PHRASE_END = re.compile(r"(?:; |, | — )")
+
+
+def phrases(line: str) -> list[str]:
+    """``line`` cut after each ``; ``, ``, `` and `` — `` outside brackets: the pieces a footer line may wrap between.
+
+    >>> phrases("Total params: 608 (608, 2.4 KiB at float32); trainable 608, non-trainable 0")
+    ['Total params: 608 (608, 2.4 KiB at float32); ', 'trainable 608, ', 'non-trainable 0']
+    """
+    pieces: list[str] = []
+    depth = start = 0
+    for i, ch in enumerate(line):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and (m := PHRASE_END.match(line, i)) is not None and m.start() == i:
+            end = m.end()
+            pieces.append(line[start:end])
+            start = end
+    pieces.append(line[start:])
+    return [p for p in pieces if p]
+
+
+def wrap_phrases(line: str, width: int, indent: str = "  ") -> list[str]:
+    """A footer line wrapped between its phrases (see :func:`phrases`), its later lines indented.
+
+    Only a phrase longer than the whole width is broken inside, at spaces, as :func:`wrap` breaks a line.
+
+    >>> wrap_phrases("Memory: params 245.9 KiB, buffers 0 B, activations 51.3 KiB", 40)
+    ['Memory: params 245.9 KiB, buffers 0 B,', '  activations 51.3 KiB']
+    """
+    measure = len if plain_text(line) else _cells
+    if measure(line) <= width:
+        return [line]
+    pieces: list[str] = []
+    room = max(width - len(indent), 1)
+    for phrase in phrases(line):
+        if measure(phrase.rstrip()) > room:
+            pieces += [w.group() for w in WORD.finditer(phrase)]
+        else:
+            pieces.append(phrase)
+    out: list[str] = []
+    current = ""
+    for piece in pieces:
+        if current.strip() and measure((current + piece).rstrip()) > width:
+            out.append(current.rstrip())
+            current = indent + piece.lstrip()
+        else:
+            current += piece
+        while measure(current.rstrip()) > width:  # one word wider than the line: cut it
+            cut = _cut(current, width, measure)
+            out.append(current[:cut])
+            current = indent + current[cut:]
+    if current.strip():
+        out.append(current.rstrip())
+    return out
+
+
+def _cells(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def _cut(text: str, width: int, measure) -> int:  # noqa: ANN001 - len or cell_len
+    """Where to cut ``text`` so the first part fits ``width`` cells (at least one character)."""
+    cut = len(text)
+    while cut > 1 and measure(text[:cut]) > width:
+        cut -= 1
+    return cut
+
+
+def under(lines: list[str], width: int, box: bool) -> list[str]:
+    """The lines under the table: each whole in plain text (a pipe or a file), else wrapped between phrases."""
+    if not box:
+        return list(lines)
+    return [piece for line in lines for piece in wrap_phrases(line, width)]
 
 
 def wrap(line: str, width: int) -> list[str]:
@@ -188,6 +278,7 @@ def wrap(line: str, width: int) -> list[str]:
 def draw_with_rich(
     title: str,
     columns: tuple[str, ...],
+    headers: list[str],
     rows: list[list[str]],
     footers: list[str],
     widths: list[int | None],
@@ -210,7 +301,7 @@ def draw_with_rich(
     )
     for i, col in enumerate(columns):
         table.add_column(
-            HEADERS[col],
+            headers[i],
             justify="right" if col in NUMERIC else "left",
             footer=footers[i],
             width=widths[i],
@@ -221,6 +312,5 @@ def draw_with_rich(
     out = io.StringIO()
     console = Console(file=out, width=width, color_system=None, force_terminal=False, soft_wrap=False)
     console.print(table)
-    for line in lines:
-        console.print(line, highlight=False, markup=False)
-    return out.getvalue()
+    below = under(lines, width, box)
+    return out.getvalue() + "".join(line + "\n" for line in below)
