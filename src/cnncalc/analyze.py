@@ -132,7 +132,9 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         try:
             shown.append(_visit(node, index, done, ctx, b, nodes))
         except CnnCalcError as e:
-            raise e.at_layer(index, node.source or node.label) from None
+            from cnncalc.hints import explained
+
+            raise explained(e, graph, layout).at_layer(index, node.source or node.label) from None
     model, model_nodes, loss = graph, len(nodes), None
     if ctx.train is not None:  # the step's loss, after the model's outputs (cnncalc.loss)
         from cnncalc.loss import loss_for, with_loss

@@ -438,6 +438,11 @@ def sequence_note(report: Report, inputs: Optional[list[str]]) -> None:
         return
     input = inputs[0]  # noqa: A001
     shape = report.shown_shape(report.rows[0])
+    from cnncalc.hints import batch_first, batch_hint
+
+    if report.framework is not Framework.keras and batch_first(shape):
+        typer.echo(f"note: {batch_hint(shape)}", err=True)
+        return
     nxt = next((r for r in report.rows[1:] if report.rows[0].node_id in r.inputs), None)
     from cnncalc.layers import REGISTRY
 

@@ -13,4 +13,14 @@ CASES = [
     Case("units_long", ("summary", NET, "--units", "k" * 100_000), says="units"),
     Case("units_on_csv", ("summary", NET, "--units", "M", "--format", "csv"), says="exact integers"),
     Case("units_on_json", ("zoo", "lenet5", "--units", "auto", "--format", "json"), says="exact integers"),
+    # a Python file named without its class: read as text for its class names, never imported
+    Case(
+        "python_file_without_class",
+        ("summary", "model.py"),
+        files={"model.py": "import os\nos.system('touch pwned')\nclass Net(nn.Module):\n    pass\n"},
+        says="model.py:Net",
+    ),
+    Case("python_file_binary", ("summary", "model.py"), files={"model.py": b"\xff\xfe\x00class" * 1000}, says="Python"),
+    Case("input_exponent_negative", ("summary", "input(-1e300, 3, 3) -> fc(2)"), says="whole numbers"),
+    Case("input_batch_as_axis", ("summary", "conv(8, f=5) -> fc(2)", "--input", "1,3,32,32"), says="--batch|batch"),
 ]

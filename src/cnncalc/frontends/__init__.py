@@ -49,6 +49,44 @@ def _call(target: str, path: str, **given: Any) -> Graph:
     return reader(path, **given)
 
 
+MODULE_CLASS = re.compile(r"^class\s+([A-Za-z_]\w*)\s*\(([^)]*)\)\s*:", re.MULTILINE)
+
+
+def module_classes(text: str) -> tuple[list[str], list[str]]:
+    r"""The classes a Python file defines at its top level, read from its text (nothing imported or run).
+
+    The first list holds those whose bases look like a network (``nn.Module``, a ``...Model``), the second the rest.
+
+    >>> module_classes("import torch\nclass Net(torch.nn.Module):\n    pass\nclass Config:\n    pass\n")
+    (['Net'], [])
+    """
+    nets: list[str] = []
+    other: list[str] = []
+    for name, bases in MODULE_CLASS.findall(text):
+        (nets if re.search(r"Module|Model|Sequential|\bFor[A-Z]", bases) else other).append(name)
+    return nets, other
+
+
+def python_file(path: Path) -> SpecError:
+    """A ``.py`` named without ``:Class``: say so, with the classes the file defines (read as text, not imported)."""
+    from cnncalc.limits import guard
+
+    try:
+        size = path.stat().st_size
+        guard("file_bytes", size, f"{path} has {size:,} bytes")
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as e:
+        return SpecError(f"cannot read {path}: {e.strerror or e}")
+    nets, other = module_classes(text)
+    found = nets or other
+    if found:
+        listed = ", ".join(found[:8]) + (", …" if len(found) > 8 else "")
+        hint = f"for example {path}:{found[0]} (its classes: {listed})"
+    else:
+        hint = f"it defines no class at its top level; write {path}:ClassName for the nn.Module to trace"
+    return SpecError(f"{path} is a Python file: name the nn.Module class to trace after a colon", hint=hint)
+
+
 def load_model_source(source: str, **given: Any) -> Graph | None:
     """The Graph of a file a front-end reads (a spec, a model file, ``file.py:Class``), or None for notation."""
     m = TORCH_SPEC.match(source)
@@ -63,6 +101,8 @@ def load_model_source(source: str, **given: Any) -> Graph | None:
     given.pop("train", None)  # only a traced model runs differently in training (dropout, batch statistics)
     path = Path(source)
     suffix = path.suffix.lower()
+    if suffix == ".py" and "(" not in source and path.is_file():
+        raise python_file(path)
     if "(" in source or suffix not in (*FILES, ".json"):
         return None
     if not path.is_file():

@@ -32,12 +32,20 @@ def input_(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
         raise ArgumentError("input needs a shape", hint="write input(32,32,3) or give --input 32,32,3")
     if not shape:
         raise ArgumentError("input needs a shape, got an empty one", hint="write input(32,32,3)")
-    for n in shape:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ArgumentError(f"input sizes must be positive whole numbers (got {n!r})")
+    shape = tuple(_size(n) for n in shape)
     layout = Layout(a.choice("layout", [m.value for m in Layout]))
     c.out(core_shape(tuple(shape), layout))
     c.step("size", times(shape), prod(shape))
+
+
+def _size(n: object) -> int:
+    """One input size: a positive whole number, also when written ``1e9`` (1,000,000,000) or ``32.0``."""
+    if isinstance(n, float) and n.is_integer() and not isinstance(n, bool):
+        n = int(n)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        shown = f"{n:,}" if isinstance(n, int) and not isinstance(n, bool) else f"{n!r}"
+        raise ArgumentError(f"input sizes must be positive whole numbers (got {shown})")
+    return n
 
 
 @register("output", aliases=("out", "result"), zero_cost=True, view=True)

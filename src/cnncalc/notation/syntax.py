@@ -152,6 +152,8 @@ def show(v: Any) -> str:
         return "true" if v else "false"
     if v is None:
         return "none"
+    if isinstance(v, float) and v.is_integer() and abs(v) >= 1000:  # 1e9 reads as 1000000000, not 1000000000.0
+        return str(int(v))
     return str(v)
 
 
