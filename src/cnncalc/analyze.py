@@ -165,7 +165,12 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     depth = opts.depth if opts.depth is not None else graph.depth
     rows: tuple[Row, ...] = tuple(shown)
     notes = list(graph.notes)
-    if graph.scopes and depth is not None:
+    if _as_tree(opts, graph, depth):
+        from cnncalc.fold import tree
+
+        rows, fold_notes = tree(tuple(nodes), graph, depth, display)
+        notes += fold_notes
+    elif graph.scopes and depth is not None:
         from cnncalc.fold import fold
 
         rows, fold_notes = fold(tuple(nodes), graph, depth, display)
@@ -403,6 +408,25 @@ _RETRAIN = copier(
 
 _ROW = maker(Row)  # Row(index=..., name=..., ...), made quicker
 
+TREE_SOURCES = (
+    "torch",
+    "onnx",
+    "keras",
+    "config",
+)  # model files whose rows are a tree by default, deeper than one level
+
+
+def _as_tree(opts: Options, graph: Graph, depth: int | None) -> bool:
+    """Whether the rows are a tree (``--tree``): asked for, or a model file's default at a depth over 1."""
+    if opts.tree is None:
+        return bool(graph.scopes) and graph.source in TREE_SOURCES and depth is not None and depth > 1
+    if opts.tree and not graph.scopes:
+        raise ArgumentError(
+            "--tree nests module calls and blocks, and this network has none: its rows are its layers",
+            hint="a model file (.py:Class, .onnx, .keras) or the notation's blocks (def) have them",
+        )
+    return opts.tree
+
 
 def _operands(node: Node, done: dict[str, Row]) -> tuple[tuple[int, ...], ...]:
     if node.shapes is not None:
@@ -497,6 +521,7 @@ def _analyze_node(
         param_tensors=tensors,
         block=block,
         serving=serving,
+        input_shapes=operands,
     )
 
 

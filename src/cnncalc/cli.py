@@ -202,6 +202,18 @@ UnitsOpt = Annotated[
         "k, M, G or T. The footer gives every total both ways; csv and json stay exact.",
     ),
 ]
+TreeOpt = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--tree/--flat",
+        help="Rows indented under their parents, each module's or block's row holding its whole figures (default "
+        "for a model file at --depth over 1), or one flat row per module call.",
+    ),
+]
+ExpandOpt = Annotated[
+    bool,
+    typer.Option("--expand", help="Show every block: identical consecutive blocks are otherwise one row marked × N."),
+]
 DepthOpt = Annotated[
     Optional[int], typer.Option("--depth", min=0, help="Model files: rows follow the module tree this deep (3).")
 ]
@@ -405,13 +417,15 @@ def terminal_width() -> Optional[int]:
     return None
 
 
-def table_units(units: Optional[str], format: Format) -> str:  # noqa: A002
-    """``--units`` checked: one of raw, auto, k, M, G, T, and only for the formats people read."""
+def table_units(units: Optional[str], format: Format, expand: bool = False) -> str:  # noqa: A002
+    """``--units`` checked: one of raw, auto, k, M, G, T, and only for the formats people read (``--expand`` too)."""
     from cnncalc.render import parse_units
 
     chosen = parse_units(units)
     if chosen != "raw" and format in (Format.csv, Format.json):
         raise SpecError(f"--units {units} applies to the table and markdown; {format.value} keeps exact integers")
+    if expand and format in (Format.csv, Format.json):
+        raise SpecError(f"--expand applies to the table and markdown; {format.value} has a row for every block")
     return chosen
 
 
@@ -422,11 +436,14 @@ def emit(
     columns: Optional[tuple[str, ...]],
     box: Optional[bool] = None,
     units: str = "raw",
+    expand: bool = False,
 ) -> None:
     """Print a report in the chosen format; the table fits the terminal, and is plain text in a pipe."""
     options: dict[str, object] = {} if format is Format.json or columns is None else {"columns": columns}
     if format in (Format.table, Format.markdown) and units != "raw":
         options["units"] = units
+    if format in (Format.table, Format.markdown) and expand:
+        options["expand"] = True
     if format is Format.table:
         options.update(width=width or terminal_width(), box=sys.stdout.isatty() if box is None else box)
     typer.echo(report.render(format.value, **options), nl=False)
@@ -470,6 +487,8 @@ def summary(
     columns: ColumnsOpt = None,
     units: UnitsOpt = None,
     depth: DepthOpt = None,
+    tree: TreeOpt = None,
+    expand: ExpandOpt = False,
     input_dtype: InputDTypeOpt = None,
     box: BoxOpt = None,
     kwarg: KwargOpt = None,
@@ -496,10 +515,17 @@ def summary(
 
     try:
         chosen = parse_columns(columns)
-        shown_units = table_units(units, format)
+        shown_units = table_units(units, format, expand)
         trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(
-            flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
+            flops=flops,
+            batch=batch,
+            layout=layout,
+            dtype=dtype,
+            depth=depth,
+            tree=tree,
+            framework=convention,
+            **trained,
         )
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
         options = parallel_options(options, parallel, tp_plan, pp_split)
@@ -507,7 +533,7 @@ def summary(
     except CnnCalcError as e:
         raise fail(e) from None
     sequence_note(report, input)
-    emit(report, format, width, chosen, box, shown_units)
+    emit(report, format, width, chosen, box, shown_units, expand)
 
 
 EXPLAIN_EXAMPLES = examples(
@@ -691,6 +717,8 @@ def zoo(
     dtype: DTypeOpt = None,
     columns: ColumnsOpt = None,
     units: UnitsOpt = None,
+    tree: TreeOpt = None,
+    expand: ExpandOpt = False,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
     box: BoxOpt = None,
     convention: ConventionOpt = None,
@@ -733,15 +761,17 @@ def zoo(
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
-        shown_units = table_units(units, format)
+        shown_units = table_units(units, format, expand)
         trained = training(train, optimizer, freeze, recompute, master_weights, loss)
-        options = Options.make(flops=flops, batch=batch, layout=layout, dtype=dtype, framework=convention, **trained)
+        options = Options.make(
+            flops=flops, batch=batch, layout=layout, dtype=dtype, tree=tree, framework=convention, **trained
+        )
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
         options = parallel_options(options, parallel, tp_plan, pp_split)
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None
-    emit(report, format, width, chosen, box, shown_units)
+    emit(report, format, width, chosen, box, shown_units, expand)
 
 
 class PlotKind(str, Enum):

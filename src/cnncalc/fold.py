@@ -89,6 +89,7 @@ def _row(
         activation_size=sum(prod(o) for o in s.outputs),
         shape_text=text,
         scope=s.index,
+        branch=True,
     )
 
 
@@ -173,4 +174,75 @@ def combine(
         grad=out_row.grad if out_row is not None else any(r.grad for r in rows),
         param_tensors=sum(r.param_tensors for r in rows),
         block=out_row.block if out_row is not None else None,
+        input_shapes=next((r.input_shapes for r in rows if r.input_shapes), ()),
     )
+
+
+def tree(nodes: tuple[Row, ...], graph: Graph, depth: int | None, layout: Layout) -> tuple[tuple[Row, ...], list[str]]:
+    """The rows of ``graph`` as a tree: every scope down to ``depth`` (None: all) with its whole subtree's figures.
+
+    As torchinfo shows a model: a module call's row, then its children's rows one level deeper;
+    a parent's figures are the sum of everything run inside it (its children, and the functional
+    ops in its own forward), so each total is read where it is. A node outside every scope (a
+    notation layer outside its blocks) is a row of its own, and so is each layer of a notation block,
+    under the block's row. Rows are in the order the calls
+    began; ``Row.level`` is the depth, ``Row.branch`` marks the rows that stand for a scope.
+    """
+    scopes = graph.scopes
+    cap = depth if depth is not None else max((s.level for s in scopes), default=0)
+    open_: list[tuple[Scope, list[Row]]] = []  # the scopes the walk is in, outermost first
+    items: list[tuple[Scope | None, list[Row], int]] = []  # (scope or None for a lone node, its nodes, level)
+
+    def chain(i: int | None) -> list[Scope]:
+        found: list[Scope] = []
+        while i is not None:
+            found.append(scopes[i])
+            i = scopes[i].parent
+        return [s for s in reversed(found) if s.level <= cap]
+
+    top = min((s.level for s in scopes), default=0)
+    members_of: dict[int, list[Row]] = {}  # a scope's item, once it has one
+    rooted = graph.depth is not None  # a model file: its nodes outside every scope are its inputs
+    for r in nodes:
+        path = chain(r.scope)
+        if not path and rooted:
+            continue
+        keep = 0
+        while keep < min(len(open_), len(path)) and open_[keep][0].index == path[keep].index:
+            keep += 1
+        if keep < len(path) and path[-1].index in members_of:  # read late (a buffer): counted where its scope is
+            for s in path:
+                if s.index in members_of:
+                    members_of[s.index].append(r)
+            continue
+        del open_[keep:]
+        for s in path[keep:]:
+            members: list[Row] = []
+            members_of[s.index] = members
+            open_.append((s, members))
+            items.append((s, members, s.level - top))
+        if not path:
+            items.append((None, [r], 0))
+            continue
+        for _, members in open_:
+            members.append(r)
+        if not rooted:  # a notation block's layers are rows of their own, under it
+            items.append((None, [replace(r, name=r.name.removeprefix(path[-1].path + "."))], len(path)))
+    by_id = {r.node_id: r for r in nodes}
+    rows: list[Row] = []
+    for index, (s, members, level) in enumerate(items, start=1):
+        if s is None:
+            rows.append(replace(members[0], index=index, level=level))
+            continue
+        if not s.outputs:  # a notation block: its output is its last node's
+            row = combine(index, s.path, s.kind, s.path, members, members[-1], s.path, s.notes)
+            rows.append(replace(row, scope=s.index, level=level, branch=True))
+            continue
+        row = _row(index, s, members, by_id, graph, layout, scopes)
+        rows.append(replace(row, level=level, branch=True))
+    said = f"to depth {depth}" if depth is not None else "to the last level"
+    notes = [
+        f"Rows follow the module calls {said}, indented under their parents; a row's figures are everything run "
+        "inside it, its children's and its own functional ops'; the totals count each once"
+    ]
+    return tuple(rows), notes

@@ -115,6 +115,9 @@ class Row:
     param_tensors: int = 0  # how many tensors hold its trainable parameters (an optimizer keeps state per tensor)
     block: str | None = None  # the repeated block it is part of (a transformer layer), which --recompute checkpoints
     serving: Serving | None = None  # its part in a language model's serving figures, when it has one
+    level: int = 0  # in a tree (--tree): how deep it is; its parents are the rows above it one level up
+    input_shapes: tuple[tuple[int, ...], ...] = ()  # the shapes it reads, as the core holds them (see output_shape)
+    branch: bool = False  # it stands for a module call or a block's use (a scope), not for one layer
 
     @property
     def non_trainable_params(self) -> int:
@@ -210,15 +213,18 @@ class Report:
     def to_json(self) -> str:
         return self.render("json")
 
-    def to_markdown(self, columns: tuple[str, ...] | None = None, units: str = "raw") -> str:
-        return self.render("markdown", columns=columns, units=units)
+    def to_markdown(self, columns: tuple[str, ...] | None = None, units: str = "raw", expand: bool = False) -> str:
+        return self.render("markdown", columns=columns, units=units, expand=expand)
 
     def to_csv(self, columns: tuple[str, ...] | None = None) -> str:
         return self.render("csv") if columns is None else self.render("csv", columns=columns)
 
-    def table(self, width: int | None = None, columns: tuple[str, ...] | None = None, units: str = "raw") -> str:
-        """The terminal table; ``units`` shows counts exactly (raw), as ``25.6 M`` (auto), or all in k, M, G, T."""
-        return self.render("table", width=width, columns=columns, units=units)
+    def table(
+        self, width: int | None = None, columns: tuple[str, ...] | None = None, units: str = "raw", expand: bool = False
+    ) -> str:
+        """The terminal table; ``units`` shows counts exactly (raw), as ``25.6 M`` (auto), or all in k, M, G, T;
+        ``expand`` shows every block where identical consecutive ones are otherwise one row marked × N."""
+        return self.render("table", width=width, columns=columns, units=units, expand=expand)
 
     def explain(self, format: str = "text") -> str:  # noqa: A002 - the user's word
         """Every layer's worked arithmetic as ``text``, ``markdown`` or ``json`` (see :mod:`cnncalc.explain`)."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from cnncalc.conventions import CONVENTION_NOTES, FRAMEWORK_NOTES, Framework
+from cnncalc.conventions import CONVENTION_NOTES, FRAMEWORK_NOTES, Framework, show_shape
 from cnncalc.errors import ArgumentError
 from cnncalc.layers.calc import fmt
 from cnncalc.report import Report, Row
@@ -68,13 +69,24 @@ HEADERS = {
     "source": "Source",
     "node_id": "Node",
     "inputs": "Reads",
+    "input_shape": "Input shape",
+    "kernel_shape": "Kernel",
+    "trainable": "Trainable?",
+    "params_percent": "Params %",
+    "flops_percent": "FLOPs %",
+    "backward_flops": "Backward FLOPs",
+    "saved_bytes": "Saved for backward",
+    "time": "Time",
 }
+TRAINING_COLUMNS = ("backward_flops", "saved_bytes")
+"""Columns a report has only with --train."""
 DEFAULT_COLUMNS = ("index", "name", "output_shape", "activation_size", "params", "macs", "flops")
 NUMERIC = {"index", "activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
 NUMERIC |= {"rf", "rf_jump", "rf_start", "bytes_read", "bytes_written", "intensity"}
-COUNTS = {"activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
+NUMERIC |= {"params_percent", "flops_percent", "backward_flops", "saved_bytes", "time"}
+COUNTS = {"activation_size", "params", "trainable_params", "buffers", "macs", "flops", "backward_flops"}
 """The columns that hold counts, shown in the table's units (``--units``)."""
-BYTES = {"bytes_read", "bytes_written"}
+BYTES = {"bytes_read", "bytes_written", "saved_bytes"}
 """The columns that hold bytes: exact, or in binary units (KiB, MiB) when the table has units."""
 
 UNITS = {"raw": 1, "auto": 0, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
@@ -183,10 +195,72 @@ def shape_text(report: Report, row: Row) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def shapes_text(report: Report, shapes: tuple[tuple[int, ...], ...]) -> str:
+    """Shapes a row reads, as its output is shown: ``(32, 32, 3)``, or ``[-1, 3, 32, 32]`` for a traced model."""
+    from cnncalc.fold import shape_text as traced_text
+
+    if not shapes:
+        return "–"
+    texts = []
+    for shape in shapes[:3]:
+        if report.traced:
+            texts.append(traced_text(shape, report.batch, report.layout, None))
+        else:
+            shown = show_shape(shape, report.layout)
+            texts.append("(" + ", ".join(str(n) for n in shown) + ("," if len(shown) == 1 else "") + ")")
+    return ", ".join(texts) + (", …" if len(shapes) > 3 else "")
+
+
+def percent(part: int, whole: int) -> str:
+    """``part`` as a share of ``whole``: ``12.3%``; ``–`` when there is no whole.
+
+    >>> percent(608, 62_958), percent(0, 10), percent(1, 0)
+    ('0.97%', '0%', '–')
+    """
+    if not whole:
+        return "–"
+    value = 100 * part / whole
+    return "0%" if value == 0 else f"{value:.3g}%"
+
+
+def trainable_text(row: Row) -> str:
+    """torchinfo's Trainable column: ``yes``, ``no`` (frozen), ``partly``, or ``–`` for a row without parameters."""
+    if not row.params:
+        return "–"
+    if row.trainable_params == row.params:
+        return "yes"
+    return "no" if row.trainable_params == 0 else "partly"
+
+
+def seconds_text(report: Report, row: Row) -> str:
+    """A row's time at the report's hardware (--hardware): its FLOPs (and backward's) at the peak times the MFU."""
+    b = report.budget
+    if b is None or not b.peak_flops:
+        raise ArgumentError("the time column needs --hardware (the device whose peak gives the time)")
+    from cnncalc.budget import human_seconds
+
+    flops = row.flops + (row.backward_flops if report.training is not None else 0)
+    return human_seconds(flops / (b.peak_flops * (b.mfu or 1))) if flops else "0"
+
+
 def cell(report: Report, row: Row, column: str, *, grouped: bool = True, units: str = "raw") -> str:
     """One cell as text: thousands separators when ``grouped``, exact integers otherwise; counts in ``units``."""
     if column == "inputs":
         return ", ".join(row.inputs)
+    if column == "input_shape":
+        return shapes_text(report, row.input_shapes)
+    if column == "kernel_shape":
+        return "×".join(str(w.kernel) for w in row.windows) if row.windows else "–"
+    if column == "trainable":
+        return trainable_text(row)
+    if column == "params_percent":
+        return percent(row.params, report.totals.params)
+    if column == "flops_percent":
+        return percent(row.flops, report.totals.flops)
+    if column == "time":
+        return seconds_text(report, row)
+    if column in TRAINING_COLUMNS and report.training is None:
+        raise ArgumentError(f"the {column} column needs --train (a training step's figures)")
     if column == "output_shape":
         return shape_text(report, row)
     if column in ("rf", "rf_jump", "rf_start"):
@@ -217,19 +291,32 @@ def total_cell(report: Report, column: str, *, grouped: bool = True, units: str 
         "buffers": t.buffers,
         "macs": t.macs,
         "flops": t.flops,
+        "backward_flops": report.training.backward_flops if report.training is not None else None,
+        "saved_bytes": report.training.saved_activation_bytes if report.training is not None else None,
     }.get(column)
+    if column in ("params_percent", "flops_percent"):
+        return "100%"
     if value is None:
         return ""
     if not grouped:
         return str(value)
+    if column in BYTES and units != "raw":
+        return human_bytes(value)
     return scaled(value, units) if column in COUNTS else fmt(value)
 
 
-def footer_lines(report: Report, *, markdown: bool = False) -> list[str]:
+COLLAPSED = (
+    "A row marked × N stands for N identical consecutive blocks, its figures the N together; the rows under it "
+    "are one block's (--expand shows every block)"
+)
+
+
+def footer_lines(report: Report, collapsed: bool = False, *, markdown: bool = False) -> list[str]:
     """The totals and conventions every human-readable renderer prints under the table (a parallel layout's rank
     classes too, but in Markdown, which draws them as a table of their own).
 
     Each total is given exactly and as people read it: ``Total params: 25,557,032 (25.6 M, 97.5 MiB at float32)``.
+    ``collapsed`` adds the line that says what a row marked × N is.
     """
     t = report.totals
     m = report.memory
@@ -264,6 +351,8 @@ def footer_lines(report: Report, *, markdown: bool = False) -> list[str]:
 
         lines += parallel_lines(report)
     lines += list(report.notes)
+    if collapsed:
+        lines.append(COLLAPSED)
     if report.uncounted_ops:
         listed = "; ".join(
             f"{op.name} ×{op.calls} (in {', '.join(op.modules[:3])}{', …' if len(op.modules) > 3 else ''})"
@@ -362,6 +451,130 @@ def llm_lines(report: Report) -> list[str]:
         f"Inference memory: {weights} + buffers + KV cache + peak activations = {human_bytes(f.inference_bytes)}",
     ]
     return lines + list(f.notes)
+
+
+REPEATED = (
+    "params",
+    "trainable_params",
+    "buffers",
+    "macs",
+    "flops",
+    "activation_size",
+    "backward_flops",
+    "saved_bytes",
+    "bytes_read",
+    "bytes_written",
+    "param_tensors",
+)
+"""The figures a row standing for N identical blocks holds N times."""
+
+
+def _blocklike(row: Row) -> bool:
+    """Whether a row stands for a block (a module call, a block's use, a composite such as a decoder layer)."""
+    from cnncalc.layers.registry import REGISTRY
+
+    kind = REGISTRY.get(row.kind)
+    return row.branch or (kind is not None and (kind.block or kind.expand is not None))
+
+
+def _signature(group: list[Row]) -> tuple:
+    base = group[0].level
+    return tuple(
+        (r.level - base, r.kind, r.output_shape, r.shape_text, *(getattr(r, f) for f in REPEATED)) for r in group
+    )
+
+
+def shown_rows(report: Report, expand: bool = False) -> list[tuple[Row, int]]:
+    """The rows a person reads, each with how many identical consecutive blocks it stands for.
+
+    A run of N identical blocks (the 32 decoder layers of a Llama, a stage's repeated
+    bottlenecks: same kind, shape and figures, and the same rows below them) is one row
+    whose figures are the N together, followed by one block's rows below it; ``expand``
+    shows every block. Single layers never collapse, so a hand-written table reads as written.
+    """
+    rows = list(report.rows)
+    out: list[tuple[Row, int]] = []
+    i = 0
+    while i < len(rows):
+        head = rows[i]
+        end = i + 1
+        while end < len(rows) and rows[end].level > head.level:
+            end += 1
+        group = rows[i:end]
+        count = 1
+        if not expand and _blocklike(head):
+            sig = _signature(group)
+            size = end - i
+            while rows[i + count * size : i + (count + 1) * size] and (
+                _signature(rows[i + count * size : i + (count + 1) * size]) == sig
+            ):
+                count += 1
+        if count > 1:
+            last = rows[i + (count - 1) * len(group)]
+            figures = {f: getattr(head, f) * count for f in REPEATED}
+            out.append((replace(head, source=_span(head.source, last.source), **figures), count))
+            out += [(r, 1) for r in group[1:]]
+            i += count * len(group)
+        else:
+            out.append((head, 1))
+            i += 1
+    return out
+
+
+def _span(first: str, last: str) -> str:
+    """The sources of a run of blocks: ``model.layers.0–31`` when they differ in a trailing number, else the first's.
+
+    >>> _span("model.layers.0", "model.layers.31"), _span("decoder(32, 11008)", "decoder(32, 11008)")
+    ('model.layers.0–31', 'decoder(32, 11008)')
+    """
+    a, b = first.rstrip("0123456789"), last.rstrip("0123456789")
+    if a == b and a != first and b != last:
+        return f"{first}–{last[len(b) :]}"
+    return first
+
+
+def tree_names(shown: list[tuple[Row, int]]) -> list[str]:
+    """Each shown row's name, drawn under its parent as torchinfo draws a module tree (``├─``, ``└─``), ``× N``.
+
+    >>> from cnncalc.report import Row
+    >>> r = lambda name, level: Row(0, name, "k", name, (), (), 0, 0, 0, 0, 0, 0, level=level)
+    >>> tree_names([(r("Net", 0), 1), (r("Block", 1), 4), (r("conv", 2), 1), (r("fc", 1), 1)])
+    ['Net', '├─Block × 4', '│ └─conv', '└─fc']
+    """
+    levels = [row.level for row, _ in shown]
+    base = min(levels, default=0)
+    names = []
+    for i, (row, count) in enumerate(shown):
+        depth = row.level - base
+        suffix = f" × {count}" if count > 1 else ""
+        if depth == 0:
+            names.append(row.name + suffix)
+            continue
+
+        def more(at: int, level: int) -> bool:  # another row at this level before the tree climbs above it
+            for later in levels[at + 1 :]:
+                if later - base < level:
+                    return False
+                if later - base == level:
+                    return True
+            return False
+
+        prefix = "".join("│ " if more(i, lv) else "  " for lv in range(1, depth))
+        names.append(prefix + ("├─" if more(i, depth) else "└─") + row.name + suffix)
+    return names
+
+
+def table_cells(
+    report: Report, columns: tuple[str, ...], units: str = "raw", expand: bool = False
+) -> tuple[list[list[str]], bool]:
+    """Every shown row's cells (a tree's names drawn, repeats collapsed unless ``expand``), and whether any collapsed."""
+    shown = shown_rows(report, expand)
+    names = tree_names(shown)
+    cells = [
+        [names[k] if col == "name" else cell(report, row, col, units=units) for col in columns]
+        for k, (row, _) in enumerate(shown)
+    ]
+    return cells, any(count > 1 for _, count in shown)
 
 
 def is_chain(report: Report) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 
-from cnncalc.render import NUMERIC, cell, columns_for, footer_lines, header, total_cell
+from cnncalc.render import NUMERIC, columns_for, footer_lines, header, total_cell
 from cnncalc.report import Report
 
 # The eight lines of a box as rich writes them: top edge; header row (left, vertical, right);
@@ -49,6 +49,7 @@ def render(
     columns: tuple[str, ...] | None = None,
     box: bool = True,
     units: str = "raw",
+    expand: bool = False,
 ) -> str:
     """The report as a table with totals in the footer and the convention below: box-drawn, or plain text.
 
@@ -59,13 +60,14 @@ def render(
     drawn whole, and the lines below it wrap at 120 or the table's width.
     ``box=False`` draws no box, only ASCII rules, for a pipe or a file, and leaves every line under the
     table whole (one line a fact, for grep). ``units`` shows counts exactly (``raw``), each in its own
-    unit (``auto``: ``25.6 M``) or all in one (``k``, ``M``, ``G``, ``T``; the header names it).
+    unit (``auto``: ``25.6 M``) or all in one (``k``, ``M``, ``G``, ``T``; the header names it). A tree's
+    rows are drawn under their parents; identical consecutive blocks are one row ``× N`` unless ``expand``.
     """
-    from cnncalc.render import parse_units
+    from cnncalc.render import parse_units, table_cells
 
     units = parse_units(units)
     columns = columns_for(report, columns)
-    rows = [[cell(report, row, col, units=units) for col in columns] for row in report.rows]
+    rows, collapsed = table_cells(report, columns, units, expand)
     footers = [
         "" if col == "index" else "Total" if col == "name" else total_cell(report, col, units=units) for col in columns
     ]
@@ -76,7 +78,7 @@ def render(
     widths: list[int | None] = [None] * len(columns)
     overhead = 3 * len(columns) + 1  # a space either side of each cell, and the borders
     asked = width or max(120, sum(natural) + overhead)
-    lines = footer_lines(report)
+    lines = footer_lines(report, collapsed)
     if sum(natural) + overhead > asked:
         # every column starts at its longest word (a number is one word, never cut); text columns share the rest
         widths = list(longest_word)
