@@ -202,6 +202,15 @@ UnitsOpt = Annotated[
         "k, M, G or T. The footer gives every total both ways; csv and json stay exact.",
     ),
 ]
+ByOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--by",
+        metavar="[kind|block]",
+        help="A breakdown instead of the layers: FLOPs, MACs and params summed per operator kind (conv, linear, "
+        "attention, norm, ...) or per block, with each one's share (JSON: a breakdown object beside the layers).",
+    ),
+]
 TreeOpt = Annotated[
     Optional[bool],
     typer.Option(
@@ -429,6 +438,20 @@ def table_units(units: Optional[str], format: Format, expand: bool = False) -> s
     return chosen
 
 
+def breakdown_by(by: Optional[str], report: Report) -> Optional[str]:
+    """``--by`` checked against the report: kind, or block where the network has blocks (else an error line)."""
+    if by is None:
+        return None
+    from cnncalc.breakdown import breakdown, parse_by
+
+    try:
+        chosen = parse_by(by)
+        breakdown(report, chosen)  # refused here, in one line, when the network has no blocks
+    except CnnCalcError as e:
+        raise fail(e) from None
+    return chosen
+
+
 def emit(
     report: Report,
     format: Format,  # noqa: A002
@@ -437,16 +460,23 @@ def emit(
     box: Optional[bool] = None,
     units: str = "raw",
     expand: bool = False,
+    by: Optional[str] = None,
 ) -> None:
     """Print a report in the chosen format; the table fits the terminal, and is plain text in a pipe."""
     options: dict[str, object] = {} if format is Format.json or columns is None else {"columns": columns}
+    if by is not None:
+        options["by"] = by
     if format in (Format.table, Format.markdown) and units != "raw":
         options["units"] = units
     if format in (Format.table, Format.markdown) and expand:
         options["expand"] = True
     if format is Format.table:
         options.update(width=width or terminal_width(), box=sys.stdout.isatty() if box is None else box)
-    typer.echo(report.render(format.value, **options), nl=False)
+    try:
+        text = report.render(format.value, **options)
+    except CnnCalcError as e:  # a column the report has no figures for (--columns time without --hardware)
+        raise fail(e) from None
+    typer.echo(text, nl=False)
 
 
 def sequence_note(report: Report, inputs: Optional[list[str]]) -> None:
@@ -489,6 +519,7 @@ def summary(
     depth: DepthOpt = None,
     tree: TreeOpt = None,
     expand: ExpandOpt = False,
+    by: ByOpt = None,
     input_dtype: InputDTypeOpt = None,
     box: BoxOpt = None,
     kwarg: KwargOpt = None,
@@ -533,7 +564,7 @@ def summary(
     except CnnCalcError as e:
         raise fail(e) from None
     sequence_note(report, input)
-    emit(report, format, width, chosen, box, shown_units, expand)
+    emit(report, format, width, chosen, box, shown_units, expand, breakdown_by(by, report))
 
 
 EXPLAIN_EXAMPLES = examples(
@@ -719,6 +750,7 @@ def zoo(
     units: UnitsOpt = None,
     tree: TreeOpt = None,
     expand: ExpandOpt = False,
+    by: ByOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the model's notation file instead.")] = False,
     box: BoxOpt = None,
     convention: ConventionOpt = None,
@@ -771,7 +803,7 @@ def zoo(
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None
-    emit(report, format, width, chosen, box, shown_units, expand)
+    emit(report, format, width, chosen, box, shown_units, expand, breakdown_by(by, report))
 
 
 class PlotKind(str, Enum):

@@ -117,6 +117,7 @@ class Row:
     serving: Serving | None = None  # its part in a language model's serving figures, when it has one
     level: int = 0  # in a tree (--tree): how deep it is; its parents are the rows above it one level up
     input_shapes: tuple[tuple[int, ...], ...] = ()  # the shapes it reads, as the core holds them (see output_shape)
+    count: int = 1  # a breakdown's row (--by): how many layers it sums
     branch: bool = False  # it stands for a module call or a block's use (a scope), not for one layer
 
     @property
@@ -232,11 +233,20 @@ class Report:
 
         return explain(self, format)
 
-    def to_pandas(self) -> Any:
-        """One row per layer, columns named as the JSON keys; totals in ``df.attrs`` (needs ``cnncalc[pandas]``)."""
+    def to_pandas(self, by: str | None = None) -> Any:
+        """One row per layer, columns named as the JSON keys; totals in ``df.attrs`` (needs ``cnncalc[pandas]``).
+
+        ``by="kind"`` or ``by="block"``: one row per operator kind or block instead (see :mod:`cnncalc.breakdown`).
+        """
         from cnncalc.render.pandas import to_pandas
 
-        return to_pandas(self)
+        return to_pandas(self, by=by)
+
+    def breakdown(self, by: str = "kind") -> tuple[Any, ...]:
+        """The figures summed per operator kind (``kind``) or per block (``block``): :class:`cnncalc.breakdown.Entry`."""
+        from cnncalc.breakdown import breakdown
+
+        return breakdown(self, by)
 
     def plot(self, kind: str = "layers", path: str | None = None, **options: Any) -> Any:
         """A matplotlib Figure of ``layers``, ``roofline`` or ``memory``, saved to ``path`` if given (cnncalc[plot]).

@@ -36,9 +36,42 @@ def renderer(name: str) -> Callable[..., str]:
     return getattr(importlib.import_module(module), function)
 
 
-def render(report: Report, name: str, **options: Any) -> str:
-    """``report`` rendered by the renderer called ``name`` (``columns=``, ``width=`` where it takes them)."""
-    return renderer(name)(report, **options)
+def render(report: Report, name: str, *, by: str | None = None, **options: Any) -> str:
+    """``report`` rendered by the renderer called ``name`` (``columns=``, ``width=`` where it takes them).
+
+    ``by="kind"`` or ``"block"`` renders the breakdown (:mod:`cnncalc.breakdown`): a table of it, or in
+    JSON a ``breakdown`` object beside the layers.
+    """
+    draw = renderer(name)
+    if by is None:
+        return draw(report, **options)
+    from cnncalc.breakdown import parse_by
+
+    by = parse_by(by)
+    if str(name).lower() == "json":
+        return draw(report, by=by, **options)
+    table = breakdown_report(report, by)
+    if str(name).lower() == "csv" and options.get("columns") is None:
+        options["columns"] = table.columns
+    return draw(table, **options)
+
+
+def breakdown_report(report: Report, by: str) -> Report:
+    """A report whose rows are ``report``'s breakdown by operator ``kind`` or ``block``, its totals and footer kept."""
+    from dataclasses import replace as copy
+
+    from cnncalc.breakdown import as_rows, breakdown
+
+    rows = as_rows(breakdown(report, by))
+    first = "kind" if by == "kind" else "block"
+    if by == "block":
+        rows = tuple(copy(r, kind="block", block=r.name, branch=True) for r in rows)
+    columns = (first, "count", "params", "params_percent", "macs", "flops", "flops_percent")
+    if report.training is not None:
+        columns += ("backward_flops", "saved_bytes")
+    said = "operator kind" if by == "kind" else "block"
+    note = f"Breakdown by {said}: every layer summed once under its {said}; the totals are the network's"
+    return copy(report, rows=rows, columns=columns, nodes=report.node_rows, notes=(*report.notes, note))
 
 
 def records(report: Report) -> list[dict[str, Any]]:
@@ -77,13 +110,15 @@ HEADERS = {
     "backward_flops": "Backward FLOPs",
     "saved_bytes": "Saved for backward",
     "time": "Time",
+    "count": "Layers",
+    "block": "Block",
 }
 TRAINING_COLUMNS = ("backward_flops", "saved_bytes")
 """Columns a report has only with --train."""
 DEFAULT_COLUMNS = ("index", "name", "output_shape", "activation_size", "params", "macs", "flops")
 NUMERIC = {"index", "activation_size", "params", "trainable_params", "buffers", "macs", "flops"}
 NUMERIC |= {"rf", "rf_jump", "rf_start", "bytes_read", "bytes_written", "intensity"}
-NUMERIC |= {"params_percent", "flops_percent", "backward_flops", "saved_bytes", "time"}
+NUMERIC |= {"params_percent", "flops_percent", "backward_flops", "saved_bytes", "time", "count"}
 COUNTS = {"activation_size", "params", "trainable_params", "buffers", "macs", "flops", "backward_flops"}
 """The columns that hold counts, shown in the table's units (``--units``)."""
 BYTES = {"bytes_read", "bytes_written", "saved_bytes"}
@@ -215,7 +250,7 @@ def percent(part: int, whole: int) -> str:
     """``part`` as a share of ``whole``: ``12.3%``; ``–`` when there is no whole.
 
     >>> percent(608, 62_958), percent(0, 10), percent(1, 0)
-    ('0.97%', '0%', '–')
+    ('0.966%', '0%', '–')
     """
     if not whole:
         return "–"
@@ -259,6 +294,8 @@ def cell(report: Report, row: Row, column: str, *, grouped: bool = True, units: 
         return percent(row.flops, report.totals.flops)
     if column == "time":
         return seconds_text(report, row)
+    if column == "block":
+        return row.block or "–"
     if column in TRAINING_COLUMNS and report.training is None:
         raise ArgumentError(f"the {column} column needs --train (a training step's figures)")
     if column == "output_shape":
@@ -465,6 +502,7 @@ REPEATED = (
     "bytes_read",
     "bytes_written",
     "param_tensors",
+    "count",
 )
 """The figures a row standing for N identical blocks holds N times."""
 
@@ -571,7 +609,12 @@ def table_cells(
     shown = shown_rows(report, expand)
     names = tree_names(shown)
     cells = [
-        [names[k] if col == "name" else cell(report, row, col, units=units) for col in columns]
+        [
+            names[k]
+            if col == "name" or (col == "block" and row.kind == "block")
+            else cell(report, row, col, units=units)
+            for col in columns
+        ]
         for k, (row, _) in enumerate(shown)
     ]
     return cells, any(count > 1 for _, count in shown)

@@ -33,8 +33,14 @@ def layer_record(report: Report, r: Row) -> dict[str, Any]:
     }
 
 
-def as_dict(report: Report) -> dict[str, Any]:
+def as_dict(report: Report, by: str | None = None) -> dict[str, Any]:
+    """The JSON contract as a dict; ``by`` (kind or block) adds a ``breakdown`` object (:mod:`cnncalc.breakdown`)."""
     t = report.totals
+    extra: dict[str, Any] = {}
+    if by is not None:
+        from cnncalc.breakdown import records
+
+        extra["breakdown"] = records(report, by)
     return {
         "convention": report.convention.value,
         "layout": report.layout.value,
@@ -59,6 +65,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops
         ],
         "dtype": report.dtype,
+        **extra,
     }
 
 
@@ -123,5 +130,5 @@ def _training(report: Report) -> dict[str, int | str] | None:
     return {k: getattr(t, k) for k in (*keys, "optimizer_bytes", "peak_bytes", "loss")}
 
 
-def render(report: Report) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+def render(report: Report, by: str | None = None) -> str:
+    return json.dumps(as_dict(report, by), indent=2, ensure_ascii=False) + "\n"

@@ -25,16 +25,21 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
-def to_pandas(report: Report) -> pd.DataFrame:
-    """The report's rows as a DataFrame (columns = the JSON layer keys); totals and conventions in ``df.attrs``."""
+def to_pandas(report: Report, by: str | None = None) -> pd.DataFrame:
+    """The report's rows as a DataFrame (columns = the JSON layer keys); totals and conventions in ``df.attrs``.
+
+    ``by`` (``kind`` or ``block``): the breakdown's rows instead, columns as its JSON keys.
+    """
     try:
         import pandas as pd
     except ImportError:
         raise SpecError(
             "Report.to_pandas() needs pandas, which is not installed", hint="pip install cnncalc[pandas]"
         ) from None
-    data = as_dict(report)
+    data = as_dict(report, by)
     layers = data.pop("layers")
+    if by is not None:
+        layers = data.pop("breakdown")["rows"]
     columns = list(layers[0]) if layers else []
     df = pd.DataFrame.from_records(layers, columns=columns)
     if "intensity" in df:
