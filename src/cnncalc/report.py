@@ -243,7 +243,7 @@ class Report:
         return to_pandas(self, by=by)
 
     def breakdown(self, by: str = "kind") -> tuple[Any, ...]:
-        """The figures summed per operator kind (``kind``) or per block (``block``): :class:`cnncalc.breakdown.Entry`."""
+        """The figures summed per operator kind (``kind``) or per block (``block``), as breakdown Entry items."""
         from cnncalc.breakdown import breakdown
 
         return breakdown(self, by)

@@ -605,7 +605,7 @@ def tree_names(shown: list[tuple[Row, int]]) -> list[str]:
 def table_cells(
     report: Report, columns: tuple[str, ...], units: str = "raw", expand: bool = False
 ) -> tuple[list[list[str]], bool]:
-    """Every shown row's cells (a tree's names drawn, repeats collapsed unless ``expand``), and whether any collapsed."""
+    """Every shown row's cells (a tree's names drawn, repeats collapsed unless ``expand``); whether any were."""
     shown = shown_rows(report, expand)
     names = tree_names(shown)
     cells = [
