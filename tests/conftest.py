@@ -5,10 +5,6 @@ from typer.testing import CliRunner
 
 from cnncalc.cli import app
 
-# tests/support holds helpers, not tests (no doctests either); its hostile.py would be collected under the name
-# the tests/hostile package already has
-collect_ignore = ["support"]
-
 
 @pytest.fixture
 def cli():
