@@ -152,6 +152,13 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         shown = [_again(r, done, ctx.train) for r in shown]
     if opts.lora is not None:
         _check_targets(opts.lora, ctx)
+    if opts.tool is not None:  # another tool's figures: every node counted by its rules
+        from cnncalc.others import apply, check_source
+
+        check_source(opts.tool, graph, nodes)
+        counted = apply(nodes, graph, opts.tool, traced, batch)
+        shown = _recounted(shown, nodes, counted)
+        nodes = counted
     totals = _totals(nodes)
     _check_freeze(opts.freeze, nodes, model)
     if opts.train and opts.recompute == "blocks" and not any(r.block for r in nodes):
@@ -228,6 +235,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
         llm=llm,
         budget=run,
         parallel=spread,
+        tool=opts.tool,
     )
 
 
@@ -951,6 +959,19 @@ def _activation_text(c: Calc, shape: tuple[int, ...], lead_dims: tuple[int, ...]
     if batch > 1:
         text = f"{text or (shape[0] if shape else 1)}·{batch}"
     return text
+
+
+def _recounted(shown: list[Row], nodes: list[Row], counted: list[Row]) -> list[Row]:
+    """The shown rows with the nodes' new MACs and FLOPs: a composite's the sum of its parts'."""
+    by_id = {old.node_id: new for old, new in zip(nodes, counted)}
+    out = []
+    for row in shown:
+        if REGISTRY.get(row.kind) is not None and REGISTRY[row.kind].expand is not None:
+            parts = [by_id[i] for i in by_id if i == row.node_id or i.startswith(row.node_id + ".")]
+            out.append(replace(row, macs=sum(p.macs for p in parts), flops=sum(p.flops for p in parts)))
+        else:
+            out.append(by_id.get(row.node_id, row))
+    return out
 
 
 def _totals(rows: list[Row]) -> Totals:

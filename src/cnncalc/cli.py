@@ -150,7 +150,36 @@ KwargOpt = Annotated[
     Optional[list[str]],
     typer.Option("--kwarg", help="A keyword argument for a model's forward, NAME=VALUE (repeatable): use_cache=false."),
 ]
-FlopsOpt = Annotated[str, typer.Option("--flops", **choice(Convention), help="FLOPs convention: seed, matmul or all.")]
+
+
+def flops_choice() -> dict:
+    """``--flops``: a convention (seed, matmul, all), or ``as=TOOL`` for another tool's figure, checked as typed."""
+    settings = choice(Convention)
+    parse = settings["parser"]
+
+    def parse_flops(value: object) -> object:
+        if isinstance(value, str) and value.strip().lower().startswith("as="):
+            from cnncalc.others import parse_tool
+
+            try:
+                return f"as={parse_tool(value)}"
+            except CnnCalcError as e:
+                raise typer.BadParameter(str(e)) from None
+        return parse(value)
+
+    tools = "torchinfo|fvcore|ptflops|thop|calflops"
+    return {"parser": parse_flops, "metavar": f"[seed|matmul|all|as={tools}]"}
+
+
+FlopsOpt = Annotated[
+    str,
+    typer.Option(
+        "--flops",
+        **flops_choice(),
+        help="FLOPs convention: seed, matmul or all; or as=TOOL (torchinfo, fvcore, ptflops, thop, calflops) for "
+        "the figure that tool prints, by its rules (cnncalc compare SPEC shows them side by side).",
+    ),
+]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", **choice(Format), help="Output format.")]
 BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
 LayoutOpt = Annotated[
@@ -804,6 +833,67 @@ def zoo(
     except CnnCalcError as e:
         raise fail(e) from None
     emit(report, format, width, chosen, box, shown_units, expand, breakdown_by(by, report))
+
+
+COMPARE_EXAMPLES = examples(
+    "cnncalc compare resnet50.onnx --input input=1,3,224,224",
+    "cnncalc compare model.py:Net --input 1,3,224,224",
+    'cnncalc compare "input(224,224,3) -> conv(64, f=7, s=2, p=3) -> bn -> relu -> maxpool(3, s=2, p=1) -> fc(10)"',
+)
+
+
+@app.command(epilog=COMPARE_EXAMPLES)
+def compare(
+    spec: SpecArg,
+    input: InputsOpt = None,  # noqa: A002
+    batch: BatchOpt = 1,
+    input_dtype: InputDTypeOpt = None,
+    kwarg: KwargOpt = None,
+    width: WidthOpt = None,
+) -> None:
+    """One network's totals under cnncalc's conventions and under torchinfo's, fvcore's, ptflops', thop's and
+    calflops' rules, side by side, with the rule that makes each differ: which tool a paper's figure came from."""
+    from cnncalc.api import load
+    from cnncalc.layers.calc import fmt
+    from cnncalc.others import compare as sides_of
+    from cnncalc.render import short
+
+    try:
+        source = sys.stdin.read() if spec == "-" else spec
+        inputs = kwargs = None
+        if input or kwarg:
+            from cnncalc.inputs import parse_inputs, parse_kwargs
+
+            inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
+        import contextlib
+
+        with contextlib.redirect_stdout(sys.stderr):
+            graph = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sides = sides_of(lambda: graph, Options.make(batch=batch))
+    except CnnCalcError as e:
+        raise fail(e) from None
+    rows = []
+    for side in sides:
+        if side.total < 0:
+            rows.append((side.convention, side.figure, "–", "–", "–", side.rule))
+            continue
+        rows.append(
+            (side.convention, side.figure, fmt(side.total), short(side.macs_equivalent), fmt(side.params), side.rule)
+        )
+    head = ("Convention", "Figure", "Total", "As MACs", "Params", "Why it differs")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
+    lines = []
+    for r in [head, *rows]:
+        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]), *(c.rjust(w) for c, w in zip(r[2:5], widths[2:]))]
+        lines.append("  ".join(cells) + "  " + r[5])
+    lines.insert(1, "-" * min(max(len(line) for line in lines), width or 10_000))
+    typer.echo("\n".join(lines))
+    typer.echo(
+        "As MACs: the total in multiply-adds (a FLOPs figure halved), to set beside a paper's number. "
+        "Rules from torchinfo 1.8.0, fvcore 0.1.5, ptflops 0.7.5 (pytorch backend), thop 0.1.1 and calflops 0.3.2."
+    )
 
 
 class PlotKind(str, Enum):

@@ -41,7 +41,9 @@ def dtype_name(value: object) -> str:
 class Options:
     """What a report is asked for, whatever the source of the network.
 
-    ``flops``: the FLOPs convention (seed, matmul, all); ``batch``: samples per
+    ``flops``: the FLOPs convention (seed, matmul, all), or ``as=TOOL`` for another
+    tool's figure (torchinfo, fvcore, ptflops, thop, calflops: ``tool``, see
+    :mod:`cnncalc.others`); ``batch``: samples per
     step, for sources whose shapes carry no batch; ``layout``: how shapes are
     shown (and, in the notation, written), None for the front-end's own (hwc
     for the notation, chw for a PyTorch model); ``dtype``: the element type of
@@ -71,6 +73,7 @@ class Options:
     """
 
     flops: Convention = Convention.seed
+    tool: str | None = None
     batch: int = 1
     layout: Layout | None = None
     dtype: str | None = None
@@ -149,8 +152,18 @@ class Options:
             from cnncalc.lora import parse_lora
 
             lora = parse_lora(self.lora)
+        from cnncalc.others import parse_tool
+
+        tool = parse_tool(self.flops) if isinstance(self.flops, str) else None
+        tool = tool or (None if self.tool is None else parse_tool(f"as={self.tool}"))
+        if tool is not None and self.train:
+            raise ArgumentError(
+                f"--flops as={tool} gives {tool}'s count of a forward; --train counts with cnncalc's conventions",
+                hint="use --flops seed, matmul or all with --train",
+            )
         return Options(
-            flops=enum_option(Convention, self.flops, "flops convention"),
+            flops=Convention.seed if tool is not None else enum_option(Convention, self.flops, "flops convention"),
+            tool=tool,
             batch=batch,
             layout=None if self.layout is None else enum_option(Layout, self.layout, "layout"),
             dtype=None if self.dtype is None else dtype_name(self.dtype),

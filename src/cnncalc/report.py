@@ -183,6 +183,7 @@ class Report:
         )
 
     llm: LlmFigures | None = None  # a language model's serving figures (a graph with a KV cache), else None
+    tool: str | None = None  # the FLOPs are this tool's figure (--flops as=TOOL, cnncalc.others), MACs too for calflops
     budget: Budget | None = None  # a run's FLOPs and time (tokens, hardware), when asked for
     parallel: Parallel | None = None  # the step spread over many devices, per rank (cnncalc.parallel), when asked for
 

@@ -178,9 +178,17 @@ def scaled(n: int, units: str) -> str:
     return f"{x:,.2f}" if abs(x) >= 0.01 else f"{x:.3g}"
 
 
-def header(column: str, units: str = "raw") -> str:
-    """A column's title, with its unit when every cell is in one: ``Params (M)``."""
+def header(column: str, units: str = "raw", report: Report | None = None) -> str:
+    """A column's title, with its unit when every cell is in one: ``Params (M)``; another tool's word for its figure."""
     title = HEADERS[column]
+    if report is not None and report.tool is not None and column in ("flops", "macs"):
+        from cnncalc.others import TOOL_TABLE
+
+        tool = TOOL_TABLE[report.tool]
+        if column == "flops":
+            title = f"{tool.name} {tool.figure}"
+        elif tool.macs is not None:
+            title = f"{tool.name} MACs"
     if units in ("raw", "auto") or column not in COUNTS:
         return title
     return f"{title} ({units})"
@@ -365,8 +373,8 @@ def footer_lines(report: Report, collapsed: bool = False, *, markdown: bool = Fa
         + (f" ({', '.join(said)})" if said else "")
         + f"; trainable {fmt(t.trainable_params)}, non-trainable {fmt(t.non_trainable_params)}; "
         f"buffers: {fmt(t.buffers)}",
-        f"MACs: {counted(t.macs)}; FLOPs: {counted(t.flops)}",
-        f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}",
+        f"MACs: {counted(t.macs)}; {figure_name(report)}: {counted(t.flops)}",
+        convention_line(report),
     ]
     shapes = shapes_line(report)
     if shapes:
@@ -397,6 +405,25 @@ def footer_lines(report: Report, collapsed: bool = False, *, markdown: bool = Fa
         )
         lines.append(f"Uncounted ops (no counting rule; not in MACs or FLOPs): {listed}")
     return lines
+
+
+def figure_name(report: Report) -> str:
+    """What the FLOPs total is: ``FLOPs``, or the tool's word for its figure (``thop MACs``, ``torchinfo mult-adds``)."""
+    if report.tool is None:
+        return "FLOPs"
+    from cnncalc.others import TOOL_TABLE
+
+    tool = TOOL_TABLE[report.tool]
+    return f"{tool.name} {tool.figure}"
+
+
+def convention_line(report: Report) -> str:
+    """``FLOPs convention: seed — ...``, or the tool whose figures the FLOPs column holds."""
+    if report.tool is not None:
+        from cnncalc.others import convention_note
+
+        return f"FLOPs convention: as={report.tool} — {convention_note(report.tool)}"
+    return f"FLOPs convention: {report.convention.value} — {CONVENTION_NOTES[report.convention]}"
 
 
 def counted(n: int) -> str:

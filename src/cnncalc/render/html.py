@@ -20,7 +20,9 @@ def render(report: Report, *, columns: tuple[str, ...] | None = None, units: str
     parts = ['<table class="cnncalc">']
     if report.title:
         parts.append(f"<caption>{escape(report.title)}</caption>")
-    parts.append("<thead><tr>" + "".join(td(header(c, units), c, "th") for c in columns) + "</tr></thead><tbody>")
+    parts.append(
+        "<thead><tr>" + "".join(td(header(c, units, report), c, "th") for c in columns) + "</tr></thead><tbody>"
+    )
     cells, collapsed = table_cells(report, columns, units, expand)
     for texts in cells:
         parts.append("<tr>" + "".join(td(t, c) for t, c in zip(texts, columns)) + "</tr>")

@@ -10,7 +10,7 @@ def render(report: Report, *, columns: tuple[str, ...] | None = None, units: str
     """The table in Markdown, counts in ``units`` (see :func:`cnncalc.render.table.render`)."""
     units = parse_units(units)
     columns = columns_for(report, columns)
-    head = "| " + " | ".join(header(c, units) for c in columns) + " |"
+    head = "| " + " | ".join(header(c, units, report) for c in columns) + " |"
     rule = "|" + "|".join("---:" if c in NUMERIC else "---" for c in columns) + "|"
     lines = [f"### {report.title}", ""] if report.title else []
     lines += [head, rule]

@@ -71,7 +71,7 @@ def render(
     footers = [
         "" if col == "index" else "Total" if col == "name" else total_cell(report, col, units=units) for col in columns
     ]
-    headers = [header(col, units) for col in columns]
+    headers = [header(col, units, report) for col in columns]
     texts = [[headers[i], footers[i], *(r[i] for r in rows)] for i, col in enumerate(columns)]
     natural = [max(len(t) for t in column) for column in texts]
     longest_word = [max(len(w) for t in column for w in (t.split() or [""])) for column in texts]
