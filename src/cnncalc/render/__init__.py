@@ -408,7 +408,7 @@ def footer_lines(report: Report, collapsed: bool = False, *, markdown: bool = Fa
 
 
 def figure_name(report: Report) -> str:
-    """What the FLOPs total is: ``FLOPs``, or the tool's word for its figure (``thop MACs``, ``torchinfo mult-adds``)."""
+    """What the FLOPs total is: ``FLOPs``, or the tool's word for it (``thop MACs``, ``torchinfo mult-adds``)."""
     if report.tool is None:
         return "FLOPs"
     from cnncalc.others import TOOL_TABLE
