@@ -502,6 +502,9 @@ def emit(
     if format is Format.table:
         options.update(width=width or terminal_width(), box=sys.stdout.isatty() if box is None else box)
     try:
+        from cnncalc.render import check_columns
+
+        check_columns(report, columns)
         text = report.render(format.value, **options)
     except CnnCalcError as e:  # a column the report has no figures for (--columns time without --hardware)
         raise fail(e) from None

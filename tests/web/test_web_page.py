@@ -278,3 +278,46 @@ def test_keyboard_alone_reaches_the_editor_the_options_and_the_rows(page: Page, 
     # the focus ring is visible on the focused row
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+
+
+def notes(page: Page) -> list[str]:
+    return page.locator("#report .notes p").all_inner_texts()
+
+
+def test_the_training_toggle_gives_the_clis_training_step(page: Page, site: str, cli):
+    page.goto(site + "#spec=" + quote(SEED_001))
+    expect(page.locator("#report tfoot")).to_contain_text("62,958", timeout=BOOT_MS)
+    page.check("#train")
+    page.select_option("#optimizer", "sgd")
+    page.fill("#freeze", "CONV1")
+    expect(page.locator("#report .notes")).to_contain_text("Training memory (sgd)")
+    heads = page.locator("#report thead th").all_inner_texts()
+    assert "Backward FLOPs" in heads and "Saved for backward" in heads
+    # the same spec through the command line: its training lines are the page's, word for word
+    result = cli("summary", SEED_001, "--train", "--optimizer", "sgd", "--freeze", "CONV1")
+    assert result.exit_code == 0, result.output
+    expected = [line for line in result.stdout.splitlines() if line.startswith(("Training step", "Training memory"))]
+    assert len(expected) == 2 and all(line in notes(page) for line in expected)
+    # and its per-layer backward FLOPs are the JSON report's
+    report = json.loads(
+        cli("summary", SEED_001, "--train", "--optimizer", "sgd", "--freeze", "CONV1", "-f", "json").stdout
+    )
+    i = heads.index("Backward FLOPs") + 1
+    shown = page.locator(f"#report tbody tr td:nth-child({i})").all_inner_texts()
+    assert shown == [f"{layer['backward_flops']:,}" for layer in report["layers"]]
+    assert "train=1" in page.url and "optimizer=sgd" in page.url
+    page.screenshot(path=str(OUT / "training.png"), full_page=True)
+
+
+def test_units_and_language_model_presets(page: Page, site: str):
+    page.goto(site + "#spec=" + quote(SEED_001))
+    expect(page.locator("#report tfoot")).to_contain_text("62,958", timeout=BOOT_MS)
+    page.select_option("#units", "auto")
+    expect(page.locator("#report tfoot")).to_contain_text("1.70 M")  # 1,700,608 FLOPs, as the CLI's --units auto
+    assert totals(page)["Params"] == "63.0 k"
+    page.select_option("#preset", "llama2_7b")
+    # Llama 2 7B served: bfloat16 at 4,096 positions, its 32 decoder layers one row
+    expect(page.locator("#report tbody")).to_contain_text("decoder × 32", timeout=BOOT_MS)
+    assert page.input_value("#dtype") == "bfloat16"
+    assert "length=4096" in page.input_value("#spec")
+    expect(page.locator("#report .notes")).to_contain_text("6,738,415,616 (6.74 G, 12.6 GiB at bfloat16)")

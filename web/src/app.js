@@ -5,7 +5,30 @@ const $ = (id) => document.getElementById(id);
 
 const SEED_001 =
   "input(32,32,3) -> CONV1(8, f=5, s=1) -> POOL1(2) -> CONV2(16, f=5, s=1) -> POOL2(2) -> FC3(120) -> FC4(84) -> softmax(10)";
-const OPTIONS = { flops: "seed", layout: "hwc", dtype: "float32", batch: "1" }; // the defaults, left out of the URL
+// the defaults, left out of the URL
+const OPTIONS = {
+  flops: "seed",
+  layout: "hwc",
+  dtype: "float32",
+  batch: "1",
+  units: "raw",
+  train: "",
+  optimizer: "adam",
+  freeze: "",
+  recompute: "none",
+};
+const TRAINING = ["optimizer", "freeze", "recompute"]; // asked for only with the training toggle
+
+function valueOf(id) {
+  const node = $(id);
+  return node.type === "checkbox" ? (node.checked ? "1" : "") : node.value;
+}
+
+function setValue(id, value) {
+  const node = $(id);
+  if (node.type === "checkbox") node.checked = Boolean(value);
+  else node.value = value;
+}
 const DEBOUNCE_MS = 25; // after the last keystroke; a run in flight coalesces what comes meanwhile into one more
 
 // What the page measured, for people and for the browser test: ms since navigation start, per-update timings.
@@ -51,13 +74,10 @@ function setStatus(text) {
 // ---------------------------------------------------------------- state and the URL
 
 function readState() {
-  return {
-    spec: $("spec").value,
-    flops: $("flops").value,
-    layout: $("layout").value,
-    dtype: $("dtype").value,
-    batch: $("batch").value,
-  };
+  const state = { spec: $("spec").value };
+  for (const key of Object.keys(OPTIONS)) state[key] = valueOf(key);
+  for (const key of TRAINING) $(key).disabled = !state.train;
+  return state;
 }
 
 let exerciseAsk = null; // the columns of an exercise the URL holds (#spec=...&ask=params,macs), or null
@@ -75,7 +95,7 @@ function writeURL(state) {
 function readURL() {
   const params = new URLSearchParams(location.hash.slice(1));
   $("spec").value = params.has("spec") ? params.get("spec") : SEED_001;
-  for (const [key, value] of Object.entries(OPTIONS)) $(key).value = params.get(key) ?? value;
+  for (const [key, value] of Object.entries(OPTIONS)) setValue(key, params.get(key) ?? value);
   exerciseAsk = params.get("ask");
   if (exerciseAsk) $("ask").value = exerciseAsk;
 }
@@ -481,13 +501,16 @@ async function loadPresets() {
   const { result } = await call("presets", {});
   const select = $("preset");
   const texts = new Map();
+  const dtypes = new Map();
   for (const model of JSON.parse(result)) {
     texts.set(model.name, model.text);
+    if (model.dtype) dtypes.set(model.name, model.dtype); // a language model comes in bfloat16 at 4,096 positions
     select.append(element("option", { value: model.name }, `${model.name} — ${model.description}`));
   }
   select.addEventListener("change", () => {
     if (!texts.has(select.value)) return;
     $("spec").value = texts.get(select.value);
+    if (dtypes.has(select.value)) $("dtype").value = dtypes.get(select.value);
     clearExplain();
     schedule();
   });
@@ -497,7 +520,9 @@ async function loadPresets() {
 
 readURL();
 $("spec").addEventListener("input", schedule);
-for (const id of ["flops", "layout", "dtype", "batch"]) $(id).addEventListener(id === "batch" ? "input" : "change", schedule);
+for (const id of Object.keys(OPTIONS)) {
+  $(id).addEventListener(["batch", "freeze"].includes(id) ? "input" : "change", schedule);
+}
 window.addEventListener("hashchange", () => {
   readURL();
   schedule();

@@ -22,7 +22,7 @@ from cnncalc.errors import CnnCalcError
 from cnncalc.explain import explain_row, heading
 from cnncalc.notation import parse
 from cnncalc.notation.syntax import caret
-from cnncalc.render import HEADERS, NUMERIC, cell, columns_for, footer_lines, total_cell
+from cnncalc.render import NUMERIC, columns_for, footer_lines, header, parse_units, table_cells, total_cell
 from cnncalc.render.plot import layer_bars
 
 _last: dict[str, Any] = {}  # the last good report, for explain and the downloads
@@ -56,18 +56,33 @@ def _error(spec: str, err: CnnCalcError) -> str:
     )
 
 
+TRAINING = ("backward_flops", "saved_bytes")  # the per-layer columns a training step adds
+
+
 def analyze(request: str) -> str:
-    """``{"spec", "flops", "layout", "dtype", "batch"}`` -> the table's cells, totals, footer and chart data."""
+    """``{"spec", "flops", "layout", "dtype", "batch", "units"}`` and for a training step ``{"train": true,
+    "optimizer", "freeze", "recompute"}`` -> the table's cells, totals, footer and chart data."""
     req = json.loads(request)
     spec = req.get("spec", "")
+    train = bool(req.get("train"))
     try:
         graph = parse(spec)
+        units = parse_units(req.get("units", "raw"))
+        trained = {}
+        if train:
+            trained = dict(
+                train=True,
+                optimizer=req.get("optimizer", "adam"),
+                freeze=tuple(n.strip() for n in str(req.get("freeze", "")).split(",") if n.strip()),
+                recompute=req.get("recompute", "none"),
+            )
         report = cnncalc.analyze(
             graph,
             flops=req.get("flops", "seed"),
             layout=req.get("layout", "hwc"),
             dtype=req.get("dtype", "float32"),
             batch=int(req.get("batch", 1)),
+            **trained,
         )
     except CnnCalcError as err:
         return _error(spec, err)
@@ -80,17 +95,23 @@ def analyze(request: str) -> str:
     columns = tuple(c for c in columns if c not in ("node_id", "inputs")) + tuple(
         c for c in columns if c in ("node_id", "inputs")
     )
+    if train:  # the backward's FLOPs and what autograd keeps, after the forward's figures
+        at = max(i for i, c in enumerate(columns) if c in ("params", "macs", "flops")) + 1
+        columns = (*columns[:at], *TRAINING, *columns[at:])
+    cells, collapsed = table_cells(report, columns, units)
+    shown = [row for row, _ in _shown(report)]
     bars = layer_bars(report)
     return json.dumps(
         {
             "ok": True,
             "title": report.title,
             "columns": list(columns),
-            "headers": [HEADERS[c] for c in columns],
+            "headers": [header(c, units, report) for c in columns],
             "numeric": [c in NUMERIC for c in columns],
-            "rows": [{"index": r.index, "cells": [cell(report, r, c) for c in columns]} for r in report.rows],
-            "totals": ["Total" if c == "name" else total_cell(report, c) for c in columns],
-            "footer": footer_lines(report),
+            "rows": [{"index": r.index, "cells": texts} for r, texts in zip(shown, cells)],
+            "totals": ["Total" if c == "name" else total_cell(report, c, units=units) for c in columns],
+            "footer": footer_lines(report, collapsed),
+            "training": _training(report),
             "chart": {
                 "labels": bars.labels,
                 "params": bars.params,
@@ -101,6 +122,19 @@ def analyze(request: str) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def _shown(report: cnncalc.Report) -> list:
+    from cnncalc.render import shown_rows
+
+    return shown_rows(report)
+
+
+def _training(report: cnncalc.Report) -> dict[str, int] | None:
+    """A training step's totals as the JSON report gives them (None without one)."""
+    from cnncalc.render.json import as_dict
+
+    return as_dict(report)["totals"]["training"]
 
 
 def explain(request: str) -> str:
@@ -137,10 +171,37 @@ def warm(request: str = "{}") -> str:
     return json.dumps({"times": times})
 
 
+LLM_CONTEXT = 4096  # a language model preset's sequence, as it is served: 4,096 positions in bfloat16
+LLM_DTYPE = "bfloat16"
+
+
 def presets(request: str = "{}") -> str:
-    """The zoo as presets: ``[{"name", "description", "text"}]``."""
-    models = [zoo.model(name) for name in zoo.names()]
-    return json.dumps([{"name": m.name, "description": m.description, "text": m.text} for m in models])
+    """The zoo as presets: ``[{"name", "description", "text", "dtype"}]``.
+
+    A language model (a zoo model with a ``length`` argument) comes at a 4,096-position context in
+    bfloat16, as it is served, rather than the zoo's short default.
+    """
+    out = []
+    for name in zoo.names():
+        m = zoo.model(name)
+        text, dtype = m.text, None
+        if "length" in m.defaults:
+            text = _with_length(text, LLM_CONTEXT)
+            dtype = LLM_DTYPE
+        out.append({"name": m.name, "description": m.description, "text": text, "dtype": dtype})
+    return json.dumps(out)
+
+
+def _with_length(text: str, length: int) -> str:
+    """A zoo text with its ``# args:`` line's ``length`` set (the spec reads its arguments from that line)."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("# args:"):
+            args = [a.strip() for a in line[len("# args:") :].split(",") if a.strip()]
+            args = [f"length={length}" if a.startswith("length=") else a for a in args]
+            lines[i] = "# args: " + ", ".join(args) + "\n"
+            break
+    return "".join(lines)
 
 
 def grade(request: str) -> str:

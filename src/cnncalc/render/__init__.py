@@ -279,7 +279,7 @@ def seconds_text(report: Report, row: Row) -> str:
     """A row's time at the report's hardware (--hardware): its FLOPs (and backward's) at the peak times the MFU."""
     b = report.budget
     if b is None or not b.peak_flops:
-        raise ArgumentError("the time column needs --hardware (the device whose peak gives the time)")
+        return "–"
     from cnncalc.budget import human_seconds
 
     flops = row.flops + (row.backward_flops if report.training is not None else 0)
@@ -305,7 +305,7 @@ def cell(report: Report, row: Row, column: str, *, grouped: bool = True, units: 
     if column == "block":
         return row.block or "–"
     if column in TRAINING_COLUMNS and report.training is None:
-        raise ArgumentError(f"the {column} column needs --train (a training step's figures)")
+        return "–"
     if column == "output_shape":
         return shape_text(report, row)
     if column in ("rf", "rf_jump", "rf_start"):
@@ -325,6 +325,15 @@ def cell(report: Report, row: Row, column: str, *, grouped: bool = True, units: 
             return human_bytes(value)
         return fmt(value)
     return str(value)
+
+
+def check_columns(report: Report, columns: tuple[str, ...] | None) -> None:
+    """Refuse a column the report has no figures for, saying what gives them (--train, --hardware)."""
+    for column in columns or ():
+        if column in TRAINING_COLUMNS and report.training is None:
+            raise ArgumentError(f"the {column} column needs --train (a training step's figures)")
+        if column == "time" and (report.budget is None or not report.budget.peak_flops):
+            raise ArgumentError("the time column needs --hardware (the device whose peak gives the time)")
 
 
 def total_cell(report: Report, column: str, *, grouped: bool = True, units: str = "raw") -> str:
