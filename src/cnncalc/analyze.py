@@ -425,8 +425,12 @@ TREE_SOURCES = (
 
 
 def _as_tree(opts: Options, graph: Graph, depth: int | None) -> bool:
-    """Whether the rows are a tree (``--tree``): asked for, or a model file's default at a depth over 1."""
+    """Whether the rows are a tree: asked for (``tree=True``), or ``"auto"`` (the command line's tables) for a
+    model file or config shown deeper than one level. None (the library's default) keeps flat rows, which
+    partition the totals."""
     if opts.tree is None:
+        return False
+    if opts.tree == "auto":
         return bool(graph.scopes) and graph.source in TREE_SOURCES and depth is not None and depth > 1
     if opts.tree and not graph.scopes:
         raise ArgumentError(

@@ -467,6 +467,14 @@ def table_units(units: Optional[str], format: Format, expand: bool = False) -> s
     return chosen
 
 
+def tree_option(tree: Optional[bool], format: Format) -> object:  # noqa: A002
+    """--tree/--flat as asked; unsaid, a tree for the tables people read (a model file deeper than one level), flat
+    rows for csv and json."""
+    if tree is not None:
+        return tree
+    return "auto" if format in (Format.table, Format.markdown) else None
+
+
 def breakdown_by(by: Optional[str], report: Report) -> Optional[str]:
     """``--by`` checked against the report: kind, or block where the network has blocks (else an error line)."""
     if by is None:
@@ -586,7 +594,7 @@ def summary(
             layout=layout,
             dtype=dtype,
             depth=depth,
-            tree=tree,
+            tree=tree_option(tree, format),
             framework=convention,
             **trained,
         )
@@ -650,9 +658,7 @@ def explain(
     loss: LossOpt = None,
     draw: Annotated[
         Optional[Path],
-        typer.Option(
-            "--draw", help="Write the window of --layer sliding over its padded input as SVG to this file."
-        ),
+        typer.Option("--draw", help="Write the window of --layer sliding over its padded input as SVG to this file."),
     ] = None,
     layer: Annotated[
         Optional[int], typer.Option("--layer", "-l", help="With --draw: the conv or pool row to draw (its #).")
@@ -828,7 +834,13 @@ def zoo(
         shown_units = table_units(units, format, expand)
         trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(
-            flops=flops, batch=batch, layout=layout, dtype=dtype, tree=tree, framework=convention, **trained
+            flops=flops,
+            batch=batch,
+            layout=layout,
+            dtype=dtype,
+            tree=tree_option(tree, format),
+            framework=convention,
+            **trained,
         )
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
         options = parallel_options(options, parallel, tp_plan, pp_split)
@@ -1049,7 +1061,9 @@ def quiz(
             "3 branches and batch norm (default 1).",
         ),
     ] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Generated networks: the same seed, the same one.")] = None,
+    seed: Annotated[
+        Optional[int], typer.Option("--seed", help="Generated networks: the same seed, the same one.")
+    ] = None,
     variants: Annotated[
         int, typer.Option("--variants", min=1, help="This many different networks of the level, each with its key.")
     ] = 1,
@@ -1063,7 +1077,9 @@ def quiz(
     key: Annotated[bool, typer.Option("--key", help="Print the answer key instead of the blank table.")] = False,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", help="A folder to write each exercise and its key to (exercise-01.md, key-01.md…)."),
+        typer.Option(
+            "--output", "-o", help="A folder to write each exercise and its key to (exercise-01.md, key-01.md…)."
+        ),
     ] = None,
 ) -> None:
     """A worksheet: a network's table to fill by hand, and its answer key (check grades it filled in)."""
@@ -1072,7 +1088,9 @@ def quiz(
     try:
         if spec is not None and (level is not None or variants > 1 or seed is not None):
             given = [n for n, v in (("--level", level), ("--seed", seed), ("--variants", variants > 1)) if v]
-            raise SpecError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for generated networks, not a given one")
+            raise SpecError(
+                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for generated networks, not a given one"
+            )
         if spec is not None:
             from cnncalc.api import read_text
 

@@ -142,8 +142,10 @@ def window_svg(report: Report, layer: int, axis: str | None = None, position: in
             f'<rect class="cell {cls}" data-i="{i}" x="{x_in(i):.1f}" y="{top_in}" width="{size:.1f}" height="{size:.1f}"/>'
         )
         if size >= 16:  # room for the cell's index under it
-            parts.append(f'<text class="axis" x="{x_in(i) + size / 2:.1f}" y="{top_in + size + 12:.1f}" '
-                         f'text-anchor="middle">{i}</text>')
+            parts.append(
+                f'<text class="axis" x="{x_in(i) + size / 2:.1f}" y="{top_in + size + 12:.1f}" '
+                f'text-anchor="middle">{i}</text>'
+            )
     parts.append(f'<text x="{left}" y="{top_out - 8}">output: {a.out} positions</text>')
     for j in range(a.out):
         parts.append(

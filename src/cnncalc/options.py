@@ -51,8 +51,9 @@ class Options:
     ``framework``: torch or keras counting, None for the source's own (keras
     for a Keras file, else torch); ``depth``: how deep the rows follow
     the module tree of a traced model (None: its default); ``tree``, rows
-    indented by depth with each module's whole figures (None: for a model file
-    shown deeper than one level); ``title``.
+    indented by depth with each module's whole figures (``"auto"``: for a model
+    file shown deeper than one level, as the command line's tables do; None:
+    flat rows that partition the totals); ``title``.
 
     Training (``train``): ``optimizer`` (sgd, momentum, adam, adamw), ``freeze``
     (names or patterns of layers whose parameters get no gradient),
@@ -80,7 +81,7 @@ class Options:
     title: str = ""
     framework: Framework | None = None
     depth: int | None = None
-    tree: bool | None = None
+    tree: bool | str | None = None
     train: bool = False
     optimizer: str = "adam"
     freeze: tuple[str, ...] = ()
@@ -172,7 +173,7 @@ class Options:
             if self.framework is None
             else enum_option(Framework, self.framework, "framework convention"),
             depth=depth,
-            tree=None if self.tree is None else _flag(self.tree, "tree"),
+            tree=self.tree if self.tree in (None, "auto") else _flag(self.tree, "tree"),
             train=_flag(self.train, "train"),
             optimizer=_choice(self.optimizer, OPTIMIZERS, "optimizer"),
             freeze=_names(self.freeze),

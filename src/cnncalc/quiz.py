@@ -106,9 +106,7 @@ def exercise(
     return Exercise(spec, columns, report, level, seed, number)
 
 
-def variants(
-    count: int, *, level: int = 1, seed: int = 0, ask: str | Sequence[str] | None = None
-) -> list[Exercise]:
+def variants(count: int, *, level: int = 1, seed: int = 0, ask: str | Sequence[str] | None = None) -> list[Exercise]:
     """``count`` different generated exercises of one level: the n-th from the seed ``seed + n``, skipping repeats."""
     from cnncalc.numbers import whole
 
@@ -232,8 +230,11 @@ def _level3(rng: random.Random) -> str:
     stem = f"x = input({size},{size},3) -> conv({c}, f=3, p=1, bias=false) -> bn -> relu"
     if rng.random() < 0.5:
         s = rng.choice((1, 2))
-        lines = [stem, f"y = x -> conv({c * s}, f=3, s={s}, p=1, bias=false) -> bn -> relu -> "
-                 f"conv({c * s}, f=3, p=1, bias=false) -> bn"]
+        lines = [
+            stem,
+            f"y = x -> conv({c * s}, f=3, s={s}, p=1, bias=false) -> bn -> relu -> "
+            f"conv({c * s}, f=3, p=1, bias=false) -> bn",
+        ]
         if s == 1:
             lines.append("add(x, y) -> relu")
         else:

@@ -28,7 +28,7 @@ def golden(name: str, text: str) -> None:
 
 
 def test_llama_config_collapses_its_32_decoder_layers():
-    report = cnncalc.analyze(str(Path(__file__).parent.parent / "data/hf/llama2_7b.json"), depth=3)
+    report = cnncalc.analyze(str(Path(__file__).parent.parent / "data/hf/llama2_7b.json"), depth=3, tree="auto")
     shown = shown_rows(report)
     layers = [(row, n) for row, n in shown if row.kind == "LlamaDecoderLayer"]
     assert [n for _, n in layers] == [32]
@@ -40,6 +40,20 @@ def test_llama_config_collapses_its_32_decoder_layers():
     text = report.table(width=200)
     assert "LlamaDecoderLayer-4 × 32" in text and "A row marked × N stands for N identical" in text
     assert "× 32" not in report.table(width=200, expand=True)
+
+
+def test_the_command_line_draws_a_model_file_as_a_tree_and_keeps_json_flat(cli):
+    config = str(Path(__file__).parent.parent / "data/hf/llama2_7b.json")
+    table = cli("summary", config, "--depth", "3")
+    assert table.exit_code == 0 and "│ ├─LlamaDecoderLayer-4 × 32" in table.stdout
+    flat = cli("summary", config, "--depth", "3", "--flat")
+    assert "× 32" not in flat.stdout and "├─" not in flat.stdout
+    import json
+
+    layers = json.loads(cli("summary", config, "--depth", "3", "-f", "json").stdout)["layers"]
+    assert sum(layer["params"] for layer in layers) == 6_738_415_616  # flat rows partition the total
+    tree = json.loads(cli("summary", config, "--depth", "3", "--tree", "-f", "json").stdout)["layers"]
+    assert tree[0]["level"] == 0 and tree[0]["params"] == 6_738_415_616 and tree[1]["level"] == 1
 
 
 def test_zoo_llama_decoders_collapse_in_a_flat_table():
@@ -84,7 +98,7 @@ def traced_resnet():
 
     torch.manual_seed(0)
     model = resnet50()
-    report = cnncalc.from_torch(model, (1, 3, 64, 64), flops="matmul", depth=2)
+    report = cnncalc.from_torch(model, (1, 3, 64, 64), flops="matmul", depth=2, tree="auto")
     return model, report
 
 
@@ -92,7 +106,7 @@ def test_a_traced_model_is_a_tree_at_depth_2_with_its_modules_whole_figures(trac
     from torch.utils.flop_counter import FlopCounterMode
 
     model, report = traced_resnet
-    assert any(r.level for r in report.rows)  # the default for a model file at depth 2
+    assert any(r.level for r in report.rows)  # the command line's default for a model file at depth 2
     counter = FlopCounterMode(display=False)
     with counter, torch.backends.mkldnn.flags(enabled=False):
         model.eval()(torch.zeros(1, 3, 64, 64))
@@ -107,7 +121,7 @@ def test_a_traced_model_is_a_tree_at_depth_2_with_its_modules_whole_figures(trac
 
 def test_a_flat_model_table_on_request(traced_resnet):
     model, _ = traced_resnet
-    flat = cnncalc.from_torch(model, (1, 3, 64, 64), depth=2, tree=False)
+    flat = cnncalc.from_torch(model, (1, 3, 64, 64), depth=2)  # the library's default: flat rows
     assert not any(r.level for r in flat.rows)
     assert sum(r.params for r in flat.rows) == flat.totals.params  # flat rows partition the model
 

@@ -30,6 +30,7 @@ def layer_record(report: Report, r: Row) -> dict[str, Any]:
         "intensity": r.intensity,
         "shown_shape": shape_text(report, r),
         **({"backward_flops": r.backward_flops, "saved_bytes": r.saved_bytes} if report.training else {}),
+        **({"level": r.level} if any(row.level for row in report.rows) else {}),  # a tree's rows (tree=True)
     }
 
 
