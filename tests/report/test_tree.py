@@ -129,3 +129,54 @@ def test_a_flat_model_table_on_request(traced_resnet):
 def test_golden_traced_resnet_tree(traced_resnet):
     _, report = traced_resnet
     golden("torch_resnet50_depth2_tree.txt", report.table(width=160, units="auto"))
+
+
+def test_golden_zoo_gpt2_by_kind():
+    golden("gpt2_by_kind.txt", zoo.analyze("gpt2").render("table", by="kind", width=120, box=False))
+
+
+def test_golden_seed_001_new_columns():
+    report = cnncalc.analyze(
+        "input(32,32,3) -> CONV1(8, f=5, s=1) -> POOL1(2) -> CONV2(16, f=5, s=1) -> POOL2(2)"
+        " -> FC3(120) -> FC4(84) -> softmax(10)",
+        train=True,
+        freeze=("CONV1",),
+        hardware="a100-80gb",
+    )
+    columns = (
+        "name",
+        "input_shape",
+        "kernel_shape",
+        "output_shape",
+        "trainable",
+        "params",
+        "params_percent",
+        "flops",
+        "flops_percent",
+        "backward_flops",
+        "saved_bytes",
+        "time",
+    )
+    golden("seed_001_columns.txt", report.table(width=160, columns=columns))
+
+
+def test_golden_traced_hugging_face_llama_tree():
+    transformers = pytest.importorskip("transformers")
+    config = transformers.LlamaConfig(
+        vocab_size=100,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=64,
+    )
+    torch.manual_seed(0)
+    model = transformers.LlamaForCausalLM(config)  # random init from a config: nothing downloaded
+    report = cnncalc.from_torch(model, {"input_ids": (1, 16)}, kwargs={"use_cache": False}, depth=3, tree="auto")
+    text = report.table(width=160, units="auto")
+    assert "LlamaDecoderLayer-5 × 4" in text
+    # one decoder layer: q, o 64·64, k, v 64·32 (2 of 4 heads' width), MLP 3·64·128, two norms 2·64
+    layer = next(r for r, n in shown_rows(report) if n == 4)
+    assert layer.params == 4 * (2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 128 + 2 * 64)
+    golden("hf_llama_tiny_tree.txt", text)
