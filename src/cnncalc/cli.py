@@ -426,7 +426,29 @@ def load_report(
     kwarg: Optional[list[str]] = None,
 ) -> Report:
     """The Report of SPEC, from whichever front-end reads it."""
+    import contextlib
+
     from cnncalc.analyze import analyze_graph
+
+    graph = load_graph(spec, input=input, input_dtype=input_dtype, kwarg=kwarg, train=options.train)
+    with contextlib.redirect_stdout(sys.stderr):
+        with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
+            warnings.simplefilter("always")
+            report = analyze_graph(graph, options)
+    for w in caught:
+        typer.echo(f"warning: {w.message}", err=True)
+    return report
+
+
+def load_graph(
+    spec: str,
+    *,
+    input: Optional[list[str]] = None,  # noqa: A002 - the user's word
+    input_dtype: Optional[str] = None,
+    kwarg: Optional[list[str]] = None,
+    train: bool = False,
+) -> Any:
+    """The Graph of SPEC ('-' for stdin), with --input and --kwarg parsed; what a model file prints goes to stderr."""
     from cnncalc.api import load
 
     source = sys.stdin.read() if spec == "-" else spec
@@ -439,13 +461,7 @@ def load_report(
 
     # Standard output carries the report alone: whatever a model file prints while it loads goes to stderr.
     with contextlib.redirect_stdout(sys.stderr):
-        graph = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=options.train)
-        with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
-            warnings.simplefilter("always")
-            report = analyze_graph(graph, options)
-    for w in caught:
-        typer.echo(f"warning: {w.message}", err=True)
-    return report
+        return load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=train)
 
 
 def terminal_width() -> Optional[int]:
@@ -868,22 +884,12 @@ def compare(
 ) -> None:
     """One network's totals under cnncalc's conventions and under torchinfo's, fvcore's, ptflops', thop's and
     calflops' rules, side by side, with the rule that makes each differ: which tool a paper's figure came from."""
-    from cnncalc.api import load
     from cnncalc.layers.calc import fmt
     from cnncalc.others import compare as sides_of
     from cnncalc.render import short
 
     try:
-        source = sys.stdin.read() if spec == "-" else spec
-        inputs = kwargs = None
-        if input or kwarg:
-            from cnncalc.inputs import parse_inputs, parse_kwargs
-
-            inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
-        import contextlib
-
-        with contextlib.redirect_stdout(sys.stderr):
-            graph = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs)
+        graph = load_graph(spec, input=input, input_dtype=input_dtype, kwarg=kwarg)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sides = sides_of(lambda: graph, Options.make(batch=batch))

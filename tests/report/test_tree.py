@@ -162,15 +162,9 @@ def test_golden_seed_001_new_columns():
 
 def test_golden_traced_hugging_face_llama_tree():
     transformers = pytest.importorskip("transformers")
-    config = transformers.LlamaConfig(
-        vocab_size=100,
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=4,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-    )
+    from support.hf_cases import DECODER
+
+    config = transformers.LlamaConfig(**{**DECODER, "num_hidden_layers": 4})
     torch.manual_seed(0)
     model = transformers.LlamaForCausalLM(config)  # random init from a config: nothing downloaded
     report = cnncalc.from_torch(model, {"input_ids": (1, 16)}, kwargs={"use_cache": False}, depth=3, tree="auto")
