@@ -107,7 +107,27 @@ def test_explain_and_downloads_follow_the_last_table(bridge):
 def test_the_presets_are_the_zoo(bridge):
     presets = json.loads(bridge.presets())
     assert [p["name"] for p in presets] == zoo.names()
-    assert all(p["text"] == zoo.model(p["name"]).text for p in presets)
+    for p in presets:
+        model = zoo.model(p["name"])
+        if "length" not in model.defaults:
+            assert p["text"] == model.text and p["dtype"] is None
+            continue
+        # a language model as it is served: 4,096 positions in bfloat16, the zoo's text otherwise
+        assert p["dtype"] == "bfloat16"
+        length = f"length={model.defaults['length']}"
+        assert p["text"] == model.text.replace(length, "length=4096", 1)
+        report = cnncalc.analyze(p["text"], dtype="bfloat16")
+        assert report.rows[0].output_shape == (4096,)
+
+
+def test_training_and_units_are_the_clis(bridge):
+    answer = call(bridge, "analyze", spec=SEED_001, train="1", optimizer="sgd", freeze="CONV1", units="auto")
+    expected = cnncalc.analyze(SEED_001, train=True, optimizer="sgd", freeze=("CONV1",))
+    assert answer["training"] == json.loads(expected.to_json())["totals"]["training"]
+    from cnncalc.render import short
+
+    assert column(answer, "Backward FLOPs") == [short(r.backward_flops) for r in expected.rows]  # in auto units
+    assert answer["totals"][answer["headers"].index("FLOPs")] == "1.70 M"  # 1,700,608
 
 
 def test_warming_up_runs_resnet50_and_forgets_it(bridge):

@@ -25,7 +25,9 @@ def bridge():
 
 def test_grade_marks_every_graded_cell_in_its_place(bridge):
     spec = "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)"
-    text = "| Layer | Output shape | Params |\n|---|---|---|\n| conv | (28, 28, 8) | 608 |\n| pool | (14, 14, 8) | 0 |\n"
+    text = (
+        "| Layer | Output shape | Params |\n|---|---|---|\n| conv | (28, 28, 8) | 608 |\n| pool | (14, 14, 8) | 0 |\n"
+    )
     text += "| fc | (10,) | 15,691 |\n"
     answer = json.loads(bridge.grade(json.dumps({"table": text, "spec": spec})))
     expected = cnncalc.check(text, spec)
@@ -39,7 +41,9 @@ def test_grade_marks_every_graded_cell_in_its_place(bridge):
 
 def test_grade_uses_the_network_an_exercise_carries(bridge):
     ex = quiz.exercise(level=1, seed=3, ask="params")
-    answer = json.loads(bridge.grade(json.dumps({"table": quiz.render(ex, "csv", key=True), "spec": "input(4) -> fc(2)"})))
+    answer = json.loads(
+        bridge.grade(json.dumps({"table": quiz.render(ex, "csv", key=True), "spec": "input(4) -> fc(2)"}))
+    )
     assert answer["ok"] and answer["wrong"] == 0 and answer["spec"] == ex.spec
 
 

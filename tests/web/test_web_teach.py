@@ -101,7 +101,7 @@ def test_a_pasted_table_is_graded_as_check_grades_it(page: Page, site: str):  # 
 
 def test_a_table_without_its_network_is_graded_against_the_editor(page: Page, site: str):  # noqa: F811
     spec = "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)"
-    text = "Layer,Output shape,Params\nconv,\"(28, 28, 8)\",608\npool,\"(14, 14, 8)\",0\nfc,\"(10,)\",15691\n"
+    text = 'Layer,Output shape,Params\nconv,"(28, 28, 8)",608\npool,"(14, 14, 8)",0\nfc,"(10,)",15691\n'
     expected = cnncalc.check(text, spec)  # (14·14·8 + 1)·10 = 15,690, not 15,691
     open_page(page, site, spec)
     page.locator("#table").fill(text)
