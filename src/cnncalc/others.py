@@ -37,6 +37,11 @@ layers stand for the modules PyTorch would use.
   ReLU, PReLU, ELU, LeakyReLU, SiLU, GELU and pools 1 per input element (``F.hardtanh``, which
   ReLU6 calls, is not patched); softmax 1 per element; ``torch.matmul`` ``2·MACs``; MACs are
   convolution, linear and matmul's.
+
+Checked against each tool's own output on convolutional networks (tests/report/test_other_tools.py:
+totals, and every module for fvcore, thop and torchinfo). Not reproduced yet: ``nn.MultiheadAttention``
+under torchinfo (its ``in_proj_weight``) and ptflops (its own hook), and calflops on transposed
+convolutions and upsampling; an upsampling's mode is taken as nearest.
 """
 
 from __future__ import annotations
@@ -412,7 +417,7 @@ def op_of(row: Row, graph: Graph, traced: bool, batch: int) -> Op:
         rows = prod(out_shape[:-1])
         weight = row.macs // rows if rows else 0
         bias = max(row.params - weight, 0)
-    mode = next((str(st.formula) for st in row.steps if st.quantity == "mode"), "")
+    mode = "nearest"  # an upsampling's mode is not on the row: nearest, nn.Upsample's and F.interpolate's default
     return Op(row.kind, module, out_shape, in_shape, row.macs, row.params, weight, bias, leaf, mode)
 
 
