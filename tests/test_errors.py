@@ -200,8 +200,12 @@ def test_non_integer_sizes(text: str, word: str, got: str):
 
 
 def test_non_integer_input_size():
-    e = raises(ArgumentError, "input(1e3)")
-    assert "input sizes must be positive whole numbers (got 1000.0)" in e.message
+    e = raises(ArgumentError, "input(2.5)")
+    assert "input sizes must be positive whole numbers (got 2.5)" in e.message
+    # a whole number written with an exponent is that number, shown as such
+    assert cnncalc.analyze("input(1e3)").rows[0].output_shape == (1000,)
+    e = raises(ArgumentError, "input(-1e3)")
+    assert "(got -1,000)" in e.message and "1000.0" not in str(e)
 
 
 def test_input_in_the_middle_of_a_chain():

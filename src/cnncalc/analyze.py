@@ -430,8 +430,9 @@ def _as_tree(opts: Options, graph: Graph, depth: int | None) -> bool:
     partition the totals."""
     if opts.tree is None:
         return False
-    if opts.tree == "auto":
-        return bool(graph.scopes) and graph.source in TREE_SOURCES and depth is not None and depth > 1
+    if opts.tree == "auto":  # a model file whose modules nest within the depth shown (a flat one stays torchsummary's)
+        nested = any(1 < s.level <= (depth or 0) for s in graph.scopes)
+        return graph.source in TREE_SOURCES and depth is not None and depth > 1 and nested
     if opts.tree and not graph.scopes:
         raise ArgumentError(
             "--tree nests module calls and blocks, and this network has none: its rows are its layers",

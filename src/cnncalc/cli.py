@@ -245,7 +245,7 @@ TreeOpt = Annotated[
     typer.Option(
         "--tree/--flat",
         help="Rows indented under their parents, each module's or block's row holding its whole figures (default "
-        "for a model file at --depth over 1), or one flat row per module call.",
+        "for a model file whose modules nest, at --depth over 1), or one flat row per module call.",
     ),
 ]
 ExpandOpt = Annotated[
