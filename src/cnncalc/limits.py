@@ -53,6 +53,10 @@ LIMITS: dict[str, Limit] = {
         Limit("digits", 30, "digits of one number written in a spec, a table or an option", raisable=False),
         # building and counting
         Limit("onnx_elements", 1_000_000, "elements of an ONNX value worked out to know a shape (never weights)"),
+        Limit("onnx_values", 16_000_000, "elements of all the ONNX values worked out to know shapes, together"),
+        Limit("onnx_graph_bytes", 256 * MiB, "bytes of an ONNX file read into memory (its weights' values left out)"),
+        Limit("onnx_messages", 2_000_000, "protobuf messages of an ONNX file (nodes, attributes, tensors, shapes)"),
+        Limit("onnx_nesting", 16, "If/Loop/Scan bodies nested inside each other in an ONNX graph"),
         Limit("layers", 250_000, "nodes of one network analysed"),
         Limit("train_layers", 100_000, "nodes of a network analysed with --train"),
         Limit("explain_layers", 100_000, "layers whose arithmetic explain writes out"),

@@ -36,13 +36,17 @@ import onnx
 from onnx import helper, numpy_helper
 
 from cnncalc.conventions import Convention, Framework, Layout
-from cnncalc.errors import CnnCalcError, ShapeError, SpecError
+from cnncalc.errors import CnnCalcError, LimitError, ShapeError, SpecError, wrong_type
+from cnncalc.frontends.onnx_file import parse, strip, values_left_out
 from cnncalc.frontends.onnx_lower import LOWER, Op
-from cnncalc.frontends.onnx_shapes import COPIES, MOVES, SMALL, VALUES, VIEWS, split_shapes
+from cnncalc.frontends.onnx_shapes import COPIES, MOVES, SMALL, VALUES, VIEWS, predicted_size, split_shapes
 from cnncalc.graph import Graph, Node, NodeIds, Scope, Tensor
 from cnncalc.inputs import InputSpec
 from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.calc import Calc
+from cnncalc.limits import guard
+from cnncalc.limits import value as limit_value
+from cnncalc.numbers import finite
 from cnncalc.options import Options
 from cnncalc.report import Report
 
@@ -71,6 +75,7 @@ class Value:
     sources: tuple[tuple[str, bool], ...] = ()
     dtype: str | None = None
     made_by: str = ""
+    why: CnnCalcError | None = None  # why its value is unknown, when a value in the file could have been known
 
 
 @dataclass
@@ -89,16 +94,59 @@ def dtype_name(elem: int) -> str:
     return {"float": "float32", "double": "float64"}.get(name, name)
 
 
+POSITIVE = frozenset(
+    "kernel_shape strides dilations group blocksize hidden_size num_heads q_num_heads kv_num_heads num_groups "
+    "K N bits block_size num_outputs".split()
+)
+"""Attributes whose every value is a whole number ≥ 1 (a window, a count of groups or heads)."""
+WINDOW_OPS = frozenset("Conv ConvTranspose MaxPool AveragePool LpPool QLinearConv ConvInteger FusedConv".split())
+"""Operators whose ``pads`` and ``output_padding`` add (≥ 0); Pad's own pads may also remove."""
+
+
 def attributes(node: onnx.NodeProto) -> dict[str, Any]:
+    """A node's attributes as Python values, each number checked where it enters.
+
+    Floats are finite; windows, groups and heads are ≥ 1; a convolution's or pool's pads ≥ 0; a list or a
+    tensor is bounded (``onnx_elements``) before it is made. A tensor whose values are not in the file
+    (external data, or too large to read) stays a ``TensorProto``: its dims are known, its values not.
+    """
     out: dict[str, Any] = {}
+    A = onnx.AttributeProto
     for a in node.attribute:
-        v = helper.get_attribute_value(a)
-        if isinstance(v, bytes):
-            v = v.decode("utf-8", "replace")
-        elif isinstance(v, onnx.TensorProto):
-            v = numpy_helper.to_array(v)
-        elif isinstance(v, list) and v and isinstance(v[0], bytes):
-            v = [x.decode("utf-8", "replace") for x in v]
+        what = f"attribute {a.name}"
+        if a.type in (A.INTS, A.FLOATS, A.STRINGS, A.TENSORS, A.GRAPHS):
+            n = max(len(a.ints), len(a.floats), len(a.strings), len(a.tensors), len(a.graphs))
+            guard("onnx_elements", n, f"{what} lists {n:,} values")
+        if a.type == A.FLOAT:
+            v: Any = finite(a.f, what)
+        elif a.type == A.FLOATS:
+            v = [finite(x, what) for x in a.floats]
+        elif a.type == A.INT:
+            v = int(a.i)
+        elif a.type == A.INTS:
+            v = [int(x) for x in a.ints]
+        elif a.type == A.STRING:
+            v = a.s.decode("utf-8", "replace")
+        elif a.type == A.STRINGS:
+            v = [x.decode("utf-8", "replace") for x in a.strings]
+        elif a.type == A.TENSOR:
+            value = tensor_value(a.t, what)
+            v = a.t if value is None else value
+        elif a.type == A.GRAPH:
+            v = a.g
+        elif a.type == A.GRAPHS:
+            v = list(a.graphs)
+        elif a.type == A.UNDEFINED:
+            raise SpecError(f"{what} has no type (the file may be damaged)")
+        else:
+            continue  # sparse tensors and type protos: no rule reads them
+        if a.name in POSITIVE:
+            for x in v if isinstance(v, list) else [v]:
+                if isinstance(x, (int, float)) and x < 1:
+                    raise SpecError(f"{what} must be ≥ 1 (got {x})", hint="a window, a group or a head count")
+        elif a.name in ("pads", "output_padding") and node.op_type in WINDOW_OPS:
+            if any(x < 0 for x in v):
+                raise SpecError(f"{what} must be ≥ 0 (got {list(v)})")
         out[a.name] = v
     return out
 
@@ -136,6 +184,9 @@ class Walk:
         self.prefix: tuple[str, ...] = ()  # the scope of an If/Loop whose body is walked
         self.inferred: dict[str, Shape] | None = None
         self.opset = {o.domain or "ai.onnx": o.version for o in model.opset_import}
+        self.scopes: list[dict[str, str]] = [{}]  # the names made in the graph and in each body being walked
+        self.evaluated = 0  # elements of the values worked out so far
+        self.unmade: CnnCalcError | None = None  # why the value of the node being read was not worked out
 
     # -- what a lowering may ask (the Reader protocol)
 
@@ -163,14 +214,29 @@ class Walk:
     # -- inputs and stored tensors
 
     def add_stored(self, t: onnx.TensorProto) -> None:
-        shape, dtype = tuple(int(d) for d in t.dims), dtype_name(t.data_type)
+        what = f"initializer '{t.name}'"
+        if not t.name:
+            raise SpecError("an initializer has no name, so no node can read it", hint="the file may be damaged")
+        shape, dtype = dims_of(t, what), dtype_name(t.data_type)
+        self.define(t.name, what)
         self.stored[t.name] = Stored(t.name, shape, dtype)
-        known = None
-        external = t.data_location == onnx.TensorProto.EXTERNAL
-        if not external and dtype in SHAPE_TYPES and _numel(shape) <= SMALL:
-            known = numpy_helper.to_array(t)  # shape constants: a reshape's target, a slice's bounds
+        known, why = None, None
+        if dtype in SHAPE_TYPES and _numel(shape) <= SMALL:
+            known = tensor_value(t, what)  # shape constants: a reshape's target, a slice's bounds
+            if known is None:
+                why = _not_in_file(t, what)
         sources = ((t.name, False),) if known is None else ()  # weights, quantised ones (int8, int4) too
-        self.values[t.name] = Value(shape, known=known, sources=sources, dtype=dtype, made_by=f"initializer {t.name}")
+        self.values[t.name] = Value(shape, known=known, sources=sources, dtype=dtype, made_by=what, why=why)
+
+    def define(self, name: str, what: str) -> None:
+        """Note that ``name`` is made here: a name made twice in one scope (or over an outer one's) is an error."""
+        first = next((scope[name] for scope in self.scopes if name in scope), None)
+        if first is not None:
+            raise SpecError(
+                f"'{name}' is made twice, as {first} and as {what}: ONNX names each value once",
+                hint="the file may be damaged; which of the two a reader gets is not defined",
+            )
+        self.scopes[-1][name] = what
 
     def add_input(self, name: str, shape: Shape, dtype: str) -> None:
         node_id = self.ids.new(name)
@@ -187,6 +253,7 @@ class Walk:
             )
         )
         self.paths.append(())
+        self.define(name, f"input {name}")
         self.values[name] = Value(shape, node_id, True, dtype=dtype, made_by=f"input {name}")
 
     # -- tensors the nodes read
@@ -265,7 +332,7 @@ class Walk:
             out = tuple(op.output)
         label = op.label or onnx_node.op_type
         node_output = out
-        if self.repeat > 1:  # a Loop body: every figure of the node is per iteration, times the trip count
+        if self.repeat != 1:  # a Loop body: every figure of the node is per iteration, times the trip count
             shapes = [(self.repeat, *s) for s in shapes]
             lead += 1
             node_output = (self.repeat, *out)
@@ -285,7 +352,7 @@ class Walk:
                 lead=lead if operands else 0,
                 tensors=tuple(weights + buffers),
                 notes=tuple(notes + more),
-                output=node_output if (op.output is not None or self.repeat > 1) else None,
+                output=node_output if (op.output is not None or self.repeat != 1) else None,
             )
         )
         self.paths.append(path)
@@ -317,19 +384,33 @@ class Walk:
 
     def walk(self, graph: onnx.GraphProto) -> None:
         for node in graph.node:
+            where = node.name or node.op_type or "without a name"
             path = self.prefix + _scope_parts(node.name)
             try:
+                for name in node.output:
+                    if name:
+                        self.define(name, f"an output of node {where}")
                 self.visit(node, path)
             except CnnCalcError as e:
-                where = node.name or node.op_type
-                e.message = f"ONNX node {where} ({node.op_type}): {e.message}"
-                raise
-            except Exception as e:  # noqa: BLE001 - a malformed node: say which and why
-                where = node.name or node.op_type
+                why = next((v.why for n in node.input if n and (v := self.values.get(n)) and v.why), None)
+                if why is not None and isinstance(e, ShapeError) and "only knows when it runs" in e.message:
+                    e = _fresh(why)  # the value was in the file; why it is not known says more
+                self.unmade = None
+                e.message = f"ONNX node {where} ({node.op_type or 'no operator'}): {e.message}"
+                raise e from None
+            except Exception:  # noqa: BLE001 - a form no rule foresaw: say which node, in the user's words
                 raise SpecError(
-                    f"ONNX node {where} ({node.op_type}) cannot be read: {type(e).__name__}: {e}",
+                    f"ONNX node {where} ({node.op_type or 'no operator'}) cannot be read: its inputs or attributes "
+                    "are not what its operator takes",
                     hint="the file may be damaged or use the op in a way its opset does not define",
                 ) from None
+            for name in node.output:  # a value the file held that is not known: say why where it is needed
+                v = self.values.get(name)
+                if v is not None and v.known is None and v.why is None and not v.data:
+                    v.why = self.unmade or next(
+                        (u.why for n in node.input if n and (u := self.values.get(n)) and u.why), None
+                    )
+            self.unmade = None
 
     def visit(self, node: onnx.NodeProto, path: tuple[str, ...]) -> None:
         a = attributes(node)
@@ -397,20 +478,26 @@ class Walk:
 
     def constant(self, node: onnx.NodeProto, a: dict[str, Any]) -> None:
         """A Constant node: a known value (shape arithmetic), or a stored tensor when it is large or float."""
-        if "value" in a:
-            array = np.asarray(a["value"])
+        if not node.output or not node.output[0]:
+            raise SpecError("the Constant has no output")
+        value = a.get("value")
+        why = None
+        if isinstance(value, onnx.TensorProto):  # values not in the file, or too large to have been read
+            shape, dtype, array = dims_of(value, "its value"), dtype_name(value.data_type), None
+            why = _not_in_file(value, "the Constant's value")
         else:
-            found = [a[k] for k in ("value_int", "value_ints", "value_float", "value_floats") if k in a]
-            if not found:
-                raise SpecError(f"Constant {node.name or node.output[0]} holds no value cnncalc can read")
-            array = np.asarray(found[0])
+            if value is None:
+                found = [a[k] for k in ("value_int", "value_ints", "value_float", "value_floats") if k in a]
+                if not found:
+                    raise SpecError("the Constant holds no value cnncalc can read (a string or a sparse tensor)")
+                value = found[0]
+            array = np.asarray(value)
+            dtype, shape = str(array.dtype), tuple(int(d) for d in array.shape)
         name = node.output[0]
-        dtype = str(array.dtype)
-        shape = tuple(int(d) for d in array.shape)
         self.stored[name] = Stored(name, shape, dtype, constant=True)
-        known = array if array.size <= SMALL else None
+        known = array if array is not None and array.size <= SMALL else None
         sources = ((name, False),)
-        self.values[name] = Value(shape, known=known, sources=sources, dtype=dtype, made_by="Constant")
+        self.values[name] = Value(shape, known=known, sources=sources, dtype=dtype, made_by="Constant", why=why)
 
     def evaluate(self, op: str, a: dict[str, Any], ins: list[str], outs: list[str], values: list[Value]) -> bool:
         """Shape arithmetic on known small values, computed with numpy: no node."""
@@ -430,9 +517,20 @@ class Walk:
         args: list[Any] = []
         for name in ins:
             args.append(self.get(name).known if name else None)
-        result = rule(a, args)
-        if any(np.asarray(r).size > SMALL for r in result):
+        size = predicted_size(op, a, args)  # before numpy makes anything
+        cap, total = limit_value("onnx_elements"), limit_value("onnx_values")
+        why: CnnCalcError | None = None
+        if size > cap:
+            why = LimitError(f"{op} would make a value of {size:,} elements", limit="onnx_elements", cap=cap)
+        elif self.evaluated + size > total:
+            what = f"the values worked out to know shapes would hold {self.evaluated + size:,} elements in all"
+            why = LimitError(what, limit="onnx_values", cap=total)
+        if why is not None:  # not made: its shape only, and why, for a node that needs its value
+            self.unmade = why
             return False
+        with np.errstate(all="ignore"):
+            result = rule(a, args)
+        self.evaluated += size
         for name, r in zip(outs, result):
             r = np.asarray(r)
             self.values[name] = Value(tuple(r.shape), known=r, dtype=str(r.dtype), made_by=op)
@@ -498,7 +596,14 @@ class Walk:
     # -- control flow
 
     def if_node(self, node: onnx.NodeProto, a: dict[str, Any], path: tuple[str, ...]) -> None:
+        for branch in ("then_branch", "else_branch"):
+            if not isinstance(a.get(branch), onnx.GraphProto):
+                raise SpecError(f"the If has no {branch.replace('_', '-')} (a graph attribute every If holds)")
+        if not node.input or not node.input[0]:
+            raise SpecError("the If has no condition input")
         cond = self.value(node.input[0])
+        if cond is not None and np.asarray(cond).size != 1:
+            raise ShapeError(f"the If's condition holds {np.asarray(cond).size} values, not one")
         branch = "then_branch" if cond is None or bool(np.asarray(cond).ravel()[0]) else "else_branch"
         where = node.name or "If"
         if cond is None:
@@ -509,57 +614,118 @@ class Walk:
             )
         else:
             self.notes.append(f"{where}: the condition is known ({bool(np.asarray(cond).ravel()[0])}): {branch}")
-        self.body(a[branch], path + (where.strip("/").split("/")[-1],), node.output, [])
+        if len(a[branch].output) < len([n for n in node.output if n]):
+            raise SpecError(
+                f"the If's {branch.replace('_', '-')} gives {len(a[branch].output)} output(s) "
+                f"for its {len(node.output)}"
+            )
+        self.body(a[branch], path + (where.strip("/").split("/")[-1],), node.output)
+
+    def trip_count(self, node: onnx.NodeProto, where: str) -> int | None:
+        """How often a Loop's body runs, by ONNX's rule for its inputs M (trip count) and cond; None: unknown.
+
+        The body runs while ``i < M`` and ``cond`` holds: M ≤ 0 or a false initial cond is 0 iterations;
+        a loop with neither input never ends.
+        """
+        m_name = node.input[0] if node.input else ""
+        c_name = node.input[1] if len(node.input) > 1 else ""
+        if not m_name and not c_name:
+            raise SpecError("the Loop has neither a trip count M nor a condition: it would never end")
+        trips = self.value(m_name) if m_name else None
+        cond = self.value(c_name) if c_name else None
+        for name, known in ((m_name, trips), (c_name, cond)):
+            if known is not None and np.asarray(known).size != 1:
+                raise ShapeError(f"the Loop's input {name} holds {np.asarray(known).size} values, not one")
+        if cond is not None and not bool(np.asarray(cond).ravel()[0]):
+            self.notes.append(f"{where}: its condition is false before the first iteration: the body runs 0 times")
+            return 0
+        if trips is not None:
+            count = max(int(np.asarray(trips).ravel()[0]), 0)
+            until = " (or fewer, if its condition turns false)" if c_name else ""
+            self.notes.append(f"{where}: its body is counted per iteration × {count:,} iterations{until}")
+            return count
+        why = "trip count" if m_name else "condition"
+        self.notes.append(f"{where}: the {why} is only known when the model runs; one iteration is counted")
+        return None
 
     def loop(self, node: onnx.NodeProto, a: dict[str, Any], path: tuple[str, ...]) -> None:
-        body: onnx.GraphProto = a["body"]
+        body = a.get("body")
+        if not isinstance(body, onnx.GraphProto):
+            raise SpecError("the Loop has no body (a graph attribute every Loop holds)")
         where = node.name or "Loop"
-        trips = self.value(node.input[0]) if node.input and node.input[0] else None
-        count = int(np.asarray(trips).ravel()[0]) if trips is not None else 1
-        if trips is None:
-            self.notes.append(f"{where}: the trip count is only known when the model runs; one iteration is counted")
-        else:
-            self.notes.append(f"{where}: its body is counted per iteration × {count:,} iterations")
-        carried = [n for n in node.input[2:]]
+        known = self.trip_count(node, where)
+        count = 1 if known is None else known
+        carried = list(node.input[2:])
+        if len(body.input) != len(carried) + 2 or len(body.output) < len(carried) + 1:
+            raise SpecError(
+                f"the Loop carries {len(carried)} value(s), but its body takes {len(body.input)} input(s) "
+                f"and gives {len(body.output)} output(s) (it needs {len(carried) + 2} and at least {len(carried) + 1})"
+            )
         bindings = [("", (), "int64"), ("", (), "bool")] + [(n, self.shape(n), self.get(n).dtype) for n in carried]
-        for i, inp in enumerate(body.input):
-            if i < len(bindings):
-                source, shape, dtype = bindings[i]
+        self.scopes.append({})
+        outer_repeat, outer_prefix = self.repeat, self.prefix
+        self.repeat, self.prefix = outer_repeat * count, path + (where.strip("/").split("/")[-1],)
+        try:
+            for (source, shape, dtype), inp in zip(bindings, body.input):
+                self.define(inp.name, f"an input of {where}'s body")
                 base = self.get(source) if source else None
                 self.values[inp.name] = (
                     replace(base, shape=shape) if base is not None else Value(shape, dtype=dtype, made_by="Loop")
                 )
-        outer_repeat, outer_prefix = self.repeat, self.prefix
-        self.repeat, self.prefix = outer_repeat * max(count, 1), path + (where.strip("/").split("/")[-1],)
-        try:
             for t in body.initializer:
                 self.add_stored(t)
             self.walk(body)
         finally:
             self.repeat, self.prefix = outer_repeat, outer_prefix
+            self.scopes.pop()
         outs = [o.name for o in body.output]
-        n_carried = len(carried)
         for i, name in enumerate(node.output):
             if not name:
                 continue
+            if i + 1 >= len(outs):
+                raise SpecError(f"the Loop has {len(node.output)} outputs; its body gives {len(outs) - 1}")
+            if i < len(carried) and count == 0:  # never run: a carried value leaves as it came
+                self.values[name] = replace(self.get(carried[i]))
+                continue
             inner = self.get(outs[i + 1])
             shape = inner.shape
-            if i >= n_carried and shape is not None:  # scan outputs: one slice per iteration
+            if i >= len(carried) and shape is not None:  # scan outputs: one slice per iteration
                 shape = (count, *shape)
             self.values[name] = replace(inner, shape=shape)
 
-    def body(self, graph: onnx.GraphProto, prefix: tuple[str, ...], outputs: Sequence[str], _: list) -> None:
+    def body(self, graph: onnx.GraphProto, prefix: tuple[str, ...], outputs: Sequence[str]) -> None:
         outer = self.prefix
         self.prefix = prefix
+        self.scopes.append({})
         try:
             for t in graph.initializer:
                 self.add_stored(t)
             self.walk(graph)
         finally:
             self.prefix = outer
+            self.scopes.pop()
         for name, inner in zip(outputs, graph.output):
             if name:
                 self.values[name] = self.get(inner.name)
+
+
+def _not_in_file(t: onnx.TensorProto, what: str) -> CnnCalcError:
+    """Why a stored tensor's values are not known: the error for a node that needs them."""
+    if t.data_location == onnx.TensorProto.EXTERNAL:
+        return ShapeError(
+            f"{what} is stored outside the model file (external data), and cnncalc never reads another file; "
+            "its size is known, its values are not",
+            hint="a value that decides a shape must be inside the model: save it without external data for it",
+        )
+    return ShapeError(f"{what} is too large to be read as a shape ({_numel(dims_of(t, what)):,} elements)")
+
+
+def _fresh(e: CnnCalcError) -> CnnCalcError:
+    """A copy of an error kept for later, to raise with its own place (the original stays as it was)."""
+    copy = e.__class__.__new__(e.__class__)
+    copy.__dict__.update(e.__dict__)
+    copy.args = e.args
+    return copy
 
 
 def _numel(shape: Sequence[int]) -> int:
@@ -606,22 +772,108 @@ def infer_with_onnx(model: onnx.ModelProto, fixed: dict[str, Shape | None]) -> d
 
 
 def read_model(source: Any) -> tuple[onnx.ModelProto, str]:
-    """The ModelProto of a path or a ModelProto, without its external weights; a damaged file is a SpecError."""
+    """The ModelProto of a path or a ModelProto, as :mod:`cnncalc.frontends.onnx_file` reads it.
+
+    The weights' values and every external-data path are left out, the costs of reading it checked first;
+    a damaged file, an empty model and a wrong argument are errors.
+    """
+    import mmap
+    import os
+
     if isinstance(source, onnx.ModelProto):
-        return source, source.graph.name or "onnx model"
+        name = source.graph.name or "the ONNX model"
+        try:
+            data: Any = source.SerializeToString()
+        except Exception:  # noqa: BLE001 - protobuf refuses a message over 2 GB: it cannot be an ONNX model
+            raise SpecError(f"{name} is too large to be an ONNX model (a ModelProto holds at most 2 GB)") from None
+        model = parse(strip(data, name), name)
+        return _checked(model, name), source.graph.name or "onnx model"
+    if not isinstance(source, (str, os.PathLike)):
+        raise wrong_type("model", "a path to a .onnx file or an onnx.ModelProto", source)
     path = Path(source)
     if not path.is_file():
         raise SpecError(f"no such file: {path}" if not path.is_dir() else f"{path} is a folder, not a file")
+    name = str(path)
     try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as e:  # noqa: BLE001 - protobuf's DecodeError and its kin: the file is not ONNX
-        raise SpecError(
-            f"{path} is not a readable ONNX model ({type(e).__name__}: {str(e).strip() or 'cannot be parsed'})",
-            hint="the file may be truncated or damaged; export it again",
-        ) from None
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                raise SpecError(f"{name} is empty, not an ONNX model")
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                view = memoryview(mapped)
+                try:
+                    stripped = strip(view, name)
+                finally:
+                    view.release()
+    except OSError as e:
+        raise SpecError(f"{name} cannot be read ({e.strerror or 'the system refused'})") from None
+    return _checked(parse(stripped, name), name), path.stem
+
+
+def _checked(model: onnx.ModelProto, name: str) -> onnx.ModelProto:
+    """The model, when it holds a graph with nodes and inputs to count."""
     if not model.HasField("graph") or not model.graph.node:
-        raise SpecError(f"{path} holds no ONNX graph (no nodes)", hint="the file may be truncated or not ONNX")
-    return model, path.stem
+        raise SpecError(f"{name} holds no ONNX graph (no nodes)", hint="the file may be truncated or not ONNX")
+    stored = {t.name for t in model.graph.initializer}
+    if not [i for i in model.graph.input if i.name not in stored]:
+        raise SpecError(
+            f"{name}'s graph has no inputs: nothing it computes depends on a size cnncalc could be given",
+            hint="the file may be damaged, or its inputs were turned into constants",
+        )
+    return model
+
+
+def tensor_value(t: onnx.TensorProto, what: str) -> np.ndarray | None:
+    """A stored tensor's values (small ones only), or None when they are not in the file or were left out.
+
+    The count of its elements is checked before anything is made, and its stored bytes against its dims.
+    """
+    if t.data_location == onnx.TensorProto.EXTERNAL or values_left_out(t):
+        return None
+    shape = dims_of(t, what)
+    n = _numel(shape)
+    guard("onnx_elements", n, f"{what} has {n:,} elements")
+    try:
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(t.data_type))
+    except Exception:  # noqa: BLE001 - an element type onnx does not know
+        raise SpecError(f"{what} has an element type ({t.data_type}) ONNX does not define") from None
+    if t.data_type == onnx.TensorProto.STRING:
+        return None  # text: never shape arithmetic
+    if t.HasField("raw_data"):
+        if len(t.raw_data) != -(-n * _bits(t.data_type) // 8):
+            raise SpecError(f"{what} stores {len(t.raw_data):,} bytes, which do not fit its dims {shape}")
+    else:
+        stored = max(len(t.float_data), len(t.int32_data), len(t.int64_data), len(t.double_data), len(t.uint64_data))
+        per = 2 if t.data_type in (onnx.TensorProto.COMPLEX64, onnx.TensorProto.COMPLEX128) else 1
+        if stored != n * per and not (stored == 0 and n == 0):
+            if n and _packed_ints(t.data_type) and stored == -(-n * _bits(t.data_type) // 32):
+                pass  # 4-bit and 2-bit values packed into int32_data
+            else:
+                raise SpecError(f"{what} holds {stored:,} values where its dims {shape} ask for {n:,}")
+    try:
+        return numpy_helper.to_array(t)
+    except Exception:  # noqa: BLE001 - a form of stored values onnx cannot turn into an array
+        raise SpecError(f"{what}'s stored values cannot be read ({dtype} of dims {shape})") from None
+
+
+def _bits(data_type: int) -> int:
+    """Bits per element of an ONNX element type (4-bit and 2-bit types packed)."""
+    if _packed_ints(data_type):
+        return 4 if "4" in onnx.TensorProto.DataType.Name(data_type) else 2
+    return 8 * np.dtype(helper.tensor_dtype_to_np_dtype(data_type)).itemsize
+
+
+def _packed_ints(data_type: int) -> bool:
+    name = onnx.TensorProto.DataType.Name(data_type)
+    return name.endswith(("INT4", "INT2", "FLOAT4E2M1"))
+
+
+def dims_of(t: onnx.TensorProto, what: str) -> Shape:
+    """A stored tensor's dims, each a whole number ≥ 0."""
+    shape = tuple(int(d) for d in t.dims)
+    for d in shape:
+        if d < 0:
+            raise SpecError(f"{what} has a negative dimension ({d}) in its dims {list(shape)}")
+    return shape
 
 
 def input_shapes(graph: onnx.GraphProto, given: Any) -> list[tuple[str, Shape, str]]:

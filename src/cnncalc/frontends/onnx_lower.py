@@ -95,7 +95,45 @@ def _auto_pads(
 
 def _window(a: dict[str, Any], nd: int, name: str, default: int = 1) -> Shape:
     value = a.get(name)
+    if value and len(value) != nd:
+        raise ShapeError(f"attribute {name} {list(value)} has {len(value)} values for {nd} spatial axes")
     return tuple(int(v) for v in value) if value else (default,) * nd
+
+
+def _weight_fits(x: Shape, w: Shape, name: str, op: str, a: dict[str, Any], channels_at: int) -> int:
+    """A convolution's weight against its input and attributes (ONNX's Conv and ConvTranspose refuse a
+    mismatch at run time): the number of spatial axes. ``channels_at``: the weight axis that holds the
+    input channels (1 for Conv, C/group; 0 for ConvTranspose, C)."""
+    if len(w) < 3:
+        raise ShapeError(f"{op}'s weight {name} has shape {w}: it needs (out, in, kernel…), at least 3 axes")
+    nd = len(w) - 2
+    if len(x) != len(w):
+        raise ShapeError(f"{op} reads an input of shape {x} ({len(x)} axes) with a weight of {len(w)} axes {w}")
+    kernel = a.get("kernel_shape")
+    if kernel is not None and tuple(int(k) for k in kernel) != tuple(w[2:]):
+        raise ShapeError(f"attribute kernel_shape {list(kernel)} contradicts the weight {name}'s kernel {w[2:]}")
+    groups = int(a.get("group", 1))
+    expected = w[1] * groups if channels_at == 1 else w[0]
+    if x[1] != expected:
+        per = f"{w[1]} × group {groups}" if channels_at == 1 else f"its first axis, {w[0]}"
+        raise ShapeError(f"the input has {x[1]} channels, but the weight {name} {w} reads {expected} ({per})")
+    if channels_at == 1 and w[0] % groups:
+        raise ShapeError(f"the weight {name} has {w[0]} filters, which group {groups} does not divide")
+    if channels_at == 0 and w[0] % groups:
+        raise ShapeError(f"the weight {name} reads {w[0]} channels, which group {groups} does not divide")
+    return nd
+
+
+def _bias_fits(g: Reader, name: str, units: int, op: str) -> None:
+    if name and _numel(g.shape(name)) != units:
+        raise ShapeError(f"{op}'s bias {name} has shape {g.shape(name)}, not the {units} values its output needs")
+
+
+def _numel(shape: Shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 # ---------------------------------------------------------------- convolutions and linear layers
@@ -103,8 +141,9 @@ def _window(a: dict[str, Any], nd: int, name: str, default: int = 1) -> Shape:
 
 def _conv(a: dict[str, Any], i: list[str], o: list[str], g: Reader, activation: Any = None) -> list[Op]:
     x, w = g.shape(i[0]), g.shape(i[1])
-    nd = len(w) - 2
-    kernel = tuple(a.get("kernel_shape") or w[2:])
+    nd = _weight_fits(x, w, i[1], "Conv", a, 1)
+    _bias_fits(g, _present(i, 2), w[0], "Conv")
+    kernel = tuple(w[2:])
     stride, dilation = _window(a, nd, "strides"), _window(a, nd, "dilations")
     kw = {
         "filters": w[0],
@@ -123,8 +162,9 @@ def _conv(a: dict[str, Any], i: list[str], o: list[str], g: Reader, activation: 
 
 def _conv_transpose(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op]:
     x, w = g.shape(i[0]), g.shape(i[1])
-    nd, groups = len(w) - 2, int(a.get("group", 1))
-    kernel = tuple(a.get("kernel_shape") or w[2:])
+    nd, groups = _weight_fits(x, w, i[1], "ConvTranspose", a, 0), int(a.get("group", 1))
+    _bias_fits(g, _present(i, 2), w[1] * groups, "ConvTranspose")
+    kernel = tuple(w[2:])
     stride, dilation = _window(a, nd, "strides"), _window(a, nd, "dilations")
     opad = _window(a, nd, "output_padding", 0)
     if a.get("output_shape"):  # the pads follow from the output asked for
@@ -155,8 +195,18 @@ def _conv_transpose(a: dict[str, Any], i: list[str], o: list[str], g: Reader) ->
 def _gemm(a: dict[str, Any], i: list[str], o: list[str], g: Reader, activation: Any = None) -> list[Op]:
     x, w = g.shape(i[0]), g.shape(i[1])
     bias = _present(i, 2)
+    if len(x) != 2 or len(w) != 2:
+        raise ShapeError(f"Gemm multiplies two matrices; it reads shapes {x} and {w}")
+    inner_a = x[0] if a.get("transA") else x[1]
+    inner_b = w[1] if a.get("transB") else w[0]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"Gemm cannot multiply {x} by {w}{' (transposed)' if a.get('transB') else ''}: {inner_a} ≠ {inner_b}"
+        )
     if g.is_weight(i[1]) and not a.get("transA") and len(w) == 2:
         units = w[0] if a.get("transB") else w[1]
+        if bias and g.is_weight(bias) and _numel(g.shape(bias)) not in (1, units):
+            raise ShapeError(f"Gemm's bias {bias} has shape {g.shape(bias)}, which does not broadcast to {units}")
         kw: dict[str, Any] = {"units": units, "bias": bool(bias)}
         if activation is not None:
             kw["activation"] = activation
@@ -168,6 +218,8 @@ def _gemm(a: dict[str, Any], i: list[str], o: list[str], g: Reader, activation: 
 def _matmul(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op]:
     x, w = g.shape(i[0]), g.shape(i[1])
     if g.is_weight(i[1]) and not g.is_weight(i[0]) and len(w) == 2 and len(x) >= 1:
+        if x[-1] != w[0]:
+            raise ShapeError(f"MatMul cannot multiply {x} by the weight {i[1]} {w}: {x[-1]} ≠ {w[0]}")
         return [Op("dense", {"units": w[1], "bias": False, "flatten": False}, [i[0]], [i[1]], lead=len(x) - 1)]
     return [Op("matmul", {}, [i[0], i[1]])]
 
@@ -229,8 +281,18 @@ def _integer(base: Lower) -> Lower:
 # ---------------------------------------------------------------- normalisation, pools, resizing
 
 
+def _per_channel(g: Reader, names: Sequence[str], channels: int, op: str) -> None:
+    """Each of ``names`` (a norm's scale, shift, statistics) holds one value per channel."""
+    for name in names:
+        if name and _numel(g.shape(name)) != channels:
+            raise ShapeError(f"{op}'s {name} has shape {g.shape(name)}, not one value for each of {channels} channels")
+
+
 def _batch_norm(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op]:
     x = g.shape(i[0])
+    if len(x) < 2 or len(i) < 5:
+        raise ShapeError("BatchNormalization reads (N, C, …) and its scale, bias, mean and variance")
+    _per_channel(g, i[1:5], x[1], "BatchNormalization")
     extra = {name: (x[1],) for name in o[1:] if name}  # training mode: the running statistics out
     return [
         Op(
@@ -283,6 +345,7 @@ def _skip_norm(kind: str) -> Lower:
 
 
 def _instance_norm(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op]:
+    _per_channel(g, i[1:3], g.shape(i[0])[1], "InstanceNormalization")
     return [Op("instancenorm", {"affine": True}, [i[0]], [i[1], i[2]], lead=1)]
 
 
@@ -353,7 +416,20 @@ def _recurrent(op: str) -> Lower:
     def lower(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op]:
         x, w = g.shape(i[0]), g.shape(i[1])
         dirs = 2 if a.get("direction", "forward") == "bidirectional" else 1
-        hidden = int(a.get("hidden_size") or w[1] // GATES[op])
+        gates = GATES[op]
+        hidden = int(a.get("hidden_size") or w[1] // gates)
+        if len(x) != 3 or len(w) != 3:
+            raise ShapeError(f"{op} reads a sequence (3 axes) and a weight W (3 axes); it gets {x} and {w}")
+        if w != (dirs, gates * hidden, x[2]):
+            raise ShapeError(
+                f"{op}'s weight W {i[1]} is {w}, but {dirs} direction(s) of {gates}·{hidden} gates over "
+                f"{x[2]} input features need {(dirs, gates * hidden, x[2])}"
+            )
+        r = g.shape(i[2])
+        if r != (dirs, gates * hidden, hidden):
+            raise ShapeError(f"{op}'s weight R {i[2]} is {r}, not {(dirs, gates * hidden, hidden)}")
+        if _present(i, 3) and g.shape(i[3]) != (dirs, 2 * gates * hidden):
+            raise ShapeError(f"{op}'s bias B {i[3]} is {g.shape(i[3])}, not {(dirs, 2 * gates * hidden)}")
         batch_first = bool(a.get("layout", 0))
         length, n = (x[1], x[0]) if batch_first else (x[0], x[1])
         kw = {"hidden": hidden, "bidirectional": dirs == 2, "bias": bool(_present(i, 3))}

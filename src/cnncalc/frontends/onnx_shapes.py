@@ -399,4 +399,51 @@ VALUES: dict[str, Callable[[dict[str, Any], list[Any]], list[Any]]] = {
 """Numpy twins of the operators an exporter computes shapes with; used only on small known tensors."""
 
 SMALL = 1 << 16
-"""The most elements a known value may have: shape arithmetic is small; anything larger is data."""
+"""The most elements a stored integer tensor may have to be read as shape arithmetic; a larger one is data."""
+
+BROADCAST = frozenset("Add Sub Mul Div Mod Pow Max Min Equal Less Greater And Or Where".split())
+
+
+def predicted_size(op: str, a: dict[str, Any], v: list[Any]) -> int:
+    """How many elements :data:`VALUES`' rule for ``op`` would make from the known values ``v``, before it runs.
+
+    ``ConstantOfShape([40000, 40000])`` would make 1,600,000,000; ``Range(0, 7e8, 1)`` 700,000,000:
+
+    >>> predicted_size("ConstantOfShape", {}, [np.array([40000, 40000])])
+    1600000000
+    >>> predicted_size("Range", {}, [np.array(0), np.array(7e8), np.array(1)])
+    700000000
+    """
+    present = [np.asarray(x) for x in v if x is not None]
+    largest = max((x.size for x in present), default=1)
+    if op == "ConstantOfShape":
+        dims = [int(n) for n in present[0].ravel()] if present else []
+        if any(n < 0 for n in dims):
+            raise ShapeError(f"ConstantOfShape's shape {dims} has a negative size")
+        return int(np.prod(dims, dtype=object)) if dims else 1
+    if op == "Range":
+        start, limit, delta = (float(x.ravel()[0]) if x.size else 0.0 for x in present[:3])
+        if not all(np.isfinite((start, limit, delta))):
+            raise ShapeError(f"Range({start}, {limit}, {delta}) is not finite")
+        if delta == 0:
+            raise ShapeError("Range with a step (delta) of 0")
+        return max(int(np.ceil((limit - start) / delta)), 0)
+    if op == "Expand":
+        target = tuple(int(n) for n in present[1].ravel())
+        if any(n < 0 for n in target):
+            raise ShapeError(f"Expand's shape {list(target)} has a negative size")
+        return int(np.prod(broadcast([present[0].shape, target]), dtype=object))
+    if op in BROADCAST:
+        return int(np.prod(broadcast([x.shape for x in present]), dtype=object))
+    if op == "Concat":
+        return sum(x.size for x in present)
+    if op == "Gather" and len(present) > 1:
+        data, idx = present[0], present[1]
+        axis = axis_of(int(a.get("axis", 0)), data.ndim)
+        return data.size // max(data.shape[axis], 1) * idx.size if data.ndim else idx.size
+    if op == "Tile" and len(present) > 1:
+        reps = [int(r) for r in present[1].ravel()]
+        if any(r < 0 for r in reps):
+            raise ShapeError(f"Tile's repeats {reps} hold a negative number")
+        return present[0].size * int(np.prod(reps, dtype=object))
+    return largest
