@@ -26,6 +26,7 @@ the report, never a silent zero.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,7 +55,11 @@ Shape = tuple[int, ...]
 COLUMNS = ("index", "name", "source", "output_shape", "params", "trainable_params", "buffers", "macs", "flops")
 DEFAULT_DEPTH = 3
 FLOATS = ("float32", "float16", "bfloat16", "float64")
+FEW = 16  # a float initializer this small is also read for its values (a Resize's scales): it stays a tensor
 SHAPE_TYPES = ("int64", "int32", "bool")  # the element types of shape arithmetic
+ANONYMOUS = re.compile(r"^(?:_?val_\d+|onnx::.*|.*Constant(?:_\d+)?_output_\d+|const(?:ant)?_.*|ortshared_.*)$")
+"""The names exporters give the constants they store as initializers (PyTorch's two exporters, onnxruntime's
+optimiser); a model's own parameters are named after it (``layer1.0.conv1.weight``, ``pos_embedding``)."""
 
 
 @dataclass
@@ -86,7 +91,9 @@ class Stored:
     shape: Shape
     dtype: str
     alias_of: str | None = None
-    constant: bool = False  # a Constant node's output: a parameter only in a weight slot
+    constant: bool = (
+        False  # a Constant node's output, or an exporter's unnamed constant: a parameter only in a weight slot
+    )
 
 
 def dtype_name(elem: int) -> str:
@@ -186,6 +193,7 @@ class Walk:
         self.opset = {o.domain or "ai.onnx": o.version for o in model.opset_import}
         self.scopes: list[dict[str, str]] = [{}]  # the names made in the graph and in each body being walked
         self.evaluated = 0  # elements of the values worked out so far
+        self.folded: list[int] = []  # the channels of each convolution an exporter folded a batch norm into
         self.unmade: CnnCalcError | None = None  # why the value of the node being read was not worked out
 
     # -- what a lowering may ask (the Reader protocol)
@@ -211,6 +219,12 @@ class Walk:
         v = self.get(name)
         return not v.data and bool(v.sources)
 
+    def is_constant(self, name: str) -> bool:
+        """A value the file holds that is no parameter when read as data: a Constant, an exporter's unnamed
+        initializer (``val_12``, ``onnx::Mul_5``), shape arithmetic. It is no row and no activation."""
+        v = self.get(name)
+        return not v.data and v.node is None and all(self.stored[k].constant for k, _ in v.sources)
+
     # -- inputs and stored tensors
 
     def add_stored(self, t: onnx.TensorProto) -> None:
@@ -219,13 +233,14 @@ class Walk:
             raise SpecError("an initializer has no name, so no node can read it", hint="the file may be damaged")
         shape, dtype = dims_of(t, what), dtype_name(t.data_type)
         self.define(t.name, what)
-        self.stored[t.name] = Stored(t.name, shape, dtype)
+        self.stored[t.name] = Stored(t.name, shape, dtype, constant=bool(ANONYMOUS.match(t.name)))
         known, why = None, None
-        if dtype in SHAPE_TYPES and _numel(shape) <= SMALL:
+        shape_arithmetic = dtype in SHAPE_TYPES and _numel(shape) <= SMALL
+        if shape_arithmetic or (dtype in FLOATS and _numel(shape) <= FEW):  # and a Resize's scales, a Clip's bounds
             known = tensor_value(t, what)  # shape constants: a reshape's target, a slice's bounds
             if known is None:
                 why = _not_in_file(t, what)
-        sources = ((t.name, False),) if known is None else ()  # weights, quantised ones (int8, int4) too
+        sources = () if shape_arithmetic and known is not None else ((t.name, False),)  # weights, int8 and int4 too
         self.values[t.name] = Value(shape, known=known, sources=sources, dtype=dtype, made_by=what, why=why)
 
     def define(self, name: str, what: str) -> None:
@@ -290,12 +305,18 @@ class Walk:
                 found.append(Tensor(key, shape, not buf, buf, dtype))
         return found, notes
 
-    def data_node(self, name: str, path: tuple[str, ...]) -> str:
+    def data_node(self, name: str, path: tuple[str, ...], reader: onnx.NodeProto | None = None) -> str:
         """The node holding a value read as data: its producer, or a ``tensor`` node for a weight or constant."""
         v = self.get(name)
         if v.node is not None:
             return v.node
         tensors, notes = self.tensors_of([name], False, {}, data=True)
+        computed = _computed_by_exporter(reader, name) if reader is not None and tensors else ""
+        if computed:
+            self.notes.append(
+                f"{name} ({_numel(self.shape(name)):,} values) is not one of the model's parameters but a value the "
+                f"exporter computed from them ({computed}, constant folding): it is counted as parameters"
+            )
         node_id = self.ids.new(name.rsplit("/", 1)[-1].rsplit(".", 1)[-1] or "tensor")
         self.nodes.append(
             Node(
@@ -320,7 +341,7 @@ class Walk:
         """Add the node ``op`` describes; its value (and the node's other outputs) become the walk's."""
         operands = [n for n in op.operands if n]
         shapes = [tuple(s) for s in op.shapes] if op.shapes is not None else [self.shape(n) for n in operands]
-        inputs = tuple(self.data_node(n, path) for n in operands)
+        inputs = tuple(self.data_node(n, path, onnx_node) for n in operands if not self.is_constant(n))
         weights, notes = self.tensors_of(op.weights, False, op.packed)
         buffers, more = self.tensors_of(op.buffers, True, op.packed)
         kwargs = dict(op.kwargs)
@@ -339,6 +360,8 @@ class Walk:
             if "shape" in kwargs:
                 kwargs["shape"] = (self.repeat, *kwargs["shape"])
         node_id = self.ids.new(label)
+        if op.kind == "conv" and len(op.weights) > 1 and op.weights[1] and _folded_here(onnx_node, *op.weights[:2]):
+            self.folded.append(int(kwargs["filters"]))
         self.nodes.append(
             Node(
                 node_id,
@@ -450,7 +473,7 @@ class Walk:
                 return
         if domain == "" and op in COPIES and present and values[0].data:
             shape = MOVES[op](a, [self.shape(n) for n in present], [v.known for v in values])[0]
-            self.add(Op("copy", {"shape": shape, "op": op}, present), node, path)
+            self.add(Op("copy", {"shape": shape, "op": op}, present[:1]), node, path)  # pads, repeats: not data
             return
         if domain == "" and op == "Gather" and values[0].data:
             shape = MOVES[op](a, [self.shape(n) for n in present], [v.known for v in values])[0]
@@ -1020,6 +1043,14 @@ def _graph(walk: Walk, model: onnx.ModelProto) -> Graph:
     folded = _folded_norms(walk)
     if folded:
         notes.append(folded)
+    notes += _transposed_copies(walk)
+    parts = _written_as_parts(walk.nodes)
+    if parts:
+        notes.append(
+            f"the file writes {' and '.join(parts)} as their parts: under --flops all each part's elementwise "
+            "work is counted as written (the fused operation in PyTorch may count a little differently); MACs "
+            "and the other conventions are the same"
+        )
     notes += walk.notes
     dtypes = [s.dtype for s in walk.stored.values() if s.dtype in FLOATS and s.name in walk.counted]
     has_scopes = any(walk.paths)
@@ -1044,24 +1075,125 @@ def _output_shape(node: Node) -> Shape:
 
 
 def _folded_norms(walk: Walk) -> str:
-    """A word when the exporter folded batch norms into the convolutions (constant folding): what was found.
+    """A word when the exporter folded batch norms into the convolutions (constant folding), with what it removed.
 
-    The signs: no batch norm left, and convolutions with a bias the exporter made (an anonymous
-    ``onnx::Conv_…`` tensor, or one named after a norm), or every one of several convolutions biased.
+    A convolution is a folded one when PyTorch's dynamo exporter recorded the batch norm as its origin (the
+    node's ``pkg.torch.onnx`` metadata), or when the classic exporter gave its weight and bias names of its own
+    (``onnx::Conv_12``). Each removed a norm of C channels: γ and β (2·C parameters) and the running mean and
+    variance (2·C buffers). Without those signs, a file with no batch norm whose convolutions all carry a bias
+    gets a word that they likely were.
     """
-    convs = [n for n in walk.nodes if n.kind == "conv"]
-    if not convs or any(n.kind == "batchnorm" for n in walk.nodes):
+    if any(n.kind == "batchnorm" for n in walk.nodes):
         return ""
+    if walk.folded:
+        channels = sum(walk.folded)
+        return (
+            f"the exporter folded the batch norms into the convolutions before them ({len(walk.folded)} of them, "
+            f"constant folding): their γ and β ({2 * channels:,} parameters) and running statistics "
+            f"({2 * channels:,} buffers) are not in the file, and each of those convolutions carries a bias "
+            f"({channels:,} values: its own, or the norm's shift the exporter made); under --flops all the norms' "
+            "elementwise work is gone"
+        )
+    convs = [n for n in walk.nodes if n.kind == "conv"]
     biased = [n for n in convs if dict(n.kwargs).get("bias")]
-    made = [t.name for n in biased for t in n.tensors or () if t.name.startswith("onnx::") or "bn" in t.name.lower()]
-    if not biased or not (made or (len(biased) == len(convs) > 2)):
+    if not convs or not biased or not (len(biased) == len(convs) > 2):
         return ""
     return (
-        f"no batch norm is left and {len(biased)} of {len(convs)} convolutions carry a bias"
-        + (" the exporter made" if made else "")
-        + ": the exporter likely folded the batch norms into the convolutions (constant folding); their γ, β and "
-        "statistics are not in the file, and the parameters are the folded convolutions'"
+        f"no batch norm is left and {len(biased)} of {len(convs)} convolutions carry a bias: the exporter may have "
+        "folded the batch norms into the convolutions (constant folding); their γ, β and statistics would then not "
+        "be in the file, and the parameters are the folded convolutions'"
     )
+
+
+def _written_as_parts(nodes: Sequence[Node]) -> list[str]:
+    """The fused operations an exporter wrote as several nodes: attention as MatMul, Softmax, MatMul; SiLU as
+    Sigmoid times its input; GELU with Erf.
+
+    >>> a = Node("a", "matmul", "MatMul", inputs=("q", "k"))
+    >>> s = Node("s", "softmax", "Softmax", inputs=("a",))
+    >>> _written_as_parts([a, s, Node("o", "matmul", "MatMul", inputs=("s", "v"))])
+    ['attention (MatMul, Softmax, MatMul)']
+    """
+    by_id = {n.id: n for n in nodes}
+    readers: dict[str, list[Node]] = {}
+    for n in nodes:
+        for i in n.inputs:
+            readers.setdefault(i, []).append(n)
+
+    def back(node_id: str, steps: int) -> bool:  # a matmul within a few elementwise steps above
+        n = by_id.get(node_id)
+        if n is None or steps < 0:
+            return False
+        return n.kind == "matmul" or (n.kind == "elementwise" and any(back(i, steps - 1) for i in n.inputs))
+
+    found = []
+    if any(
+        n.kind == "softmax"
+        and any(back(i, 3) for i in n.inputs)
+        and any(r.kind == "matmul" for r in readers.get(n.id, []))
+        for n in nodes
+    ):
+        found.append("attention (MatMul, Softmax, MatMul)")
+    if any(
+        n.kind == "sigmoid"
+        and any(
+            r.kind == "elementwise" and dict(r.kwargs).get("op") == "mul" and set(n.inputs) <= set(r.inputs)
+            for r in readers.get(n.id, [])
+        )
+        for n in nodes
+    ):
+        found.append("SiLU (Sigmoid times its input)")
+    if any(n.kind == "elementwise" and dict(n.kwargs).get("op") == "erf" for n in nodes):
+        found.append("GELU (with Erf)")
+    return found
+
+
+def _transposed_copies(walk: Walk) -> list[str]:
+    """A word for each weight an exporter stored transposed under a name of its own beside the original.
+
+    A tied output head (``head.weight = embed.weight``) reads the embedding's weight transposed; constant folding
+    stores that transpose as a new initializer (``onnx::MatMul_25``, ``val_7``), so the file holds the values
+    twice and both are counted. The sign: an unnamed weight whose shape is a named one's reversed.
+    """
+    named = {}
+    for key in walk.counted:
+        s = walk.stored[key]
+        if not ANONYMOUS.match(key) and not s.constant and len(s.shape) == 2:
+            named.setdefault(s.shape, key)
+    said = []
+    for key in walk.counted:
+        s = walk.stored[key]
+        twin = named.get(tuple(reversed(s.shape))) if ANONYMOUS.match(key) and len(s.shape) == 2 else None
+        if twin is not None and s.shape[0] != s.shape[1]:
+            said.append(
+                f"{key} {s.shape} has the shape of {twin} transposed: if the two are one weight tied to two "
+                f"layers, the exporter stored a transposed copy of it (constant folding) and its "
+                f"{_numel(s.shape):,} values are counted twice"
+            )
+    return said
+
+
+def _computed_by_exporter(node: onnx.NodeProto, name: str) -> str:
+    """The operation PyTorch's dynamo exporter folded into the initializer ``name`` read by ``node``, or ''.
+
+    Its metadata writes the node as the FX graph saw it: a parameter is an argument ``%p_<name>``, a value
+    computed before export (then folded into the file) an argument ``%<name>`` made by an operation.
+    """
+    for p in node.metadata_props:
+        if p.key == "pkg.torch.onnx.fx_node":
+            if re.search(rf"%{re.escape(name)}\b", p.value) and not re.search(r"%[pbc]_", f"%{name}"):
+                return name
+    return ""
+
+
+def _folded_here(node: onnx.NodeProto, weight: str, bias: str) -> bool:
+    """Whether an exporter made this convolution by folding a batch norm into it (see :func:`_folded_norms`)."""
+    for p in node.metadata_props:
+        if p.key in ("pkg.torch.onnx.class_hierarchy", "pkg.torch.onnx.fx_node") and "batch_norm" in p.value.replace(
+            "BatchNorm", "batch_norm"
+        ):
+            return True
+    return weight.startswith("onnx::") and bias.startswith("onnx::")
 
 
 def load(

@@ -13,7 +13,7 @@ follow one to another file.
 >>> from onnx import TensorProto, helper
 >>> t = helper.make_tensor("w", TensorProto.FLOAT, [4096], [0.0] * 4096)
 >>> t.data_location = TensorProto.EXTERNAL
->>> t.external_data.add(key="location", value="../.env")
+>>> _ = t.external_data.add(key="location", value="../.env")
 >>> g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
 ...     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])], [], [t])
 >>> m = parse(strip(helper.make_model(g).SerializeToString(), "m.onnx"), "m.onnx")

@@ -592,6 +592,10 @@ def _reduce(op: str) -> Lower:
             axes = []
         if not axes and a.get("noop_with_empty_axes"):
             return [Op("identity", {}, [i[0]])]
+        keep = bool(a.get("keepdims", 1))
+        spatial = len(x) >= 4 and sorted(d % len(x) for d in axes) == list(range(2, len(x)))
+        if op == "mean" and keep and spatial:  # (N, C, H, W) → (N, C, 1, 1): PyTorch's adaptive_avg_pool2d(x, 1)
+            return [Op("adaptiveavgpool", {"output_size": (1,) * (len(x) - 2)}, [i[0]], lead=1)]
         kw: dict[str, Any] = {"op": op, "keepdim": bool(a.get("keepdims", 1))}
         if axes:
             kw["dims"] = tuple(d % len(x) for d in axes)

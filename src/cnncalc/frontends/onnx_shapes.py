@@ -279,7 +279,11 @@ def _np_slice(a: dict[str, Any], v: list[Any]) -> list[Any]:
     steps = v[4].ravel() if len(v) > 4 and v[4] is not None else [1] * len(starts)
     index = [slice(None)] * x.ndim
     for s, e, ax, st in zip(starts, ends, axes, steps):
-        index[int(ax)] = slice(*slice(int(s), int(e), int(st)).indices(x.shape[int(ax)]))
+        axis = axis_of(int(ax), x.ndim)
+        if int(st) == 0:
+            raise ShapeError("Slice with a step of 0")
+        start, stop, step = slice(int(s), int(e), int(st)).indices(x.shape[axis])
+        index[axis] = slice(start, stop if stop >= 0 else None, step)  # a stop of -1 after a reversed walk: the end
     return [x[tuple(index)]]
 
 
