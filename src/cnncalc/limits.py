@@ -56,6 +56,7 @@ LIMITS: dict[str, Limit] = {
         Limit("onnx_values", 16_000_000, "elements of all the ONNX values worked out to know shapes, together"),
         Limit("onnx_graph_bytes", 256 * MiB, "bytes of an ONNX file read into memory (its weights' values left out)"),
         Limit("onnx_messages", 2_000_000, "protobuf messages of an ONNX file (nodes, attributes, tensors, shapes)"),
+        Limit("onnx_fields", 20_000_000, "protobuf fields of an ONNX file read one by one (names, numbers, messages)"),
         Limit("onnx_nesting", 16, "If/Loop/Scan bodies nested inside each other in an ONNX graph"),
         Limit("layers", 250_000, "nodes of one network analysed"),
         Limit("train_layers", 100_000, "nodes of a network analysed with --train"),

@@ -416,8 +416,8 @@ class Walk:
                 self.visit(node, path)
             except CnnCalcError as e:
                 why = next((v.why for n in node.input if n and (v := self.values.get(n)) and v.why), None)
-                if why is not None and isinstance(e, ShapeError) and "only knows when it runs" in e.message:
-                    e = _fresh(why)  # the value was in the file; why it is not known says more
+                if why is not None and isinstance(e, ShapeError):
+                    e = _fresh(why)  # a value it reads was in the file or could be worked out: why it is not says more
                 self.unmade = None
                 e.message = f"ONNX node {where} ({node.op_type or 'no operator'}): {e.message}"
                 raise e from None
@@ -429,7 +429,7 @@ class Walk:
                 ) from None
             for name in node.output:  # a value the file held that is not known: say why where it is needed
                 v = self.values.get(name)
-                if v is not None and v.known is None and v.why is None and not v.data:
+                if v is not None and v.known is None and v.why is None and (self.unmade or not v.data):
                     v.why = self.unmade or next(
                         (u.why for n in node.input if n and (u := self.values.get(n)) and u.why), None
                     )

@@ -5,7 +5,7 @@ megabytes of empty nodes become gigabytes of parsed messages, and a 2 GB file of
 nothing, since cnncalc counts a weight by its ``dims``. So the file is first walked as protobuf's wire format
 (:func:`strip`), without building a message: every message is counted, the subgraphs' nesting measured
 and the nodes counted against the caps of :mod:`cnncalc.limits` (``onnx_graph_bytes``, ``onnx_messages``,
-``layers``, ``onnx_nesting``), and a copy is written without the stored values of large tensors (weights)
+``onnx_fields``, ``layers``, ``onnx_nesting``), and a copy is written without the stored values of large tensors (weights)
 and without the paths of external data. Only that copy is parsed. No path written in the file survives
 into it, so nothing that later reads the model (cnncalc, ``onnx.shape_inference``, ``numpy_helper``) can
 follow one to another file.
@@ -81,6 +81,7 @@ class _Count:
     def __init__(self, name: str) -> None:
         self.name = name
         self.messages = 0
+        self.fields = 0
         self.nodes = 0
 
 
@@ -142,6 +143,9 @@ def _walk(
     value_bytes = data_type = 0
     i = start
     while i < end:
+        count.fields += 1
+        if not count.fields & 0x3FFF:
+            guard("onnx_fields", count.fields, f"{count.name} holds over {count.fields:,} protobuf fields")
         field_start = i
         tag, i = _varint(buf, i, end)
         number, wire = tag >> 3, tag & 7
@@ -212,6 +216,7 @@ def strip(data: Any, name: str) -> bytes:
             hint="the file may be truncated or damaged; export it again",
         ) from None
     guard("onnx_messages", count.messages, f"{name} holds {count.messages:,} protobuf messages")
+    guard("onnx_fields", count.fields, f"{name} holds {count.fields:,} protobuf fields")
     guard("layers", count.nodes, f"{name} holds {count.nodes:,} nodes")
     size = len(data) if out is None else out[1]
     guard("onnx_graph_bytes", size, f"{name}'s graph (its weights' values left out) takes {size:,} bytes")
