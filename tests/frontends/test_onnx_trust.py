@@ -283,7 +283,7 @@ def test_an_if_without_its_branches_says_so_in_words():
     )
     flag = helper.make_tensor("c", TensorProto.BOOL, [], [False])
     node = helper.make_node("If", ["c"], ["y"], name="/gate/If", then_branch=then)
-    with pytest.raises(SpecError, match="/gate/If .*has no else-branch") as e:
+    with pytest.raises(SpecError, match="/gate/If .*needs the attribute else_branch") as e:
         cnncalc.from_onnx(model([node], [("x", [1, 4], F)], ["y"], [flag]))
     assert not python_words(str(e.value))
 

@@ -272,7 +272,7 @@ def _cases() -> list[Case]:
             "onnx_if_without_else",
             ("summary", "m.onnx"),
             {"m.onnx": _model([no_else], initializers=[yes])},
-            says="else-branch",
+            says="needs the attribute else_branch",
         ),
         Case(
             "onnx_truncated",

@@ -26,6 +26,7 @@ the report, never a silent zero.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -442,6 +443,7 @@ class Walk:
         key = f"{domain}.{op}" if domain else op
         ins = list(node.input)
         outs = list(node.output)
+        self.check_form(node, a, domain)
         if domain == "" and op == "Constant":
             self.constant(node, a)
             return
@@ -498,6 +500,38 @@ class Walk:
                     hint="a custom operator: cnncalc cannot tell its output shape",
                 )
         self.uncounted(node, key, path)
+
+    def check_form(self, node: onnx.NodeProto, a: dict[str, Any], domain: str) -> None:
+        """The node against its operator's ONNX schema (for the file's opset) and the ranks cnncalc's rules read:
+        its required inputs present, no more inputs than it takes, its required attributes given, each attribute
+        of its type. An operator without a schema here is left to the rules that follow."""
+        version = self.opset.get(domain or "ai.onnx", 1)
+        schema = _schema(node.op_type, version, domain)
+        if schema is None:
+            if not domain and node.op_type in LOWER:
+                raise SpecError(f"{node.op_type} is not an operator of ONNX opset {version}, the file's opset")
+            return
+        given = list(node.input)
+        if len(given) > schema.max_input:
+            raise SpecError(f"{node.op_type} takes at most {schema.max_input} inputs; this one has {len(given)}")
+        required = [p.name for p in schema.inputs if p.option == SINGLE]
+        for k, name in enumerate(required):
+            if k >= len(given) or not given[k]:
+                raise SpecError(f"{node.op_type} needs its input {name} (input {k + 1}), which this node lacks")
+        for name, spec in schema.attributes.items():
+            if spec.required and name not in a:
+                raise SpecError(f"{node.op_type} needs the attribute {name}, which this node lacks")
+        for attr in node.attribute:
+            spec = schema.attributes.get(attr.name)
+            if spec is not None and attr.type and int(spec.type) != int(attr.type):
+                kind = onnx.AttributeProto.AttributeType.Name(attr.type).lower()
+                expected = onnx.AttributeProto.AttributeType.Name(int(spec.type)).lower()
+                raise SpecError(f"attribute {attr.name} is {kind}, where {node.op_type} takes {expected}")
+        least = MIN_RANK.get(node.op_type)
+        if least is not None and given and given[0]:
+            rank = len(self.shape(given[0]))
+            if rank < least:
+                raise ShapeError(f"{node.op_type} reads a tensor of at least {least} axes; {given[0]} has {rank}")
 
     def constant(self, node: onnx.NodeProto, a: dict[str, Any]) -> None:
         """A Constant node: a known value (shape arithmetic), or a stored tensor when it is large or float."""
@@ -730,6 +764,26 @@ class Walk:
         for name, inner in zip(outputs, graph.output):
             if name:
                 self.values[name] = self.get(inner.name)
+
+
+SINGLE = onnx.defs.OpSchema.FormalParameterOption.Single
+MIN_RANK = {
+    **dict.fromkeys("Conv ConvTranspose MaxPool AveragePool LpPool GlobalAveragePool GlobalMaxPool".split(), 3),
+    **dict.fromkeys("InstanceNormalization GroupNormalization LSTM GRU RNN".split(), 3),
+    **dict.fromkeys("DepthToSpace SpaceToDepth".split(), 4),
+    **dict.fromkeys("BatchNormalization Gemm".split(), 2),
+    **dict.fromkeys("MatMul Split Concat Gather LayerNormalization Resize Upsample Pad PRelu".split(), 1),
+}
+"""The fewest axes the first input of an operator has (ONNX's own rule, or the one cnncalc's lowering reads)."""
+
+
+@functools.lru_cache(maxsize=512)
+def _schema(op: str, version: int, domain: str) -> Any:
+    """ONNX's schema of an operator at an opset, or None when onnx has none (a custom or unknown operator)."""
+    try:
+        return onnx.defs.get_schema(op, max(int(version), 1), domain)
+    except Exception:  # noqa: BLE001 - onnx's SchemaError: no such operator here
+        return None
 
 
 def _not_in_file(t: onnx.TensorProto, what: str) -> CnnCalcError:

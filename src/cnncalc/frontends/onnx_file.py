@@ -3,12 +3,12 @@
 A ``.onnx`` file is a protobuf message. Parsing it whole costs memory far beyond its size on disk: a few
 megabytes of empty nodes become gigabytes of parsed messages, and a 2 GB file of weights is 2 GB read for
 nothing, since cnncalc counts a weight by its ``dims``. So the file is first walked as protobuf's wire format
-(:func:`strip`), without building a message: every message is counted, the subgraphs' nesting measured
-and the nodes counted against the caps of :mod:`cnncalc.limits` (``onnx_graph_bytes``, ``onnx_messages``,
-``onnx_fields``, ``layers``, ``onnx_nesting``), and a copy is written without the stored values of large tensors (weights)
-and without the paths of external data. Only that copy is parsed. No path written in the file survives
-into it, so nothing that later reads the model (cnncalc, ``onnx.shape_inference``, ``numpy_helper``) can
-follow one to another file.
+(:func:`strip`), without building a message: every message and field is counted, the subgraphs' nesting
+measured and the nodes counted against the caps of :mod:`cnncalc.limits` (``onnx_graph_bytes``,
+``onnx_messages``, ``onnx_fields``, ``layers``, ``onnx_nesting``), and a copy is written without the stored
+values of large tensors (weights) and without the paths of external data. Only that copy is parsed. No
+path written in the file survives into it, so nothing that later reads the model (cnncalc,
+``onnx.shape_inference``, ``numpy_helper``) can follow one to another file.
 
 >>> from onnx import TensorProto, helper
 >>> t = helper.make_tensor("w", TensorProto.FLOAT, [4096], [0.0] * 4096)

@@ -387,6 +387,8 @@ def _resize(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op
     x = g.shape(i[0])
     sizes = g.value(_present(i, 3)) if _present(i, 3) else None
     scales_name = _present(i, 2) if len(i) > 2 else _present(i, 1)
+    if sizes is not None and sizes.ndim != 1:
+        raise ShapeError(f"Resize's sizes must be a list of sizes, not a tensor of shape {sizes.shape}")
     if sizes is not None and len(sizes):
         out = tuple(int(n) for n in sizes.ravel())
         axes = a.get("axes")
@@ -458,6 +460,8 @@ def _heads_shapes(shape: Shape, heads: int) -> Shape:
     """A sequence ``(B, L, H·E)`` or ``(B, H, L, E)`` as the sdpa kind reads it: ``(B, H, E, L)``."""
     if len(shape) == 4:
         return (shape[0], shape[1], shape[3], shape[2])
+    if len(shape) != 3:
+        raise ShapeError(f"attention reads (batch, length, features) or (batch, heads, length, features), not {shape}")
     b, length, d = shape
     if d % heads:
         raise ShapeError(f"{d} features do not split into {heads} heads")
@@ -590,6 +594,8 @@ def _reduce(op: str) -> Lower:
             axes = [int(d) for d in (a["axes"] if "axes" in a else [a["axis"]])]
         else:
             axes = []
+        if axes and not x:
+            raise ShapeError(f"{op} over axes {axes} of a scalar (a tensor of no axes)")
         if not axes and a.get("noop_with_empty_axes"):
             return [Op("identity", {}, [i[0]])]
         keep = bool(a.get("keepdims", 1))
