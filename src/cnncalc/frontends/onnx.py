@@ -39,7 +39,7 @@ from onnx import helper, numpy_helper
 
 from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import CnnCalcError, LimitError, ShapeError, SpecError, wrong_type
-from cnncalc.frontends.onnx_file import parse, strip, values_left_out
+from cnncalc.frontends.onnx_file import read, values_left_out
 from cnncalc.frontends.onnx_lower import LOWER, Op
 from cnncalc.frontends.onnx_shapes import COPIES, MOVES, SMALL, VALUES, VIEWS, predicted_size, split_shapes
 from cnncalc.graph import Graph, Node, NodeIds, Scope, Tensor
@@ -863,8 +863,7 @@ def read_model(source: Any) -> tuple[onnx.ModelProto, str]:
             data: Any = source.SerializeToString()
         except Exception:  # noqa: BLE001 - protobuf refuses a message over 2 GB: it cannot be an ONNX model
             raise SpecError(f"{name} is too large to be an ONNX model (a ModelProto holds at most 2 GB)") from None
-        model = parse(strip(data, name), name)
-        return _checked(model, name), source.graph.name or "onnx model"
+        return _checked(read(data, name), name), source.graph.name or "onnx model"
     if not isinstance(source, (str, os.PathLike)):
         raise wrong_type("model", "a path to a .onnx file or an onnx.ModelProto", source)
     path = Path(source)
@@ -878,12 +877,12 @@ def read_model(source: Any) -> tuple[onnx.ModelProto, str]:
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
                 view = memoryview(mapped)
                 try:
-                    stripped = strip(view, name)
+                    model = read(view, name)
                 finally:
                     view.release()
     except OSError as e:
         raise SpecError(f"{name} cannot be read ({e.strerror or 'the system refused'})") from None
-    return _checked(parse(stripped, name), name), path.stem
+    return _checked(model, name), path.stem
 
 
 def _checked(model: onnx.ModelProto, name: str) -> onnx.ModelProto:

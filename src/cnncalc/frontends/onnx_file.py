@@ -147,10 +147,18 @@ def _walk(
         if not count.fields & 0x3FFF:
             guard("onnx_fields", count.fields, f"{count.name} holds over {count.fields:,} protobuf fields")
         field_start = i
-        tag, i = _varint(buf, i, end)
+        tag = buf[i]
+        if tag < 0x80:  # one byte: the tags of every field ONNX defines below 16
+            i += 1
+        else:
+            tag, i = _varint(buf, i, end)
         number, wire = tag >> 3, tag & 7
         if wire == 2:
-            length, body = _varint(buf, i, end)
+            length = buf[i] if i < end else 0x80
+            if length < 0x80:
+                body = i + 1
+            else:
+                length, body = _varint(buf, i, end)
             i = body + length
             if i > end:
                 raise _Damaged()
@@ -200,6 +208,72 @@ def _walk(
     if not changed:
         return None
     return pieces, sum(p[1] - p[0] if isinstance(p, tuple) else len(p) for p in pieces)
+
+
+SMALL_FILE = 1 << 20
+"""A file this small is parsed as it is: protobuf's parse of it costs at most some 75 MB, and no weight in it is
+worth leaving out; its external-data paths are then dropped from the parsed model (:func:`_count_parsed`)."""
+
+
+def read(data: Any, name: str) -> Any:
+    """The ModelProto of a serialised model (bytes or a memory map), its costs checked and no path left in it.
+
+    A small file is parsed directly; a larger one is :func:`strip` ped first.
+    """
+    if len(data) <= SMALL_FILE:
+        model = parse(bytes(data), name)
+        _count_parsed(model, name)
+        return model
+    return parse(strip(data, name), name)
+
+
+def _count_parsed(model: Any, name: str) -> None:
+    """What :func:`strip` does on the wire, on a small model parsed whole: its nodes and nesting checked against
+    the caps, and every tensor's external-data path dropped (its ``data_location`` kept: its values are not here).
+    """
+    nodes = 0
+    stack = [(model.graph, 1)] + [(g, 1) for t in model.training_info for g in (t.initialization, t.algorithm)]
+    for f in model.functions:
+        _drop_paths(_node_tensors(f.node))
+        stack += [(a.g, 2) for n in f.node for a in n.attribute if a.type == 5]
+        stack += [(g, 2) for n in f.node for a in n.attribute if a.type == 10 for g in a.graphs]
+    while stack:
+        graph, depth = stack.pop()
+        if depth > 1:
+            guard("onnx_nesting", depth - 1, f"{name} nests If/Loop/Scan bodies {depth - 1} deep")
+        nodes += len(graph.node)
+        _drop_paths(graph.initializer)
+        _drop_paths([t for s in graph.sparse_initializer for t in (s.values, s.indices)])
+        _drop_paths(_node_tensors(graph.node))
+        for node in graph.node:
+            for a in node.attribute:
+                if a.type == 5:  # GRAPH
+                    stack.append((a.g, depth + 1))
+                elif a.type == 10:  # GRAPHS
+                    stack += [(g, depth + 1) for g in a.graphs]
+    guard("layers", nodes, f"{name} holds {nodes:,} nodes")
+
+
+def _node_tensors(nodes: Any) -> list[Any]:
+    """The tensors nodes hold in their attributes (a Constant's value, sparse ones' values and indices)."""
+    found = []
+    for node in nodes:
+        for a in node.attribute:
+            if a.type == 4:  # TENSOR
+                found.append(a.t)
+            elif a.type == 9:  # TENSORS
+                found += list(a.tensors)
+            elif a.type == 11:  # SPARSE_TENSOR
+                found += [a.sparse_tensor.values, a.sparse_tensor.indices]
+            elif a.type == 12:  # SPARSE_TENSORS
+                found += [t for s in a.sparse_tensors for t in (s.values, s.indices)]
+    return found
+
+
+def _drop_paths(tensors: Any) -> None:
+    for t in tensors:
+        if len(t.external_data):
+            del t.external_data[:]
 
 
 def strip(data: Any, name: str) -> bytes:
