@@ -40,7 +40,7 @@ from onnx import helper, numpy_helper
 from cnncalc.conventions import Convention, Framework, Layout
 from cnncalc.errors import CnnCalcError, LimitError, ShapeError, SpecError, wrong_type
 from cnncalc.frontends.onnx_file import read, values_left_out
-from cnncalc.frontends.onnx_lower import LOWER, Op
+from cnncalc.frontends.onnx_lower import LOWER, Op, listed
 from cnncalc.frontends.onnx_shapes import COPIES, MOVES, SMALL, VALUES, VIEWS, predicted_size, split_shapes
 from cnncalc.graph import Graph, Node, NodeIds, Scope, Tensor
 from cnncalc.inputs import InputSpec
@@ -154,7 +154,7 @@ def attributes(node: onnx.NodeProto) -> dict[str, Any]:
                     raise SpecError(f"{what} must be ≥ 1 (got {x})", hint="a window, a group or a head count")
         elif a.name in ("pads", "output_padding") and node.op_type in WINDOW_OPS:
             if any(x < 0 for x in v):
-                raise SpecError(f"{what} must be ≥ 0 (got {list(v)})")
+                raise SpecError(f"{what} must be ≥ 0 (got {listed(v)})")
         out[a.name] = v
     return out
 

@@ -71,7 +71,7 @@ def _pairs(pads: Sequence[int], nd: int) -> tuple[tuple[int, int], ...]:
     """ONNX pads ``[x1_begin, x2_begin, …, x1_end, x2_end, …]`` as (begin, end) per axis."""
     pads = list(pads) or [0] * (2 * nd)
     if len(pads) != 2 * nd:
-        raise ShapeError(f"pads {pads} does not give a begin and an end for each of {nd} spatial axes")
+        raise ShapeError(f"pads {listed(pads)} does not give a begin and an end for each of {nd} spatial axes")
     return tuple((int(pads[i]), int(pads[i + nd])) for i in range(nd))
 
 
@@ -93,10 +93,22 @@ def _auto_pads(
     return _pairs(a.get("pads", ()), len(sizes))
 
 
+def listed(values: Sequence[Any], most: int = 8) -> str:
+    """A list for a message, cut after ``most`` values: ``[1, 1, 1, 1, 1, 1, 1, 1, … 300,000 values]``.
+
+    >>> listed([3, 3]), listed([1] * 300_000)
+    ('[3, 3]', '[1, 1, 1, 1, 1, 1, 1, 1, … 300,000 values]')
+    """
+    values = list(values)
+    if len(values) <= most:
+        return str(values)
+    return "[" + ", ".join(str(v) for v in values[:most]) + f", … {len(values):,} values]"
+
+
 def _window(a: dict[str, Any], nd: int, name: str, default: int = 1) -> Shape:
     value = a.get(name)
     if value and len(value) != nd:
-        raise ShapeError(f"attribute {name} {list(value)} has {len(value)} values for {nd} spatial axes")
+        raise ShapeError(f"attribute {name} {listed(value)} has {len(value)} values for {nd} spatial axes")
     return tuple(int(v) for v in value) if value else (default,) * nd
 
 
@@ -111,7 +123,7 @@ def _weight_fits(x: Shape, w: Shape, name: str, op: str, a: dict[str, Any], chan
         raise ShapeError(f"{op} reads an input of shape {x} ({len(x)} axes) with a weight of {len(w)} axes {w}")
     kernel = a.get("kernel_shape")
     if kernel is not None and tuple(int(k) for k in kernel) != tuple(w[2:]):
-        raise ShapeError(f"attribute kernel_shape {list(kernel)} contradicts the weight {name}'s kernel {w[2:]}")
+        raise ShapeError(f"attribute kernel_shape {listed(kernel)} contradicts the weight {name}'s kernel {w[2:]}")
     groups = int(a.get("group", 1))
     expected = w[1] * groups if channels_at == 1 else w[0]
     if x[1] != expected:

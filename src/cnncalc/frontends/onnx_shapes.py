@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from cnncalc.errors import ShapeError
+from cnncalc.frontends.onnx_lower import listed
 
 Shape = tuple[int, ...]
 
@@ -52,14 +53,14 @@ def _reshape(a: dict[str, Any], shapes: list[Shape], values: list[Any]) -> list[
     out = [x[i] if n == 0 and not a.get("allowzero", 0) and i < len(x) else n for i, n in enumerate(target)]
     total = int(np.prod(x, dtype=object))
     if out.count(-1) > 1 or any(n < -1 for n in out):
-        raise ShapeError(f"Reshape to {tuple(target)}: at most one -1, no other negative size")
+        raise ShapeError(f"Reshape to {listed(target)}: at most one -1, no other negative size")
     if -1 in out:
         known = int(np.prod([n for n in out if n != -1], dtype=object))
         if known == 0 or total % known:
-            raise ShapeError(f"Reshape cannot fit {x} into {tuple(target)}")
+            raise ShapeError(f"Reshape cannot fit {x} into {listed(target)}")
         out[out.index(-1)] = total // known
     if int(np.prod(out, dtype=object)) != total:
-        raise ShapeError(f"Reshape cannot turn {x} into {tuple(target)}")
+        raise ShapeError(f"Reshape cannot turn {x} into {listed(target)}")
     return [tuple(out)]
 
 
@@ -74,7 +75,7 @@ def _transpose(a: dict[str, Any], shapes: list[Shape], values: list[Any]) -> lis
     x = shapes[0]
     perm = a.get("perm") or list(range(len(x)))[::-1]
     if sorted(perm) != list(range(len(x))):
-        raise ShapeError(f"Transpose's perm {list(perm)} does not fit a tensor of rank {len(x)}")
+        raise ShapeError(f"Transpose's perm {listed(perm)} does not fit a tensor of rank {len(x)}")
     return [tuple(x[p] for p in perm)]
 
 
@@ -423,7 +424,7 @@ def predicted_size(op: str, a: dict[str, Any], v: list[Any]) -> int:
     if op == "ConstantOfShape":
         dims = [int(n) for n in present[0].ravel()] if present else []
         if any(n < 0 for n in dims):
-            raise ShapeError(f"ConstantOfShape's shape {dims} has a negative size")
+            raise ShapeError(f"ConstantOfShape's shape {listed(dims)} has a negative size")
         return int(np.prod(dims, dtype=object)) if dims else 1
     if op == "Range":
         start, limit, delta = (float(x.ravel()[0]) if x.size else 0.0 for x in present[:3])
@@ -435,7 +436,7 @@ def predicted_size(op: str, a: dict[str, Any], v: list[Any]) -> int:
     if op == "Expand":
         target = tuple(int(n) for n in present[1].ravel())
         if any(n < 0 for n in target):
-            raise ShapeError(f"Expand's shape {list(target)} has a negative size")
+            raise ShapeError(f"Expand's shape {listed(target)} has a negative size")
         return int(np.prod(broadcast([present[0].shape, target]), dtype=object))
     if op in BROADCAST:
         return int(np.prod(broadcast([x.shape for x in present]), dtype=object))
@@ -448,6 +449,6 @@ def predicted_size(op: str, a: dict[str, Any], v: list[Any]) -> int:
     if op == "Tile" and len(present) > 1:
         reps = [int(r) for r in present[1].ravel()]
         if any(r < 0 for r in reps):
-            raise ShapeError(f"Tile's repeats {reps} hold a negative number")
+            raise ShapeError(f"Tile's repeats {listed(reps)} hold a negative number")
         return present[0].size * int(np.prod(reps, dtype=object))
     return largest
