@@ -148,3 +148,46 @@ def test_adaptive_average_pooling_written_as_reduce_mean_counts_as_the_pool():
     r = cnncalc.from_onnx(path, (1, 3, 112, 112))
     pool = [row for row in r.node_rows if row.kind == "adaptiveavgpool"]
     assert len(pool) == 1 and pool[0].flops == 512
+
+
+class Padded(torch.nn.Module):
+    """Padding three ways: ZeroPad2d, a reflect-padded convolution and F.pad with a value; then a global pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.zero = torch.nn.ZeroPad2d((1, 2, 0, 1))
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect")
+        self.pool = torch.nn.AdaptiveAvgPool2d(1)
+
+    def forward(self, x):
+        x = torch.nn.functional.pad(self.conv(self.zero(x)), (1, 1, 1, 1), value=0.5)
+        return self.pool(x).flatten(1)
+
+
+@pytest.mark.parametrize("exporter", sorted(EXPORTERS))
+def test_pad_as_each_exporter_writes_it(exporter, tmp_path):
+    # the classic exporter computes Pad's pads with a small graph (ConstantOfShape, Concat, a reversed Slice,
+    # Transpose) and gives the pad value as an input; the dynamo exporter stores them as initializers: either
+    # way the pads are no rows and no parameters. Conv on (3, 9, 11) reflect-padded to (3, 11, 13): 4·27 + 4 = 112
+    # parameters, 4·27·(9·11) = 10,692 MACs; the pool 4 outputs
+    if exporter == "dynamo" and importlib_missing("onnxscript"):
+        pytest.skip("the dynamo exporter needs onnxscript, which is not installed")
+    model, x = Padded().eval(), torch.randn(1, 3, 8, 8)
+    path = tmp_path / "padded.onnx"
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (x,), str(path), dynamo=EXPORTERS[exporter])
+    for c in CONVENTIONS:
+        ours, theirs = cnncalc.from_onnx(path, (1, 3, 8, 8), flops=c), cnncalc.from_torch(model, x, flops=c)
+        assert (ours.totals.params, ours.totals.macs, ours.totals.flops) == (
+            theirs.totals.params,
+            theirs.totals.macs,
+            theirs.totals.flops,
+        ), c
+    assert (ours.totals.params, ours.totals.macs) == (112, 10_692)
+    assert ours.totals.activation_size == theirs.totals.activation_size
+    assert not [row for row in ours.node_rows if row.kind == "tensor"]  # no constant shown as a row
