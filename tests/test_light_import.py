@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-ABSENT = ("yaml", "rich", "typer", "click", "torch", "pandas", "matplotlib", "numpy")
+ABSENT = ("yaml", "rich", "typer", "click", "torch", "pandas", "matplotlib", "numpy", "dask", "distributed", "pyarrow")
 
 SCRIPT = f"""
 import sys
@@ -27,6 +27,8 @@ from cnncalc.explain import explain_row
 r = cnncalc.analyze("input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)", flops="all", dtype="float16")
 r.to_json(); r.to_csv(); r.to_markdown(); r.explain("json"); explain_row(r, r.rows[1])
 assert zoo.analyze("resnet50").totals.params == 25557032
+from cnncalc.sweep import plan  # a sweep's plan and points need neither Dask nor pyarrow
+assert [r["params"] for r in plan("zoo:lenet5", {{"classes": "2,3"}}).rows(0, 2)] == [61026, 61111]
 try:
     cnncalc.analyze("input(32,32,3) -> cnov(8)")
 except cnncalc.CnnCalcError as e:

@@ -22,6 +22,7 @@ _WHERE = {
     "analyze": "cnncalc.api",
     "parse": "cnncalc.api",
     "parse_shape": "cnncalc.api",
+    "sweep": "cnncalc.sweep",
     "check": "cnncalc.check",
     "Convention": "cnncalc.conventions",
     "Layout": "cnncalc.conventions",
@@ -62,13 +63,14 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """``cnncalc.analyze`` and ``cnncalc.check`` are functions, though modules of the same names live here.
+    """``cnncalc.analyze``, ``cnncalc.check`` and ``cnncalc.sweep`` are functions, though modules of the same names
+    live here.
 
     Python binds a submodule to its package's name when it is first imported; the functions keep the names.
     """
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name in ("analyze", "check") and isinstance(value, types.ModuleType):
+        if name in ("analyze", "check", "sweep") and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 
@@ -98,4 +100,5 @@ __all__ = [
     "check",
     "parse",
     "parse_shape",
+    "sweep",
 ]

@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations` here: typer reads every command's annotations on each run, and as
 # strings each would be compiled and evaluated again (some 30 ms of a summary's start-up).
+import contextlib
 import copy
 import os
 import shutil
@@ -424,13 +425,14 @@ def load_report(
     input: Optional[list[str]] = None,  # noqa: A002 - the user's word
     input_dtype: Optional[str] = None,
     kwarg: Optional[list[str]] = None,
+    values: Optional[list[str]] = None,
 ) -> Report:
-    """The Report of SPEC, from whichever front-end reads it."""
+    """The Report of SPEC, from whichever front-end reads it; ``values`` (``--set NAME=VALUE``) give its arguments."""
     import contextlib
 
     from cnncalc.analyze import analyze_graph
 
-    graph = load_graph(spec, input=input, input_dtype=input_dtype, kwarg=kwarg, train=options.train)
+    graph = load_graph(spec, input=input, input_dtype=input_dtype, kwarg=kwarg, train=options.train, values=values)
     with contextlib.redirect_stdout(sys.stderr):
         with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
             warnings.simplefilter("always")
@@ -447,8 +449,10 @@ def load_graph(
     input_dtype: Optional[str] = None,
     kwarg: Optional[list[str]] = None,
     train: bool = False,
+    values: Optional[list[str]] = None,
 ) -> Any:
-    """The Graph of SPEC ('-' for stdin), with --input and --kwarg parsed; what a model file prints goes to stderr."""
+    """The Graph of SPEC ('-' for stdin), with --input and --kwarg parsed; what a model file prints goes to stderr.
+    ``values`` (``--set NAME=VALUE``) give its arguments: the notation's, or a config.json's fields."""
     from cnncalc.api import load
 
     source = sys.stdin.read() if spec == "-" else spec
@@ -457,10 +461,17 @@ def load_graph(
         from cnncalc.inputs import parse_inputs, parse_kwargs
 
         inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
-    import contextlib
 
     # Standard output carries the report alone: whatever a model file prints while it loads goes to stderr.
     with contextlib.redirect_stdout(sys.stderr):
+        if values:  # the notation's arguments or a config's fields: the spec as a sweep reads one point of it
+            from cnncalc.sweep import parse_set
+            from cnncalc.sweep.spaces import space_of
+
+            given = parse_set(values)
+            space = space_of(source, input=inputs, dtypes=input_dtype, kwargs=kwargs)
+            space.check(list(given))
+            return space.graph(given, Options.make(train=train))
         return load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=train)
 
 
@@ -596,6 +607,15 @@ def summary(
     parallel: ParallelOpt = None,
     tp_plan: TpPlanOpt = None,
     pp_split: PpSplitOpt = None,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--set",
+            "-s",
+            help="An argument, NAME=VALUE (repeatable): a name of the notation's '# args:' line or a parameter of "
+            "a block it uses (block.param), or a config.json's field (hidden_size, rope_scaling.factor).",
+        ),
+    ] = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
@@ -616,7 +636,7 @@ def summary(
         )
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
         options = parallel_options(options, parallel, tp_plan, pp_split)
-        report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
+        report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg, values=set_)
     except CnnCalcError as e:
         raise fail(e) from None
     sequence_note(report, input)
@@ -914,6 +934,156 @@ def compare(
     typer.echo(
         "As MACs: the total in multiply-adds (a FLOPs figure halved), to set beside a paper's number. "
         "Rules from torchinfo 1.8.0, fvcore 0.1.5, ptflops 0.7.5 (pytorch backend), thop 0.1.1 and calflops 0.3.2."
+    )
+
+
+SWEEP_EXAMPLES = examples(
+    "cnncalc sweep zoo:nb201 --vary arch=all -o nb201.parquet",
+    "cnncalc sweep zoo:resnet18 --vary size=log2:32..256 --vary classes=10,100,1000 -o r18.parquet --flops matmul",
+    'cnncalc sweep net.cnn --vary width=16..128:16 --vary depth=2..8 --where "params < 5e6" -o grid.parquet',
+    "cnncalc sweep config.json --vary hidden_size=2048,4096 --vary num_hidden_layers=16..48:8 --input 1,4096 "
+    "-o llm.parquet",
+    "cnncalc sweep space.py:make --vary width=log2:16..256 --random 1000 --seed 0 --pareto flops,params -o s.parquet",
+    "cnncalc sweep zoo:nb201 --vary arch=all -o nb201.parquet --scheduler tcp://10.0.0.5:8786",
+)
+
+
+@app.command(epilog=SWEEP_EXAMPLES)
+def sweep(
+    spec: Annotated[
+        str,
+        typer.Argument(
+            help="What to vary: the notation (a text or file) with a '# args:' line or blocks with defaults, "
+            "zoo:NAME, a Hugging Face config.json, or path/to/space.py:make (your function or class, called with "
+            "each point's values as keywords; run as your own code)."
+        ),
+    ],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            "-v",
+            help="NAME=VALUES (repeatable): values separated by commas, ranges START..STOP[:STEP] (the stop "
+            "included), powers log2:32..1024, or all (an argument with a known set: zoo:nb201's arch).",
+        ),
+    ],
+    output: Annotated[str, typer.Option("--output", "-o", help="The Parquet dataset to write (a folder).")],
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option("--set", "-s", help="An argument fixed for every point, NAME=VALUE (repeatable)."),
+    ] = None,
+    random: Annotated[
+        Optional[str], typer.Option("--random", help="Draw this many distinct points of the grid instead of all.")
+    ] = None,
+    seed: Annotated[
+        str, typer.Option("--seed", help="With --random: the draw (the same seed, the same points).")
+    ] = "0",
+    where: Annotated[
+        Optional[str],
+        typer.Option("--where", help='Keep the rows meeting a condition: "params < 5e6 and flops < 4e9".'),
+    ] = None,
+    pareto: Annotated[
+        Optional[str],
+        typer.Option("--pareto", help="Keep the rows no other row beats on every named column: flops,params."),
+    ] = None,
+    workers: Annotated[
+        Optional[str],
+        typer.Option("--workers", "-w", help="Local worker processes (default: one a core; 0: in this process)."),
+    ] = None,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(
+            "--scheduler", help="A Dask cluster's scheduler, tcp://HOST:8786 (default: $DASK_SCHEDULER_ADDRESS)."
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the sweep the output folder holds, where it stopped.")
+    ] = False,
+    chunk: Annotated[
+        Optional[str],
+        typer.Option("--chunk", help="Points a task (default: sized to about a second of work, 4+ tasks a worker)."),
+    ] = None,
+    progress: Annotated[
+        Optional[bool],
+        typer.Option("--progress/--no-progress", help="Points done and points per second (default: on a terminal)."),
+    ] = None,
+    input: InputsOpt = None,  # noqa: A002
+    flops: FlopsOpt = Convention.seed,
+    batch: BatchOpt = 1,
+    layout: LayoutOpt = None,
+    dtype: DTypeOpt = None,
+    depth: DepthOpt = None,
+    input_dtype: InputDTypeOpt = None,
+    kwarg: KwargOpt = None,
+    convention: ConventionOpt = None,
+    train: TrainOpt = False,
+    optimizer: OptimizerOpt = "adam",
+    freeze: FreezeOpt = None,
+    recompute: RecomputeOpt = "none",
+    master_weights: MasterOpt = False,
+    context: ContextOpt = None,
+    scores: ScoresOpt = "full",
+    quantize: QuantizeOpt = None,
+    lora: LoraOpt = None,
+    tokens: TokensOpt = None,
+    hardware: DeviceOpt = None,
+    mfu: MfuOpt = None,
+) -> None:
+    """Analyse every point of a grid of a spec's arguments, one row each, streamed to a Parquet dataset (Dask)."""
+    try:
+        from cnncalc.numbers import whole
+        from cnncalc.sweep import engine, parse_set, parse_vary, plan
+
+        trained = training(train, optimizer, freeze, recompute, master_weights)
+        options = Options.make(
+            flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
+        )
+        options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
+        inputs = kwargs = None
+        if input or kwarg:
+            from cnncalc.inputs import parse_inputs, parse_kwargs
+
+            inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
+        count = None if random is None else whole(random, "--random", minimum=1)
+        n_workers = None if workers is None else whole(workers, "--workers", minimum=0)
+        points_a_chunk = None if chunk is None else whole(chunk, "--chunk", minimum=1)
+        with contextlib.redirect_stdout(sys.stderr):  # whatever the user's code prints goes to stderr
+            task = plan(
+                spec,
+                parse_vary(vary),
+                fixed=parse_set(list(set_ or [])),
+                random=count,
+                seed=whole(seed, "--seed", minimum=0),
+                where=where,
+                pareto=pareto,
+                options=options,
+                input=inputs,
+                dtypes=input_dtype,
+                kwargs=kwargs,
+            )
+            if task.note:
+                typer.echo(f"note: {task.note}", err=True)
+            done = engine.run(
+                task,
+                output,
+                workers=n_workers,
+                scheduler=scheduler,
+                resume=resume,
+                progress=progress,
+                chunk=points_a_chunk,
+                seconds_per_point=None if resume or points_a_chunk else engine.timed(task.row, task.size),
+            )
+    except CnnCalcError as e:
+        raise fail(e) from None
+    except KeyboardInterrupt:
+        typer.echo(f"error: interrupted; the chunks written are kept: --resume continues ({output})", err=True)
+        raise typer.Exit(code=130) from None
+    resumed = f", {done.resumed:,} chunks done before" if done.resumed else ""
+    kept = f"{done.rows:,} rows" + (" on the Pareto front" if task.pareto else "")
+    typer.echo(
+        f"wrote {done.path}: {kept} of {task.size:,} points; {done.points:,} points in {done.seconds:,.1f} s "
+        f"({done.rate:,.0f} points/s on {done.workers} worker{'s' if done.workers != 1 else ''}{resumed})",
+        err=True,
     )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import ArgumentError, SpecError
 from cnncalc.graph import Graph, Node, NodeIds, Scope
 from cnncalc.layers.elementwise import ACTIVATION_WORDS
 
@@ -760,6 +760,51 @@ def graph_of(config: Any, input: Any = None) -> Graph:  # noqa: A002
     if model_type in OTHERS:
         return OTHERS[model_type][0](cfg, arch, length, **given)
     return _decoder_only(cfg, FAMILIES[model_type], arch, length, **given)
+
+
+def fields(config: dict[str, Any]) -> dict[str, Any]:
+    """Every field of a config with its value, a nested one by its dotted path (``rope_scaling.factor``).
+
+    >>> fields({"hidden_size": 64, "rope_scaling": {"factor": 8.0}})
+    {'hidden_size': 64, 'rope_scaling.factor': 8.0}
+    """
+    out: dict[str, Any] = {}
+
+    def walk(d: dict[str, Any], prefix: str) -> None:
+        for k, v in d.items():
+            if isinstance(v, dict) and v:
+                walk(v, f"{prefix}{k}.")
+            else:
+                out[f"{prefix}{k}"] = v
+
+    walk(config, "")
+    return out
+
+
+def with_fields(config: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``config`` with the fields ``values`` names set (a nested one by its dotted path); a field the
+    config does not have is an error naming the nearest ones (a misspelt field would be silently unused).
+
+    >>> with_fields({"hidden_size": 64, "rope_scaling": {"factor": 8.0}}, {"rope_scaling.factor": 4.0})
+    {'hidden_size': 64, 'rope_scaling': {'factor': 4.0}}
+    """
+    import copy
+    import difflib
+
+    known = fields(config)
+    out = copy.deepcopy(config)
+    for name, value in values.items():
+        if name not in known:
+            near = difflib.get_close_matches(name, list(known), n=3)
+            raise ArgumentError(
+                f"the config has no field '{name}'", hint=f"did you mean {' or '.join(near)}?" if near else None
+            )
+        where = out
+        *path, last = name.split(".")
+        for part in path:
+            where = where[part]
+        where[last] = value
+    return out
 
 
 def load(path: str, *, input: Any = None, dtypes: Any = None, kwargs: Any = None) -> Graph:  # noqa: A002

@@ -118,6 +118,7 @@ class _Builder:
     kinds: dict[str, tuple[str, tuple]] = field(default_factory=dict)  # names found to be registered kinds (lookup)
     generation: int = 0  # how many times a definition or block was added: a block's body may read differently after
     uses: dict[Any, Any] = field(default_factory=dict)  # block uses made so far (a _Use, or its record), for replay
+    defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # block -> parameter -> a default given anew
     log: list[tuple[Any, ...]] | None = None  # what the block use being recorded did to the ids, in order
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
@@ -548,8 +549,11 @@ class _Builder:
             if k in bound:
                 raise self.fail(SpecError(f"'{k}' is given twice to block '{block.name}'"), site.line, site.column)
             bound[k] = v
+        given = self.defaults.get(block.name.lower())
         for name, default in block.params:
             if name not in bound:
+                if given is not None and name in given:
+                    default = given[name]
                 if default is REQUIRED:
                     raise self.fail(
                         SpecError(
@@ -738,9 +742,12 @@ def build_graph(
     text: str,
     input_shape: tuple[int, ...] | None = None,
     params: dict[str, Any] | None = None,
+    defaults: dict[str, dict[str, Any]] | None = None,
 ) -> Graph:
-    """The Graph the statements describe; ``params`` gives values to names used at the top level."""
-    b = _Builder(text, input_shape, top=_Scope(bindings=dict(params or {})))
+    """The Graph the statements describe; ``params`` gives values to names used at the top level, ``defaults``
+    new defaults to blocks' parameters (``{"basic": {"c": 32}}``: every use of ``basic`` that does not give
+    ``c`` takes 32)."""
+    b = _Builder(text, input_shape, top=_Scope(bindings=dict(params or {})), defaults=dict(defaults or {}))
     for st in statements:
         b.statement(st, b.top)
     if not b.nodes:

@@ -34,9 +34,51 @@ def layer_record(report: Report, r: Row) -> dict[str, Any]:
     }
 
 
+# The keys of the totals' parts, in the contract's order (a sweep's columns are these, dotted)
+TOTALS_KEYS = ("params", "trainable_params", "non_trainable_params", "buffers", "macs", "flops", "activation_size")
+MEMORY_KEYS = ("param_bytes", "buffer_bytes", "activation_bytes", "peak_activation_bytes")
+MEMORY_LLM_KEYS = ("weight_bytes", "inference_bytes")
+TRAINING_KEYS = (
+    "forward_flops",
+    "backward_flops",
+    "flops",
+    "saved_activation_bytes",
+    "param_bytes",
+    "gradient_bytes",
+    "optimizer_bytes",
+    "peak_bytes",
+    "loss",
+)
+LLM_KEYS = ("active_params", "kv_cache_bytes_per_token", "kv_cache_bytes", "prefill_flops", "decode_flops_per_token")
+BUDGET_KEYS = (
+    "what",
+    "flops",
+    "tokens",
+    "tokens_per_step",
+    "steps",
+    "six_nd_flops",
+    "hardware",
+    "peak_flops",
+    "mfu",
+    "seconds",
+)
+
+
+def totals_record(report: Report) -> dict[str, Any]:
+    """The report's totals as the JSON contract writes them (``"totals"``): a sweep's row holds the same."""
+    t = report.totals
+    return {
+        **{k: getattr(t, k) for k in TOTALS_KEYS},
+        "memory": _memory(report),
+        "training": _training(report),
+        "llm": _llm(report),
+        "budget": _budget(report),
+        "parallel": None if report.parallel is None else report.parallel.as_dict(),
+    }
+
+
 def as_dict(report: Report, by: str | None = None) -> dict[str, Any]:
     """The JSON contract as a dict; ``by`` (kind or block) adds a ``breakdown`` object (:mod:`cnncalc.breakdown`)."""
-    t = report.totals
     extra: dict[str, Any] = {}
     if by is not None:
         from cnncalc.breakdown import records
@@ -48,20 +90,7 @@ def as_dict(report: Report, by: str | None = None) -> dict[str, Any]:
         "framework": report.framework.value,
         "batch": report.batch,
         "layers": [layer_record(report, r) for r in report.rows],
-        "totals": {
-            "params": t.params,
-            "trainable_params": t.trainable_params,
-            "non_trainable_params": t.non_trainable_params,
-            "buffers": t.buffers,
-            "macs": t.macs,
-            "flops": t.flops,
-            "activation_size": t.activation_size,
-            "memory": _memory(report),
-            "training": _training(report),
-            "llm": _llm(report),
-            "budget": _budget(report),
-            "parallel": None if report.parallel is None else report.parallel.as_dict(),
-        },
+        "totals": totals_record(report),
         "uncounted_ops": [
             {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops
         ],
@@ -86,16 +115,10 @@ def _memory(report: Report) -> dict[str, Any] | None:
     m = report.memory
     if m is None:
         return None
+    llm = report.llm
     return {
-        "param_bytes": m.param_bytes,
-        "buffer_bytes": m.buffer_bytes,
-        "activation_bytes": m.activation_bytes,
-        "peak_activation_bytes": m.peak_activation_bytes,
-        **(
-            {"weight_bytes": report.llm.weight_bytes, "inference_bytes": report.llm.inference_bytes}
-            if report.llm is not None
-            else {}
-        ),
+        **{k: getattr(m, k) for k in MEMORY_KEYS},
+        **({k: getattr(llm, k) for k in MEMORY_LLM_KEYS} if llm is not None else {}),
     }
 
 
@@ -104,8 +127,7 @@ def _budget(report: Report) -> dict[str, Any] | None:
     b = report.budget
     if b is None:
         return None
-    keys = ("what", "flops", "tokens", "tokens_per_step", "steps", "six_nd_flops", "hardware", "peak_flops", "mfu")
-    return {**{k: getattr(b, k) for k in keys}, "seconds": b.seconds}
+    return {k: getattr(b, k) for k in BUDGET_KEYS}
 
 
 def _llm(report: Report) -> dict[str, Any] | None:
@@ -113,13 +135,7 @@ def _llm(report: Report) -> dict[str, Any] | None:
     f = report.llm
     if f is None:
         return None
-    return {
-        "active_params": f.active_params,
-        "kv_cache_bytes_per_token": f.kv_cache_bytes_per_token,
-        "kv_cache_bytes": f.kv_cache_bytes,
-        "prefill_flops": f.prefill_flops,
-        "decode_flops_per_token": f.decode_flops_per_token,
-    }
+    return {k: getattr(f, k) for k in LLM_KEYS}
 
 
 def _training(report: Report) -> dict[str, int | str] | None:
@@ -127,8 +143,7 @@ def _training(report: Report) -> dict[str, int | str] | None:
     t = report.training
     if t is None:
         return None
-    keys = ("forward_flops", "backward_flops", "flops", "saved_activation_bytes", "param_bytes", "gradient_bytes")
-    return {k: getattr(t, k) for k in (*keys, "optimizer_bytes", "peak_bytes", "loss")}
+    return {k: getattr(t, k) for k in TRAINING_KEYS}
 
 
 def render(report: Report, by: str | None = None) -> str:

@@ -1,0 +1,168 @@
+"""Sweeps on Dask: the local cluster a sweep starts, and a cluster started here and given by its address as a
+remote scheduler would be. Every row is still ``summary --format json`` of its point; a sweep killed part-way
+(the process killed) and resumed gives the dataset of one run straight through. Every cluster is closed."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support.sweeps import HF, NET, SPACE, assert_row_is, flat_totals, read
+
+pytest.importorskip("pyarrow")
+distributed = pytest.importorskip("distributed")
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """A cluster of two worker processes on 127.0.0.1, as a remote one would be reached: by its address."""
+    import logging
+
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def test_the_local_cluster_a_sweep_starts(cli, tmp_path):
+    out = tmp_path / "r.parquet"
+    result = cli(
+        "sweep",
+        "zoo:nb201",
+        "--vary",
+        "arch=all",
+        "--random",
+        "60",
+        "--seed",
+        "11",
+        "--set",
+        "N=1",
+        "--workers",
+        "2",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "on 2 workers" in result.stderr
+    rows = read(out)
+    assert len(rows) == 60
+    for row in random.Random(1).sample(rows, 3):
+        summary = cli("zoo", "nb201", "--set", f"arch={row['arch']}", "--set", "N=1", "--format", "json")
+        assert_row_is(row, flat_totals(summary.stdout), ["arch"])
+
+
+def test_a_cluster_given_by_its_address(cli, tmp_path, scheduler, monkeypatch):
+    net = tmp_path / "net.cnn"
+    net.write_text(NET)
+    out = tmp_path / "r.parquet"
+    result = cli(
+        "sweep",
+        str(net),
+        "--vary",
+        "width=4..64:4",
+        "--vary",
+        "k=1,3,7",
+        "--vary",
+        "size=8,32",
+        "--scheduler",
+        scheduler,
+        "-o",
+        str(out),
+        "--flops",
+        "all",
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = read(out)
+    assert len(rows) == 16 * 3 * 2 and [r["point"] for r in rows] == list(range(96))
+    assert any(r["error"] for r in rows)  # a 7x7 kernel on 8x8 after the stride: a row with its message
+    for row in random.Random(2).sample([r for r in rows if r["error"] is None], 4):
+        args = [f"width={row['width']}", f"k={row['k']}", f"size={row['size']}"]
+        summary = cli(
+            "summary", str(net), *[a for s in args for a in ("--set", s)], "--flops", "all", "--format", "json"
+        )
+        assert_row_is(row, flat_totals(summary.stdout), ["width", "k", "size"])
+    # the address from the environment, as Dask's own tools take it; a config's fields; the user's function
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", scheduler)
+    config = tmp_path / "c.parquet"
+    result = cli(
+        "sweep",
+        str(HF / "qwen2_7b.json"),
+        "--vary",
+        "intermediate_size=8192..16384:4096",
+        "--input",
+        "1,64",
+        "-o",
+        str(config),
+    )
+    assert result.exit_code == 0, result.stderr
+    for row in read(config):
+        summary = cli(
+            "summary",
+            str(HF / "qwen2_7b.json"),
+            "--set",
+            f"intermediate_size={row['intermediate_size']}",
+            "--input",
+            "1,64",
+            "--format",
+            "json",
+        )
+        assert_row_is(row, flat_totals(summary.stdout), ["intermediate_size"])
+    (tmp_path / "space.py").write_text(SPACE)
+    monkeypatch.chdir(tmp_path)
+    result = cli("sweep", "space.py:make", "--vary", "depth=1..3", "-o", "s.parquet")
+    assert result.exit_code == 0, result.stderr
+    namespace: dict = {}
+    exec(SPACE, namespace)
+    for row in read(tmp_path / "s.parquet"):
+        summary = cli("summary", namespace["make"](depth=row["depth"]), "--format", "json")
+        assert_row_is(row, flat_totals(summary.stdout), ["depth"])
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "cnncalc", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def test_a_sweep_killed_part_way_and_resumed_is_the_sweep_run_straight_through(cli, tmp_path, scheduler):
+    args = ["zoo:nb201", "--vary", "arch=all", "--random", "900", "--seed", "9", "--set", "N=1", "--chunk", "30"]
+    straight, killed = tmp_path / "straight.parquet", tmp_path / "killed.parquet"
+    assert cli("sweep", *args, "-o", str(straight), "--workers", "0").exit_code == 0
+    proc = run_cli("sweep", *args, "-o", str(killed), "--workers", "0", cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(killed.glob("part-*.parquet"))) < 3 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)  # no warning, no cleaning up: as a machine that loses power
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    parts = sorted(killed.glob("part-*.parquet"))
+    assert 3 <= len(parts) < 30, "killed part-way"
+    result = cli("sweep", *args, "-o", str(killed), "--resume", "--scheduler", scheduler)
+    assert result.exit_code == 0, result.stderr
+    assert "chunks done before" in result.stderr
+    assert read(killed) == read(straight)
+    assert sorted(p.name for p in killed.iterdir() if not p.name.startswith("_")) == sorted(
+        p.name for p in straight.iterdir() if not p.name.startswith("_")
+    )
