@@ -1021,6 +1021,7 @@ def sweep(
     freeze: FreezeOpt = None,
     recompute: RecomputeOpt = "none",
     master_weights: MasterOpt = False,
+    loss: LossOpt = None,
     context: ContextOpt = None,
     scores: ScoresOpt = "full",
     quantize: QuantizeOpt = None,
@@ -1028,17 +1029,21 @@ def sweep(
     tokens: TokensOpt = None,
     hardware: DeviceOpt = None,
     mfu: MfuOpt = None,
+    parallel: ParallelOpt = None,
+    tp_plan: TpPlanOpt = None,
+    pp_split: PpSplitOpt = None,
 ) -> None:
     """Analyse every point of a grid of a spec's arguments, one row each, streamed to a Parquet dataset (Dask)."""
     try:
         from cnncalc.numbers import whole
         from cnncalc.sweep import engine, parse_set, parse_vary, plan
 
-        trained = training(train, optimizer, freeze, recompute, master_weights)
+        trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(
             flops=flops, batch=batch, layout=layout, dtype=dtype, depth=depth, framework=convention, **trained
         )
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
+        options = parallel_options(options, parallel, tp_plan, pp_split)
         inputs = kwargs = None
         if input or kwarg:
             from cnncalc.inputs import parse_inputs, parse_kwargs

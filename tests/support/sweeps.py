@@ -33,14 +33,21 @@ def read(folder: Path) -> list[dict[str, Any]]:
 
 
 def flat_totals(summary_json: str) -> dict[str, Any]:
-    """``summary --format json``'s totals, nested keys dotted (a part a report does not have is left out)."""
+    """``summary --format json``'s totals, nested keys dotted, a list as its JSON text (a part a report does not
+    have, such as training without --train, is left out)."""
     totals = json.loads(summary_json)["totals"]
     out: dict[str, Any] = {}
-    for k, v in totals.items():
-        if isinstance(v, dict):
-            out.update({f"{k}.{k2}": v2 for k2, v2 in v.items()})
-        elif v is not None:
-            out[k] = v
+
+    def walk(d: dict[str, Any], prefix: str) -> None:
+        for k, v in d.items():
+            if isinstance(v, dict):
+                walk(v, f"{prefix}{k}.")
+            elif isinstance(v, list):
+                out[f"{prefix}{k}"] = json.dumps(v, ensure_ascii=False)
+            elif v is not None or prefix:
+                out[f"{prefix}{k}"] = v
+
+    walk(totals, "")
     return out
 
 

@@ -154,6 +154,21 @@ def test_a_zoo_models_arguments_and_nb201s_cells(cli, tmp_path):
         assert_row_is(row, flat_totals(summary.stdout), ["arch"])
 
 
+def test_a_parallel_layout_gives_every_rank_classs_figures(cli, tmp_path):
+    out = tmp_path / "r.parquet"
+    options = ["--train", "--parallel", "dp=2,zero=1,pp=2,microbatches=2", "--batch", "4"]
+    result = cli("sweep", "zoo:resnet18", "--vary", "classes=10,1000", "-o", str(out), "--workers", "0", *options)
+    assert result.exit_code == 0, result.stderr
+    rows = read(out)
+    assert len(rows) == 2 and rows[0]["parallel.world_size"] == 4
+    for row in rows:
+        summary = cli("zoo", "resnet18", "--set", f"classes={row['classes']}", *options, "--format", "json")
+        assert summary.exit_code == 0, summary.stderr
+        expected = flat_totals(summary.stdout)
+        assert "parallel.ranks" in expected and "parallel.layout.pp" in expected
+        assert_row_is(row, expected, ["classes"])
+
+
 def test_a_function_of_the_users(cli, tmp_path, monkeypatch):
     (tmp_path / "space.py").write_text(SPACE)
     monkeypatch.chdir(tmp_path)

@@ -26,7 +26,7 @@ from typing import Any
 from cnncalc.errors import ArgumentError, CnnCalcError
 from cnncalc.options import Options
 from cnncalc.sweep.rows import columns as figure_columns
-from cnncalc.sweep.rows import figures, fits, type_of
+from cnncalc.sweep.rows import figures, fits, found_columns, type_of
 from cnncalc.sweep.spaces import Space, space_of
 from cnncalc.sweep.values import Axis, Grid, Sample, axis
 from cnncalc.sweep.where import Condition
@@ -283,6 +283,8 @@ def plan(
     probe = _probe(task)
     llm = probe is not None and any(k.startswith("llm.") for k in probe)
     figure_cols = figure_columns(opts, llm)
+    if probe is not None:  # a parallel layout's figures: their keys follow the layout
+        figure_cols += found_columns(probe, figure_cols)
     taken = {n for n, _ in figure_cols} | {"point", "error"}
     for n in names:
         if n in taken:
@@ -292,7 +294,7 @@ def plan(
     if where is not None:
         task.where = Condition.read(where, [c for c in columns if c != "error"])
         if probe is not None:  # a condition that cannot be worked out on a row says so now, not on a worker
-            task.where({**task.grid.point(task.index(0)), "point": task.index(0), **probe})
+            task.where({**task.grid.point(task.index(0)), **probe})
     if pareto:
         chosen = [p.strip() for p in pareto.split(",")] if isinstance(pareto, str) else [str(p) for p in pareto]
         kinds = dict(task.schema)
@@ -313,12 +315,14 @@ def _count(n: int) -> str:
     return f"{n:,}" if n < 10**15 else f"{n:.3e}"
 
 
-def _probe(task: SweepTask) -> dict[str, Any] | None:
-    """The figures of the sweep's first point, here, before any worker starts (None if it does not build)."""
-    try:
-        return figures(task.space.report(task.grid.point(task.index(0)), task.options))
-    except CnnCalcError:
-        return None
+def _probe(task: SweepTask, tries: int = 8) -> dict[str, Any] | None:
+    """The figures of the sweep's first point that builds (of the first few), here, before any worker starts."""
+    for k in range(min(tries, task.size)):
+        try:
+            return figures(task.space.report(task.grid.point(task.index(k)), task.options))
+        except CnnCalcError:
+            continue
+    return None
 
 
 def sweep(

@@ -43,7 +43,7 @@ def _flatten(d: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
         elif v is None and prefix == "" and k in ("memory", "training", "llm", "budget"):
             continue  # a part the report does not have: no columns
         elif isinstance(v, (list, tuple)):
-            out[f"{prefix}{k}"] = json.dumps(v)
+            out[f"{prefix}{k}"] = json.dumps(v, ensure_ascii=False)
         else:
             out[f"{prefix}{k}"] = v
 
@@ -62,6 +62,18 @@ def columns(options: Options, llm: bool) -> list[tuple[str, str]]:
         out += [(f"llm.{k}", "int64") for k in contract.LLM_KEYS]
     if options.tokens is not None or options.hardware is not None or options.mfu is not None:
         out += [(f"budget.{k}", BUDGET_TYPES.get(k, "int64")) for k in contract.BUDGET_KEYS]
+    return out
+
+
+def found_columns(found: dict[str, Any], known: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The figure columns a point's figures have beyond ``known`` (a parallel layout's, whose keys follow the
+    layout), typed by their values, in their order."""
+    names = {n for n, _ in known}
+    out = []
+    for name, value in found.items():
+        if name not in names:
+            kind = type_of([value]) if value is not None else "double"
+            out.append((name, "bool" if isinstance(value, bool) else kind))
     return out
 
 
