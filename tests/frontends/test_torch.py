@@ -78,6 +78,22 @@ def test_buffers_and_frozen_parameters():
     assert "Trainable" not in plain and "Buffers" not in plain
 
 
+def test_every_model_tensor_keeps_its_dtype():
+    # in training batch norm only increments num_batches_tracked (no operator reads it): it is still int64
+    from cnncalc.api import load
+
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
+    for train in (False, True):
+        graph = load(model, input=(2, 3, 5, 5), train=train)
+        dtypes = {t.name: t.dtype for n in graph.nodes for t in n.tensors or ()}
+        assert dtypes == {
+            **dict.fromkeys(("0.weight", "0.bias", "1.weight", "1.bias"), "float32"),
+            "1.running_mean": "float32",
+            "1.running_var": "float32",
+            "1.num_batches_tracked": "int64",
+        }
+
+
 # ---------------------------------------------------------------- conventions, by hand
 
 

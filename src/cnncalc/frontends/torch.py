@@ -1029,7 +1029,11 @@ def _unread(model: nn.Module, tracer: Tracer) -> None:
                         tuple(t.shape),
                         source=qualified,
                         scope=scope,
-                        tensors=(Tensor(qualified, tuple(t.shape), bool(t.requires_grad), kind == "buffers"),),
+                        tensors=(
+                            Tensor(
+                                qualified, tuple(t.shape), bool(t.requires_grad), kind == "buffers", dtype_text(t.dtype)
+                            ),
+                        ),
                         notes=notes,
                     )
                 )
