@@ -126,7 +126,8 @@ def window_svg(report: Report, layer: int, axis: str | None = None, position: in
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         "<style>.cell{stroke:#555;stroke-width:.5}.input{fill:#fff}.pad{fill:#ddd}.unreached{fill:#f6d3d3}"
-        ".overhang{fill:#fff;stroke-dasharray:2 2}.output{fill:#fff}.tap{fill:#0550ae;fill-opacity:.75}.window{display:none}.window.current{display:inline}"
+        ".overhang{fill:#fff;stroke-dasharray:2 2}.output{fill:#fff}.tap{fill:#0550ae;fill-opacity:.75}"
+        ".window{display:none}.window.current{display:inline}"
         ".window .hit{fill:#0550ae;fill-opacity:.3}text{font:12px sans-serif;fill:#222}.axis{font-size:10px}"
         "line{stroke:#0550ae;stroke-width:1}</style>",
         f'<text x="{left}" y="18">{escape(title)}: {escape(what)}</text>',
@@ -138,9 +139,8 @@ def window_svg(report: Report, layer: int, axis: str | None = None, position: in
     for i in range(first, reach + 1):
         cls = "overhang" if i > last else "pad" if i < 0 or i >= a.n else "input"
         cls += " unreached" if i in unreached else ""
-        parts.append(
-            f'<rect class="cell {cls}" data-i="{i}" x="{x_in(i):.1f}" y="{top_in}" width="{size:.1f}" height="{size:.1f}"/>'
-        )
+        box = f'x="{x_in(i):.1f}" y="{top_in}" width="{size:.1f}" height="{size:.1f}"'
+        parts.append(f'<rect class="cell {cls}" data-i="{i}" {box}/>')
         if size >= 16:  # room for the cell's index under it
             parts.append(
                 f'<text class="axis" x="{x_in(i) + size / 2:.1f}" y="{top_in + size + 12:.1f}" '

@@ -13,21 +13,22 @@ True
 >>> with raised(check_rows=7):
 ...     value("check_rows")
 7
->>> guard("check_rows", 3, "the table has 3 rows")  # within the cap: nothing happens
+>>> guard("check_rows", 3, "3 rows")  # within the cap: nothing happens
 >>> with raised(check_rows=2):
-...     guard("check_rows", 3, "the table has 3 rows")
+...     guard("check_rows", 3, "3 rows")
 Traceback (most recent call last):
     ...
-cnncalc.errors.LimitError: the table has 3 rows, over the limit of 2 (check_rows); raise it with CNNCALC_LIMIT_CHECK_ROWS=N
+cnncalc.errors.LimitError: 3 rows, over the limit of 2 (check_rows); raise it with CNNCALC_LIMIT_CHECK_ROWS=N
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from types import MappingProxyType
 
 MiB = 1 << 20
 
@@ -74,7 +75,7 @@ LIMITS: dict[str, Limit] = {
 }
 """Every cap, by name. ``CNNCALC_LIMIT_<NAME>`` in the environment, or :func:`raised`, sets another value."""
 
-_RAISED: ContextVar[dict[str, int]] = ContextVar("cnncalc_limits", default={})
+_RAISED: ContextVar[Mapping[str, int]] = ContextVar("cnncalc_limits", default=MappingProxyType({}))
 
 
 def env_name(name: str) -> str:

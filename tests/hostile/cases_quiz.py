@@ -12,7 +12,9 @@ CASES = [
     Case(
         "check_damaged_exercise_marker",
         ("check", "filled.md"),
-        files={"filled.md": '<!-- cnncalc-exercise: {"spec": "input(8,8,3) -> conv(4, f=3)", "ask": [ -->\n| a |\n|---|\n'},
+        files={
+            "filled.md": '<!-- cnncalc-exercise: {"spec": "input(8,8,3) -> conv(4, f=3)", "ask": [ -->\n| a |\n|---|\n'
+        },
         says="damaged",
     ),
     Case(
@@ -24,10 +26,16 @@ CASES = [
     Case(
         "check_exercise_marker_huge_network",
         ("check", "filled.csv"),
-        files={"filled.csv": '# cnncalc-exercise: {"spec": "input(99999,99999,3) -> conv(64, f=1)"}\nLayer,Params\nconv,256\n'},
+        files={
+            "filled.csv": '# cnncalc-exercise: {"spec": "input(99999,99999,3) -> conv(64, f=1)"}\n'
+            "Layer,Params\nconv,256\n"
+        },
         answered=True,
         says="cells right",
     ),
     Case("draw_no_window", ("explain", "input(8,8,3) -> fc(2)", "--draw", "w.svg", "--layer", "2"), says="no window"),
-    Case("draw_position_nan", ("explain", "input(8,8,3) -> conv(2, f=3)", "--draw", "w.svg", "--layer", "2", "--position", "nan")),
+    Case(
+        "draw_position_nan",
+        ("explain", "input(8,8,3) -> conv(2, f=3)", "--draw", "w.svg", "--layer", "2", "--position", "nan"),
+    ),
 ]

@@ -11,9 +11,10 @@ import importlib.util
 import re
 
 import pytest
+from support.hostile import assert_refused, python_words, run_guarded
+
 from hostile.cases import all_cases
 from hostile.write_corpus import write
-from support.hostile import assert_refused, python_words, run_guarded
 
 CASES = all_cases()
 

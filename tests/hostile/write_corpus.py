@@ -1,6 +1,6 @@
 """Write the hostile corpus to a folder, one subfolder a case with its files and the command line (``args.txt``).
 
-    cd tests && python -m hostile.write_corpus /tmp/corpus
+cd tests && python -m hostile.write_corpus /tmp/corpus
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Run by :func:`support.hostile.run_guarded` as ``python guarded_main.py ARGS...``. The environment says what to
 watch: ``CNNCALC_GUARD_WATCH`` (a folder: any file opened inside it that is not named is a stray open),
-``CNNCALC_GUARD_NAMED`` (the named files, separated by os.pathsep) and ``CNNCALC_GUARD_REPORT`` (where to write
-its peak resident memory and the stray opens, one a line). Outside the folder, a file opened anywhere but Python's own installation, the
-source tree, the system's folders (/proc, /sys, /dev, /etc, /usr) and the temporary folder is stray too.
+``CNNCALC_GUARD_NAMED`` (the named files, separated by os.pathsep) and ``CNNCALC_GUARD_REPORT`` (where to
+write its peak resident memory and the stray opens, one a line). Outside the folder, a file opened anywhere but
+Python's own installation, the source tree, the system's folders (/proc, /sys, /dev, /etc, /usr) and the
+temporary folder is stray too.
 """
 
 import os

@@ -83,7 +83,10 @@ def run_guarded(
         "CNNCALC_GUARD_WATCH": str(cwd),
         "CNNCALC_GUARD_NAMED": names,
         "CNNCALC_GUARD_REPORT": str(report),
-        "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2] / "src"), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join(  # this tree's sources; an inherited relative entry would read the folder
+            [str(Path(__file__).resolve().parents[2] / "src")]
+            + [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        ),
         "COLUMNS": "",
         "OMP_NUM_THREADS": "1",
         **(env or {}),
@@ -148,7 +151,9 @@ def assert_refused(
     assert not outcome.timed_out, f"over {seconds} s: {outcome}"
     assert not outcome.killed_for_memory, f"killed for memory: {outcome}"
     assert outcome.code == 2, f"exit {outcome.code}, not 2: {outcome}"
-    lines = [line for line in outcome.stderr.splitlines() if line.startswith(("error:", "Error:"))]  # Error: click's usage
+    lines = [
+        line for line in outcome.stderr.splitlines() if line.startswith(("error:", "Error:"))
+    ]  # Error: click's usage
     assert len(lines) == 1, f"not one error line: {outcome}"
     assert "Traceback" not in outcome.stderr, str(outcome)
     assert not python_words(outcome.stderr), f"Python's words {python_words(outcome.stderr)}: {outcome}"

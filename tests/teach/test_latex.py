@@ -15,7 +15,8 @@ from cnncalc.render import latex
 
 PDFLATEX = shutil.which("pdflatex")
 needs_tex = pytest.mark.skipif(
-    PDFLATEX is None and os.environ.get("CI", "").lower() not in ("1", "true", "yes"), reason="pdflatex is not installed (CI installs it)"
+    PDFLATEX is None and os.environ.get("CI", "").lower() not in ("1", "true", "yes"),
+    reason="pdflatex is not installed (CI installs it)",
 )
 
 

@@ -11,7 +11,6 @@ import pytest
 
 import cnncalc
 from cnncalc import quiz
-from cnncalc.cli import app
 from cnncalc.layers import REGISTRY
 
 SEEDS = range(0, 40)
@@ -85,7 +84,13 @@ def test_the_key_is_summarys_figures(cli, level):
         assert len(rows) == len(layers)
         for row, layer in zip(rows, layers):
             shape, size, params, macs, flops = row[2:]
-            assert shape == "(" + ", ".join(map(str, layer["output_shape"])) + ("," if len(layer["output_shape"]) == 1 else "") + ")"
+            assert (
+                shape
+                == "("
+                + ", ".join(map(str, layer["output_shape"]))
+                + ("," if len(layer["output_shape"]) == 1 else "")
+                + ")"
+            )
             assert [int(v.replace(",", "")) for v in (size, params, macs, flops)] == [
                 layer["activation_size"],
                 layer["params"],
@@ -115,7 +120,9 @@ def test_planted_mistakes_are_exactly_the_wrong_cells(cli, tmp_path, fmt):
             cells = [(r, c) for r in range(1, len(rows)) for c in range(2, len(headers))]
             k = rng.randint(0, 4)
             planted = set(rng.sample(cells, k))
-            filled = [[wrong(v, rng) if (r, c) in planted else v for c, v in enumerate(row)] for r, row in enumerate(rows)]
+            filled = [
+                [wrong(v, rng) if (r, c) in planted else v for c, v in enumerate(row)] for r, row in enumerate(rows)
+            ]
             path = tmp_path / f"filled-{level}-{seed}.{fmt}"
             path.write_text(quiz.render(ex, fmt, filled=filled), encoding="utf-8")
             result = cli("check", str(path), "--format", "json")  # no --spec: the exercise carries it

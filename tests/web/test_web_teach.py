@@ -7,12 +7,11 @@ import json
 import random
 from urllib.parse import quote
 
+from playwright.sync_api import Page, expect  # noqa: E402  (the module above skips without a browser)
 from web.test_web_page import BOOT_MS, OUT, browser, page, site  # noqa: F401 - the page's fixtures
 
 import cnncalc
 from cnncalc import quiz
-
-from playwright.sync_api import Page, expect  # noqa: E402  (the module above skips without a browser)
 
 DILATED = "input(9,9,1) -> conv(1, f=3, s=2, p=1, d=2) -> relu"
 
@@ -22,7 +21,7 @@ def open_page(page: Page, site: str, spec: str, extra: str = "") -> None:  # noq
     expect(page.locator("#report tbody tr").first).to_be_visible(timeout=BOOT_MS)
 
 
-def taps(page: Page) -> list[int]:
+def taps(page: Page) -> list[int]:  # noqa: F811
     current = page.locator("#window-figure g.window.current")
     expect(current).to_have_count(1)
     return [int(v) for v in current.get_attribute("data-taps").split(",")]
@@ -61,7 +60,7 @@ def test_the_floored_division_is_shown(page: Page, site: str):  # noqa: F811
     assert page.locator("#window-figure rect.unreached").count() == 1  # floor((8 − 3)/2) + 1 = 3 reach 0…6
 
 
-def graded_cells(page: Page) -> tuple[set[tuple[int, str]], int]:
+def graded_cells(page: Page) -> tuple[set[tuple[int, str]], int]:  # noqa: F811
     """The wrong cells the page marks, as (data row, header), and how many it marks right."""
     headers = page.locator("#graded table tr").first.locator("th").all_inner_texts()
     wrong = set()

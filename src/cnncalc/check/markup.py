@@ -6,7 +6,7 @@ other table.
 
 >>> html_table("<table><tr><th>Layer</th><th>Params</th></tr><tr><td>conv(8, f=5)</td><td>608</td></tr></table>")
 (['Layer', 'Params'], [['conv(8, f=5)', '608']])
->>> latex_table(r"\\begin{tabular}{|l|r|}\\hline \\textbf{Layer} & \\textbf{Params} \\\\ \\hline conv & 62{,}958 \\\\ \\end{tabular}")
+>>> latex_table(r"\\begin{tabular}{lr} \\textbf{Layer} & Params \\\\ \\hline conv & 62{,}958 \\\\ \\end{tabular}")
 (['Layer', 'Params'], [['conv', '62,958']])
 """
 
