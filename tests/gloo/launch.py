@@ -20,6 +20,7 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def measure(world: int, cases: list[str], *, timeout: float = 120) -> dict[str, Any]:
+def measure(world: int, cases: list[str], *, timeout: float = 120, peak: bool = False) -> dict[str, Any]:
     """``{case: [per-rank record, ...] or {"error": ...}}`` for ``cases`` (``"model:setup"``) in a world of N."""
     import torch.multiprocessing as mp
 
@@ -44,7 +45,10 @@ def measure(world: int, cases: list[str], *, timeout: float = 120) -> dict[str, 
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "figures.json"
             mp.start_processes(
-                _worker, args=(world, free_port(), cases, str(out), timeout), nprocs=world, start_method="spawn"
+                _worker,
+                args=(world, free_port(), cases, str(out), timeout, peak),
+                nprocs=world,
+                start_method="spawn",
             )
             return json.loads(out.read_text())
     finally:
@@ -55,7 +59,7 @@ def measure(world: int, cases: list[str], *, timeout: float = 120) -> dict[str, 
                 os.environ[k] = v
 
 
-def _worker(rank: int, world: int, port: int, cases: list[str], out: str, timeout: float) -> None:
+def _worker(rank: int, world: int, port: int, cases: list[str], out: str, timeout: float, peak: bool) -> None:
     here = str(Path(__file__).resolve().parents[1])
     if here not in sys.path:
         sys.path.insert(0, here)
@@ -72,7 +76,7 @@ def _worker(rank: int, world: int, port: int, cases: list[str], out: str, timeou
     for case in cases:
         print(f"gloo rank {rank}: {case}", file=sys.stderr, flush=True)
         try:
-            results[case] = measure_case(case, rank, world)
+            results[case] = measure_case(case, rank, world, peak=peak)
         except Exception as e:  # noqa: BLE001 - the case's failure is its result, the world goes on
             results[case] = {"error": f"{type(e).__name__}: {e}", "trace": traceback.format_exc()[-3000:]}
             print(f"gloo rank {rank}: {case} failed\n{results[case]['trace']}", file=sys.stderr, flush=True)
@@ -90,8 +94,12 @@ def _worker(rank: int, world: int, port: int, cases: list[str], out: str, timeou
     dist.destroy_process_group()
 
 
-def measure_case(case: str, rank: int, world: int) -> dict[str, Any]:
-    """One rank's figures for ``case`` (``model:setup``): two warm-up steps, then the measured one."""
+def measure_case(case: str, rank: int, world: int, *, peak: bool = False) -> dict[str, Any]:
+    """One rank's figures for ``case`` (``model:setup``): two warm-up steps, then the measured one.
+
+    ``peak``: the second warm-up step runs under torch's ``MemTracker``, whose peak (by category: parameters,
+    gradients, activations, temporaries, optimizer state) goes in ``extra`` — not a pipeline's (its module hooks
+    and the schedule's do not mix)."""
     import torch
 
     from gloo import runtime
@@ -103,10 +111,15 @@ def measure_case(case: str, rank: int, world: int) -> dict[str, Any]:
         if optimizer:
             part.optimizer = OPTIMIZERS[optimizer[0]](part.params)
     steps, step_calls = [], []
+    tracked: dict[str, int] = {}
     for n in range(STEPS - 1):
-        with runtime.Collectives() as c:
+        tracker = _tracker(part) if peak and n == 1 and part.stage == 0 and setup_name in PEAKED else nullcontext()
+        with runtime.Collectives() as c, tracker:
             part.run(n)
             part.optimizer.step()
+        if tracker is not None and hasattr(tracker, "get_tracker_snapshot"):
+            for snapshot in tracker.get_tracker_snapshot("peak").values():
+                tracked = {str(getattr(k, "value", k)): v for k, v in snapshot.items() if v}
         part.optimizer.zero_grad(set_to_none=True)
         steps.append(c.figures())
         step_calls.append(c.calls)
@@ -115,8 +128,6 @@ def measure_case(case: str, rank: int, world: int) -> dict[str, Any]:
     buckets = part.extra.get("buckets")
     if buckets is not None:
         buckets.clear()
-    from contextlib import nullcontext
-
     from torch.distributed.tensor.debug import CommDebugMode
 
     # DTensor's own count of its collectives, where DTensor runs them (its module hooks upset a pipeline stage)
@@ -142,17 +153,30 @@ def measure_case(case: str, rank: int, world: int) -> dict[str, Any]:
         "comm_debug_counts": {str(k): v for k, v in comm.get_comm_counts().items()} if "tp" in setup_name else {},
         "functional_counts": dict(Counter(op for op, _, _ in c.calls if op.startswith("_c10d_functional."))),
         "param_elements": sum(runtime.local(p).numel() for p in part.params),
+        "memtracker_peak": tracked,
         "threads": torch.get_num_threads(),
     }
     return figures
 
 
+PEAKED = ("ddp", "zero1", "fsdp_keep", "fsdp_reshard", "tp", "tp_sp", "dp_tp")
+
+
+def _tracker(part: Any) -> Any:
+    from torch.distributed._tools.mem_tracker import MemTracker
+
+    tracker = MemTracker()
+    tracker.track_external(*part.modules, part.optimizer)
+    return tracker
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--world", type=int, default=2)
+    parser.add_argument("--peak", action="store_true", help="also torch's MemTracker peak of a warm-up step")
     parser.add_argument("cases", nargs="+")
     args = parser.parse_args()
-    print(json.dumps(measure(args.world, args.cases), indent=1))
+    print(json.dumps(measure(args.world, args.cases, peak=args.peak), indent=1))
 
 
 if __name__ == "__main__":
