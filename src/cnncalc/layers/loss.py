@@ -53,7 +53,7 @@ def nll(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     n, total = prod(targets), prod(logp)
     if n == 0 or total % n:
         raise ShapeError(f"nll takes one target per row of log-probabilities: {total:,} values for {n:,} targets")
-    c.note(f"{n:,} targets of {total // n:,} classes")
+    c.note(f"{n:,} target{'s' if n != 1 else ''} of {total // n:,} classes")
     _reduced(a, c, targets)
     c.elementwise(n, f"{fmt(n)} (one log-probability picked per target, summed)")
 
