@@ -70,6 +70,7 @@ EXAMPLES: dict[str, str | Graph] = {
     "sdpa": "q = input(7, 12)\nk = input(5, 12)\nsdpa(q, k, k, heads=3)",
     "groupedmm": "a = input(6, 4)\nb = input(2, 4, 3)\ngroupedmm(a, b)",
     "copy": "x = input(9,9,4)\ncopy(x, shape=(4, 9, 9))",
+    "indexadd": "x = input(9, 4)\ny = input(5, 4)\nindexadd(x, y)",
     "uncounted": "x = input(9,9,4)\nuncounted(x, op=solve, shape=(4, 9, 9))",
     # the kinds only a traced model's front-end makes: a model's tensor, a tensor its forward creates
     "tensor": Graph((Node("w", "tensor", "w", (4, 9, 9)),)),

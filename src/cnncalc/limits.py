@@ -66,6 +66,7 @@ LIMITS: dict[str, Limit] = {
         Limit("page_layers", 10_000, "layers the web page analyses"),
         Limit("check_rows", 5_000, "rows of a table check grades"),
         Limit("forward_bytes", 512 * MiB, "bytes of weights and inputs a model's forward may use when run for real"),
+        Limit("forward_seconds", 300, "seconds a model's forward may run while it is traced"),
         # many devices
         Limit("ranks", 1 << 20, "devices (ranks) of one parallel layout"),
         Limit("microbatches", 100_000, "micro-batches (times virtual stages) of one pipeline schedule"),

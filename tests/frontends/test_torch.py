@@ -269,8 +269,6 @@ def test_bad_arguments():
         from_torch(nn.Linear(2, 2), (1, 2), input_dtype="float33")
     with pytest.raises(CnnCalcError, match="unknown flops convention 'macs'"):
         from_torch(nn.Linear(2, 2), (1, 2), flops="macs")
-    with pytest.raises(CnnCalcError, match="lazy module"):
-        from_torch(nn.Sequential(nn.LazyLinear(3)), (1, 2))
     with pytest.raises(CnnCalcError, match="depth"):
         from_torch(nn.Linear(2, 2), (1, 2), depth=-1)
 

@@ -107,10 +107,31 @@ class Masks(nn.Module):
         return x[x > 0] * 2
 
 
-@pytest.mark.parametrize("model", [Branches(), Masks()], ids=["branch", "mask"])
-def test_a_forward_that_reads_values_leaves_the_cpu_and_says_why(model):
-    with pytest.raises(CnnCalcError, match="reads tensor values"):
-        cnncalc.from_torch(model, (2, 4))
+@pytest.mark.parametrize("sign", [1, -1], ids=["positive", "negative"])
+def test_a_branch_on_a_value_is_never_taken_on_zeros_and_runs_for_real_on_the_examples_values(sign):
+    x = sign * torch.rand(2, 4)
+    report = cnncalc.from_torch(Branches(), x)
+    notes = " ".join(report.notes)
+    assert "run for real on the CPU with random weights" in notes and ON_CPU not in notes and ON_FAKE not in notes
+    assert "reads tensor values in Branches (Branches) at test_torch_cpu_first.py:" in notes
+    assert report.totals.macs == (2 * 4 * 64 if sign > 0 else 2 * 4 * 2)  # big(x) when x.sum() > 0, else small(x)
+
+
+def test_a_boolean_mask_gives_the_size_its_values_give():
+    x = torch.tensor([[1.0, -2.0, 3.0, 4.0], [-1.0, 5.0, -6.0, 7.0]])  # five positive values
+    report = cnncalc.from_torch(Masks(), x, flops="all")
+    assert report.rows[-1].output_shape == (5,)
+    assert report.totals.flops == 8 + 5  # the comparison of each value, then 2·x of the five kept
+
+
+def test_a_forward_that_reads_values_is_refused_past_the_limit_with_its_size_and_how_to_raise_it():
+    from cnncalc import limits
+
+    with limits.raised(forward_bytes=1000), pytest.raises(CnnCalcError) as info:
+        cnncalc.from_torch(Branches(), (2, 4))
+    text = str(info.value)
+    assert "reads tensor values, so it must run for real on the CPU: its weights and inputs take 1.3 KiB" in text
+    assert "over the limit of 1,000 (forward_bytes); raise it with CNNCALC_LIMIT_FORWARD_BYTES=N" in text
 
 
 class Gathers(nn.Module):

@@ -60,15 +60,38 @@ def test_output_shapes_equal_a_real_forward(case):
         assert row.shape_text == shape_texts(shapes, BATCH), path
 
 
-def test_mixtral_eager_experts_name_the_line_and_the_way_out():
-    # the eager experts loop in Python over the experts the router picked (nonzero): no shape-only trace can run
-    # them; the message points at the model's line and at the two implementations that count the same
+def test_mixtral_eager_experts_run_for_real_and_count_the_work_of_any_routing():
+    # the eager experts loop in Python over the experts the router picked (nonzero): the forward runs for real.
+    # Whichever experts are hit, every token goes through exactly top-k of them, so the multiply-adds are
+    # tokens·k·(3·d·ffn) per layer, as grouped_mm's and FlopCounterMode's on the user's own weights
+    torch.manual_seed(0)
+    eager = T.MixtralModel(T.MixtralConfig(**MIXTRAL, experts_implementation="eager"))
+    grouped = T.MixtralModel(T.MixtralConfig(**MIXTRAL, experts_implementation="grouped_mm"))
+    given = dict(input_ids=ids(), use_cache=False)
+    report = cnncalc.from_torch(eager, given, flops="matmul")
+    assert "run for real on the CPU with random weights" in " ".join(report.notes)
+    assert "modeling_mixtral.py:" in " ".join(report.notes)
+    assert report.totals.params == sum(p.numel() for p in eager.parameters())
+    assert (
+        report.totals.flops
+        == real_flops(eager, **given)
+        == cnncalc.from_torch(grouped, given, flops="matmul").totals.flops
+    )
+    experts = MIXTRAL["num_hidden_layers"] * BATCH * 12 * MIXTRAL["num_experts_per_tok"] * 3 * 64 * 128
+    assert (
+        sum(r.macs for r in cnncalc.from_torch(eager, given, depth=99).rows if r.source.endswith("experts")) == experts
+    )
+
+
+def test_mixtral_eager_experts_past_the_limit_name_the_line_the_size_and_the_way_out():
+    from cnncalc import limits
+
     model = T.MixtralModel(T.MixtralConfig(**MIXTRAL, experts_implementation="eager"))
-    with pytest.raises(CnnCalcError) as info:
+    with limits.raised(forward_bytes=10_000), pytest.raises(CnnCalcError) as info:
         cnncalc.from_torch(model, dict(input_ids=ids(), use_cache=False))
     text = str(info.value)
-    assert "reads tensor values" in text and "modeling_mixtral.py:" in text
-    assert "experts_implementation='grouped_mm' or 'batched_mm'" in text
+    assert "reads tensor values" in text and "over the limit of 10,000 (forward_bytes)" in text
+    assert "CNNCALC_LIMIT_FORWARD_BYTES" in text
 
 
 def test_named_inputs_by_size_and_dtype_from_the_cli(tmp_path, cli):

@@ -58,6 +58,7 @@ WORKING = {
     "combine": "x = input(5, 8)\nw = x -> dense(4) -> topk(2)\nr = x -> dispatch(2)\ncombine(r, w)",
     "nll": "x = input(4, 10)\np = x -> logsoftmax\nt = input(4)\nnll(p, t)",
     "mse": "y = input(4, 10)\nt = input(4, 10)\nmse(y, t)",
+    "indexadd": "a = input(5, 8)\nb = input(3, 8)\nindexadd(a, b)",
 }
 # a layer of each zero-cost kind
 FREE = {

@@ -33,7 +33,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from cnncalc.conventions import Layout
-from cnncalc.errors import ArgumentError, CnnCalcError, ShapeError, SpecError
+from cnncalc.errors import ArgumentError, CnnCalcError, LimitError, ShapeError, SpecError, UserCodeError
 from cnncalc.frontends import TORCH_SPEC
 from cnncalc.frontends.torch_lower import (
     ATEN,
@@ -79,6 +79,7 @@ class _ScopeRecord:
     parent: int | None
     level: int
     lowered: bool = False  # the module is lowered whole: the operators inside it are not seen
+    scripted: bool = False  # a ScriptModule: its submodules run compiled, seen only by the tensors they hold
     outputs: list[tuple[int, ...]] = field(default_factory=list)
     output_nodes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -123,19 +124,36 @@ class Tracer:
         self.suppress = 0
         self.seen_modules: set[int] = set()
         self.blocks = repeated_blocks(model)
-        self.limits: _CpuLimits | None = None  # set when the forward runs on the CPU for real
+        self.limits: _CpuLimits | _RealLimits | None = None  # set when the forward runs on the CPU
         floats = [p.dtype for p in model.parameters() if p.is_floating_point()]
         self.float_dtype = floats[0] if floats else None  # the activations' dtype unless an op says otherwise
+        from cnncalc import limits
+
+        self.node_cap = limits.value("layers")
+        self.clock = _Clock()
+        # inside a scripted module (torch.jit.script) no hook sees the submodules: an operator goes to the row of
+        # the submodule holding a tensor it reads (a scripted Linear's addmm reads its bias)
+        self.holders: dict[int, str] = {}
+        self.by_name: dict[str, nn.Module] = {}
+        self.inner: dict[tuple[int, str], _ScopeRecord] = {}
+        if any(isinstance(m, torch.jit.ScriptModule) for m in model.modules()):
+            self.by_name = dict(model.named_modules())
+            for name, m in self.by_name.items():
+                if isinstance(m, torch.jit.ScriptModule):
+                    for t in [*m._parameters.values(), *m._buffers.values()]:
+                        if t is not None:
+                            self.holders.setdefault(id(t), name)
 
     # -- scopes
 
     def pre(self, module: nn.Module, args: Any, kwargs: Any) -> None:
         parent = self.stack[-1] if self.stack else None
-        path = self.module_names.get(id(module)) or type(module).__name__
+        path = self.module_names.get(id(module)) or _kind(module)
         rec = _ScopeRecord(len(self.scopes), module, path, parent.index if parent else None, len(self.stack))
         if id(module) in self.seen_modules and any(True for _ in module.parameters(recurse=False)):
             rec.notes.append(f"{path} runs again: its parameters are counted at its first call")
         self.seen_modules.add(id(module))
+        rec.scripted = isinstance(module, torch.jit.ScriptModule)
         self.scopes.append(rec)
         self.stack.append(rec)
         if type(module) in MODULES and not self.suppress:
@@ -184,6 +202,8 @@ class Tracer:
         first = outs[0]
         node_id = self.ids.new(label)
         kwargs = tuple(low.kwargs.items())
+        scope = self.scope_of([*low.weights, *low.operands])
+        self.count_node()
         self.nodes.append(
             Node(
                 node_id,
@@ -193,7 +213,7 @@ class Tracer:
                 kwargs,
                 inputs,
                 source=label,
-                scope=self.stack[-1].index if self.stack else None,
+                scope=scope.index if scope else None,
                 shapes=shapes,
                 lead=low.lead,
                 tensors=tuple(tensors),
@@ -205,7 +225,53 @@ class Tracer:
         )
         for t in outs:
             self.produce(t, node_id)
+        top = self.stack[-1] if self.stack else None
+        while scope is not None and scope is not top:  # a scripted submodule's row (and those between): its last output
+            scope.outputs, scope.output_nodes = [tuple(first.shape)], [node_id]
+            scope = self.scopes[scope.parent] if scope.parent is not None else None
         return node_id
+
+    def count_node(self) -> None:
+        """Refuse a forward past the ``layers`` cap as it runs (a loop over a huge range never ends otherwise)."""
+        if len(self.nodes) >= self.node_cap:
+            from cnncalc import limits
+
+            limits.guard(
+                "layers", len(self.nodes) + 1, f"the model's forward runs more than {self.node_cap:,} operations"
+            )
+
+    def scope_of(self, tensors: Sequence[Any]) -> _ScopeRecord | None:
+        """The scope a node belongs to: the running module's call, or inside a scripted module the submodule that
+        holds one of the tensors it reads."""
+        if not self.stack:
+            return None
+        top = self.stack[-1]
+        if top.scripted and self.holders:
+            base = self.module_names.get(id(top.module), "")
+            for t in tensors:
+                path = self.holders.get(id(t)) if isinstance(t, torch.Tensor) else None
+                if path and path != base and (not base or path.startswith(base + ".")):
+                    return self.inner_scope(top, base, path)
+        return top
+
+    def inner_scope(self, top: _ScopeRecord, base: str, path: str) -> _ScopeRecord:
+        """The scope of the submodule at ``path`` in this call of the scripted module ``top``, made on first use
+        (with the modules between them)."""
+        rec = top
+        parts = path[len(base) + 1 :].split(".") if base else path.split(".")
+        for i in range(len(parts)):
+            name = ".".join([base, *parts[: i + 1]] if base else parts[: i + 1])
+            inner = self.inner.get((top.index, name))
+            if inner is None:
+                module = self.by_name[name]
+                inner = _ScopeRecord(len(self.scopes), module, name, rec.index, rec.level + 1)
+                if id(module) in self.seen_modules and any(True for _ in module.parameters(recurse=False)):
+                    inner.notes.append(f"{name} runs again: its parameters are counted at its first call")
+                self.seen_modules.add(id(module))
+                self.scopes.append(inner)
+                self.inner[top.index, name] = inner
+            rec = inner
+        return rec
 
     def produce(self, t: torch.Tensor, node_id: str) -> None:
         self.producer[id(t)] = node_id
@@ -219,6 +285,8 @@ class Tracer:
         tensors, notes = self.weights([t])
         name = self.tensor_names.get(id(t), ("tensor", False))[0]
         node_id = self.ids.new(name.rsplit(".", 1)[-1] if name != "tensor" else "tensor")
+        scope = self.scope_of([t])
+        self.count_node()
         self.nodes.append(
             Node(
                 node_id,
@@ -228,7 +296,7 @@ class Tracer:
                 (),
                 (),
                 source=name,
-                scope=self.stack[-1].index if self.stack else None,
+                scope=scope.index if scope else None,
                 tensors=tuple(tensors),
                 notes=tuple(notes),
                 dtype=_int_dtype(t),
@@ -336,8 +404,26 @@ def _int_dtype(t: torch.Tensor) -> str | None:
     return None if t.is_floating_point() else dtype_text(t.dtype)
 
 
-class _Operators(TorchDispatchMode):
-    """Sees every aten operator after autograd and decompositions, as FlopCounterMode does."""
+class _Clock:
+    """The time a model's forward may take while it is traced, every way it runs (``forward_seconds`` in
+    :mod:`cnncalc.limits`): checked at each operator, so a loop over a huge range is stopped."""
+
+    def __init__(self) -> None:
+        from cnncalc import limits
+
+        self.seconds = limits.value("forward_seconds")
+        self.deadline = time.perf_counter() + self.seconds
+
+    def refuse(self) -> None:
+        from cnncalc import limits
+
+        what = f"the model's forward has run for more than {self.seconds:,} s"
+        limits.guard("forward_seconds", self.seconds + 1, what)
+
+
+class _Timed(TorchDispatchMode):
+    """Sees every aten operator of a forward and stops it at its clock's limit (a lazy model's first forward, run
+    outside a trace); :class:`_Operators` records them too."""
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -345,19 +431,34 @@ class _Operators(TorchDispatchMode):
         # (a second or two) at the first operator; a trace is never compiled, so the mode stays unwrapped
         return False
 
-    def __init__(self, tracer: Tracer) -> None:
+    def __init__(self, clock: _Clock) -> None:
         super().__init__()
+        self.clock = clock
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        if time.perf_counter() > self.clock.deadline:
+            self.clock.refuse()
+        return func(*args, **(kwargs or {}))
+
+
+class _Operators(_Timed):
+    """Sees every aten operator after autograd and decompositions, as FlopCounterMode does."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        super().__init__(tracer.clock)
         self.tracer = tracer
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
         if func.namespace == "prim":  # a fake tensor's .device and the like: no tensor the network computes
             return func(*args, **kwargs)
+        if time.perf_counter() > self.clock.deadline:
+            self.clock.refuse()
         limits = self.tracer.limits
         out = None
         if limits is not None:
             limits.before(func, args)
-            out = _unworked_product(func, args, kwargs)
+            out = limits.product(func, args, kwargs)
         if out is None:
             if func.overloadpacket is torch.ops.aten._grouped_mm and args[0].dtype != torch.bfloat16:
                 out = _grouped_mm_shape(func, args, kwargs)
@@ -437,7 +538,7 @@ def make_inputs(
 
     def one(item: Any, name: str | None = None) -> Any:
         if isinstance(item, torch.Tensor):
-            return fake_like(item.detach(), mode)
+            return fake_like(item.detach(), mode, example=True)
         if _is_shape(item):
             if any(n < 0 for n in item):
                 raise ArgumentError(f"an input size must not be negative (got {tuple(item)})")
@@ -461,6 +562,8 @@ def make_inputs(
         for k, v in inputs.items():
             out[k] = one(v, k) if isinstance(v, torch.Tensor) or _is_shape(v) else v
         return (), {**out, **extra}
+    if isinstance(inputs, list) and not inputs:  # a forward that takes no input
+        return (), extra
     if isinstance(inputs, torch.Tensor) or _is_shape(inputs):
         return (one(inputs),), extra
     if isinstance(inputs, (tuple, list)) and inputs:
@@ -585,10 +688,18 @@ class _CpuLimits:
         ):  # integer indices give a size from shapes alone; a mask's size is its count of true values
             raise _LeaveCpu(f"{name}'s size depends on values")
 
+    def product(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+        return _unworked_product(func, args, kwargs)
+
     def after(self, out: Any) -> None:
-        self.bytes += sum(t.nbytes for t in _leaves(out) if isinstance(t, torch.Tensor) and not t._is_view())
+        self.bytes += _new_bytes(out)
         if self.bytes > CPU_OUTPUT_BYTES or time.perf_counter() - self.start > CPU_SECONDS:
             raise _LeaveCpu("too large or slow to compute")
+
+
+def _new_bytes(out: Any) -> int:
+    """The bytes of the tensors an operator made (its views share their input's storage)."""
+    return sum(t.nbytes for t in _leaves(out) if isinstance(t, torch.Tensor) and not t._is_view())
 
 
 _PRODUCTS = {"mm", "addmm", "bmm", "baddbmm", "convolution"}
@@ -647,6 +758,80 @@ def _is_mask(t: Any) -> bool:
     return isinstance(t, torch.Tensor) and t.dtype in (torch.bool, torch.uint8)
 
 
+class _Real(_Meta):
+    """The last mode, for a forward that reads values (``.item()``, a boolean mask, ``nonzero``, a loop over the
+    experts a router picked): it runs for real on the CPU, its products computed, and the trace records what ran.
+
+    Nothing of the user's model is read: each weight is a new tensor of random values in its own dtype
+    (floating point: uniform in ±1/√fan-in for a matrix or a kernel, in [0.5, 1.5) for a vector, positive as a
+    scale or a variance must be; integers and booleans: zeros, a valid index and a step counter at rest), from
+    a generator seeded at 0, so that two runs take the same path. The inputs are the example tensors' own
+    values (a ``lengths`` tensor for ``pack_padded_sequence``); a size makes random normal values, or ones for
+    an integer or boolean input (token id 1, a mask that keeps everything, lengths of 1).
+    """
+
+    def __init__(self, held: int = 0, why: str = "") -> None:
+        self.generator = torch.Generator().manual_seed(0)
+        self.held = held  # bytes of weights and inputs
+        self.why = why  # where the forward read a value, for the report's notes
+
+    def weight_like(self, t: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(tuple(t.shape), dtype=t.dtype)
+        if t.is_floating_point() and out.numel():
+            if out.dim() >= 2:
+                bound = 1 / math.sqrt(max(out.numel() // out.shape[0], 1))
+                out.uniform_(-bound, bound, generator=self.generator)
+            else:
+                out.uniform_(0.5, 1.5, generator=self.generator)
+        return out
+
+    def input_like(self, t: torch.Tensor, example: bool) -> torch.Tensor:
+        if example and not t.is_meta:
+            return t.detach().to("cpu", copy=True)
+        if t.is_floating_point():
+            return torch.randn(tuple(t.shape), dtype=t.dtype, generator=self.generator)
+        return torch.ones(tuple(t.shape), dtype=t.dtype)
+
+
+class _RealLimits:
+    """What bounds a forward run for real: the bytes it holds (weights, inputs and every tensor it makes, all kept
+    alive by the trace) against the limit ``forward_bytes`` of :mod:`cnncalc.limits`."""
+
+    def __init__(self, held: int) -> None:
+        from cnncalc import limits
+
+        self.bytes = held
+        self.cap = limits.value("forward_bytes")
+
+    def before(self, func: Any, args: tuple[Any, ...]) -> None:
+        return None
+
+    def product(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+        return None  # computed: a later operator may read its values
+
+    def after(self, out: Any) -> None:
+        self.bytes += _new_bytes(out)
+        if self.bytes > self.cap:
+            from cnncalc import limits
+            from cnncalc.render import human_bytes
+
+            what = (
+                f"the forward, run for real on the CPU because it reads tensor values, holds {human_bytes(self.bytes)}"
+            )
+            limits.guard("forward_bytes", self.bytes, what)
+
+
+def _model_bytes(model: nn.Module) -> int:
+    """The bytes of the model's parameters, buffers and tensor attributes, each tensor once."""
+    seen: dict[int, int] = {}
+    for m in model.modules():
+        for table in (m._parameters, m._buffers, vars(m)):
+            for t in table.values():
+                if isinstance(t, torch.Tensor) and not nn.parameter.is_lazy(t):
+                    seen.setdefault(id(t), t.numel() * t.element_size())
+    return sum(seen.values())
+
+
 def _small(model: nn.Module, input_size: Any) -> bool:
     """Whether ``model`` on inputs of ``input_size`` is cheap to run on the CPU (see :class:`_Cpu`)."""
     weights = 0
@@ -674,15 +859,18 @@ def _small(model: nn.Module, input_size: Any) -> bool:
     return elements <= CPU_INPUT_ELEMENTS
 
 
-def fake_like(t: torch.Tensor, mode: Any) -> torch.Tensor:
+def fake_like(t: torch.Tensor, mode: Any, example: bool = False) -> torch.Tensor:
     """A fake tensor of ``t``'s shape, strides and dtype, on the CPU (a meta tensor's too), or a meta tensor
-    when ``mode`` is :data:`META`; no data is copied."""
+    when ``mode`` is :data:`META`; no data is copied, except an ``example`` input's for a forward run for real
+    (:class:`_Real`)."""
     if mode is CPU:
         shape, stride = tuple(t.shape), tuple(t.stride())
         room = 1 + sum((n - 1) * step for n, step in zip(shape, stride)) if all(shape) else 0
         return torch.zeros(room, dtype=t.dtype).as_strided(shape, stride)
     if mode is META:
         return torch.empty_strided(tuple(t.shape), tuple(t.stride()), dtype=t.dtype, device="meta")
+    if isinstance(mode, _Real):
+        return mode.input_like(t, example)
     device = "cpu" if t.is_meta else t.device
     with mode:
         return torch.empty_strided(tuple(t.shape), tuple(t.stride()), dtype=t.dtype, device=device)
@@ -701,7 +889,7 @@ def on_fake(model: nn.Module, mode: Any) -> Iterator[nn.Module]:
 
     def fake(t: torch.Tensor) -> torch.Tensor:
         if id(t) not in fake_of:
-            f = fake_like(t, mode)
+            f = mode.weight_like(t) if isinstance(mode, _Real) else fake_like(t, mode)
             if isinstance(t, nn.Parameter):
                 f = nn.Parameter(f, requires_grad=t.requires_grad)
             fake_of[id(t)] = f
@@ -746,22 +934,138 @@ def trace_graph(
     """
     if not isinstance(model, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
+    if not has_forward(model):
+        return _parameters_only(model, title, given=input_size is not None)
     given = dict(input_dtype=input_dtype, kwargs=kwargs, title=title, user_file=user_file, train=train)
+    if any(nn.parameter.is_lazy(t) for t in [*model.parameters(), *model.buffers()]):
+        lazy = _materialised(model, input_size, input_dtype, kwargs, user_file)
+        graph = trace_graph(lazy, input_size, **given)
+        note = "Its lazy modules took their sizes from a forward run for real on a copy (your model is left lazy)"
+        return replace(graph, notes=(*graph.notes, note))
+    given["clock"] = _Clock()  # every way of running the forward below shares one limit on time
     if _small(model, input_size):
         try:  # a small model runs on the CPU, on zeros: quicker than PyTorch's first shape-only kernel in Python
             with _on_the_cpu():
                 return _trace(model, input_size, CPU, **given)
+        except (LimitError, UserCodeError):
+            raise  # a cap the forward passed, or the model's own exit: the same on any device
         except CnnCalcError:
             pass  # it reads values, or is larger than it looked: the meta device, where values are never made up
     try:  # meta tensors next: most models run on them, and they cost nothing to set up
         return _trace(model, input_size, META, **given)
+    except (LimitError, UserCodeError):
+        raise
     except CnnCalcError:
         pass  # a forward that reads values or makes tensors on the CPU: fake tensors follow it, and say why if not
     with _quiet("torch._subclasses.fake_tensor"):  # it logs a model's error with a traceback, then raises it
         try:
             return _trace(model, input_size, fake_mode(), **given)
         except ReadsValues:  # once more with symbolic sizes, which follow some of what the plain mode cannot
-            return _trace(model, input_size, fake_mode(symbolic=True), **given)
+            try:
+                return _trace(model, input_size, fake_mode(symbolic=True), **given)
+            except ReadsValues as e:
+                reads = e
+    # the forward reads values no shape-only trace can follow: it runs for real, if it is small enough
+    real = _Real(_held_bytes(model, input_size, input_dtype, kwargs), reads.place)
+    with _on_the_cpu(seed=True):
+        return _trace(model, input_size, real, **given)
+
+
+def has_forward(model: nn.Module) -> bool:
+    """Whether the module defines a forward (a ModuleList, or a class holding parameters only, does not)."""
+    if isinstance(model, torch.jit.ScriptModule):  # compiled from a forward
+        return True
+    return getattr(type(model), "forward", None) is not nn.Module.forward
+
+
+def _parameters_only(model: nn.Module, title: str, given: bool) -> Graph:
+    """The Graph of a module without a forward: its parameters and buffers, a row per module that holds them,
+    as torchinfo lists them; nothing runs, so no shape, MACs or FLOPs."""
+    tracer = Tracer(model)
+    index: dict[str, int] = {}
+    for name, m in model.named_modules():
+        parent = index[name.rpartition(".")[0]] if name else None
+        index[name] = len(tracer.scopes)
+        tracer.scopes.append(
+            _ScopeRecord(len(tracer.scopes), m, name or _kind(m), parent, name.count(".") + 1 if name else 0)
+        )
+    _unread(model, tracer)
+    note = f"PyTorch {_kind(model)} has no forward: its parameters and buffers are listed by the module holding them"
+    note += "; nothing ran, so there are no output shapes, MACs or FLOPs" + ("; the input is not used" if given else "")
+    return _graph(model, tracer, [], (note,), title)
+
+
+def _materialised(
+    model: nn.Module, input_size: Any, input_dtype: Any, kwargs: dict[str, Any] | None, user_file: str | None
+) -> nn.Module:
+    """A copy of a model with lazy modules (``nn.LazyLinear``), their sizes set by one forward run for real.
+
+    The copy holds random weights of the model's (:class:`_Real`) from the start, and fresh uninitialised
+    parameters for the lazy ones, which the lazy modules' own hooks size and initialise on the forward; the
+    user's model is not touched and stays lazy.
+    """
+    import copy
+
+    from cnncalc.usercode import user_code
+
+    real = _Real(_held_bytes(model, input_size, input_dtype, kwargs, "it has lazy modules"))
+    memo: dict[int, Any] = {}
+    for m in model.modules():
+        for table in (m._parameters, m._buffers, vars(m)):
+            for t in table.values():
+                if not isinstance(t, torch.Tensor) or id(t) in memo:
+                    continue
+                if nn.parameter.is_lazy(t):
+                    memo[id(t)] = type(t)(requires_grad=t.requires_grad, device="cpu", dtype=t.dtype)
+                else:
+                    f = real.weight_like(t)
+                    memo[id(t)] = nn.Parameter(f, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else f
+    try:
+        lazy = copy.deepcopy(model, memo)
+    except Exception as e:  # noqa: BLE001 - an attribute that refuses to be copied (a lock, a file)
+        raise SpecError(
+            f"{_kind(model)} has lazy modules, whose sizes come from a forward run on a copy, and it cannot be "
+            f"copied: {_said(e)}"
+        ) from None
+    args, kw = make_inputs(input_size, input_dtype, kwargs, real)
+    lazy.eval()
+    clock = _Timed(_Clock())
+    with (
+        _on_the_cpu(seed=True),
+        torch.no_grad(),
+        user_code(f"the forward of {_kind(model)}", file=user_file, skip=(_TORCH_DIR,)),
+        clock,
+    ):
+        try:
+            lazy(*args, **kw)
+        except CnnCalcError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the user's model failed
+            line = _model_line(e, user_file)
+            raise ShapeError(
+                f"the model's forward failed{f' at {line}' if line else ''}, run to give its lazy modules their "
+                f"sizes: {_said(e)}"
+            ) from None
+    return lazy
+
+
+def _held_bytes(
+    model: nn.Module,
+    input_size: Any,
+    input_dtype: Any,
+    kwargs: dict[str, Any] | None,
+    why: str = "the forward reads tensor values",
+) -> int:
+    """The bytes a forward run for real starts with, its weights and inputs; refused over ``forward_bytes``."""
+    from cnncalc import limits
+    from cnncalc.render import human_bytes
+
+    args, kw = make_inputs(input_size, input_dtype, kwargs, META)
+    inputs = sum(t.nbytes for t in _leaves((args, kw)) if isinstance(t, torch.Tensor))
+    held = _model_bytes(model) + inputs
+    what = f"its weights and inputs take {human_bytes(held)}"
+    limits.guard("forward_bytes", held, f"{why}, so it must run for real on the CPU: {what}")
+    return held
 
 
 @contextmanager
@@ -779,6 +1083,8 @@ def _quiet(logger: str) -> Iterator[None]:
 class ReadsValues(ShapeError):
     """The forward read a tensor's value (a data-dependent size or branch), which a shape-only trace cannot."""
 
+    place = ""  # " in fc (Linear) at model.py:13 (...)": where it read the value
+
 
 def _trace(
     model: nn.Module,
@@ -790,14 +1096,18 @@ def _trace(
     title: str,
     user_file: str | None,
     train: bool,
+    clock: _Clock,
 ) -> Graph:
     """One trace of the forward in ``mode`` (see :func:`trace_graph`)."""
     args, kw = make_inputs(input_size, input_dtype, kwargs, mode)
     check_input_names(model, kw)
     with on_fake(model, mode):
         tracer = Tracer(model)
+        tracer.clock = clock
         if mode is CPU:
             tracer.limits = _CpuLimits()
+        elif isinstance(mode, _Real):
+            tracer.limits = _RealLimits(mode.held)
         inputs: list[torch.Tensor] = []
         for i, t in enumerate(args):
             inputs.append(_input_node(tracer, t, f"input{i + 1}" if len(args) > 1 else "input"))
@@ -811,12 +1121,38 @@ def _trace(
         _drop_autograd_copies(tracer)
     if not tracer.scopes:
         raise SpecError("the model's forward ran no module", hint="call the model, not its forward method")
+    how = (
+        "run on the CPU with zeros for its weights and inputs (its own weights neither read nor changed)"
+        if mode is CPU
+        else "run for real on the CPU with random weights (its own weights neither read nor changed)"
+        if isinstance(mode, _Real)
+        else "traced with fake tensors (no weights allocated, nothing computed)"
+    )
+    notes = [f"PyTorch {_kind(model)} {how}, in {'training' if train else 'eval'} mode"]
+    if isinstance(mode, _Real):
+        notes.append(
+            f"Its forward reads tensor values{mode.why}: the figures count what this run did, on seeded random "
+            "weights and inputs (a branch, a mask's size, the experts a router picked are the ones these values "
+            "gave)"
+        )
+    return _graph(model, tracer, inputs, tuple(notes), title, dtype)
+
+
+def _graph(
+    model: nn.Module,
+    tracer: Tracer,
+    inputs: list[torch.Tensor],
+    notes: tuple[str, ...],
+    title: str,
+    dtype: str | None = None,
+) -> Graph:
+    """The Graph a trace recorded: its nodes, and a Scope for each module call."""
     batch = next((int(t.shape[0]) for t in inputs if t.dim() > 0), 1)
     scopes = tuple(
         Scope(
             r.index,
             r.path,
-            type(r.module).__name__,
+            _kind(r.module),
             r.parent,
             r.level,
             tuple(r.outputs),
@@ -826,19 +1162,13 @@ def _trace(
         )
         for r in tracer.scopes
     )
-    how = (
-        "run on the CPU with zeros for its weights and inputs (its own weights neither read nor changed)"
-        if mode is CPU
-        else "traced with fake tensors (no weights allocated, nothing computed)"
-    )
-    notes = [f"PyTorch {type(model).__name__} {how}, in {'training' if train else 'eval'} mode"]
     return Graph(
         tuple(tracer.nodes),
-        title or type(model).__name__,
+        title or _kind(model),
         scopes,
         Layout.chw,
         batch,
-        tuple(notes),
+        notes,
         source="torch",
         depth=DEFAULT_DEPTH,
         dtype=dtype if dtype in ("float32", "float16", "bfloat16", "float64") else None,
@@ -871,9 +1201,8 @@ def _drop_autograd_copies(tracer: Tracer) -> None:
 
 def _input_node(tracer: Tracer, t: torch.Tensor, name: str) -> torch.Tensor:
     node_id = tracer.ids.new(name)
-    tracer.nodes.append(
-        Node(node_id, "input", name, tuple(t.shape), (("layout", "chw"),), (), name, dtype=_int_dtype(t))
-    )
+    kwargs = (("layout", "chw"),) if t.dim() else (("layout", "chw"), ("scalar", True))  # a 0-d input: no axes
+    tracer.nodes.append(Node(node_id, "input", name, tuple(t.shape), kwargs, (), name, dtype=_int_dtype(t)))
     tracer.produce(t, node_id)
     return t
 
@@ -887,29 +1216,61 @@ def _run(
     user_file: str | None,
     train: bool = False,
 ) -> None:
-    """Run the forward on fake tensors with the hooks and modes in place; the model's errors become ShapeErrors."""
+    """Run the forward with the hooks and modes in place; the model's errors become ShapeErrors, its exits and
+    interrupts UserCodeErrors (:func:`cnncalc.usercode.user_code`)."""
+    from cnncalc.usercode import user_code
+
     training = {m: m.training for m in model.modules()}
     handles = []
     for m in model.modules():
-        handles.append(m.register_forward_pre_hook(tracer.pre, with_kwargs=True))
-        handles.append(m.register_forward_hook(tracer.post, with_kwargs=True))
+        if not isinstance(m, torch.jit.ScriptModule):  # a scripted module takes no hooks of its own
+            # first among the pre-hooks: one that reads parameters (pruning's mask, weight_norm) runs in the call
+            handles.append(m.register_forward_pre_hook(tracer.pre, with_kwargs=True, prepend=True))
+            handles.append(m.register_forward_hook(tracer.post, with_kwargs=True))
+    if tracer.by_name:  # the outermost scripted modules' calls, seen by hooks on every module while the trace runs
+        handles += _script_hooks(tracer)
     model.train(train)
     try:
         # Inference runs without autograd (in-place ops then make no copies), training with it, as each would
         # for real; the fused fast paths of nn.MultiheadAttention and the transformer layers are switched off
         # so that their matmuls are seen one by one.
         grad = torch.enable_grad() if train else torch.no_grad()
-        with grad, _no_fast_path(), mode, _Functions(tracer), _Operators(tracer):
-            model(*args, **kwargs)
-    except CnnCalcError:
-        raise
-    except Exception as e:  # noqa: BLE001 - the user's model failed: say where and pass its message on
-        raise _forward_failed(e, tracer, args, kwargs, user_file) from None
+        with user_code(f"the forward of {_kind(model)}", file=user_file, skip=(_TORCH_DIR,)):
+            try:
+                with grad, _no_fast_path(), mode, _Functions(tracer), _Operators(tracer):
+                    model(*args, **kwargs)
+            except CnnCalcError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the user's model failed: say where and pass its message on
+                raise _forward_failed(e, tracer, args, kwargs, user_file) from None
     finally:
         for h in handles:
             h.remove()
         for m, flag in training.items():
             m.train(flag)
+
+
+def _script_hooks(tracer: Tracer) -> list[Any]:
+    """Hooks on every module call that record the calls of the model's scripted modules (their own hooks are
+    refused); the modules inside a scripted one run compiled and call no hook."""
+    from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+
+    def pre(module: nn.Module, args: Any) -> None:
+        if isinstance(module, torch.jit.ScriptModule) and id(module) in tracer.module_names:
+            tracer.pre(module, args, {})
+
+    def post(module: nn.Module, args: Any, output: Any) -> None:
+        if isinstance(module, torch.jit.ScriptModule) and id(module) in tracer.module_names:
+            tracer.post(module, args, {}, output)
+
+    return [register_module_forward_pre_hook(pre), register_module_forward_hook(post)]
+
+
+def _kind(module: nn.Module) -> str:
+    """A module's class name as the user wrote it (a scripted module's original class, not RecursiveScriptModule)."""
+    if isinstance(module, torch.jit.ScriptModule):
+        return str(getattr(module, "original_name", None) or type(module).__name__)
+    return type(module).__name__
 
 
 @contextmanager
@@ -924,7 +1285,7 @@ def _no_fast_path() -> Iterator[None]:
 
 
 @contextmanager
-def _on_the_cpu() -> Iterator[None]:
+def _on_the_cpu(seed: bool = False) -> Iterator[None]:
     """How a forward on the CPU runs: on one thread, with attention by its plain formula, as on the meta device,
     and the random state put back afterwards (dropout draws from it).
 
@@ -940,6 +1301,8 @@ def _on_the_cpu() -> Iterator[None]:
     torch.set_num_threads(1)
     try:
         with sdpa_kernel([SDPBackend.MATH]), torch.random.fork_rng(devices=[]):
+            if seed:  # a forward run for real draws (dropout, its own random tensors) the same numbers each time
+                torch.manual_seed(0)
             yield
     finally:
         torch.set_num_threads(threads)
@@ -961,12 +1324,10 @@ def _forward_failed(
     e: Exception, tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], user_file: str | None
 ) -> ShapeError:
     """The model's own error, with the module it ran in, the line of the model's code, and a way out."""
-    where = f" in {tracer.stack[-1].path} ({type(tracer.stack[-1].module).__name__})" if tracer.stack else ""
+    where = f" in {tracer.stack[-1].path} ({_kind(tracer.stack[-1].module)})" if tracer.stack else ""
     line = _model_line(e, user_file)
     at = f" at {line}" if line else ""
     sizes = ", ".join(str(list(t.shape)) for t in list(args) + list(kwargs.values()) if hasattr(t, "shape"))
-    message = (str(e).strip() or type(e).__name__).splitlines()[0]
-    name = type(e).__name__
     if any(n in {c.__name__ for c in type(e).__mro__} for n in DATA_DEPENDENT):
         hint = "compute it from shapes, or pass the value in as an argument"
         if "expert" in line.lower() or "moe" in line.lower() or "mixtral" in line.lower():
@@ -974,31 +1335,38 @@ def _forward_failed(
                 "this mixture-of-experts layer loops over the experts the router picked; choose "
                 "experts_implementation='grouped_mm' or 'batched_mm' in the model's config (the same count)"
             )
-        return ReadsValues(
-            f"the model's forward reads tensor values{where}{at} ({name}), which a shape-only trace cannot follow",
-            hint=hint,
+        error = ReadsValues(
+            f"the model's forward reads tensor values{where}{at}, which a shape-only trace cannot follow", hint=hint
         )
+        error.place = f"{where}{at}"
+        return error
+    message = _said(e)
     hint = None
     if "indices" in message.lower() and ("float" in message.lower() or "long" in message.lower()):
         hint = "token ids are integers: give the input dtype int64 (--input NAME=SHAPE:int64)"
-    return ShapeError(f"the model's forward failed{where}{at} on input {sizes}: {name}: {message}", hint=hint)
+    return ShapeError(f"the model's forward failed{where}{at} on input {sizes}: {message}", hint=hint)
 
 
-def _model_line(e: Exception, user_file: str | None) -> str:
+def _said(e: BaseException) -> str:
+    """An error from the model's forward in words: its first line, without the name of Python's or PyTorch's class
+    (``mat1 and mat2 shapes cannot be multiplied (2x4 and 5x3)``); a class of the user's own is named."""
+    from cnncalc.usercode import described
+
+    if type(e).__module__.split(".")[0] == "torch":
+        text = str(e).strip()
+        return text.splitlines()[0] if text else "an error without a message in PyTorch"
+    text = described(e)
+    return text.splitlines()[0] if text else text
+
+
+def _model_line(e: BaseException, user_file: str | None) -> str:
     """``file.py:13 (if h.mean() > 0:)``: the innermost frame of the model's code, where it failed."""
-    import os
-    import traceback
+    from cnncalc.usercode import user_line
 
-    frames = traceback.extract_tb(e.__traceback__)
-    skip = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
-    wanted = [f for f in frames if user_file and os.path.abspath(f.filename) == os.path.abspath(user_file)]
-    if not wanted:
-        wanted = [f for f in frames if not f.filename.startswith(skip) and "<" not in f.filename]
-    if not wanted:
-        return ""
-    f = wanted[-1]
-    code = f" ({f.line.strip()})" if f.line else ""
-    return f"{os.path.basename(f.filename)}:{f.lineno}{code}"
+    return user_line(e, user_file, skip=(_TORCH_DIR,))
+
+
+_TORCH_DIR = str(Path(torch.__file__).parent)
 
 
 def _unread(model: nn.Module, tracer: Tracer) -> None:
@@ -1079,14 +1447,27 @@ def from_torch(
 def load_model(spec: str) -> nn.Module:
     """Import ``file.py`` as the user's own code and build ``ModelClass()`` on the meta device.
 
-    The file runs as Python (like ``python file.py`` would, minus ``__main__``); nothing is unpickled.
+    The file runs as Python (like ``python file.py`` would, minus ``__main__``); nothing is unpickled. Both
+    steps run as the user's code (:func:`cnncalc.usercode.user_code`): what it prints goes to standard error,
+    and an error, ``sys.exit`` or an interrupt is a UserCodeError naming the line of the file. The file is
+    read once and compiled here, so that no cached bytecode is read or written beside it.
     """
+    from cnncalc import limits
+    from cnncalc.usercode import user_code
+
     m = TORCH_SPEC.match(spec)
     if m is None:
         raise SpecError(f"'{spec}' is not of the form path/to/file.py:ModelClass")
     path = Path(m["file"])
     if not path.is_file():
         raise SpecError(f"no such file: {path}")
+    limits.guard("file_bytes", path.stat().st_size, f"{path} has {path.stat().st_size:,} bytes")
+    try:
+        code = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    except SyntaxError as e:
+        raise SpecError(f"{path} is not valid Python: {e.msg}", line=e.lineno, column=e.offset) from None
+    except ValueError as e:  # a null byte
+        raise SpecError(f"{path} is not valid Python: {e}") from None
     module_name = "_cnncalc_user_" + re.sub(r"\W", "_", path.stem)
     spec_obj = importlib.util.spec_from_file_location(module_name, path)
     if spec_obj is None or spec_obj.loader is None:
@@ -1096,10 +1477,8 @@ def load_model(spec: str) -> nn.Module:
     sys.path.insert(0, folder)
     sys.modules[module_name] = module
     try:
-        with torch.device("meta"):
-            spec_obj.loader.exec_module(module)
-    except Exception as e:  # noqa: BLE001 - the user's file failed to import
-        raise SpecError(f"importing {path} failed: {type(e).__name__}: {e}") from None
+        with user_code(f"importing {path}", file=str(path), skip=(_TORCH_DIR,)), torch.device("meta"):
+            exec(code, module.__dict__)  # noqa: S102 - the user's own model file, run as `python file.py` would
     finally:
         sys.path.remove(folder)
     obj: Any = module
@@ -1112,14 +1491,25 @@ def load_model(spec: str) -> nn.Module:
     if not (isinstance(obj, type) and issubclass(obj, nn.Module)):
         what = f"a {type(obj).__name__}" if not isinstance(obj, type) else f"the class {obj.__name__}"
         raise SpecError(f"'{m['name']}' in {path} is not a torch.nn.Module subclass (it is {what})")
+    _check_no_arguments(obj, m["name"])
+    with user_code(f"building {m['name']}()", file=str(path), skip=(_TORCH_DIR,)), torch.device("meta"):
+        return obj()
+
+
+def _check_no_arguments(cls: type, name: str) -> None:
+    """A class the command line builds with no arguments must take none."""
+    import inspect
+
     try:
-        with torch.device("meta"):
-            return obj()
-    except Exception as e:  # noqa: BLE001 - the user's constructor failed
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: building it says what is wrong
+        return
+    needed = [p.name for p in params if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if needed:
         raise SpecError(
-            f"building {m['name']}() failed: {type(e).__name__}: {e}",
+            f"{name}() needs {', '.join(needed)}",
             hint="the class is built with no arguments; give its arguments defaults",
-        ) from None
+        )
 
 
 def graph_of_file(
@@ -1133,8 +1523,9 @@ def graph_of_file(
     """The Graph of ``path/to/file.py:Class`` on ``input``: sizes, or parsed ``--input NAME=SHAPE[:DTYPE]`` items."""
     from cnncalc.inputs import InputSpec, for_torch
 
-    if input is None or input == () or input == []:
-        raise SpecError("a PyTorch model needs --input with the batch first", hint="e.g. --input 1,3,224,224")
+    missing = input is None or input == () or input == []
+    if missing:
+        input = None
     if isinstance(input, str):
         from cnncalc.inputs import parse_inputs
 
@@ -1146,6 +1537,8 @@ def graph_of_file(
         elif named_dtypes is not None:
             raise SpecError("give the input dtype once: in --input NAME=SHAPE:DTYPE or with --input-dtype")
     model = load_model(spec)
+    if missing and has_forward(model):  # a module without a forward lists its parameters, and needs none
+        raise SpecError("a PyTorch model needs --input with the batch first", hint="e.g. --input 1,3,224,224")
     user_file = TORCH_SPEC.match(spec)["file"]  # type: ignore[index]
     return trace_graph(model, input, input_dtype=dtypes, kwargs=kwargs, user_file=user_file, train=train)
 

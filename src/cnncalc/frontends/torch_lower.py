@@ -313,6 +313,10 @@ def _recurrent(kind: str) -> Callable[..., list[Step]]:
         if kind == "lstm" and getattr(m, "proj_size", 0):
             kw["proj_size"] = int(m.proj_size)
         # the kind reads a sequence as the core holds it, features first: (d, L), the batch leading
+        if isinstance(x, nn.utils.rnn.PackedSequence):  # the steps of every sequence, packed: one sequence of them
+            data = x.data
+            low = Lowered(kind, kw, (data,), list(module.parameters()), 0, shapes=((data.shape[1], data.shape[0]),))
+            return [(low, output, kind)]
         shape = tuple(x.shape)
         if x.dim() == 3:
             n, length = (shape[0], shape[1]) if m.batch_first else (shape[1], shape[0])
@@ -444,6 +448,9 @@ MOVES: frozenset[str] = frozenset(
     "upsample_nearest3d _upsample_nearest_exact1d _upsample_nearest_exact2d _upsample_nearest_exact3d copy fill "
     "zero index_put _index_put_impl scatter scatter_add index_copy index_fill masked_scatter diag_embed "
     "native_dropout dropout one_hot "
+    # indices and packed sequences made from values (a forward run for real): a scan or a gather, no arithmetic
+    "nonzero nonzero_static argwhere masked_select _pack_padded_sequence _pad_packed_sequence "
+    "max_unpool2d max_unpool3d "
     # copies in another memory order or element type (a reshape of a transposed tensor, a cast): new memory
     "clone contiguous _to_copy to _copy_from _copy_from_and_resize lift_fresh_copy tril triu".split()
 )
@@ -567,6 +574,48 @@ def _loss(kind: str, names: str) -> Callable[..., Lowered]:
     return lower
 
 
+def _aten_convolution(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    """``aten.convolution`` (a scripted or traced module's convolution, which no function mode sees): the
+    conv or transposed conv its arguments say, by the same rules as ``F.conv2d`` and ``F.conv_transpose2d``."""
+    a = _bind(args, kwargs, "input weight bias stride padding dilation transposed output_padding groups")
+    nd = a["weight"].dim() - 2
+    if a["transposed"]:
+        order = ("input", "weight", "bias", "stride", "padding", "output_padding", "groups", "dilation")
+        return _conv_transpose(nd)(tuple(a[k] for k in order), {}, out)
+    return _conv(nd)(
+        tuple(a[k] for k in ("input", "weight", "bias", "stride", "padding", "dilation", "groups")), {}, out
+    )
+
+
+def _aten_batch_norm(names: str) -> Callable[..., Lowered]:
+    """``aten.native_batch_norm`` and its variants, as ``F.batch_norm``."""
+
+    def lower(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+        stats = len(args) <= 3 or args[3] is None or isinstance(args[3], torch.Tensor)
+        a = _bind(args, kwargs, names if stats else "input weight bias training")  # the overload without statistics
+        order = ("input", "running_mean", "running_var", "weight", "bias", "training")
+        return _batch_norm(tuple(a.get(k) for k in order), {}, out)
+
+    return lower
+
+
+def _aten_layer_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    """``aten.native_layer_norm(input, normalized_shape, weight, bias, eps)``, as ``F.layer_norm``."""
+    return _layer_norm("layernorm")(args[:4], {}, out)
+
+
+def _aten_group_norm(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    """``aten.native_group_norm(input, weight, bias, N, C, HxW, group, eps)``, as ``F.group_norm``."""
+    a = _bind(args, kwargs, "input weight bias n c hxw group eps")
+    return _group_norm((a["input"], a["group"], a["weight"], a["bias"]), {}, out)
+
+
+def _index_add(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
+    """``index_add(self, dim, index, source)``: the source's rows added into ``self`` (an ``indexadd`` node)."""
+    a = _bind(args, kwargs, "input dim index source alpha=1")
+    return Lowered("indexadd", {}, (a["input"], a["source"]))
+
+
 ATEN: dict[str, Callable[..., Lowered]] = {
     "mm": _matmul(False),
     "bmm": _matmul(False),
@@ -578,6 +627,13 @@ ATEN: dict[str, Callable[..., Lowered]] = {
     "baddbmm": _matmul(True),
     "addmv": _matmul(True),
     "_grouped_mm": _grouped_mm,
+    # what a scripted or traced module runs in place of the functions lowered whole (no function mode sees it)
+    "convolution": _aten_convolution,
+    "native_batch_norm": _aten_batch_norm("input weight bias running_mean running_var training"),
+    "_native_batch_norm_legit_no_training": _aten_batch_norm("input weight bias running_mean running_var"),
+    "_native_batch_norm_legit": _aten_batch_norm("input weight bias running_mean running_var training"),
+    "native_layer_norm": _aten_layer_norm,
+    "native_group_norm": _aten_group_norm,
     "cat": _cat,
     "sort": _sort,
     "topk": _topk,
@@ -593,6 +649,10 @@ ATEN: dict[str, Callable[..., Lowered]] = {
     **{op: _activation(name) for op, name in ATEN_ACTIVATIONS.items()},
     **{op: _pointwise(op) for op in POINTWISE_FLOPS},
     **{op: _reduce(op) for op in REDUCE_FLOPS},
+    "_is_all_true": _reduce("all"),  # a distribution checking its arguments: (x == x).all()
+    "index_add": _index_add,
+    "_weight_norm_interface": _pointwise("weight_norm"),  # torch.nn.utils.weight_norm's w = g·v/‖v‖
+    "_is_any_true": _reduce("any"),
 }
 """Aten operators that compute, by name (in-place variants lower as their twins: ``add_`` as ``add``)."""
 

@@ -113,6 +113,7 @@ POINTWISE_FLOPS: dict[str, int] = {
         1,
     ),
     **dict.fromkeys(("addcmul", "addcdiv", "lerp"), 2),
+    "weight_norm": 3,  # w = g·v/‖v‖: a square and an add for the norm, a multiply by g/‖v‖, per element of v
 }
 # FLOPs per input element of the reductions, under `all`: one per element read (an add, a comparison, a
 # bin); variance and standard deviation three (centre, square, sum).
@@ -123,6 +124,7 @@ REDUCE_FLOPS: dict[str, int] = {
         1,
     ),
     **dict.fromkeys(("var", "std", "var_mean", "std_mean"), 3),
+    "aminmax": 2,  # a comparison for the least and one for the greatest
 }
 
 

@@ -20,14 +20,22 @@ def _numbers(a: Args, name: str) -> tuple | None:
     params=(
         Param("shape", ("size",), positional=True, variadic=True, default=None),
         Param("layout", (), default="hwc"),
+        Param("scalar", (), default=False),
     ),
     inputs=0,
     zero_cost=True,
     example="input(32,32,3)",
 )
 def input_(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
-    """The input: its shape as written, channels last (``input(32,32,3)``), or ``layout=chw``."""
+    """The input: its shape as written, channels last (``input(32,32,3)``), or ``layout=chw``; ``input(scalar=true)``
+    is one number with no axes (a traced model's 0-d input, as a diffusion model's timestep)."""
     shape = _numbers(a, "shape")
+    if a.bool("scalar"):
+        if shape:
+            raise ArgumentError(f"a scalar input has no axes (got the shape {shape})", hint="write input(scalar=true)")
+        c.out(())
+        c.step("size", "1", 1)
+        return
     if shape is None:
         raise ArgumentError("input needs a shape", hint="write input(32,32,3) or give --input 32,32,3")
     if not shape:

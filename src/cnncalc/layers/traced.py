@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cnncalc.errors import ArgumentError
 from cnncalc.layers.binding import Args, Param
-from cnncalc.layers.calc import Calc, Shape
+from cnncalc.layers.calc import Calc, Shape, fmt, prod
 from cnncalc.layers.registry import register
 
 SHAPE = Param("shape", ("size",), positional=True, variadic=True, default=())
@@ -68,3 +68,15 @@ def uncounted(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
     """An operation cnncalc has no counting rule for: not in the MACs or FLOPs, and listed in the report."""
     c.out(_shape(a))
     c.note(f"{a.raw('op')} has no counting rule: it is not in the MACs or FLOPs")
+
+
+@register("indexadd", inputs=2, example="indexadd(a, b)")
+def indexadd(a: Args, inputs: tuple[Shape, ...], c: Calc) -> None:
+    """The rows of a second tensor added into a first at indices (``index_add``: a mixture of experts gathering
+    each expert's output back to its tokens): the first tensor's shape, one add per element added (``all`` only).
+
+    No MACs: ``(8, 16)`` getting ``(3, 16)`` added in is 48 FLOPs under ``all``, 0 under ``seed`` and ``matmul``.
+    """
+    into, added = inputs
+    c.out(into)
+    c.elementwise(prod(added), f"add {fmt(prod(added))}")
