@@ -201,7 +201,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     training = None
     if ctx.train is not None:
         training = replace(train_totals(nodes, totals, opts, b, ctx.train), loss=loss.name, loss_note=loss.note)
-    if opts.tokens is not None or opts.hardware is not None or opts.mfu is not None:
+    if opts.tokens is not None or opts.hardware is not None or (opts.mfu is not None and opts.devices is None):
         from cnncalc.budget import budget
 
         run = budget(graph, nodes, totals, training, llm, opts, dtype)

@@ -41,8 +41,8 @@ def budget(
     dtype: str,
 ) -> Budget | None:
     """The run's FLOPs and time, when ``tokens`` or ``hardware`` are asked for; else None."""
-    if options.mfu is not None and options.hardware is None:
-        raise ArgumentError("--mfu goes with --hardware", hint="e.g. --hardware h100-sxm --mfu 0.4")
+    if options.mfu is not None and options.hardware is None and options.devices is None:
+        raise ArgumentError("--mfu goes with --hardware or --devices", hint="e.g. --hardware h100-sxm --mfu 0.4")
     if options.tokens is None and options.hardware is None:
         return None
     step = training.flops if training is not None else totals.flops

@@ -326,6 +326,30 @@ PpSplitOpt = Annotated[
         help="With --parallel pp=N: the blocks of each stage (10,12,12,6), or the layers later stages begin at.",
     ),
 ]
+DevicesOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--devices",
+        help="With --parallel: the devices, 64xh100-sxm (the layout's ranks); gives the step's time, its parts, "
+        "tokens/s and MFU.",
+    ),
+]
+GpusPerNodeOpt = Annotated[
+    Optional[int], typer.Option("--gpus-per-node", min=1, help="With --devices: devices per node (default 8).")
+]
+NetworkOpt = Annotated[
+    Optional[float],
+    typer.Option("--network", help="With --devices: the network between nodes, GB/s per device each way."),
+]
+OverlapOpt = Annotated[
+    bool, typer.Option("--overlap", help="With --devices: data-parallel communication hidden behind compute.")
+]
+MemoryFractionOpt = Annotated[
+    Optional[float],
+    typer.Option(
+        "--memory-fraction", help="Serving with --devices: the share of each device's memory to fill (default 0.9)."
+    ),
+]
 TrainOpt = Annotated[
     bool, typer.Option("--train", help="Training figures: backward FLOPs, saved activations, gradients, optimizer.")
 ]
@@ -412,10 +436,29 @@ def llm_options(
 
 
 def parallel_options(
-    options: Options, parallel: Optional[str], tp_plan: Optional[str], pp_split: Optional[str]
+    options: Options,
+    parallel: Optional[str],
+    tp_plan: Optional[str],
+    pp_split: Optional[str],
+    devices: Optional[str] = None,
+    gpus_per_node: Optional[int] = None,
+    network: Optional[float] = None,
+    overlap: bool = False,
+    memory_fraction: Optional[float] = None,
 ) -> Options:
-    """The layout over many devices (--parallel, --tp-plan, --pp-split)."""
-    return Options.make(options, parallel=parallel, tp_plan=tp_plan, pp_split=pp_split)
+    """The layout over many devices (--parallel, --tp-plan, --pp-split) and the devices it runs on (--devices,
+    --gpus-per-node, --network, --overlap, --memory-fraction)."""
+    return Options.make(
+        options,
+        parallel=parallel,
+        tp_plan=tp_plan,
+        pp_split=pp_split,
+        devices=devices,
+        gpus_per_node=gpus_per_node,
+        network=network,
+        overlap=overlap or None,
+        memory_fraction=memory_fraction,
+    )
 
 
 def load_report(
@@ -616,6 +659,11 @@ def summary(
             "a block it uses (block.param), or a config.json's field (hidden_size, rope_scaling.factor).",
         ),
     ] = None,
+    devices: DevicesOpt = None,
+    gpus_per_node: GpusPerNodeOpt = None,
+    network: NetworkOpt = None,
+    overlap: OverlapOpt = False,
+    memory_fraction: MemoryFractionOpt = None,
 ) -> None:
     """Per-layer output shape, activation size, parameters, MACs and FLOPs, with totals and memory."""
     from cnncalc.render import parse_columns
@@ -635,7 +683,9 @@ def summary(
             **trained,
         )
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
-        options = parallel_options(options, parallel, tp_plan, pp_split)
+        options = parallel_options(
+            options, parallel, tp_plan, pp_split, devices, gpus_per_node, network, overlap, memory_fraction
+        )
         report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg, values=set_)
     except CnnCalcError as e:
         raise fail(e) from None
@@ -844,6 +894,11 @@ def zoo(
     parallel: ParallelOpt = None,
     tp_plan: TpPlanOpt = None,
     pp_split: PpSplitOpt = None,
+    devices: DevicesOpt = None,
+    gpus_per_node: GpusPerNodeOpt = None,
+    network: NetworkOpt = None,
+    overlap: OverlapOpt = False,
+    memory_fraction: MemoryFractionOpt = None,
 ) -> None:
     """List the classic architectures, or summarise one: cnncalc zoo resnet50 --set classes=10."""
     from cnncalc import zoo as models
@@ -879,7 +934,9 @@ def zoo(
             **trained,
         )
         options = llm_options(options, context, scores, quantize, lora, tokens, hardware, mfu)
-        options = parallel_options(options, parallel, tp_plan, pp_split)
+        options = parallel_options(
+            options, parallel, tp_plan, pp_split, devices, gpus_per_node, network, overlap, memory_fraction
+        )
         report = models.analyze(name, options=options, **models.parse_args(list(set_ or [])))
     except CnnCalcError as e:
         raise fail(e) from None
@@ -1092,10 +1149,88 @@ def sweep(
     )
 
 
+PLAN_EXAMPLES = examples(
+    "cnncalc plan config.json --input 64,4096 --devices 64xh100-sxm --dtype bfloat16 --master-weights",
+    'cnncalc plan "input(64) -> [fc(512) -> relu] * 8 -> fc(10)" --batch 64 --devices 8xa100-80gb --format json',
+)
+
+
+@app.command(epilog=PLAN_EXAMPLES)
+def plan(
+    spec: SpecArg,
+    devices: Annotated[str, typer.Option("--devices", help="The devices: 64xh100-sxm (8 per node by default).")],
+    input: InputsOpt = None,  # noqa: A002
+    batch: BatchOpt = 1,
+    dtype: DTypeOpt = None,
+    flops: FlopsOpt = Convention.seed,
+    input_dtype: InputDTypeOpt = None,
+    kwarg: KwargOpt = None,
+    optimizer: OptimizerOpt = "adam",
+    master_weights: MasterOpt = False,
+    freeze: FreezeOpt = None,
+    tp_plan: TpPlanOpt = None,
+    gpus_per_node: GpusPerNodeOpt = None,
+    network: NetworkOpt = None,
+    overlap: OverlapOpt = False,
+    mfu: MfuOpt = None,
+    memory_fraction: Annotated[
+        Optional[float],
+        typer.Option("--memory-fraction", help="The share of each device's memory a rank may fill (default 0.9)."),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many layouts to list (default 10).")] = 10,
+    format: Annotated[  # noqa: A002
+        str, typer.Option("--format", "-f", **choice(CheckFormat), help="text or json.")
+    ] = CheckFormat.text,
+) -> None:
+    """Every parallel layout of a training step on --devices that fits, ranked by the step's time: the best ten."""
+    from cnncalc.parallel.search import plan_report
+
+    try:
+        options = Options.make(
+            flops=flops,
+            batch=batch,
+            dtype=dtype,
+            train=True,
+            optimizer=optimizer,
+            master_weights=master_weights,
+            freeze=tuple(freeze or ()),
+            tp_plan=tp_plan,
+            parallel="dp=1",
+            devices=devices,
+            gpus_per_node=gpus_per_node,
+            network=network,
+            overlap=overlap or None,
+            mfu=mfu,
+            memory_fraction=memory_fraction,
+        )
+        inputs = kwargs = None
+        if input or kwarg:
+            from cnncalc.inputs import parse_inputs, parse_kwargs
+
+            inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
+        source = sys.stdin.read() if spec == "-" else spec
+        if input_dtype is not None or kwargs is not None:
+            from cnncalc.api import load
+
+            source = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=True)
+        _, found = plan_report(source, options, input=inputs)
+    except CnnCalcError as e:
+        raise fail(e) from None
+    if format is CheckFormat.json:
+        import json
+
+        typer.echo(json.dumps(found.as_dict(top), indent=2, ensure_ascii=False))
+        return
+    from cnncalc.render.ranks import plan_lines
+
+    typer.echo("\n".join(plan_lines(found, top)))
+
+
 class PlotKind(str, Enum):
     layers = "layers"
     roofline = "roofline"
     memory = "memory"
+    plan = "plan"
 
 
 PLOT_EXAMPLES = examples(
@@ -1117,7 +1252,8 @@ def plot(
             "-k",
             case_sensitive=False,
             help="layers: per-layer bars of params, MACs/FLOPs and activation bytes; roofline: a log-log roofline, "
-            "one point per layer; memory: params, gradients, optimizer state and activations per optimizer.",
+            "one point per layer; memory: params, gradients, optimizer state and activations per optimizer; plan: "
+            "every parallel layout on --devices, peak memory against step time (cnncalc plan's).",
         ),
     ] = PlotKind.layers,
     log: Annotated[bool, typer.Option("--log", help="layers: log-scale bars.")] = False,
@@ -1143,8 +1279,18 @@ def plot(
     input_dtype: InputDTypeOpt = None,
     kwarg: KwargOpt = None,
     convention: ConventionOpt = None,
+    devices: Annotated[
+        Optional[str], typer.Option("--devices", help="plan: the devices, 64xh100-sxm (8 per node by default).")
+    ] = None,
+    gpus_per_node: GpusPerNodeOpt = None,
+    master_weights: MasterOpt = False,
+    memory_fraction: Annotated[
+        Optional[float],
+        typer.Option("--memory-fraction", help="plan: the share of each device's memory a rank may fill (0.9)."),
+    ] = None,
 ) -> None:
-    """Draw the network: per-layer bars, a roofline against a device, or the training memory (needs matplotlib)."""
+    """Draw the network: per-layer bars, a roofline against a device, the training memory, or the parallel layouts
+    on some devices (needs matplotlib)."""
     options: dict = {}
     if kind is PlotKind.layers:
         options["log"] = log
@@ -1155,6 +1301,35 @@ def plot(
         unused = [name for name, value in given if value is not None]
         if unused and kind is not PlotKind.roofline:
             raise SpecError(f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} only to --kind roofline")
+        planned = (("--devices", devices), ("--gpus-per-node", gpus_per_node), ("--memory-fraction", memory_fraction))
+        unused = [name for name, value in planned if value is not None]
+        if unused and kind is not PlotKind.plan:
+            raise SpecError(f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} only to --kind plan")
+        if kind is PlotKind.plan:
+            from cnncalc.parallel.search import plan_report
+
+            if devices is None:
+                raise SpecError("--kind plan needs --devices", hint="e.g. --devices 8xh100-sxm")
+            settings = Options.make(
+                flops=flops,
+                batch=batch,
+                dtype=dtype,
+                train=True,
+                master_weights=master_weights,
+                parallel="dp=1",
+                devices=devices,
+                gpus_per_node=gpus_per_node,
+                memory_fraction=memory_fraction,
+            )
+            inputs = None
+            if input:
+                from cnncalc.inputs import parse_inputs
+
+                inputs = parse_inputs(input) or None
+            report, found = plan_report(sys.stdin.read() if spec == "-" else spec, settings, input=inputs)
+            report.plot("plan", output, plan=found)
+            typer.echo(f"wrote {output}", err=True)
+            return
         settings = Options.make(
             flops=flops,
             batch=batch,

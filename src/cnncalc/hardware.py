@@ -47,6 +47,7 @@ class Hardware:
     peaks: tuple[tuple[str, Figure], ...]  # (dtype, TFLOPS dense)
     bandwidth: Figure  # GB/s (10^9 bytes per second)
     memory: Figure  # GB (10^9 bytes)
+    links: tuple[tuple[str, Figure], ...] = ()  # (nvlink | network | pcie, GB/s per device, each direction)
 
     @property
     def bandwidth_gbs(self) -> float:
@@ -70,6 +71,20 @@ class Hardware:
 
     def peak_tflops(self, dtype: str) -> float:
         return self.peak(dtype).value
+
+    def link(self, name: str) -> Figure:
+        """A link's bandwidth, GB/s per device in each direction: ``nvlink`` (to the devices of its node),
+        ``network`` (the node's network, its share per device), ``pcie``; an ArgumentError when unpublished."""
+        for key, figure in self.links:
+            if key == name:
+                return figure
+        raise ArgumentError(
+            f"{self.name} has no published {name} bandwidth",
+            hint="give it with --network GBS (per device, each direction)" if name == "network" else None,
+        )
+
+    def has_link(self, name: str) -> bool:
+        return any(key == name for key, _ in self.links)
 
     def ridge(self, dtype: str) -> float:
         """FLOPs per byte at which the roofline turns: peak / bandwidth."""
@@ -111,6 +126,25 @@ _MI250X = (
 _EPYC = "AMD EPYC 9654 processor specifications, https://www.amd.com/en/products/processors/server/epyc/4th-generation-9004-and-8004-series/amd-epyc-9654.html"
 
 
+_DGX_A100 = (
+    "NVIDIA DGX A100 datasheet (8 single-port ConnectX-6 200 Gb/s HDR InfiniBand, one per GPU), "
+    "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/nvidia-dgx-a100-datasheet.pdf"
+)
+_DGX_H100 = (
+    "NVIDIA DGX H100 datasheet (8 single-port ConnectX-7 400 Gb/s InfiniBand/Ethernet, one per GPU), "
+    "https://resources.nvidia.com/en-us-dgx-systems/ai-enterprise-dgx"
+)
+
+
+def _each_way(total: float, source: str, what: str) -> Figure:
+    """A datasheet's bidirectional bandwidth, as one direction's half."""
+    return Figure(total / 2, source, f"each direction; the datasheet prints {total:g} GB/s {what}, both directions")
+
+
+def _per_gpu_network(gbits: float, source: str) -> Figure:
+    return Figure(gbits / 8, source, f"the reference system's {gbits:g} Gb/s network adapter per GPU, each direction")
+
+
 def _a100(name: str, title: str, aliases: tuple[str, ...], source: str, bandwidth: float, memory: float) -> Hardware:
     """The two A100 SXM parts share their compute figures; memory and bandwidth differ."""
     return Hardware(
@@ -126,6 +160,11 @@ def _a100(name: str, title: str, aliases: tuple[str, ...], source: str, bandwidt
         ),
         bandwidth=Figure(bandwidth, source),
         memory=Figure(memory, source),
+        links=(
+            ("nvlink", _each_way(600, source, "NVLink")),
+            ("network", _per_gpu_network(200, _DGX_A100)),
+            ("pcie", _each_way(64, source, "PCIe Gen4")),
+        ),
     )
 
 
@@ -145,6 +184,11 @@ HARDWARE: tuple[Hardware, ...] = (
         ),
         bandwidth=Figure(3350, _H100, "3.35 TB/s"),
         memory=Figure(80, _H100),
+        links=(
+            ("nvlink", _each_way(900, _H100, "NVLink")),
+            ("network", _per_gpu_network(400, _DGX_H100)),
+            ("pcie", _each_way(128, _H100, "PCIe Gen5")),
+        ),
     ),
     Hardware(
         "h100-pcie",
@@ -159,6 +203,7 @@ HARDWARE: tuple[Hardware, ...] = (
         ),
         bandwidth=Figure(2000, _H100, "2 TB/s"),
         memory=Figure(80, _H100),
+        links=(("pcie", _each_way(128, _H100, "PCIe Gen5")),),
     ),
     Hardware(
         "l40",
@@ -173,6 +218,7 @@ HARDWARE: tuple[Hardware, ...] = (
         ),
         bandwidth=Figure(864, _L40),
         memory=Figure(48, _L40),
+        links=(("pcie", _each_way(64, _L40, "PCIe Gen4 x16")),),
     ),
     Hardware(
         "rtx-4090",
@@ -198,6 +244,7 @@ HARDWARE: tuple[Hardware, ...] = (
         ),
         bandwidth=Figure(900, _V100),
         memory=Figure(32, _V100),
+        links=(("nvlink", _each_way(300, _V100, "NVLink")), ("pcie", _each_way(32, _V100, "PCIe"))),
     ),
     Hardware(
         "mi250x",
@@ -257,3 +304,31 @@ def lookup(name: str) -> Hardware:
     near_names = list(dict.fromkeys(_BY_NAME[n].name for n in near))
     guess = f"did you mean {' or '.join(near_names)}? " if near_names else ""
     raise ArgumentError(f"unknown hardware '{name}'", hint=f"{guess}known: {', '.join(names())}")
+
+
+def parse_devices(value: object) -> tuple[int, Hardware]:
+    """``--devices``: how many of which device, ``64xh100-sxm`` (``64×h100``, ``64*a100-80gb``; a name alone is one).
+
+    >>> n, device = parse_devices("64xh100-sxm")
+    >>> n, device.name
+    (64, 'h100-sxm')
+    """
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Hardware):
+        return value  # type: ignore[return-value]
+    if not isinstance(value, str):
+        from cnncalc.errors import wrong_type
+
+        raise wrong_type("devices", 'text such as "64xh100-sxm"', value)
+    text = value.strip()
+    count, name = "1", text
+    for sep in ("x", "×", "*"):
+        head, found, tail = text.partition(sep)
+        if found and head.strip() and head.strip()[0].isdigit():
+            count, name = head.strip(), tail.strip()
+            break
+    from cnncalc.limits import guard
+    from cnncalc.numbers import whole
+
+    n = whole(count, "the --devices count", minimum=1)
+    guard("ranks", n, f"--devices asks for {n:,} devices")
+    return n, lookup(name)

@@ -70,7 +70,10 @@ class Options:
     adapters to add (:class:`cnncalc.lora.Lora`, or its text ``r=8,alpha=16,targets=q_proj,v_proj``).
     Many devices (:mod:`cnncalc.parallel`): ``parallel``, a layout (``"dp=8,zero=3,tp=4,sp,pp=4"``, a dict or a
     :class:`~cnncalc.parallel.layout.ParallelLayout`); ``tp_plan``, how tensor parallelism shards layers by name
-    (``"blocks.*.up=colwise,blocks.*.down=rowwise"``, a dict or pairs); ``pp_split``, where pipeline stages begin.
+    (``"blocks.*.up=colwise,blocks.*.down=rowwise"``, a dict or pairs); ``pp_split``, where pipeline stages begin;
+    ``devices`` (``"64xh100-sxm"``), ``gpus_per_node`` (8), ``network`` (GB/s per device across nodes, instead of
+    the table's), ``overlap`` (data-parallel communication hidden behind compute) for the step's time;
+    ``memory_fraction`` (0.9), the share of a device's memory serving may fill.
     """
 
     flops: Convention = Convention.seed
@@ -98,6 +101,11 @@ class Options:
     parallel: Any = None
     tp_plan: Any = None
     pp_split: Any = None
+    devices: Any = None
+    gpus_per_node: int | None = None
+    network: float | None = None
+    overlap: bool = False
+    memory_fraction: float | None = None
 
     @classmethod
     def make(cls, options: Options | None = None, **given: Any) -> Options:
@@ -145,6 +153,28 @@ class Options:
             if parallel is None:
                 given = "--tp-plan" if tp_plan is not None else "--pp-split"
                 raise ArgumentError(f"{given} goes with --parallel", hint='e.g. --parallel "tp=2"')
+        devices = None
+        if self.devices is not None:
+            from cnncalc.hardware import parse_devices
+
+            devices = parse_devices(self.devices)
+        many = (
+            ("--gpus-per-node", self.gpus_per_node),
+            ("--network", self.network),
+            ("--overlap", self.overlap or None),
+            ("--memory-fraction", self.memory_fraction),
+        )
+        if devices is not None and parallel is None:
+            raise ArgumentError(
+                "--devices goes with --parallel (cnncalc plan finds the layouts that fit)",
+                hint='e.g. --devices 16xh100-sxm --parallel "dp=2,tp=8"',
+            )
+        given_alone = [name for name, value in many if value is not None]
+        if given_alone and devices is None and self.hardware is None:
+            raise ArgumentError(
+                f"{', '.join(given_alone)} {'goes' if len(given_alone) == 1 else 'go'} with --devices",
+                hint="e.g. --devices 64xh100-sxm",
+            )
         if self.quantization is not None:
             from cnncalc.quantize import parse_quantization
 
@@ -187,6 +217,13 @@ class Options:
             parallel=parallel,
             tp_plan=tp_plan,
             pp_split=pp_split,
+            devices=devices,
+            gpus_per_node=_positive(self.gpus_per_node, "--gpus-per-node"),
+            network=None if self.network is None else _fraction(self.network, "--network", high=None),
+            overlap=_flag(self.overlap, "overlap"),
+            memory_fraction=None
+            if self.memory_fraction is None
+            else _fraction(self.memory_fraction, "--memory-fraction"),
             tokens=_tokens(self.tokens),
             hardware=None if self.hardware is None else str(self.hardware),
             mfu=_mfu(self.mfu),
@@ -233,6 +270,24 @@ def _loss(value: object) -> str:
     from cnncalc.loss import loss_word
 
     return loss_word(value)
+
+
+def _positive(value: object, what: str) -> int | None:
+    if value is None:
+        return None
+    from cnncalc.numbers import whole
+
+    return whole(value, what, minimum=1)
+
+
+def _fraction(value: object, what: str, high: float | None = 1.0) -> float:
+    """A positive finite number (at most ``high``): a share of memory, a bandwidth in GB/s."""
+    from cnncalc.numbers import finite
+
+    x = finite(value, what, minimum=0, maximum=high)
+    if isinstance(value, bool) or x <= 0:
+        raise ArgumentError(f"{what} must be above 0 (got {value!r})")
+    return x
 
 
 def _flag(value: object, what: str) -> bool:

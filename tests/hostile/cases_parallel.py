@@ -34,4 +34,30 @@ CASES = [
     layout("plan_bad_style", "tp=2", "unknown style 'sideways'", "--tp-plan", "fc=sideways"),
     layout("split_too_many", "pp=2", "--pp-split gives 3 stages", "--pp-split", "1,1,2", net=LLAMA),
     Case("parallel_tp_plan_alone", ("summary", MLP, "--tp-plan", "fc=colwise"), says="--tp-plan goes with --parallel"),
+    layout("devices_do_not_match", "dp=2", "is 2 ranks .dp=2., but --devices gives 4", "--devices", "4xh100-sxm"),
+    layout("devices_zero", "dp=2", "the --devices count must be positive", "--devices", "0xh100-sxm"),
+    layout("devices_unknown", "dp=2", "unknown hardware 'tpu-v9'", "--devices", "2xtpu-v9"),
+    layout("devices_huge", "dp=2", "over the limit", "--devices", "99999999xh100-sxm"),
+    layout(
+        "memory_fraction_nan",
+        "dp=2",
+        "--memory-fraction must be a finite number",
+        "--devices",
+        "2xh100-sxm",
+        "--memory-fraction",
+        "nan",
+    ),  # fmt: skip
+    layout("network_alone", "dp=2", "--network goes with --devices", "--network", "50"),
+    Case("parallel_devices_alone", ("summary", MLP, "--devices", "8xh100-sxm"), says="--devices goes with --parallel"),
+    Case(
+        "plan_devices_nan",
+        ("plan", MLP, "--batch", "8", "--devices", "nanxh100"),
+        says="unknown hardware",
+    ),
+    Case(
+        "plan_answers",
+        ("plan", LLAMA, "--batch", "8", "--devices", "4xa100-80gb"),
+        says="layouts on 4",
+        answered=True,
+    ),
 ]

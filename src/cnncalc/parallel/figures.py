@@ -5,7 +5,7 @@ Ranks that hold, save, compute and send the same are one :class:`RankClass`, lis
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cnncalc.layers.base import Step
@@ -63,7 +63,8 @@ class RankClass:
     forward_flops: int = 0
     steps: tuple[Step, ...] = ()
     transient: tuple[tuple[str, int], ...] = ()
-    tp_rank: tuple[int, ...] = ()  # (data-parallel index, ...) the class covers, for the table
+    traffic: tuple[tuple[str, str, int, int], ...] = ()  # (collective, group axis, bytes, calls) per step
+    saved_bytes: int = 0  # what one micro-batch keeps for backward on this rank (its stages' together)
 
     def as_dict(self) -> dict[str, Any]:
         """The rank class as JSON writes it (the contract's keys, then the parts of the transient bytes)."""
@@ -80,6 +81,8 @@ class RankClass:
             "communication": self.communication.as_dict(),
             "buffer_bytes": self.buffer_bytes,
             "transient": dict(self.transient),
+            "saved_bytes_per_microbatch": self.saved_bytes,
+            "traffic": [{"collective": c, "group": a, "bytes": n, "calls": k} for c, a, n, k in self.traffic],
         }
 
 
@@ -101,6 +104,8 @@ class Parallel:
     train: bool = True
     batch: int = 1  # the global batch the layout splits
     microbatch: int = 1  # the samples of one micro-batch on one rank
+    serving: Any = None  # serving figures (cnncalc.parallel.timing.Serving), for a language model without --train
+    source: Any = field(default=None, repr=False, compare=False)  # the analysis it spreads (other layouts reuse it)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON's ``totals.parallel``."""
@@ -110,6 +115,7 @@ class Parallel:
             "ranks": [r.as_dict() for r in self.ranks],
             "bubble_fraction": self.bubble_fraction,
             "time": None if self.time is None else self.time.as_dict(),
+            "serving": None if self.serving is None else self.serving.as_dict(),
             "notes": list(self.notes),
         }
 

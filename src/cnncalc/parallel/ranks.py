@@ -55,6 +55,28 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+DDP_BUCKET = 25 * 2**20  # DDP's bucket_cap_mb: gradients are all-reduced in buckets of 25 MiB
+OPTIMIZER_READS = {"sgd": 1, "momentum": 1, "adam": 3, "adamw": 3}  # how often a step reads each gradient
+
+
+class Traffic(dict):
+    """Bytes and calls per step, by ``(collective, axis)``: the axis is the group it runs in (dp, tp, cp, ep, pp,
+    or edp: the replicas holding the same experts)."""
+
+    def add(self, collective: str, axis: str, n: int, calls: int = 1) -> None:
+        if n > 0:
+            entry = self.setdefault((collective, axis), [0, 0])
+            entry[0] += n
+            entry[1] += calls
+
+    def totals(self) -> dict[str, int]:
+        """Bytes per collective, whatever the group."""
+        out: dict[str, int] = {}
+        for (collective, _), (n, _) in self.items():
+            out[collective] = out.get(collective, 0) + n
+        return out
+
+
 @dataclass
 class Placed:
     """One node as the layout sees it: its row, where it runs, how its output lies, and its tensors."""
@@ -70,6 +92,7 @@ class Placed:
     gathers: bool = False  # it reads a sequence-split input gathered whole (sequence parallelism)
     expert: bool = False  # its tensors are experts, spread over expert-parallel ranks
     names: tuple[str, ...] = ()
+    buffer_bytes: int = 0  # its buffers (running statistics), each at its own dtype where the model says
 
 
 def parallel_figures(
@@ -84,32 +107,62 @@ def parallel_figures(
     ledger: Ledger | None,
 ) -> Parallel:
     """The step of an analysed graph spread by ``options.parallel``: a :class:`Parallel` per rank class."""
-    layout: ParallelLayout = options.parallel
-    b = element_bytes(dtype)
     batch = graph.batch or options.batch
-    spread = Spread(graph, nodes, layout, options, b, batch, records, ledger, training is not None)
-    return spread.figures()
+    source = Source(graph, nodes, records, ledger, llm, dtype, batch, training is not None)
+    return Spread(source, options).figures()
+
+
+@dataclass
+class Source:
+    """What one analysis gives every layout spread over it: the nodes' rows, their records and the training ledger;
+    ``cache`` keeps what does not depend on the layout (each node's names and tensor-parallel style)."""
+
+    graph: Graph
+    rows: list[Row]
+    records: Mapping[str, Any]
+    ledger: Ledger | None
+    llm: LlmFigures | None
+    dtype: str
+    batch: int
+    train: bool
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+
+def respread(parallel: Parallel, options: Options) -> Parallel:
+    """Another layout (``options.parallel``) over the analysis ``parallel`` was made from: the same nodes placed
+    again, as :func:`cnncalc.analyze` with that layout would (``cnncalc plan`` runs through here)."""
+    return Spread(parallel.source, options).figures()
 
 
 class Spread:
     """The nodes of one analysis placed by one layout; :meth:`figures` gives each rank class."""
 
-    def __init__(
-        self,
-        graph: Graph,
-        nodes: list[Row],
-        layout: ParallelLayout,
-        options: Options,
-        b: int,
-        batch: int,
-        records: Mapping[str, Any],
-        ledger: Ledger | None,
-        train: bool,
-    ) -> None:
-        self.graph, self.layout, self.options, self.b, self.batch = graph, layout, options, b, batch
-        self.records, self.ledger, self.train = records, ledger, train
-        self.rows = nodes
+    def __init__(self, source: Source, options: Options) -> None:
+        layout: ParallelLayout = options.parallel
+        graph, batch = source.graph, source.batch
+        self.source = source
+        self.graph, self.layout, self.options, self.batch = graph, layout, options, batch
+        self.b = element_bytes(source.dtype)
+        self.records, self.ledger, self.train = source.records, source.ledger, source.train
+        self.rows = source.rows
+        self.llm = source.llm
+        self.dtype = source.dtype
         self.notes: list[str] = []
+        self.device, self.devices, self.peak = None, layout.world_size, 0.0
+        if options.devices is not None or (options.hardware is not None):
+            from cnncalc.hardware import lookup
+
+            if options.devices is not None:
+                self.devices, self.device = options.devices
+            else:
+                self.device = lookup(options.hardware)  # type: ignore[arg-type]
+            if self.devices != layout.world_size:
+                raise ArgumentError(
+                    f"--parallel {layout} is {layout.world_size:,} ranks ({_product(layout)}), but --devices gives "
+                    f"{self.devices:,}",
+                    hint="the product of dp, tp, pp and cp must be the number of devices",
+                )
+            self.peak = self.device.peak_tflops(self.dtype) * 1e12
         replicas = layout.dp * layout.microbatches
         if batch % replicas:
             raise ArgumentError(
@@ -118,10 +171,19 @@ class Spread:
                 hint=f"give a batch that is a multiple of {replicas} (the first number of --input, or --batch)",
             )
         self.f = replicas  # a micro-batch on one rank is the global batch / f
+        self.sequence = _sequence(self.rows, graph)
         self.microbatch = batch // replicas
         self.degrees = (("tp", layout.tp), ("ep", layout.ep))
-        self.placed = self._place()
-        self._check_sequence()
+        self._sent: set[str] | None = None
+        where = (layout.tp, layout.sp, layout.pp, layout.vpp, layout.cp, layout.ep, options.tp_plan, options.pp_split)
+        known = source.cache.get(("placed", where))
+        if known is None:  # nodes placed the same for every dp, zero and micro-batching
+            self.placed = self._place()
+            self._check_sequence()
+            self._by_stage()
+            source.cache[("placed", where)] = (self.placed, self.stages, self.sent)
+        else:
+            self.placed, self.stages, self._sent = known
 
     # ------------------------------------------------------------------ placing the nodes
 
@@ -143,43 +205,72 @@ class Spread:
         placed: dict[str, Placed] = {}
         sharded = []
         used_patterns: set[str] = set()
+        styles = self.source.cache.get(("styles", plan)) if layout.tp > 1 else None
+        if styles is None and layout.tp > 1:
+            styles = self.source.cache[("styles", plan)] = self._styles(plan)
         for r in self.rows:
             record = self.records.get(r.node_id)
             kind, args = (record[0], record[1]) if record is not None else (r.kind, None)
-            names = self._names(r)
-            style = None
-            if layout.tp > 1:
-                given = style_for(plan, names)
-                if given is not None:
-                    used_patterns.update(p for p, _ in plan if style_for(((p, given),), names) == given)
-                own = _arg(args, "tp")
-                style = given or (None if own is None else _style(own)) or style_for(DEFAULT_PLAN, names)
-                if style in SPLITS and kind not in SPLITS[style]:
-                    if given is not None:
-                        raise ArgumentError(
-                            f"--tp-plan: {names[-1]} is a {kind} layer; {style} splits linear layers and embeddings"
-                        )
-                    style = None  # a default by name that does not apply to this kind
+            names, style, used = styles[r.node_id] if styles is not None else (self._names(r), None, ())
+            used_patterns.update(used)
             p = Placed(r, stages[r.node_id], style, names=names)
             self._tensors(p, record, kind, args)
             self._lay_out(p, placed, kind, args)
             placed[r.node_id] = p
             if style in SHARDED_STYLES:
                 sharded.append(p)
+        for pattern, _ in plan:
+            if pattern not in used_patterns:
+                raise ArgumentError(f"--tp-plan '{pattern}' matches no layer of this network")
         if layout.tp > 1 and not sharded:
             raise ArgumentError(
                 f"--parallel tp={layout.tp}: no layer of this network is split by tensor parallelism",
                 hint='name them with --tp-plan, e.g. --tp-plan "blocks.*.up=colwise,blocks.*.down=rowwise"',
             )
-        for pattern, _ in plan:
-            if pattern not in used_patterns:
-                raise ArgumentError(f"--tp-plan '{pattern}' matches no layer of this network")
         if layout.ep > 1 and not any(p.expert for p in placed.values()):
             raise ArgumentError(f"--parallel ep={layout.ep}: this network has no experts to spread")
         return placed
 
+    def _styles(
+        self, plan: tuple[tuple[str, str], ...]
+    ) -> dict[str, tuple[tuple[str, ...], str | None, tuple[str, ...]]]:
+        """Each node's names, its tensor-parallel style (``--tp-plan`` over its ``tp=`` over the names transformers
+        uses) and the plan's patterns that name it; the same for every layout with tensor parallelism."""
+        out = {}
+        for r in self.rows:
+            record = self.records.get(r.node_id)
+            kind, args = (record[0], record[1]) if record is not None else (r.kind, None)
+            names = self._names(r)
+            given = style_for(plan, names)
+            used = tuple(p for p, _ in plan if given is not None and style_for(((p, given),), names) == given)
+            own = _arg(args, "tp")
+            style = given or (None if own is None else _style(own)) or style_for(DEFAULT_PLAN, names)
+            if style in SPLITS and kind not in SPLITS[style]:
+                if given is not None:
+                    raise ArgumentError(
+                        f"--tp-plan: {names[-1]} is a {kind} layer; {style} splits linear layers and embeddings"
+                    )
+                style = None  # a default by name that does not apply to this kind
+            out[r.node_id] = (names, style, used)
+        return out
+
     def _tensors(self, p: Placed, record: Any, kind: str, args: Any) -> None:
-        """The node's parameter tensors, with the axes the layout splits; each split checked to divide evenly."""
+        """The node's parameter tensors, with the axes the layout splits; each split checked to divide evenly.
+
+        What does not depend on the degrees is worked out once per node and style (``Source.cache``)."""
+        r = p.row
+        style = p.style if p.style in SHARDED_STYLES else None
+        key = ("tensors", r.node_id, style)
+        known = self.source.cache.get(key)
+        if known is None:
+            known = self.source.cache[key] = self._own_tensors(p, record, kind, args, style)
+        p.tensors, p.step_tensors, p.buffer_bytes, p.expert = known
+        if p.tensors and (self.layout.tp > 1 or self.layout.ep > 1):
+            check_split(p.tensors, self.degrees, p.names[-1])
+
+    def _own_tensors(
+        self, p: Placed, record: Any, kind: str, args: Any, style: str | None
+    ) -> tuple[list[ParamTensor], int, int, bool]:
         r = p.row
         traced = record[4] if record is not None else None
         count = record[5] if record is not None else r.param_tensors
@@ -191,14 +282,20 @@ class Spread:
             "vocab": _arg(args, "vocab"),
             "_rows": _rows(kind, record, r),
         }
+        buffer_bytes = r.buffers * self.b
+        if traced is not None:  # integer buffers (a batch norm's num_batches_tracked) at their own size
+            buffer_bytes = sum(
+                t.numel * (TENSOR_BYTES.get(t.dtype, self.b) if t.dtype.startswith(("int", "uint")) else self.b)
+                for t in traced
+                if t.buffer
+            )
         tensors = layer_tensors(kind, values, r.params, count, traced)
         if r.trainable_params == 0:
             tensors = [t.__class__(t.name, t.shape, False, t.splits) for t in tensors]
-        p.expert = kind == "expertdense"
-        p.tensors = split(tensors, p.style if p.style in SHARDED_STYLES else None, kind)
-        check_split(p.tensors, self.degrees, p.names[-1])
-        trained = sum(1 for t in p.tensors if t.trainable)
-        p.step_tensors = trained if traced is not None or len(tensors) > 1 or not r.params else r.param_tensors
+        tensors = split(tensors, style, kind)
+        trained = sum(1 for t in tensors if t.trainable)
+        steps = trained if traced is not None or len(tensors) > 1 or not r.params else r.param_tensors
+        return tensors, steps, buffer_bytes, kind == "expertdense"
 
     def _lay_out(self, p: Placed, placed: dict[str, Placed], kind: str, args: Any) -> None:
         """How the node's output lies over the tensor-parallel ranks, from its style and what it reads."""
@@ -232,7 +329,7 @@ class Spread:
             state = FEATURES
         elif SEQUENCE in states:
             state = SEQUENCE
-        elif layout.sp and (kind in NORMS or kind in ("dropout", "embedding")):
+        elif layout.sp and (kind in NORMS or kind in ("dropout", "embedding") or _sequence_input(p.row, kind)):
             state = SEQUENCE  # the sequence-parallel region begins: each rank keeps its share of the positions
         else:
             state = WHOLE
@@ -249,6 +346,12 @@ class Spread:
         p.divide = (tp if state != WHOLE else 1) * cp
         sharded_work = style in SHARDED_STYLES or state != WHOLE or FEATURES in states
         p.compute = (tp if sharded_work else 1) * cp
+
+    def _by_stage(self) -> None:
+        """The placed nodes of each pipeline rank (its virtual stages together), in order."""
+        self.stages: list[list[Placed]] = [[] for _ in range(self.layout.pp)]
+        for p in self.placed.values():
+            self.stages[p.stage % self.layout.pp].append(p)
 
     def _stages(self) -> dict[str, int]:
         """Each node's virtual stage: the blocks split evenly in order over ``pp·vpp`` stages (or by ``pp_split``)."""
@@ -336,9 +439,12 @@ class Spread:
     def figures(self) -> Parallel:
         layout = self.layout
         classes: list[RankClass] = []
+        stage_seconds: dict[int, float] = {}
         for stage in range(layout.pp):
-            placed = [p for p in self.placed.values() if p.stage % layout.pp == stage]
+            placed = self.stages[stage]
             common = self._stage_figures(stage, placed)
+            if self.device is not None:
+                stage_seconds[stage] = self._compute_seconds(placed)
             for dps, states in self._model_states(stage, placed):
                 classes.append(self._rank_class(stage, dps, states, common))
         classes.sort(key=lambda c: c.ranks[0])
@@ -346,6 +452,13 @@ class Spread:
         if layout.pp > 1:
             chunks = layout.microbatches * layout.vpp
             bubble = (layout.pp - 1) / (chunks + layout.pp - 1)
+        timing = serving = None
+        if self.device is not None:
+            from cnncalc.parallel.timing import serving_figures, step_time
+
+            timing = step_time(self, classes, stage_seconds)
+            if not self.train and self.llm is not None:
+                serving = serving_figures(self, classes, timing)
         return Parallel(
             layout,
             layout.world_size,
@@ -356,7 +469,35 @@ class Spread:
             train=self.train,
             batch=self.batch,
             microbatch=self.microbatch,
+            time=timing,
+            serving=serving,
+            source=self.source,
         )
+
+    def _compute_seconds(self, placed: list[Placed]) -> float:
+        """A rank's compute in one step on its stage: at the model FLOPs utilisation given, or layer by layer at the
+        roofline (each layer's FLOPs at the device's dense peak, or its bytes at its memory bandwidth, whichever is
+        slower; a backward moves twice the forward's bytes)."""
+        layout, b = self.layout, self.b
+        peak = self.peak
+        mfu = self.options.mfu
+        if mfu is not None:
+            flops = sum(ceil_div(p.row.flops + p.row.backward_flops, layout.dp * p.compute) for p in placed)
+            return flops / (peak * mfu)
+        bandwidth = self.device.bandwidth_gbs * 1e9  # type: ignore[union-attr]
+        m = layout.microbatches
+        seconds = 0.0
+        for p in placed:
+            r = p.row
+            weights = (r.params + r.buffers) * b
+            moved = max(0, r.bytes_read + r.bytes_written - weights) / (layout.dp * p.compute)
+            local = weights / (layout.tp if p.style in SHARDED_STYLES else 1)
+            forward = r.flops / (layout.dp * p.compute)
+            seconds += max(forward / peak, (moved + m * local) / bandwidth)
+            if self.train and (r.backward_flops or r.grad):
+                backward = r.backward_flops / (layout.dp * p.compute)
+                seconds += max(backward / peak, 2 * (moved + m * local) / bandwidth)
+        return seconds
 
     def _ranks_of(self, stage: int, dps: Sequence[int]) -> tuple[int, ...]:
         layout = self.layout
@@ -372,9 +513,11 @@ class Spread:
         transient["working tensors"] = common["activation_peak"] - common["activations"]
         extra = sum(transient.values())
         peak = model + common["activations"] + extra
-        comm = dict(common["comm"])
-        for k, v in states["comm"].items():
-            comm[k] = comm.get(k, 0) + v
+        traffic = Traffic()
+        for source in (common["comm"], states["comm"]):
+            for (collective, axis), (n, calls) in source.items():
+                traffic.add(collective, axis, n, calls)
+        comm = traffic.totals()
         if extra:
             parts = " + ".join(f"{fmt(v)} ({k})" for k, v in transient.items() if v)
             steps.append(Step("transient_bytes", parts, extra))
@@ -398,7 +541,8 @@ class Spread:
             forward_flops=common["forward_flops"],
             steps=tuple(steps),
             transient=tuple(sorted(transient.items())),
-            tp_rank=tuple(dps),
+            traffic=tuple((c, a, n, calls) for (c, a), (n, calls) in sorted(traffic.items())),
+            saved_bytes=common["saved"],
         )
 
     # ------------------------------------------------------------------ model states
@@ -417,20 +561,23 @@ class Spread:
         step_count = [0, 0]  # optimizer step tensors: dense, experts
         buffers = 0
         for p in placed:
-            buffers += p.row.buffers
+            buffers += p.buffer_bytes
             group = experts if p.expert else dense
             unit = p.row.block or ""  # FSDP2 wraps each block; the rest is the root's
             for t in p.tensors:
                 group.append((t.local(self.degrees), t.trainable, unit))
             step_count[1 if p.expert else 0] += p.step_tensors if self.train else 0
-        buffers *= b
         # the groups a tensor's states are sharded over: the data-parallel replicas, or for experts the replicas that
         # hold the same experts (dp / ep of them)
-        groups = ((dense, dp, step_count[0], 1), (experts, dp // ep, step_count[1], ep))
+        groups = (
+            (dense, dp, step_count[0], 1, "dp"),
+            (experts, dp // ep, step_count[1], ep, "edp"),
+        )
         per_d: list[dict[str, int]] = [dict(params=0, grads=0, owned=0, tensors=0) for _ in range(dp)]
-        comm: dict[str, int] = {}
+        comm = Traffic()
         units: dict[str, list[int]] = {}  # FSDP unit -> [gathered parameters, gathered gradients] (elements)
-        for tensors, n, count, stride in groups:
+        m = layout.microbatches
+        for tensors, n, count, stride, axis in groups:
             if not tensors:
                 continue
             figures = self._shard([(s, t) for s, t, _ in tensors], n, count)
@@ -440,19 +587,21 @@ class Spread:
             if not self.train or n == 1:
                 continue
             if layout.zero >= 2:  # FSDP2: gathered per unit, each shard padded to the first's rows
+                mine: dict[str, list[int]] = {}
                 for shape, trained, unit in tensors:
                     padded = (ceil_div(shape[0], n) * prod(shape[1:]) if shape else 1) * n
-                    held = units.setdefault(unit, [0, 0])
-                    held[0] += padded
-                    held[1] += padded if trained else 0
+                    for held in (units.setdefault(unit, [0, 0]), mine.setdefault(unit, [0, 0])):
+                        held[0] += padded
+                        held[1] += padded if trained else 0
+                for unit, (params, trained) in mine.items():
                     gathers = 1 if layout.zero == 2 or unit == "" else 2  # the root keeps its parameters after forward
-                    comm["all_gather"] = comm.get("all_gather", 0) + gathers * layout.microbatches * padded * b
-                    comm["reduce_scatter"] = comm.get("reduce_scatter", 0) + (padded * b if trained else 0)
+                    comm.add("all_gather", axis, gathers * m * params * b, gathers * m)
+                    comm.add("reduce_scatter", axis, trained * b)
             else:  # DDP: the gradients all-reduced; ZeroRedundancyOptimizer: every parameter broadcast after its step
-                trained_total = sum(prod(s) for s, t, _ in tensors if t)
-                comm["all_reduce"] = comm.get("all_reduce", 0) + trained_total * b
+                trained_total = sum(prod(s) for s, t, _ in tensors if t) * b
+                comm.add("all_reduce", axis, trained_total, ceil_div(trained_total, DDP_BUCKET))
                 if layout.zero == 1:
-                    comm["broadcast"] = comm.get("broadcast", 0) + sum(prod(s) for s, _, _ in tensors) * b
+                    comm.add("broadcast", axis, sum(prod(s) for s, _, _ in tensors) * b, len(tensors))
         gathered: dict[str, int] = {}
         if units:
             blocks = [u for key, u in units.items() if key]
@@ -464,7 +613,7 @@ class Spread:
                 gathered["gathered parameters"] = sum(u[0] for u in units.values()) * b
             gathered["gathered gradients"] = max(largest[1], root[1]) * b
         if self.train and dp > 1 and layout.zero < 2 and buffers:  # DDP broadcasts the buffers before each forward
-            comm["broadcast"] = comm.get("broadcast", 0) + layout.microbatches * buffers
+            comm.add("broadcast", "dp", m * buffers, m)
         out: dict[tuple[int, int, int, int], list[int]] = {}
         for d in range(dp):
             f = per_d[d]
@@ -567,9 +716,20 @@ class Spread:
         saved: dict[int, int] = {}
         peak: dict[int, int] = {}
         bump: dict[int, int] = {}
+        held: dict[int, int] = {}
+        whole_input = 0  # the step's input, one storage the micro-batches are views of: kept once, whole
+        shape = (layout.tp, layout.sp, layout.cp, layout.pp, layout.vpp, layout.ep, self.f, self.train)
+        shape += (self.options.tp_plan, self.options.pp_split)
         for v in vstages:
-            saved[v], peak[v], bump[v] = self._activations([p for p in placed if p.stage == v], v)
-        activations, activation_peak = self._schedule(stage, vstages, saved, peak, bump)
+            key = ("activations", shape, v)
+            known = self.source.cache.get(key)
+            if known is None:
+                known = self.source.cache[key] = self._activations([p for p in placed if p.stage == v], v)
+            saved[v], peak[v], bump[v], held[v], once = known
+            whole_input += once
+        activations, activation_peak, outputs = self._schedule(stage, vstages, saved, peak, bump, held)
+        activations += whole_input
+        activation_peak += whole_input
         flops = forward = whole = 0
         for p in placed:
             r = p.row
@@ -579,12 +739,19 @@ class Spread:
         split = " (the layers tensor or context parallelism splits ÷ tp·cp again)" if layout.tp * layout.cp > 1 else ""
         what = "this stage's" if layout.pp > 1 else "the step's"
         flop_formula = f"{fmt(whole)} ({what} forward and backward) ÷ dp={layout.dp}{split}"
-        comm, transient = self._communication(placed)
-        steps = [
-            Step("activation_bytes", self._activation_formula(stage, vstages, saved, bump), activations),
-            Step("flops", flop_formula, flops),
-        ]
+        key = ("communication", shape, layout.microbatches, stage, self.options.optimizer)
+        known = self.source.cache.get(key)
+        if known is None:
+            known = self.source.cache[key] = self._communication(placed)
+        comm, transient = known[0], dict(known[1])
+        if outputs:
+            transient["stage outputs held"] = outputs
+        formula = self._activation_formula(stage, vstages, saved, bump)
+        if whole_input:
+            formula += f"; + {fmt(whole_input)} B: the step's input, whole (the micro-batches are views of it)"
+        steps = [Step("activation_bytes", formula, activations), Step("flops", flop_formula, flops)]
         return {
+            "saved": sum(saved.values()) + ceil_div(whole_input, self.layout.microbatches),
             "activations": activations,
             "activation_peak": activation_peak,
             "flops": flops,
@@ -600,21 +767,25 @@ class Spread:
         size = row.activation_size * (TENSOR_BYTES.get(row.dtype, b) if row.dtype else b)
         return ceil_div(size, self.f * divide)
 
-    def _activations(self, placed: list[Placed], vstage: int) -> tuple[int, int, int]:
-        """One micro-batch on one virtual stage: the bytes autograd keeps, the most alive at once in its forward, and
-        the most a checkpointed block keeps again while it reruns in the backward."""
+    def _activations(self, placed: list[Placed], vstage: int) -> tuple[int, int, int, int, int]:
+        """One micro-batch on one virtual stage: the bytes autograd keeps, the most alive at once in its forward,
+        the most a checkpointed block keeps again while it reruns in the backward, the stage's outputs the
+        pipeline schedule holds until their backward, and the network's input kept (whole, once a step)."""
         ids = {p.row.node_id for p in placed}
         rows = [p.row for p in placed]
         sizes = {p.row.node_id: self._local(p.row, p.divide) for p in placed}
         everything = self.placed
         t = self.ledger
         pinned: dict[str, int] = {}
+        outputs = 0
+        if self.layout.pp > 1:  # the schedule's forward cache holds each micro-batch's stage outputs
+            outputs = sum(sizes[p.row.node_id] for p in placed if self._leaves(p, ids))
         if t is None or not self.train:  # serving: what is alive at once, nothing kept
             owner = storage_of(rows)
             _, top = liveness(rows, self.b, owner, (), None, sizes)
-            return 0, top, 0
+            return 0, top, 0, outputs, 0
         kept: set[str] = set()
-        saved = 0
+        saved = once = once_mb = 0
         first = rows[0].node_id if rows else None
         for holder, keepers in t.keepers.items():
             here = [k for k in keepers if k in ids]
@@ -622,15 +793,21 @@ class Spread:
                 continue
             direct = [k for k in here if not everything[k].gathers]
             gathered = len(direct) < len(here)
-            size = self._local(everything[holder].row, everything[holder].divide)
+            source = everything[holder]
+            size = self._local(source.row, source.divide)
             if direct:
-                if holder in ids:
+                if source.row.kind == "input" and holder in ids:  # the batch the micro-batches are views of
                     kept.add(holder)
+                    once_mb += size
+                    once += size * self.layout.microbatches
+                elif holder in ids:
+                    kept.add(holder)
+                    saved += size
                 else:  # received from an earlier stage: alive from the start
                     pinned[first] = pinned.get(first, 0) + size  # type: ignore[index]
-                saved += size
+                    saved += size
             if gathered:  # sequence parallelism: the tensor gathered whole is what the linear keeps
-                whole = self._local(everything[holder].row, self.layout.cp)
+                whole = self._local(source.row, self.layout.cp)
                 keeper = next(k for k in here if everything[k].gathers)
                 pinned[keeper] = pinned.get(keeper, 0) + whole
                 saved += whole
@@ -640,12 +817,8 @@ class Spread:
                 own = ceil_div(size - fixed, self.f * everything[node].divide) + fixed
                 pinned[node] = pinned.get(node, 0) + own
                 saved += own
-        if self.layout.pp > 1:  # the schedule keeps each micro-batch's stage outputs until their backward
-            for p in placed:
-                if p.row.node_id not in kept and self._leaves(p, ids):
-                    kept.add(p.row.node_id)
-                    saved += sizes[p.row.node_id]
         _, top = liveness(rows, self.b, t.storage, kept, pinned, sizes)
+        top -= once_mb  # the input is counted once for the step, whole, beside the schedule's micro-batches
         rerun = 0
         if t.inside:
             blocks: dict[str, int] = {}
@@ -654,16 +827,35 @@ class Spread:
                 if inside and p.row.block is not None:
                     blocks[p.row.block] = blocks.get(p.row.block, 0) + ceil_div(inside, self.f * p.divide)
             rerun = max(blocks.values(), default=0)
-        return saved, top, rerun
+        return saved, top, rerun, outputs, once
 
     def _leaves(self, p: Placed, ids: set[str]) -> bool:
-        """Whether a node's output is read on a later stage (it is sent, and held until its backward)."""
-        return any(p.row.node_id in q.row.inputs for q in self.placed.values() if q.row.node_id not in ids)
+        """Whether a node's output is read on another stage (it is sent, and held until its backward)."""
+        return p.row.node_id in self.sent
+
+    @property
+    def sent(self) -> set[str]:
+        """The nodes whose outputs a later stage reads."""
+        if self._sent is None:
+            self._sent = {
+                i
+                for p in self.placed.values()
+                for i in p.row.inputs
+                if i in self.placed and self.placed[i].stage != p.stage
+            }
+        return self._sent
 
     def _schedule(
-        self, stage: int, vstages: list[int], saved: dict[int, int], peak: dict[int, int], bump: dict[int, int]
-    ) -> tuple[int, int]:
-        """The most saved bytes alive on a pipeline rank over the schedule, and the most of all activations.
+        self,
+        stage: int,
+        vstages: list[int],
+        saved: dict[int, int],
+        peak: dict[int, int],
+        bump: dict[int, int],
+        held_out: dict[int, int],
+    ) -> tuple[int, int, int]:
+        """The most saved bytes alive on a pipeline rank over the schedule, the most of all activations, and the most
+        stage outputs the schedule holds at once.
 
         Forwards and backwards in the order torch.distributed.pipelining runs them: GPipe all forwards first;
         1F1B ``min(m, pp − stage)`` forwards, then one backward and one forward in turn; the interleaved schedule
@@ -671,25 +863,23 @@ class Spread:
         one after another (gradient accumulation).
         """
         layout = self.layout
-        m = layout.microbatches
         if layout.pp == 1:
             v = vstages[0]
-            return saved[v] + bump[v], max(peak[v], saved[v] + bump[v])
-        ops = schedule_ops(layout, stage, vstages)
-        held = top_saved = top_all = 0
-        in_flight: list[int] = []
-        for op, v in ops:
+            return saved[v] + bump[v], max(peak[v], saved[v] + bump[v]), 0
+        held = top_saved = top_all = outputs = top_outputs = 0
+        for op, v in schedule_ops(layout, stage, vstages):
             if op == "F":
                 top_all = max(top_all, held + peak[v])
                 held += saved[v]
-                in_flight.append(v)
+                outputs += held_out[v]
                 top_saved = max(top_saved, held)
+                top_outputs = max(top_outputs, outputs)
             else:
                 top_all = max(top_all, held + bump[v])
                 top_saved = max(top_saved, held + bump[v])
                 held -= saved[v]
-        del m, in_flight
-        return top_saved, max(top_all, top_saved)
+                outputs -= held_out[v]
+        return top_saved, max(top_all, top_saved), top_outputs
 
     def _activation_formula(self, stage: int, vstages: list[int], saved: dict[int, int], bump: dict[int, int]) -> str:
         layout = self.layout
@@ -702,18 +892,14 @@ class Spread:
             text += f"; + {fmt(max(bump.values()))} B while a checkpointed block reruns"
         return text
 
-    def _communication(self, placed: list[Placed]) -> tuple[dict[str, int], dict[str, int]]:
-        """Bytes per step of tensor, sequence, expert, context and pipeline parallelism, and the largest tensor each
-        gathers or buffers for a moment."""
+    def _communication(self, placed: list[Placed]) -> tuple[Traffic, dict[str, int]]:
+        """Bytes and calls per step of tensor, sequence, expert, context and pipeline parallelism, and the largest
+        tensor each gathers or buffers for a moment."""
         layout = self.layout
         m = layout.microbatches
         train = self.train
-        comm: dict[str, int] = {}
+        comm = Traffic()
         transient: dict[str, int] = {}
-
-        def add(what: str, n: int) -> None:
-            if n:
-                comm[what] = comm.get(what, 0) + n
 
         def hold(what: str, n: int) -> None:
             if n > transient.get(what, 0):
@@ -722,6 +908,7 @@ class Spread:
         everything = self.placed
         ids = {p.row.node_id for p in placed}
         gathered_from: set[str] = set()
+        reads = OPTIMIZER_READS[self.options.optimizer]
         for p in placed:
             r = p.row
             whole = self._local(r, layout.cp)  # its output, whole over the tensor-parallel ranks
@@ -733,51 +920,59 @@ class Spread:
                         if p.gathers:
                             if s.row.node_id not in gathered_from:  # once per module's input, then shared
                                 gathered_from.add(s.row.node_id)
-                                add("all_gather", m * full)
-                                add("reduce_scatter", m * full if train and s.row.grad else 0)
+                                comm.add("all_gather", "tp", m * full, m)
+                                if train and s.row.grad:
+                                    comm.add("reduce_scatter", "tp", m * full, m)
                                 hold("gathered activations", full)
                         elif train and s.row.grad:
-                            add("all_reduce", m * full)
+                            comm.add("all_reduce", "tp", m * full, m)
                     if p.style == "colwise_gather":
-                        add("all_gather", m * whole)
+                        comm.add("all_gather", "tp", m * whole, m)
                         hold("gathered activations", whole)
                 elif p.style == "rowwise":
                     if layout.sp:
-                        add("reduce_scatter", m * whole)
-                        add("all_gather", m * whole if train and r.grad else 0)
+                        comm.add("reduce_scatter", "tp", m * whole, m)
+                        if train and r.grad:
+                            comm.add("all_gather", "tp", m * whole, m)
                     else:
-                        add("all_reduce", m * whole)
+                        comm.add("all_reduce", "tp", m * whole, m)
                     hold("partial sums", whole)
                 elif p.state == WHOLE and any(s.state == FEATURES for s in sources):
-                    add("all_gather", m * whole)
+                    comm.add("all_gather", "tp", m * whole, m)
                 if train and p.state == SEQUENCE and r.trainable_params and not p.style:
-                    add("all_reduce", r.trainable_params * self.b)  # the norm's gradients, partial over the shards
+                    # the norm's gradients are partial over the shards: all-reduced each time the optimizer reads them
+                    grads = sum(prod(t.shape) for t in p.tensors if t.trainable) * self.b
+                    comm.add("all_reduce", "tp", reads * grads, reads * sum(1 for t in p.tensors if t.trainable))
             if layout.ep > 1 and r.kind == "dispatch":
                 routed = self._local(r, p.divide)
-                add("all_to_all", m * routed * (4 if train else 2))  # dispatch and combine, forward and backward
+                passes = 4 if train else 2  # dispatch and combine, forward (and backward)
+                comm.add("all_to_all", "ep", m * routed * passes, m * passes)
             if layout.cp > 1 and r.kind == "sdpa":
                 kv = sum(self._local(s.row, s.divide) for s in sources[1:3])
-                ring = (layout.cp - 1) * kv * m * (3 if train else 1)
-                add("send", ring)
-                add("recv", ring)
-        if layout.pp > 1:
+                turns = (layout.cp - 1) * m * (3 if train else 1)  # keys and values, and in backward their gradients
+                comm.add("send", "cp", kv * turns, turns)
+                comm.add("recv", "cp", kv * turns, turns)
+        if layout.pp > 1:  # torch's stages allocate a receive buffer per micro-batch: inputs, and outputs' gradients
+            buffers = 0
             for p in placed:
-                for q in everything.values():
-                    if q.row.node_id in ids or p.row.node_id not in q.row.inputs:
-                        continue
+                if self._leaves(p, ids):
                     size = self._local(p.row, p.divide)
-                    add("send", m * size)
-                    add("recv", m * size if train else 0)
-                    break
+                    comm.add("send", "pp", m * size, m)
+                    if train:
+                        comm.add("recv", "pp", m * size, m)
+                        buffers += m * size
             received: set[str] = set()
             for p in placed:
                 for i in p.row.inputs:
                     if i in everything and i not in ids and i not in received:
                         received.add(i)
                         size = self._local(everything[i].row, everything[i].divide)
-                        add("recv", m * size)
-                        add("send", m * size if train and everything[i].row.grad else 0)
-                        hold("pipeline buffers", m * size * (2 if train else 1))
+                        comm.add("recv", "pp", m * size, m)
+                        buffers += m * size
+                        if train and everything[i].row.grad:
+                            comm.add("send", "pp", m * size, m)
+            if buffers:
+                transient["pipeline buffers"] = buffers
         return comm, transient
 
 
@@ -829,6 +1024,18 @@ def schedule_ops(layout: ParallelLayout, stage: int, vstages: list[int]) -> list
     return ops
 
 
+def _product(layout: ParallelLayout) -> str:
+    """``dp=8 × tp=4 × pp=2``: the degrees whose product is the world."""
+    parts = [f"{w}={getattr(layout, w)}" for w in ("dp", "tp", "pp", "cp") if getattr(layout, w) > 1]
+    return " × ".join(parts) or "dp=1"
+
+
+def _sequence_input(row: Row, kind: str) -> bool:
+    """A network input that is a sequence of vectors (not token ids): each rank holds its share of the positions
+    under sequence parallelism, as the layer before it left them."""
+    return kind == "input" and row.dtype is None and len(row.output_shape) >= 2
+
+
 def _arg(args: Any, name: str) -> Any:
     if args is None:
         return None
@@ -868,10 +1075,12 @@ def _sequence(rows: list[Row], graph: Graph) -> int | None:
     if first is None:
         return None
     shape = first.output_shape
+    ids = first.dtype is not None and first.dtype.startswith(("int", "uint"))
+    ids = ids or any(r.kind == "embedding" and first.node_id in r.inputs for r in rows)
     if graph.batch is not None:
-        return shape[1] if len(shape) >= 2 else None
+        return shape[1] if len(shape) == 3 or (len(shape) == 2 and ids) else None
     if len(shape) == 1:
-        return shape[0]
+        return shape[0] if ids else None  # token ids, not a vector of features
     if len(shape) == 2:
         return shape[1]
     return None

@@ -35,7 +35,7 @@ from cnncalc.report import Report
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-KINDS = ("layers", "roofline", "memory")
+KINDS = ("layers", "roofline", "memory", "plan")
 _BINARY = (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024), ("B", 1))
 FORMATS = ("png", "svg", "pdf")
 
@@ -366,6 +366,50 @@ def draw_memory(data: MemoryBreakdown, title: str = "") -> Figure:
     return fig
 
 
+@dataclass(frozen=True, slots=True)
+class PlanPoints:
+    """``cnncalc plan``'s layouts as points: (step seconds, peak bytes, fits, label) and the memory a device may
+    hold; the best ones (fitting, quickest first) are labelled by their rank."""
+
+    points: tuple[tuple[float, int, bool, str], ...]
+    memory_bytes: int
+    device: str
+    devices: int
+
+
+def plan_points(found: Any, top: int = 10) -> PlanPoints:
+    """The points of a :class:`cnncalc.parallel.search.Plan` (no matplotlib)."""
+    best = {id(c): i for i, c in enumerate(found.best[:top], 1)}
+    points = tuple(
+        (c.seconds, c.peak_bytes, c.fits, str(best[id(c)]) if id(c) in best else "") for c in found.candidates
+    )
+    return PlanPoints(points, found.memory_bytes, found.device, found.devices)
+
+
+def draw_plan(data: PlanPoints, title: str = "") -> Figure:
+    """Peak memory against step time, one point per layout; the device's memory as a line, the best numbered."""
+    fig = _figure(9, 5.5)
+    ax = fig.add_subplot()
+    gib = 1024**3
+    for fits, color, label in ((False, "tab:gray", "does not fit"), (True, "tab:blue", "fits")):
+        pts = [(t, m / gib) for t, m, f, _ in data.points if f is fits]
+        if pts:
+            ax.scatter([t for t, _ in pts], [m for _, m in pts], s=10, color=color, alpha=0.6, label=label)
+    for t, m, _, label in data.points:
+        if label:
+            ax.annotate(label, (t, m / gib), fontsize="small", xytext=(3, 3), textcoords="offset points")
+    ax.axhline(data.memory_bytes / gib, color="tab:red", linestyle="--", label="what a device may hold")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("step time (s)")
+    ax.set_ylabel("peak per device (GiB)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    what = f"layouts on {data.devices} × {data.device}: memory against step time"
+    fig.suptitle(f"{title}: {what}" if title else what[0].upper() + what[1:])
+    return fig
+
+
 def plot(report: Report, kind: str = "layers", path: str | Path | None = None, **options: Any) -> Figure:
     """Draw ``kind`` (layers, roofline, memory); save it to ``path`` (.png, .svg or .pdf) when given."""
     kind = str(getattr(kind, "value", kind)).lower()
@@ -374,7 +418,12 @@ def plot(report: Report, kind: str = "layers", path: str | Path | None = None, *
     suffix = Path(path).suffix.lower().lstrip(".") if path is not None else ""
     if path is not None and suffix not in FORMATS:
         raise ArgumentError(f"cannot tell the format of '{path}'", hint=f"end the file name in .{', .'.join(FORMATS)}")
-    takes = {"layers": ("log",), "roofline": ("hardware", "peak_tflops", "bandwidth_gbs"), "memory": ()}[kind]
+    takes = {
+        "layers": ("log",),
+        "roofline": ("hardware", "peak_tflops", "bandwidth_gbs"),
+        "memory": (),
+        "plan": ("plan", "devices", "gpus_per_node", "memory_fraction", "network", "overlap", "mfu"),
+    }[kind]
     extra = sorted(set(options) - set(takes))
     if extra:
         raise ArgumentError(
@@ -390,6 +439,11 @@ def plot(report: Report, kind: str = "layers", path: str | Path | None = None, *
             bandwidth_gbs=options.get("bandwidth_gbs"),
         )
         fig = draw_roofline(data, report.title)
+    elif kind == "plan":
+        found = options.get("plan")
+        if found is None:
+            found = _plan_of(report, options)
+        fig = draw_plan(plan_points(found), report.title)
     else:
         fig = draw_memory(memory_breakdown(report), report.title)
     if path is not None:
@@ -398,3 +452,20 @@ def plot(report: Report, kind: str = "layers", path: str | Path | None = None, *
         except OSError as e:
             raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
     return fig
+
+
+def _plan_of(report: Report, options: dict[str, Any]) -> Any:
+    """The plan of a report analysed with a parallel layout (``parallel="dp=1"``), on ``devices``."""
+    from cnncalc.options import Options
+    from cnncalc.parallel.search import plan
+
+    if report.parallel is None or report.training is None:
+        raise ArgumentError(
+            "plot plan needs a training report with a parallel layout",
+            hint='analyze(..., train=True, parallel="dp=1"), then plot("plan", devices="8xh100-sxm")',
+        )
+    if options.get("devices") is None:
+        raise ArgumentError("plot plan needs devices=, e.g. devices='8xh100-sxm'")
+    given = {k: options.get(k) for k in ("devices", "gpus_per_node", "memory_fraction", "network", "overlap", "mfu")}
+    opts = Options.make(train=True, dtype=report.dtype, parallel="dp=1", **given)
+    return plan(report, opts)

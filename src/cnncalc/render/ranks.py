@@ -85,6 +85,8 @@ def parallel_lines(report: Report) -> list[str]:
     lines += communication_lines(p, human_bytes)
     if p.time is not None:
         lines += p.time.lines()
+    if p.serving is not None:
+        lines += p.serving.lines()
     lines += list(p.notes)
     return lines
 
@@ -104,5 +106,34 @@ def markdown_table(report: Report) -> list[str]:
     lines += [f"{line.strip()}  " for line in communication_lines(p, human_bytes)]
     if p.time is not None:
         lines += [f"{line}  " for line in p.time.lines()]
+    if p.serving is not None:
+        lines += [f"{line}  " for line in p.serving.lines()]
     lines += [f"{n}  " for n in p.notes]
+    return lines
+
+
+def plan_lines(found: object, top: int = 10) -> list[str]:
+    """``cnncalc plan``'s table: the best layouts by step time, each with its peak and what limits it."""
+    from cnncalc.budget import human_seconds
+    from cnncalc.render import human_bytes
+
+    p = found  # a cnncalc.parallel.search.Plan
+    best = p.best  # type: ignore[attr-defined]
+    head = (
+        f"{len(p.candidates):,} layouts on {p.devices:,} × {p.device} evaluated, {len(best):,} fit in "  # type: ignore[attr-defined]
+        f"{human_bytes(p.memory_bytes)} a device" + (f" ({p.refused:,} the model cannot take)" if p.refused else "")  # type: ignore[attr-defined]  # type: ignore[attr-defined]
+    )
+    if not best:
+        return [head, "no layout fits: more devices, a smaller batch, or mixed precision"]
+    rows = [["#", "Layout", "Step", "Tokens/s", "MFU", "Peak", "Limited by"]]
+    for i, c in enumerate(best[:top], 1):
+        rate = "–" if c.tokens_per_second is None else f"{c.tokens_per_second:,.0f}"
+        rows.append(
+            [str(i), c.text, human_seconds(c.seconds), rate, f"{c.mfu:.1%}", human_bytes(c.peak_bytes), c.limit]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [head]
+    for r in rows:
+        cells = [v.rjust(widths[i]) if i in (0, 2, 3, 4, 5) else v.ljust(widths[i]) for i, v in enumerate(r)]
+        lines.append("  ".join(cells).rstrip())
     return lines
