@@ -559,13 +559,16 @@ class Spread:
         dense: list[tuple[tuple[int, ...], bool, str]] = []  # (local shape, trainable, FSDP unit)
         experts: list[tuple[tuple[int, ...], bool, str]] = []
         step_count = [0, 0]  # optimizer step tensors: dense, experts
-        buffers = 0
+        buffers = whole_grads = 0
         for p in placed:
             buffers += p.buffer_bytes
             group = experts if p.expert else dense
             unit = p.row.block or ""  # FSDP2 wraps each block; the rest is the root's
             for t in p.tensors:
-                group.append((t.local(self.degrees), t.trainable, unit))
+                local = t.local(self.degrees)
+                group.append((local, t.trainable, unit))
+                if t.whole_grad and t.trainable and self.train and (layout.zero < 2 or dp == 1):
+                    whole_grads += prod(t.shape) - prod(local)  # the rest of the table's gradient
             step_count[1 if p.expert else 0] += p.step_tensors if self.train else 0
         # the groups a tensor's states are sharded over: the data-parallel replicas, or for experts the replicas that
         # hold the same experts (dp / ep of them)
@@ -622,6 +625,7 @@ class Spread:
         result = []
         for (held, grad_el, owned, tensors_n), dps in out.items():
             params = held * b + (owned * 4 if master else 0)
+            grad_el += whole_grads
             grads = grad_el * b
             optimizer = moments * owned * state_b + steps_each * tensors_n
             terms = (local, held, grad_el, owned, tensors_n, b, state_b, moments, steps_each, buffers)

@@ -34,6 +34,7 @@ class ParamTensor:
     shape: tuple[int, ...]
     trainable: bool = True
     splits: tuple[tuple[int, str], ...] = ()
+    whole_grad: bool = False  # its gradient comes back whole on every tensor-parallel rank (a vocabulary split)
 
     @property
     def numel(self) -> int:
@@ -137,12 +138,14 @@ def split(tensors: list[ParamTensor], style: str | None, kind: str) -> list[Para
                 splits.append((1, "tp"))
             elif len(t.shape) > lead:
                 splits.append((lead, "tp"))
-        elif style == "rowwise":
+        # a vocabulary split: each rank looks up its own rows, yet autograd gives back the whole table's gradient
+        whole_grad = style == "rowwise" and kind == "embedding"
+        if style == "rowwise":
             if kind == "embedding":
                 splits.append((0, "tp"))
             elif len(t.shape) > lead + 1:  # a weight; a bias is added whole after the sum
                 splits.append((lead + 1, "tp"))
-        out.append(replace(t, splits=tuple(splits)))
+        out.append(replace(t, splits=tuple(splits), whole_grad=whole_grad))
     return out
 
 
