@@ -1142,9 +1142,10 @@ def sweep(
         raise typer.Exit(code=130) from None
     resumed = f", {done.resumed:,} chunks done before" if done.resumed else ""
     kept = f"{done.rows:,} rows" + (" on the Pareto front" if task.pareto else "")
+    started = f", after {done.startup:,.1f} s starting them" if done.startup else ""
     typer.echo(
         f"wrote {done.path}: {kept} of {task.size:,} points; {done.points:,} points in {done.seconds:,.1f} s "
-        f"({done.rate:,.0f} points/s on {done.workers} worker{'s' if done.workers != 1 else ''}{resumed})",
+        f"({done.rate:,.0f} points/s on {done.workers} worker{'s' if done.workers != 1 else ''}{started}{resumed})",
         err=True,
     )
 

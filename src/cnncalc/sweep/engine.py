@@ -71,6 +71,7 @@ class Outcome:
     workers: int
     resumed: int = 0  # chunks that were done already
     busy: float = 0.0  # seconds the workers spent in chunks (summed)
+    startup: float = 0.0  # seconds to start the local cluster or reach the scheduler (not in ``seconds``)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -276,7 +277,7 @@ def run(
     shown = sys.stderr.isatty() if progress is None else progress
     bar = Progress(sum(stop - start for _, start, stop in todo), shown)
     began = time.perf_counter()
-    busy = 0.0
+    busy = startup = 0.0
     used = planned
     try:
         if workers == 0 and not scheduler:
@@ -288,15 +289,19 @@ def run(
                 bar.add(n)
         else:
             with _cluster(scheduler, workers) as (client, used):
+                startup = time.perf_counter() - began
+                bar.start = time.perf_counter()
                 _start(folder, task, chunk, resume)
                 busy = _on_dask(client, used, task, todo, folder, bar)
+                seconds = time.perf_counter() - began - startup  # the points', before the cluster closes
         _finish(folder, task)
     finally:
         bar.close()
-    seconds = time.perf_counter() - began
+    if workers == 0 and not scheduler:
+        seconds = time.perf_counter() - began
     points = sum(stop - start for _, start, stop in todo)
     rows = _count_rows(folder)
-    return Outcome(folder, points, rows, seconds, len(todo), used, len(done), busy)
+    return Outcome(folder, points, rows, seconds, len(todo), used, len(done), busy, startup=startup)
 
 
 def _count_rows(folder: Path) -> int:
