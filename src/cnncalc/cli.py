@@ -1232,6 +1232,7 @@ class PlotKind(str, Enum):
     roofline = "roofline"
     memory = "memory"
     plan = "plan"
+    sweep = "sweep"
 
 
 PLOT_EXAMPLES = examples(
@@ -1239,6 +1240,7 @@ PLOT_EXAMPLES = examples(
     "cnncalc plot net.txt --kind roofline --hardware a100-80gb -o roofline.svg",
     "cnncalc plot net.txt --kind roofline --peak 19.5 --bandwidth 2039 --dtype float32 -o roofline.pdf",
     "cnncalc plot net.txt --kind memory --dtype bfloat16 -o memory.png",
+    "cnncalc plot results.parquet --kind sweep --x flops --y params --color width -o sweep.png",
 )
 
 
@@ -1254,9 +1256,15 @@ def plot(
             case_sensitive=False,
             help="layers: per-layer bars of params, MACs/FLOPs and activation bytes; roofline: a log-log roofline, "
             "one point per layer; memory: params, gradients, optimizer state and activations per optimizer; plan: "
-            "every parallel layout on --devices, peak memory against step time (cnncalc plan's).",
+            "every parallel layout on --devices, peak memory against step time (cnncalc plan's); sweep: a sweep's "
+            "points (SPEC is its dataset), --y against --x on log axes, the Pareto front drawn.",
         ),
     ] = PlotKind.layers,
+    x: Annotated[Optional[str], typer.Option("--x", help="sweep: the column across (default: flops).")] = None,
+    y: Annotated[Optional[str], typer.Option("--y", help="sweep: the column up (default: params).")] = None,
+    color: Annotated[
+        Optional[str], typer.Option("--color", help="sweep: a column that colours the points (an argument).")
+    ] = None,
     log: Annotated[bool, typer.Option("--log", help="layers: log-scale bars.")] = False,
     hardware: Annotated[
         Optional[str],
@@ -1290,14 +1298,17 @@ def plot(
         typer.Option("--memory-fraction", help="plan: the share of each device's memory a rank may fill (0.9)."),
     ] = None,
 ) -> None:
-    """Draw the network: per-layer bars, a roofline against a device, the training memory, or the parallel layouts
-    on some devices (needs matplotlib)."""
+    """Draw the network: per-layer bars, a roofline against a device, the training memory, the parallel layouts
+    on some devices, or a sweep's points (needs matplotlib)."""
     options: dict = {}
     if kind is PlotKind.layers:
         options["log"] = log
     elif kind is PlotKind.roofline:
         options.update(hardware=hardware, peak_tflops=peak, bandwidth_gbs=bandwidth)
     try:
+        sweeping = [name for name, value in (("--x", x), ("--y", y), ("--color", color)) if value is not None]
+        if sweeping and kind is not PlotKind.sweep:
+            raise SpecError(f"{', '.join(sweeping)} {'applies' if len(sweeping) == 1 else 'apply'} to --kind sweep")
         given = (("--hardware", hardware), ("--peak", peak), ("--bandwidth", bandwidth))
         unused = [name for name, value in given if value is not None]
         if unused and kind is not PlotKind.roofline:
@@ -1306,6 +1317,12 @@ def plot(
         unused = [name for name, value in planned if value is not None]
         if unused and kind is not PlotKind.plan:
             raise SpecError(f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} only to --kind plan")
+        if kind is PlotKind.sweep:
+            from cnncalc.render.sweep_plot import plot_sweep
+
+            plot_sweep(spec, output, x or "flops", y or "params", color)
+            typer.echo(f"wrote {output}", err=True)
+            return
         if kind is PlotKind.plan:
             from cnncalc.parallel.search import plan_report
 
