@@ -21,7 +21,7 @@ from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.binding import Args
 from cnncalc.layers.calc import Calc, Step, prod
 from cnncalc.layers.registry import Expansion, Kind, unknown_layer
-from cnncalc.memory import element_bytes, memory, row_bytes, traffic_for
+from cnncalc.memory import BlockUse, block_peak, element_bytes, memory, row_bytes, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
 from cnncalc.records import copier, maker
@@ -50,6 +50,7 @@ class _Context:
     linear_names: set[str] = field(default_factory=set)  # the names of every dense layer seen (for the error)
     memo: dict[Any, Any] = field(default_factory=dict)  # rows and expansions of nodes seen before (repeated blocks)
     light: bool = False  # only the totals are wanted: a repeated node's row is reused as it is, not renamed
+    quick: bool = False  # only the totals and the peak: a reused row gets the node's id and inputs, not its field
     records: dict[str, Any] | None = None  # per node, what the parallel layer reads: kind, arguments, shapes, tensors
 
 
@@ -239,6 +240,147 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     )
 
 
+def analyze_totals(graph: Graph, options: Options | None = None, blocks: dict[Any, Any] | None = None) -> Report | None:
+    """The totals and memory :func:`analyze_graph` gives ``graph``, without its rows: a sweep's quick analysis.
+
+    ``graph`` may hold Segments (a quick build's block uses, :class:`cnncalc.notation.build.Segment`): each is
+    counted as one row, its nodes analysed once for each input shape and settings (kept in ``blocks``, across
+    analyses) and summed, with what its inside adds to the peak (:func:`cnncalc.memory.block_peak`). The Report
+    has no rows. None when the settings or the graph need the rows' own accounting (training, LoRA, freezing, a
+    run's budget, a parallel layout, a language model's serving figures, a traced model, a block whose input or
+    output is another storage's view): then :func:`analyze_graph` of the whole graph is the answer.
+    """
+    opts = Options.make(options)
+    if opts.train or opts.lora is not None or opts.freeze or opts.depth is not None:
+        return None
+    if opts.tokens is not None or opts.hardware is not None or opts.mfu is not None or opts.parallel is not None:
+        return None
+    if graph.batch is not None or (graph.samples is not None and graph.samples != 1) or not _written_order(graph):
+        return None
+    blocks = {} if blocks is None else blocks
+    if len(blocks) > _CALCS_HELD:
+        blocks.clear()
+    layout = graph.layout or opts.layout or Layout.hwc
+    framework = opts.framework or graph.framework or Framework.torch
+    dtype = opts.dtype or graph.dtype or "float32"
+    b = element_bytes(dtype)
+    causal_half = opts.scores == "causal"
+    settings = (opts.flops, layout, framework, opts.batch, False, causal_half, b, False)
+    ctx = _Context(
+        opts.flops, layout, framework, opts.batch, False, causal_half=causal_half, memo=_shared(settings), quick=True
+    )
+    done: dict[str, Row] = {}
+    nodes: list[Any] = []  # rows, and a BlockUse for each Segment
+    for index, node in enumerate(graph.nodes, start=1):
+        if not _count(node, index, done, ctx, b, nodes, blocks, settings):
+            return None
+    if any(r.serving is not None and r.serving.cache_per_token for r in nodes if r.__class__ is Row):
+        return None  # a language model: its serving figures read every node
+    totals = _totals(nodes)
+    return Report(
+        (),
+        totals,
+        opts.flops,
+        opts.layout or graph.layout or Layout.hwc,
+        opts.batch,
+        opts.title or graph.title,
+        dtype=dtype,
+        memory=memory(nodes, totals, dtype),
+        framework=framework,
+    )
+
+
+_AS_USE = copier(BlockUse, "use, node_id, inputs", {"node_id": "node_id", "inputs": "inputs"})
+
+
+def _count(
+    node: Any,
+    index: int,
+    done: dict[str, Row],
+    ctx: _Context,
+    b: int,
+    nodes: list[Any],
+    blocks: dict[Any, Any],
+    settings: tuple[Any, ...],
+) -> bool:
+    """Count a node (as :func:`_visit`), or a Segment as one BlockUse; False when a Segment cannot be."""
+    use = getattr(node, "use", None)
+    if use is None:
+        _visit(node, index, done, ctx, b, nodes)
+        return True
+    x = done[node.inputs[0]]
+    source = x
+    while source.view and source.inputs:  # the storage it reads: its size must be the input's
+        source = done[source.inputs[0]]
+    if source.view or row_bytes(source, b) != row_bytes(x, b):
+        return False
+    key = (node.key, x.output_shape, x.channel_axis, x.dtype, settings)
+    hit = blocks.get(key)
+    if hit is None:
+        hit = blocks[key] = _block_use(use, x, ctx, b, blocks, settings)
+    if hit is False:
+        return False
+    counted, out = hit
+    done[node.id] = _RELABEL(out, node.id, node.inputs)  # its output, as a row of this graph (a storage of its own)
+    nodes.append(_AS_USE(counted, node.id, node.inputs))
+    return True
+
+
+def _block_use(
+    use: Any, x: Row, ctx: _Context, b: int, blocks: dict[Any, Any], settings: tuple[Any, ...]
+) -> tuple[BlockUse, Row] | bool:
+    """A Segment's nodes analysed after ``x``: their figures summed (a BlockUse) and the row of its output; False
+    when they cannot be counted as one (a language model's figures, an uncounted op, an odd use of the input)."""
+    done = {use.input: _INPUT_AS(x, use.input)}
+    rows: list[Any] = []
+    for k, node in enumerate(use.nodes, start=1):
+        if not _count(node, k, done, ctx, b, rows, blocks, settings):
+            return False
+    if any(
+        (r.serving is not None and r.serving.cache_per_token) or r.kind == "uncounted"
+        for r in rows
+        if r.__class__ is Row
+    ):
+        return False
+    if done[use.last].view:  # its output is a view of a storage inside it: the storage's size is not the output's
+        return False
+    peak = block_peak(done[use.input], rows, b)
+    if peak is None:
+        return False
+    held, freed, output, dangling, total_bytes = peak
+    t = _totals(rows)
+    counted = BlockUse(
+        "",
+        (),
+        t.params,
+        t.trainable_params,
+        t.buffers,
+        t.macs,
+        t.flops,
+        t.activation_size,
+        row_bytes(x, b),
+        held,
+        freed,
+        output,
+        dangling,
+        total_bytes,
+    )
+    return counted, done[use.last]
+
+
+# a block's input inside it: a storage of its own (its size checked against the storage it views, if a view)
+_INPUT_AS = copier(Row, "row, node_id", {"node_id": "node_id", "view": "False", "inputs": "()"})
+
+
+def _written_order(graph: Graph) -> bool:
+    seen: set[str] = set()
+    for n in graph.nodes:
+        if n.id in seen or any(i not in seen for i in n.inputs):
+            return False
+        seen.add(n.id)
+    return True
+
+
 def _visit(
     node: Node, index: int, done: dict[str, Row], ctx: _Context, b: int, nodes: list[Row], block: str | None = None
 ) -> Row:
@@ -270,7 +412,12 @@ def _visit(
         elif train is not None:
             row = _retrained(hit, index, node, done, ctx, b, block)
         else:
-            row = hit if ctx.light else _renamed(hit, index, node, _field(hit, node, done, ctx), block, ctx)
+            if ctx.light:
+                row = hit
+            elif ctx.quick:
+                row = _RELABEL(hit, node.id, node.inputs)
+            else:
+                row = _renamed(hit, index, node, _field(hit, node, done, ctx), block, ctx)
         if key is not None and hit is None:
             ctx.memo[key] = row if train is None else (row, train.last)
         elif hit is not None and ctx.records is not None:  # the same kind, arguments and shapes as the first
@@ -385,6 +532,7 @@ _PLACE = {
     "block": "block",
 }
 _RENAME = copier(Row, "row, index, name, node, field, block", _PLACE)
+_RELABEL = copier(Row, "row, node_id, inputs", {"node_id": "node_id", "inputs": "inputs"})  # the quick analysis' copy
 
 
 def _retrained(

@@ -7,7 +7,7 @@ from typing import Any
 
 from cnncalc.errors import ArgumentError, SpecError
 from cnncalc.graph import Graph
-from cnncalc.notation.build import build_graph, candidates
+from cnncalc.notation.build import Uses, build_graph, candidates
 from cnncalc.notation.syntax import REQUIRED, Block, Repeat, Statement, parse_statements
 
 
@@ -18,6 +18,7 @@ def parse(
     *,
     values: dict[str, Any] | None = None,
     statements: list[Statement | Block] | None = None,
+    store: Uses | None = None,
 ) -> Graph:
     """The Graph of a network written in the notation.
 
@@ -26,7 +27,8 @@ def parse(
     the text uses (a zoo model's ``classes``, ``size``), over the defaults its
     ``# args: classes=1000, size=224`` line declares. ``values`` gives values
     to the arguments the text takes (:func:`takes`), each checked: a name it
-    does not take is an error. ``statements``: the text already read.
+    does not take is an error. ``statements``: the text already read. ``store``: a quick build's block uses
+    (:class:`~cnncalc.notation.build.Uses`; the Graph is then for :func:`cnncalc.analyze.analyze_totals` only).
     """
     if not isinstance(text, str):  # lark would fail inside with an AttributeError or TypeError
         hint = (
@@ -44,7 +46,7 @@ def parse(
     if values:
         given, defaults = split_values(text, values, statements)
         params = {**(params or {}), **given}
-    return build_graph(statements, text, input_shape, {**declared, **(params or {})}, defaults)
+    return build_graph(statements, text, input_shape, {**declared, **(params or {})}, defaults, store)
 
 
 ARGS_LINE = re.compile(r"^#\s*args:\s*(?P<args>.*)$", re.MULTILINE)

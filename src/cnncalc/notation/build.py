@@ -91,6 +91,81 @@ class _Use:
         return cls(block, tuple(ids), nodes, made, labels, refs, prev, last)
 
 
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A block's use that a quick build (:class:`Uses`) does not make node by node: it reads ``inputs[0]`` and is
+    made of ``use``'s nodes, an earlier use of the same block with the same arguments, its body read from the same
+    values. ``key`` names it among the uses its store holds. :func:`cnncalc.analyze.analyze_totals` counts it."""
+
+    id: str
+    inputs: tuple[str, ...]
+    use: _Use
+    key: int
+    label: str = ""
+
+
+_ABSENT = object()  # a name a statement reads that is no node before it
+
+
+class Uses:
+    """Block uses kept across builds of one text with other values (a sweep's points): a use of a block (or of a
+    definition of several layers) with the same arguments, whose body's names have the same values, is a
+    :class:`Segment` of the first one.
+
+    At most ``held`` uses are kept; past that, the store starts again.
+    """
+
+    def __init__(self, held: int = 4096) -> None:
+        self.found: dict[Any, tuple[_Use, int]] = {}
+        self.serial = 0  # uses ever added: each one's key, never given twice
+        self.held = held
+        self.names: dict[tuple[int, int], tuple[Any, tuple[str, ...]]] = {}  # (body, generation) -> its names
+        self.statements: dict[Any, Any] = {}  # a statement in a block read before: what it made, for the same values
+
+    def add(self, key: Any, use: _Use) -> tuple[_Use, int]:
+        if len(self.found) >= self.held:
+            self.found.clear()
+        self.serial += 1
+        self.found[key] = found = (use, self.serial)
+        return found
+
+
+def _quick_use(block: Block | Statement, nodes: tuple[Any, ...], prev: str, last: str) -> _Use | None:
+    """A quick build's record of a use (its nodes, what it reads, what it gives), or None when a node reads one
+    outside it (a merge naming a node the top level made)."""
+    made = tuple([n.id for n in nodes])
+    inside = {*made, prev}
+    if last not in inside or any(i not in inside for n in nodes for i in n.inputs):
+        return None
+    return _Use(block, (), nodes, made, (), {}, prev, last)  # type: ignore[arg-type]
+
+
+def _names_of(value: Any, out: set[str]) -> None:
+    """The names a value may read: words, and the names in arithmetic, inside tuples too."""
+    if isinstance(value, str):
+        out.add(value)
+    elif isinstance(value, Expr):
+        for a in value.args:
+            _names_of(a, out)
+    elif isinstance(value, tuple):
+        for v in value:
+            _names_of(v, out)
+
+
+def _chain_names(chain: tuple[Any, ...], out: set[str]) -> None:
+    """Every name a chain may look up in its bindings: its layers' names and the words in their values."""
+    for element in chain:
+        if isinstance(element, Repeat):
+            _names_of(element.times, out)
+            _chain_names(element.chain, out)
+        else:
+            out.add(element.name)
+            for v in element.args:
+                _names_of(v, out)
+            for _, v in element.kwargs:
+                _names_of(v, out)
+
+
 @dataclass
 class _Scope:
     """Where statements are read: the top level, or one use of a block."""
@@ -119,6 +194,10 @@ class _Builder:
     generation: int = 0  # how many times a definition or block was added: a block's body may read differently after
     uses: dict[Any, Any] = field(default_factory=dict)  # block uses made so far (a _Use, or its record), for replay
     defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # block -> parameter -> a default given anew
+    store: Uses | None = None  # a quick build's: block uses seen in earlier builds are Segments
+    used: int = 0  # block uses so far (a use that makes none inside it can be replayed)
+    last_site: tuple[Any, Any] = (None, None)  # a quick build's last block use: its bound call, its Segment's use
+    serial: int = 0  # a quick build's ids so far
     log: list[tuple[Any, ...]] | None = None  # what the block use being recorded did to the ids, in order
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
@@ -144,6 +223,67 @@ class _Builder:
     # -- statements
 
     def statement(self, st: Statement | Block, scope: _Scope) -> None:
+        if self.store is not None and scope.in_block and st.__class__ is Statement:
+            self.quick_statement(st, scope)  # type: ignore[arg-type]
+            return
+        self.read_statement(st, scope)
+
+    def quick_statement(self, st: Statement, scope: _Scope) -> None:
+        """A statement inside a block in a quick build: made again from the same statement read with the same values
+        before (its nodes and Segments, their inputs mapped to this use's nodes), else read and kept."""
+        store = self.store
+        assert store is not None
+        key = (
+            "statement",
+            id(st),
+            scope.stack,
+            self.generation,
+            scope.last is None,
+            self.reads(st, scope.bindings, {}),
+        )
+        made = store.statements.get(key)
+        refs = scope.refs
+        if made is not None:
+            items, result = made
+            ids: list[str] = []
+            prev = scope.last
+            for item, sources in items:
+                inputs = tuple([prev if s is None else ids[s] if s.__class__ is int else refs[s] for s in sources])
+                ids.append(self.new_id(""))
+                self.nodes.append(
+                    _REPLACE_NODE(item, ids[-1], inputs)
+                    if item.__class__ is Node
+                    else _REPLACE_SEGMENT(item, ids[-1], inputs)
+                )
+            last = prev if result is None else ids[result] if result.__class__ is int else refs[result]
+            if st.name is not None:
+                refs[st.name] = last
+            scope.last = last
+            return
+        first, used, prev, before = len(self.nodes), self.used, scope.last, dict(refs)
+        self.read_statement(st, scope)
+        if self.used != used:  # it used a block: read every time
+            return
+        created = self.nodes[first:]
+        local = {n.id: k for k, n in enumerate(created)}
+        names = {v: k for k, v in before.items()}  # a node the statement reads by a name, by that name
+
+        def source(i: str) -> Any:
+            if i in local:
+                return local[i]
+            if i == prev:
+                return None
+            return names.get(i, _ABSENT)
+
+        items = tuple((n, tuple([source(i) for i in n.inputs])) for n in created)
+        result = source(scope.last)  # type: ignore[arg-type]
+        if result is _ABSENT or any(s is _ABSENT for _, sources in items for s in sources):
+            return
+        if len(store.statements) >= store.held:
+            store.statements.clear()
+        store.statements[key] = (items, result)
+
+    def read_statement(self, st: Statement | Block, scope: _Scope) -> None:
         if isinstance(st, Block):
             if scope.in_block:
                 raise self.fail(SpecError(f"block '{st.name}' is defined inside another block"), st.line, st.column)
@@ -178,17 +318,25 @@ class _Builder:
         scope.last = prev
 
     def rename(self, node_id: str, name: str, scope: _Scope, first_new: int) -> str:
-        """Give the statement's last node the statement's name as its id, when this statement made it."""
+        """Give the statement's last node the statement's name as its id, when this statement made it (a quick
+        build's ids are only numbers: the names are kept where references look them up)."""
+        if self.store is not None:
+            return node_id
         if not self.nodes or self.nodes[-1].id != node_id or len(self.nodes) <= first_new:
             return node_id
         wanted = self.ids.rename(node_id, scope.prefix + name)
-        self.nodes[-1] = _with_id(self.nodes[-1], wanted)
+        last = self.nodes[-1]
+        self.nodes[-1] = _with_id(last, wanted) if last.__class__ is Node else _segment_with_id(last, wanted)
         if self.log is not None:
             self.log.append(("rename", scope.prefix + name))
         return wanted
 
     def new_id(self, full: str) -> str:
-        """A new node's id from its label (:class:`NodeIds`), noted when a block use is being recorded."""
+        """A new node's id from its label (:class:`NodeIds`), noted when a block use is being recorded; in a quick
+        build, a number (what reads what is all that is counted)."""
+        if self.store is not None:
+            self.serial += 1
+            return "#" + str(self.serial)
         if self.log is not None:
             self.log.append(("new", full))
         return self.ids.new(full)
@@ -248,9 +396,23 @@ class _Builder:
                     SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
                 )
             before = len(self.nodes)
+            bound = [self.bind_call(c, scope) if c.__class__ is Call else None for c in el.chain]
             for i in range(times):
-                for inner in el.chain:
-                    prev = self.element(inner, prev, stack, scope)
+                used = self.used
+                for inner, call in zip(el.chain, bound):  # bound once: the same bindings every time
+                    prev = self.element(inner, prev, stack, scope, bound=call)
+                last = self.nodes[-1] if self.nodes else None
+                if (
+                    self.store is not None
+                    and len(self.nodes) == before + i + 1
+                    and self.used == used + 1
+                    and last.__class__ is Segment
+                    and last.id == prev
+                ):  # a quick build's repetition of one block's use: the same Segment, once a time
+                    for _ in range(times - i - 1):
+                        self.used += 1
+                        prev = self.segment((last.use, last.key), prev, "")  # type: ignore[union-attr]
+                    break
                 if i == 0 and before + times * (len(self.nodes) - before) > MAX_NODES:  # nested or via blocks
                     raise self.fail(
                         SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
@@ -452,9 +614,45 @@ class _Builder:
                 site.line,
                 site.column,
             )
+        if self.store is not None and prev is not None:  # a quick build: made once, a Segment after
+            return self.quick_definition(st, prev, stack, scope)
         for element in st.chain:
             prev = self.element(element, prev, stack, scope)
         return prev  # type: ignore[return-value]
+
+    def quick_definition(self, st: Statement, prev: str, stack: tuple[str, ...], scope: _Scope) -> str:
+        """A definition of several layers in a quick build: a Segment of an earlier use where the names its layers
+        read (and any definition's) had the same values, else its layers, kept for later uses."""
+        store = self.store
+        assert store is not None
+        key = ("def", st.name, stack, self.generation, self.reads(st, scope.bindings, {}))
+        found = store.found.get(key)
+        if found is not None:
+            return self.segment(found, prev, scope.prefix)
+        first_node, first_use = len(self.nodes), self.used
+        start = prev
+        for element in st.chain:
+            prev = self.element(element, prev, stack, scope)
+        use = _quick_use(st, tuple(self.nodes[first_node:]), start, prev) if self.used == first_use else None  # type: ignore[arg-type]
+        if use is None:
+            return prev  # type: ignore[return-value]
+        del self.nodes[first_node:]
+        return self.segment(store.add(key, use), start, scope.prefix)
+
+    def reads(self, body: Block | Statement, bindings: dict[str, Any], own: dict[str, Any]) -> tuple[Any, ...]:
+        """The values ``bindings`` gives the names ``body`` may read (its own, and any definition's: a value may
+        name one), but the parameters ``own`` gives: what its expansion depends on besides its arguments."""
+        store = self.store
+        assert store is not None
+        cached = store.names.get((id(body), self.generation))
+        if cached is None:
+            names: set[str] = set()
+            for st in body.body if isinstance(body, Block) else (body,):
+                _chain_names(st.chain, names)
+            for d in self.definitions.values():
+                _chain_names(d.chain, names)
+            cached = store.names[(id(body), self.generation)] = (body, tuple(sorted(names)))
+        return tuple([(n, _typed(bindings[n])) for n in cached[1] if n in bindings and n not in own])
 
     def use_block(
         self,
@@ -476,16 +674,30 @@ class _Builder:
         if len(stack) >= MAX_DEPTH:
             raise self.fail(SpecError(f"blocks are nested more than {MAX_DEPTH} deep"), site.line, site.column)
         own = self.bind_block(block, site, args, kwargs)
-        bindings = {**self.top.bindings, **own}
+        store = self.store
         key = block.name.lower()
         self.block_uses[key] = n = self.block_uses.get(key, 0) + 1
-        inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, f"{scope.prefix}{block.name}{n}.", True, (*stack, key))
+        prefix = f"{scope.prefix}{block.name}{n}."
+        self.used += 1
+        quick = None
+        if store is not None and self.last_site[0] is site:  # a repetition's next use of the block: the same
+            return self.segment(self.last_site[1], prev, prefix)
+        if store is not None:  # a quick build: a use like one the store holds is a Segment of it
+            same = _same_use(key, own, stack, self.generation)
+            if same is not None:
+                quick = (same, self.reads(block, self.top.bindings, own))
+                found = store.found.get(quick)
+                if found is not None:
+                    self.last_site = (site, found)
+                    return self.segment(found, prev, prefix)
+        bindings = {**self.top.bindings, **own}
+        inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, prefix, True, (*stack, key))
         outer = self.within
         level = 0 if outer is None else self.scopes[outer].level + 1
         self.within = len(self.scopes)
         self.scopes.append(Scope(self.within, inner.prefix.rstrip("."), block.name, outer, level, block=True))
         same = _same_use(key, own, stack, self.generation)
-        made = self.uses.get(same) if same is not None else None
+        made = self.uses.get(same) if same is not None and store is None else None
         if made is not None and made.__class__ is tuple:  # recorded, not yet replayed: read the record once
             made = self.uses[same] = _Use.of(*made)
         if made is not None and made.block is block and len(self.nodes) + len(made.nodes) <= MAX_NODES:
@@ -493,17 +705,34 @@ class _Builder:
                 return self.replay(made, prev, inner.prefix)
             finally:
                 self.within = outer
-        first_node, first_scope, log = len(self.nodes), len(self.scopes), self.log
-        self.log = [] if same is not None else None
+        first_node, first_use, log = len(self.nodes), self.used, self.log
+        self.log = [] if same is not None and store is None else None
         try:
             for st in block.body:
                 self.statement(st, inner)
-            if same is not None and len(self.scopes) == first_scope:  # it used no other block: it can be replayed
+            if same is not None and self.used == first_use:  # it used no other block: it can be replayed
                 nodes = tuple(self.nodes[first_node:])  # as made (a statement may rename the last one after)
-                self.uses[same] = (block, self.log, nodes, first_node, prev, inner.last, inner.prefix)
+                record = (block, self.log, nodes, first_node, prev, inner.last, inner.prefix)
+                if store is None:
+                    self.uses[same] = record
+                else:  # a quick build: kept for the builds to come, and a Segment here too
+                    use = _quick_use(block, nodes, prev, inner.last)  # type: ignore[arg-type]
+                    if use is not None and quick is not None:
+                        found = store.add(quick, use)
+                        self.last_site = (site, found)
+                        del self.nodes[first_node:]
+                        self.within = outer
+                        return self.segment(found, prev, inner.prefix)
         finally:
             self.within, self.log = outer, log
         return inner.last  # type: ignore[return-value]
+
+    def segment(self, found: tuple[_Use, int], prev: str, prefix: str) -> str:
+        """A Segment for a block's use made of an earlier use's nodes (a quick build)."""
+        use, key = found
+        node_id = self.new_id(prefix + "out")
+        self.nodes.append(_segment(node_id, (prev,), use, key, prefix))
+        return node_id
 
     def replay(self, use: _Use, prev: str, prefix: str) -> str:
         """Make again the nodes of an earlier use of the same block with the same arguments, as reading its body
@@ -595,6 +824,10 @@ class _Builder:
 # a Node made, and one copied with a new id, quicker than by Node(...) and dataclasses.replace (cnncalc.records)
 _node = maker(Node, ("id", "kind", "label", "args", "kwargs", "inputs", "source", "line", "column", "scope"))
 _with_id = copier(Node, "node, id", {"id": "id"})
+_segment_with_id = copier(Segment, "node, id", {"id": "id"})
+_REPLACE_NODE = copier(Node, "node, id, inputs", {"id": "id", "inputs": "inputs"})
+_REPLACE_SEGMENT = copier(Segment, "node, id, inputs", {"id": "id", "inputs": "inputs"})
+_segment = maker(Segment, ("id", "inputs", "use", "key", "label"))
 
 
 def node_source(
@@ -743,11 +976,13 @@ def build_graph(
     input_shape: tuple[int, ...] | None = None,
     params: dict[str, Any] | None = None,
     defaults: dict[str, dict[str, Any]] | None = None,
+    store: Uses | None = None,
 ) -> Graph:
     """The Graph the statements describe; ``params`` gives values to names used at the top level, ``defaults``
     new defaults to blocks' parameters (``{"basic": {"c": 32}}``: every use of ``basic`` that does not give
-    ``c`` takes 32)."""
-    b = _Builder(text, input_shape, top=_Scope(bindings=dict(params or {})), defaults=dict(defaults or {}))
+    ``c`` takes 32). With ``store`` (a quick build, for totals only), a block's use like one the store holds is
+    a :class:`Segment`, and the store keeps the others' nodes for the builds to come."""
+    b = _Builder(text, input_shape, top=_Scope(bindings=dict(params or {})), defaults=dict(defaults or {}), store=store)
     for st in statements:
         b.statement(st, b.top)
     if not b.nodes:

@@ -26,7 +26,7 @@ from cnncalc.graph import Graph
 from cnncalc.options import Options
 from cnncalc.report import Report
 
-_NOT_SENT = ("_statements", "_module", "_function")
+_NOT_SENT = ("_statements", "_module", "_function", "_uses", "_blocks", "_titled")
 
 
 class Space:
@@ -101,10 +101,28 @@ class NotationSpace(Space):
 
         return takes(self.text, self.statements())
 
-    def graph(self, values: dict[str, Any], options: Options) -> Graph:
+    def graph(self, values: dict[str, Any], options: Options, store: Any = None) -> Graph:
         from cnncalc.notation import parse
 
-        return parse(self.text, self.input_shape, values=values, statements=self.statements())
+        return parse(self.text, self.input_shape, values=values, statements=self.statements(), store=store)
+
+    def report(self, values: dict[str, Any], options: Options) -> Report:
+        """The point's Report; its totals by the quick path when they can be (block uses made and counted once
+        across the points, :func:`cnncalc.analyze.analyze_totals`), else the whole analysis, as ``summary``."""
+        from cnncalc.analyze import analyze_totals
+        from cnncalc.errors import CnnCalcError
+
+        if "_uses" not in self.__dict__:
+            from cnncalc.notation.build import Uses
+
+            self.__dict__["_uses"], self.__dict__["_blocks"] = Uses(), {}
+        try:
+            quick = analyze_totals(
+                self.graph(values, options, self.__dict__["_uses"]), options, self.__dict__["_blocks"]
+            )
+        except CnnCalcError:
+            quick = None  # the whole analysis says what is wrong, and where, in its own words
+        return quick if quick is not None else super().report(values, options)
 
 
 class ZooSpace(NotationSpace):
@@ -130,20 +148,23 @@ class ZooSpace(NotationSpace):
 
         return zoo.choices(self.name).get(name)
 
-    def graph(self, values: dict[str, Any], options: Options) -> Graph:
+    def graph(self, values: dict[str, Any], options: Options, store: Any = None) -> Graph:
         from cnncalc import zoo
         from cnncalc.errors import CnnCalcError
         from cnncalc.notation import parse
 
         chosen = zoo.values(self.name, **{**self.fixed, **values})
         try:
-            return parse(self.text, None, chosen, statements=self.statements())
+            return parse(self.text, None, chosen, statements=self.statements(), store=store)
         except CnnCalcError as e:
             e.message = f"zoo model {self.name}: {e.message}"
             raise
 
     def report(self, values: dict[str, Any], options: Options) -> Report:
-        return super().report(values, Options.make(options, title=options.title or self.name))
+        titled = self.__dict__.get("_titled")
+        if titled is None or titled[0] is not options:  # the zoo's title, as zoo.analyze gives it
+            titled = self.__dict__["_titled"] = (options, Options.make(options, title=options.title or self.name))
+        return super().report(values, titled[1])
 
 
 class ConfigSpace(Space):
