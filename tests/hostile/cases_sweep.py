@@ -204,3 +204,19 @@ CASES = [
         needs=("distributed",),
     ),
 ]
+
+CASES += [
+    Case(
+        "plot_sweep_of_a_file_that_is_not_parquet",
+        ("plot", "r.parquet", "--kind", "sweep", "-o", "out.png"),
+        files={"r.parquet": "SECRET=not a table\n"},
+        says="not a sweep",
+        needs=("pyarrow", "matplotlib"),
+    ),
+    Case(
+        "plot_sweep_of_nothing",
+        ("plot", "missing.parquet", "--kind", "sweep", "-o", "out.png"),
+        says="no such sweep",
+        needs=("pyarrow", "matplotlib"),
+    ),
+]
