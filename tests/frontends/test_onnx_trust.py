@@ -321,3 +321,17 @@ def test_the_message_bombs_are_refused_before_parsing(tmp_path):
     path.write_bytes(b"\x3a" + length + graph)  # ModelProto field 7 (graph)
     with pytest.raises(LimitError, match="nodes, over the limit of 250,000 \\(layers\\)"):
         cnncalc.from_onnx(path)
+
+
+@pytest.mark.parametrize(
+    "node, extra, says",
+    [
+        # opset 11's Pad takes its pads as an input: two per axis, begins then ends. Four axes need eight.
+        ("Pad", [helper.make_tensor("p", I64, [3], [1, 1, 1])], "Pad's pads hold 3 values where 4 padded axes need 8"),
+        ("Tile", [helper.make_tensor("p", I64, [2], [2, 2])], "Tile's repeats hold 2 values for an input of rank 4"),
+    ],
+)
+def test_a_shape_list_of_the_wrong_length_is_named(node, extra, says):
+    nodes = [helper.make_node(node, ["x", "p"], ["y"], name=f"/{node.lower()}")]
+    with pytest.raises(ShapeError, match=says):
+        cnncalc.from_onnx(model(nodes, [("x", [1, 4, 2, 2], F)], ["y"], extra))

@@ -182,6 +182,8 @@ def _gather(a: dict[str, Any], shapes: list[Shape], values: list[Any]) -> list[S
 
 def _tile(a: dict[str, Any], shapes: list[Shape], values: list[Any]) -> list[Shape]:
     reps = need(values[1], "Tile's repeats")
+    if reps.size != len(shapes[0]):
+        raise ShapeError(f"Tile's repeats hold {reps.size} values for an input of rank {len(shapes[0])}")
     return [tuple(n * int(r) for n, r in zip(shapes[0], reps.ravel()))]
 
 
@@ -190,6 +192,8 @@ def _pad(a: dict[str, Any], shapes: list[Shape], values: list[Any]) -> list[Shap
     pads = need(values[1] if len(values) > 1 else a.get("pads"), "Pad's pads").ravel()
     axes = [axis_of(int(i), len(x)) for i in values[3].ravel()] if len(values) > 3 and values[3] is not None else None
     axes = axes if axes is not None else list(range(len(x)))
+    if len(pads) != 2 * len(axes):
+        raise ShapeError(f"Pad's pads hold {len(pads)} values where {len(axes)} padded axes need {2 * len(axes)}")
     out = list(x)
     for j, i in enumerate(axes):
         out[i] = x[i] + int(pads[j]) + int(pads[j + len(axes)])
