@@ -291,7 +291,8 @@ def test_seed_003_bare_input_with_the_input_option():
 
 
 def seed_001_totals(stdout: str) -> None:
-    assert "Total params: 62,958 (63.0 k, 245.9 KiB at float32); trainable 62,958, non-trainable 0; buffers: 0" in stdout
+    totals = "Total params: 62,958 (63.0 k, 245.9 KiB at float32); trainable 62,958, non-trainable 0; buffers: 0"
+    assert totals in stdout
 
 
 def test_cli_spec_as_text(cli):

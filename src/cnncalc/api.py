@@ -8,7 +8,7 @@ from typing import Any
 
 from cnncalc.analyze import analyze_graph
 from cnncalc.conventions import Convention, Layout
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, type_name
 from cnncalc.graph import Graph
 from cnncalc.notation import parse as _parse_notation
 from cnncalc.options import Options
@@ -103,7 +103,7 @@ def load(
         return trace_graph(source, input, input_dtype=dtypes, kwargs=kwargs, train=train)
     raise SpecError(
         f"a network is the text notation, a file, a spec, a Graph, a cnncalc.Net or a torch module "
-        f"(got {type(source).__name__})"
+        f"(got {type_name(source)})"
     )
 
 

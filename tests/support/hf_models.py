@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 import pytest
+
 from support.hf_configs import config, names  # noqa: F401  (re-exported for the tests)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

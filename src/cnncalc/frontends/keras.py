@@ -29,7 +29,7 @@ from typing import Any
 
 from cnncalc.analyze import analyze_graph
 from cnncalc.conventions import Framework, Layout, core_shape
-from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.errors import CnnCalcError, SpecError, type_name
 from cnncalc.graph import Graph, Node, NodeIds
 from cnncalc.layers.elementwise import ACTIVATION_WORDS
 from cnncalc.options import Options
@@ -622,6 +622,6 @@ def from_keras(model: Any, *, options: Options | None = None, **given: Any) -> R
     Counted under the keras convention unless ``framework="torch"`` is given.
     """
     if not hasattr(model, "to_json"):
-        raise SpecError(f"from_keras needs a Keras model (got {type(model).__name__})")
+        raise SpecError(f"from_keras needs a Keras model (got {type_name(model)})")
     opts = Options.make(options, **given)
     return analyze_graph(graph_of_config(json.loads(model.to_json())), opts)

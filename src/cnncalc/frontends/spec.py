@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, type_name
 from cnncalc.frontends.common import GraphMaker
 from cnncalc.graph import Graph
 
@@ -73,7 +73,7 @@ def _value(v: Any, where: str) -> Any:
 def from_dict(data: Any, *, source: str = "the spec") -> Graph:
     """The Graph of a spec already loaded into Python data (a dict with ``layers``)."""
     if not isinstance(data, dict):
-        raise SpecError(f"{source} must be a mapping with 'layers' (got {type(data).__name__})")
+        raise SpecError(f"{source} must be a mapping with 'layers' (got {type_name(data)})")
     for key in data:
         if key not in TOP_KEYS:
             raise SpecError(f"{source}: unknown field '{key}' (fields: {', '.join(TOP_KEYS)})")

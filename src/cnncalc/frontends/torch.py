@@ -43,7 +43,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from cnncalc.conventions import Layout
-from cnncalc.errors import ArgumentError, CnnCalcError, LimitError, ShapeError, SpecError, UserCodeError
+from cnncalc.errors import ArgumentError, CnnCalcError, LimitError, ShapeError, SpecError, UserCodeError, type_name
 from cnncalc.frontends import TORCH_SPEC
 from cnncalc.frontends.torch_lower import (
     ATEN,
@@ -544,7 +544,7 @@ def make_inputs(
                 raise ArgumentError(f"an input size must not be negative (got {tuple(item)})")
             return fake_like(torch.empty(tuple(item), dtype=dtype_for(name), device="meta"), mode)
         raise ArgumentError(
-            f"an input must be a size like (1, 3, 224, 224) or a tensor (got {type(item).__name__})",
+            f"an input must be a size like (1, 3, 224, 224) or a tensor (got {type_name(item)})",
         )
 
     if isinstance(dtype, dict) and not isinstance(inputs, dict):
@@ -933,7 +933,7 @@ def trace_graph(
     ``train`` traces in training mode (dropout drops, batch norm uses the batch's statistics).
     """
     if not isinstance(model, nn.Module):
-        raise SpecError(f"from_torch needs a torch.nn.Module (got {type(model).__name__})")
+        raise SpecError(f"from_torch needs a torch.nn.Module (got {type_name(model)})")
     if not has_forward(model):
         return _parameters_only(model, title, given=input_size is not None)
     given = dict(input_dtype=input_dtype, kwargs=kwargs, title=title, user_file=user_file, train=train)

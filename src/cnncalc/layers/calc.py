@@ -148,7 +148,7 @@ class Calc:
         tensors: int = 1,
         parts: tuple[Step, ...] = (),
     ) -> int:
-        """Record ``value`` parameters held in ``tensors`` tensors (a weight and a bias are two), with their ``parts``."""
+        """Record ``value`` parameters held in ``tensors`` tensors (a weight and a bias are two) and their ``parts``."""
         self.params_total += value
         if trainable:
             self.trainable_total += value

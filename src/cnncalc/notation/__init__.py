@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cnncalc.errors import ArgumentError, SpecError
+from cnncalc.errors import ArgumentError, SpecError, type_name
 from cnncalc.graph import Graph
 from cnncalc.notation.build import Uses, build_graph, candidates
 from cnncalc.notation.syntax import REQUIRED, Block, Repeat, Statement, parse_statements
@@ -36,9 +36,7 @@ def parse(
             if isinstance(text, dict)
             else None
         )
-        raise SpecError(
-            f"a network is the text notation, a Graph or a cnncalc.Net (got {type(text).__name__})", hint=hint
-        )
+        raise SpecError(f"a network is the text notation, a Graph or a cnncalc.Net (got {type_name(text)})", hint=hint)
     declared = arguments(text)  # a text may declare its arguments and their defaults: `# args: size=224`
     if statements is None:
         statements = parse_statements(text)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnncalc.errors import ArgumentError, CnnCalcError
+from cnncalc.errors import ArgumentError, CnnCalcError, type_name
 from cnncalc.options import Options
 from cnncalc.sweep.rows import columns as figure_columns
 from cnncalc.sweep.rows import figures, fits, found_columns, type_of
@@ -176,7 +176,7 @@ def _values_text(values: Any) -> str | Sequence[Any]:
         return values
     if isinstance(values, Iterable):
         return list(values)
-    raise ArgumentError(f"a sweep's values are a text like '16..64:16' or a list (got {type(values).__name__})")
+    raise ArgumentError(f"a sweep's values are a text like '16..64:16' or a list (got {type_name(values)})")
 
 
 def _axis_of(name: str, values: Any, space: Space) -> Axis:
@@ -241,9 +241,7 @@ def plan(
     from cnncalc.numbers import whole
 
     if not isinstance(spec, str):
-        raise ArgumentError(
-            f"a sweep's spec is a text, a path, zoo:NAME or file.py:function (got {type(spec).__name__})"
-        )
+        raise ArgumentError(f"a sweep's spec is a text, a path, zoo:NAME or file.py:function (got {type_name(spec)})")
     opts = Options.make(options)
     space = space_of(spec, fixed=dict(fixed or {}), input=input, dtypes=dtypes, kwargs=kwargs)
     if isinstance(vary, Mapping):

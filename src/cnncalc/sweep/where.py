@@ -26,7 +26,7 @@ import operator
 from collections.abc import Callable, Collection
 from typing import Any
 
-from cnncalc.errors import ArgumentError, CnnCalcError
+from cnncalc.errors import ArgumentError, CnnCalcError, type_name
 
 MAX_CHARS = 2000
 MAX_DEPTH = 40
@@ -79,7 +79,7 @@ class Condition:
     def read(cls, text: object, columns: Collection[str]) -> Condition:
         """The condition ``text`` over ``columns``, or an ArgumentError saying what is not allowed and where."""
         if not isinstance(text, str):
-            raise ArgumentError(f"--where must be a condition written as text (got {type(text).__name__})")
+            raise ArgumentError(f"--where must be a condition written as text (got {type_name(text)})")
         if len(text) > MAX_CHARS:
             raise ArgumentError(f"--where is {len(text):,} characters long; a condition may have {MAX_CHARS:,}")
         source = " ".join(text.splitlines()).strip()
