@@ -1182,8 +1182,30 @@ def plan(
     format: Annotated[  # noqa: A002
         str, typer.Option("--format", "-f", **choice(CheckFormat), help="text or json.")
     ] = CheckFormat.text,
+    output: Annotated[
+        Optional[str],
+        typer.Option("--output", "-o", help="Also write every layout's row to this Parquet dataset (a folder)."),
+    ] = None,
+    workers: Annotated[
+        Optional[str],
+        typer.Option("--workers", "-w", help="Evaluate the layouts on this many local Dask workers (default 0: here)."),
+    ] = None,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(
+            "--scheduler",
+            help="Evaluate the layouts on the Dask cluster at tcp://HOST:8786 (with -o or --workers: "
+            "$DASK_SCHEDULER_ADDRESS by default).",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the plan the --output folder holds, where it stopped.")
+    ] = False,
 ) -> None:
-    """Every parallel layout of a training step on --devices that fits, ranked by the step's time: the best ten."""
+    """Every parallel layout of a training step on --devices that fits, ranked by the step's time: the best ten.
+
+    The layouts are a sweep: by default they are evaluated here, in this process; with --output, --workers or
+    --scheduler on the sweep engine (Dask), each layout a row of a Parquet dataset."""
     from cnncalc.parallel.search import plan_report
 
     try:
@@ -1214,9 +1236,36 @@ def plan(
             from cnncalc.api import load
 
             source = load(source, input=inputs, dtypes=input_dtype, kwargs=kwargs, train=True)
-        _, found = plan_report(source, options, input=inputs)
+        from cnncalc.numbers import whole
+
+        n_workers = None if workers is None else whole(workers, "--workers", minimum=0)
+        _, found = plan_report(
+            source,
+            options,
+            input=inputs,
+            output=output,
+            workers=n_workers,
+            scheduler=scheduler,
+            resume=resume,
+            progress=None,
+        )
     except CnnCalcError as e:
         raise fail(e) from None
+    except KeyboardInterrupt:
+        if output is None:
+            raise
+        typer.echo(f"error: interrupted; the layouts written are kept: --resume continues ({output})", err=True)
+        raise typer.Exit(code=130) from None
+    if found.run is not None:
+        done = found.run
+        kept = f"every layout's row in {output}; " if output is not None else ""
+        typer.echo(
+            f"{kept}{done.points:,} layouts in {done.seconds:,.1f} s ({done.rate:,.0f} layouts/s on {done.workers} "
+            f"worker{'s' if done.workers != 1 else ''}"
+            + (f", {done.resumed:,} chunks done before" if done.resumed else "")
+            + ")",
+            err=True,
+        )
     if format is CheckFormat.json:
         import json
 

@@ -138,3 +138,75 @@ def test_plan_ranks_the_layouts_that_fit_and_each_is_summary_on_it(cli):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["devices"] == 4 and data["best"][0]["fits"] and data["evaluated"] >= data["fitting"] > 0
+
+
+def _plans_agree(there, here):
+    """The engine's plan, read back from its rows, is the one made here: every layout, figure for figure."""
+    assert there.candidates == here.candidates and there.refused == here.refused
+    assert there.as_dict(top=len(here.candidates)) == here.as_dict(top=len(here.candidates))
+    assert here.run is None and there.run is not None and there.run.points == len(here.candidates) + here.refused
+
+
+def test_plan_runs_on_the_sweep_engine(cli, tmp_path):
+    """The layouts as a sweep in this process (workers=0): each layout a row of the Parquet dataset, and the plan
+    read back from the rows is the plan made without the engine."""
+    pytest.importorskip("pyarrow")
+    from cnncalc.frontends.hf import graph_of
+    from cnncalc.options import Options
+    from cnncalc.parallel.search import plan_report
+    from cnncalc.sweep.engine import read_rows
+
+    options = Options.make(train=True, dtype="bfloat16", parallel="dp=1", devices="4xh100-sxm")
+    graph = graph_of(LLAMA, (8, 256))
+    _, here = plan_report(graph, options)
+    assert len(here.candidates) > 20 and here.best
+    _, there = plan_report(graph, options, output=str(tmp_path / "layouts"), workers=0)
+    _plans_agree(there, here)
+    rows = list(read_rows(tmp_path / "layouts"))
+    assert sorted(r["point"] for r in rows) == list(range(len(here.candidates) + here.refused))
+    by_text = {(r["layout"], r["recompute"]): r for r in rows}
+    for c in here.best[:3]:
+        assert by_text[str(c.layout), c.recompute]["peak_bytes"] == c.peak_bytes
+    # the command line: the same ten layouts with --output, and the rows written
+    plain = cli("plan", "input(64) -> [fc(256) -> relu] * 4 -> fc(10)", "--batch", "64", "--devices", "4xa100-80gb",
+                "--format", "json")  # fmt: skip
+    out = tmp_path / "cli"
+    swept = cli("plan", "input(64) -> [fc(256) -> relu] * 4 -> fc(10)", "--batch", "64", "--devices", "4xa100-80gb",
+                "--format", "json", "-o", str(out), "--workers", "0")  # fmt: skip
+    assert swept.exit_code == 0, swept.output
+    assert json.loads(swept.stdout) == json.loads(plain.stdout)
+    assert f"every layout's row in {out}" in swept.stderr and "on 1 worker)" in swept.stderr
+    assert len(list(read_rows(out))) == json.loads(plain.stdout)["evaluated"] + json.loads(plain.stdout)["refused"]
+    again = cli("plan", "input(64) -> [fc(256) -> relu] * 4 -> fc(10)", "--batch", "64", "--devices", "4xa100-80gb",
+                "-o", str(out))  # fmt: skip
+    assert again.exit_code == 2 and "already holds a sweep" in again.stderr
+
+
+def test_plan_on_a_dask_cluster(tmp_path):
+    """The layouts on a Dask cluster of two worker processes on 127.0.0.1, reached by its address: the same plan
+    as in this process. The cluster is closed by the test."""
+    pytest.importorskip("pyarrow")
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    from cnncalc.frontends.hf import graph_of
+    from cnncalc.options import Options
+    from cnncalc.parallel.search import plan_report
+
+    options = Options.make(train=True, dtype="bfloat16", parallel="dp=1", devices="4xh100-sxm")
+    graph = graph_of(LLAMA, (8, 256))
+    _, here = plan_report(graph, options)
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    try:
+        _, there = plan_report(graph, options, scheduler=cluster.scheduler_address)
+    finally:
+        cluster.close()
+    _plans_agree(there, here)
+    assert there.run.workers == 2 and there.run.chunks > 1

@@ -11,7 +11,7 @@ a mixture of experts. A layout fits when every rank's peak is within ``memory_fr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.errors import ArgumentError, CnnCalcError
@@ -33,7 +33,7 @@ class Candidate:
     mfu: float
     fits: bool
     limit: str
-    parallel: Any = None
+    parallel: Any = field(default=None, compare=False, repr=False)  # every rank's figures, when run in this process
 
     @property
     def text(self) -> str:
@@ -64,6 +64,7 @@ class Plan:
     memory_bytes: int  # what a rank may hold: the device's memory × memory_fraction
     candidates: tuple[Candidate, ...]
     refused: int  # layouts the model cannot take (heads, layers, experts or the batch do not split)
+    run: Any = field(default=None, compare=False, repr=False)  # the sweep engine's Outcome, when it ran there
 
     @property
     def best(self) -> tuple[Candidate, ...]:
@@ -131,40 +132,155 @@ def _schedules(
             yield ParallelLayout(**base, microbatches=m, schedule="interleaved", vpp=2)
 
 
-def plan(report: Any, options: Any, *, blocked: Any = None) -> Plan:
-    """Every layout over the analysis behind ``report`` (made with ``parallel`` set, so it can be spread again),
-    and ``blocked`` (the same analysis with each block checkpointed, or None)."""
+SCHEMA = [
+    ("point", "int64"),
+    ("layout", "string"),
+    ("recompute", "string"),
+    ("peak_bytes", "int64"),
+    ("seconds", "double"),
+    ("tokens_per_second", "double"),
+    ("samples_per_second", "double"),
+    ("mfu", "double"),
+    ("fits", "bool"),
+    ("limit", "string"),
+    ("error", "string"),
+]
+
+
+@dataclass
+class PlanTask:
+    """``cnncalc plan`` as a task of the sweep engine (:class:`cnncalc.sweep.engine.Task`): point ``k`` is the
+    ``k``-th (layout, recomputation) pair; its row is the layout's peak, time and limit, or the error that refuses
+    it. The task is sent once to every worker, which analyses the graph once per recomputation choice and spreads
+    each of its points over that analysis; in this process the analysis already made is used.
+
+    >>> task = PlanTask(None, None, [("dp=2", "none"), ("dp=2", "blocks")], 72 * 10**9, SCHEMA)
+    >>> task.size, task.points[1]
+    (2, ('dp=2', 'blocks'))
+    """
+
+    graph: Any
+    options: Any  # with devices, and parallel="dp=1" (each point's layout replaces it)
+    points: list[tuple[str, str]]  # (layout as --parallel takes it, recompute)
+    memory: int
+    schema: list[tuple[str, str]]
+
+    @property
+    def size(self) -> int:
+        return len(self.points)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}  # not the analyses: made there
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def identity(self) -> str:
+        import hashlib
+
+        what = repr((self.graph, self.options, self.points, self.memory, self.schema)).encode()
+        return "plan " + hashlib.sha256(what).hexdigest()
+
+    def analysis(self, recompute: str) -> Any:
+        """The graph analysed with (or without) each block checkpointed, once per process."""
+        from cnncalc.analyze import analyze_graph
+        from cnncalc.options import Options
+
+        cache = self.__dict__.setdefault("_analyses", {})
+        if recompute not in cache:
+            cache[recompute] = analyze_graph(self.graph, Options.make(_alone(self.options), recompute=recompute))
+        return cache[recompute]
+
+    def evaluate(self, k: int) -> Candidate | str:
+        """Point ``k``: the layout's :class:`Candidate`, or the message of the error that refuses it."""
+        from cnncalc.options import Options
+        from cnncalc.parallel.ranks import respread
+
+        text, recompute = self.points[k]
+        layout = parse_layout(text)
+        try:
+            p = respread(self.analysis(recompute).parallel, Options.make(self.options, parallel=layout))
+        except CnnCalcError as e:
+            return str(e)
+        return _candidate(p, layout, recompute, self.memory)
+
+    def rows(self, start: int, stop: int) -> list[dict[str, Any]]:
+        out = []
+        for k in range(start, stop):
+            text, recompute = self.points[k]
+            c = self.evaluate(k)
+            row: dict[str, Any] = {"point": k, "layout": text, "recompute": recompute}
+            if isinstance(c, str):
+                row["error"] = c
+            else:
+                row.update({name: getattr(c, name) for name, _ in SCHEMA if name not in row and name != "error"})
+            out.append(row)
+        return out
+
+    def finish(self, rows: Iterator[dict[str, Any]]) -> None:
+        return None  # every layout's row is kept
+
+    def plan(self) -> Plan:
+        """Every point evaluated here, in this process: each candidate keeps its ranks' figures."""
+        count, device = self.options.devices
+        found = [self.evaluate(k) for k in range(self.size)]
+        candidates = tuple(c for c in found if not isinstance(c, str))
+        return Plan(count, device.title, self.memory, candidates, len(found) - len(candidates))
+
+
+def _alone(options: Any) -> Any:
+    """The options of the analysis every layout spreads: training, one rank, no devices."""
+    from cnncalc.options import Options
+
+    alone = replace(options, devices=None, gpus_per_node=None, network=None, overlap=False, memory_fraction=None)
+    return Options.make(alone, train=True, parallel=parse_layout("dp=1"))
+
+
+def plan_task(graph: Any, options: Any, report: Any, blocked: bool) -> PlanTask:
+    """The layouts worth evaluating for an analysed graph on ``options.devices`` (the model's blocks, experts and
+    sequence say which divide), without and (``blocked``) with each block checkpointed."""
     from cnncalc.limits import guard
     from cnncalc.options import Options
-    from cnncalc.parallel.ranks import respread
+    from cnncalc.parallel.ranks import _sequence
 
     count, device = options.devices
     gpn = options.gpus_per_node or 8
-    fraction = options.memory_fraction or 0.9
-    memory = int(device.memory_gb * 1e9 * fraction)
+    memory = int(device.memory_gb * 1e9 * (options.memory_fraction or 0.9))
     source = report.parallel.source
     rows = source.rows
     blocks = len({r.block for r in rows if r.block is not None})
     experts = max((_experts(source, r) for r in rows if r.kind == "expertdense"), default=0)
-    from cnncalc.parallel.ranks import _sequence
+    chosen = [str(x) for x in layouts(count, gpn, source.batch, blocks, _sequence(rows, source.graph), experts)]
+    choices = ("none", "blocks") if blocked else ("none",)
+    points = [(layout, recompute) for recompute in choices for layout in chosen]
+    guard("layouts", len(points), f"cnncalc plan would evaluate {len(points):,} layouts")
+    task = PlanTask(graph, Options.make(options, train=True), points, memory, SCHEMA)
+    task.__dict__["_analyses"] = {"none": report}
+    return task
 
-    sequence = _sequence(rows, source.graph)
-    chosen = list(layouts(count, gpn, source.batch, blocks, sequence, experts))
-    analyses = [("none", report)] + ([("blocks", blocked)] if blocked is not None else [])
-    guard(
-        "layouts", len(chosen) * len(analyses), f"cnncalc plan would evaluate {len(chosen) * len(analyses):,} layouts"
-    )
+
+def plan_rows(rows: Iterator[dict[str, Any]] | list[dict[str, Any]], options: Any, memory: int) -> Plan:
+    """The Plan of a plan task's rows, read back from the engine's dataset (in any order)."""
+    count, device = options.devices
     candidates = []
     refused = 0
-    for recompute, analysed in analyses:
-        for layout in chosen:
-            opts = Options.make(options, parallel=layout, recompute=recompute)
-            try:
-                p = respread(analysed.parallel, opts)
-            except CnnCalcError:
-                refused += 1
-                continue
-            candidates.append(_candidate(p, layout, recompute, memory))
+    for row in sorted(rows, key=lambda r: r["point"]):
+        if row.get("error") is not None:
+            refused += 1
+            continue
+        candidates.append(
+            Candidate(
+                parse_layout(row["layout"]),
+                row["recompute"],
+                row["peak_bytes"],
+                row["seconds"],
+                row["tokens_per_second"],
+                row["samples_per_second"],
+                row["mfu"],
+                row["fits"],
+                row["limit"],
+            )
+        )
     return Plan(count, device.title, memory, tuple(candidates), refused)
 
 
@@ -205,21 +321,60 @@ def _candidate(p: Any, layout: ParallelLayout, recompute: str, memory: int) -> C
     )
 
 
-def plan_report(spec: Any, options: Any, *, input: Any = None) -> tuple[Any, Plan]:  # noqa: A002
-    """Analyse ``spec`` once per recomputation choice and :func:`plan` every layout on ``options.devices``."""
-    from dataclasses import replace
+def plan_report(
+    spec: Any,
+    options: Any,
+    *,
+    input: Any = None,  # noqa: A002
+    output: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool | None = False,
+) -> tuple[Any, Plan]:
+    """Analyse ``spec`` and evaluate every layout on ``options.devices``, ranked by step time.
 
+    The layouts are a task of the sweep engine (:class:`PlanTask`). By default they run here, in this process,
+    and each candidate keeps its ranks' figures. Given ``output`` (a folder: every layout's row is written there
+    as a Parquet dataset), ``workers`` above 0 (a local Dask cluster of that many processes), ``scheduler`` (a Dask
+    cluster's address) or ``resume`` (continue the run ``output`` holds), they run on the engine; the plan is read
+    back from its rows, the same figures (``tests/parallel/test_time_and_plan.py`` holds the two to each other).
+    """
     from cnncalc.analyze import analyze_graph
     from cnncalc.api import load
     from cnncalc.options import Options
 
     if options.devices is None:
         raise ArgumentError("cnncalc plan needs --devices", hint="e.g. --devices 64xh100-sxm")
-    alone = replace(options, devices=None, gpus_per_node=None, network=None, overlap=False, memory_fraction=None)
-    opts = Options.make(alone, train=True, parallel=parse_layout("dp=1"), recompute="none")
+    if resume and output is None:
+        raise ArgumentError("--resume needs --output: the folder of the plan to continue")
     graph = load(spec, input=input, train=True)
-    report = analyze_graph(graph, opts)
-    blocked = None
-    if any(r.block for r in report.node_rows):
-        blocked = analyze_graph(graph, Options.make(opts, recompute="blocks"))
-    return report, plan(report, Options.make(options, train=True), blocked=blocked)
+    report = analyze_graph(graph, Options.make(_alone(options), recompute="none"))
+    task = plan_task(graph, options, report, any(r.block for r in report.node_rows))
+    if output is None and not workers and scheduler is None:
+        return report, task.plan()
+    import tempfile
+    from pathlib import Path
+
+    from cnncalc.sweep.engine import read_rows, run, timed
+
+    seconds = None if resume else timed(lambda k: task.rows(k, k + 1), task.size)
+    with tempfile.TemporaryDirectory(prefix="cnncalc-plan-") as scratch:
+        folder = Path(output) if output is not None else Path(scratch) / "layouts"
+        done = run(
+            task,
+            folder,
+            workers=workers or 0,
+            scheduler=scheduler,
+            resume=resume,
+            progress=progress,
+            seconds_per_point=seconds,
+        )
+        found = plan_rows(read_rows(folder), task.options, task.memory)
+    return report, replace(found, run=done)
+
+
+def plan(report: Any, options: Any) -> Plan:
+    """Every layout over the analysis behind ``report`` (a training report made with ``parallel`` set), in this
+    process: what ``cnncalc plot --kind plan`` draws."""
+    return plan_task(report.parallel.source.graph, options, report, False).plan()
