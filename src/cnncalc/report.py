@@ -250,10 +250,13 @@ class Report:
         return breakdown(self, by)
 
     def plot(self, kind: str = "layers", path: str | None = None, **options: Any) -> Any:
-        """A matplotlib Figure of ``layers``, ``roofline`` or ``memory``, saved to ``path`` if given (cnncalc[plot]).
+        """A matplotlib Figure of ``layers``, ``roofline``, ``memory`` or ``plan``, saved to ``path`` if given
+        (cnncalc[plot]).
 
         Options: ``log=True`` (layers), ``hardware="a100-80gb"`` or ``peak_tflops=`` and ``bandwidth_gbs=``
-        (roofline), ``optimizer="adam"`` (memory); see :mod:`cnncalc.render.plot`.
+        (roofline), ``optimizer="adam"`` (memory), ``devices="8xh100-sxm"`` (plan: every parallel layout's peak
+        against its step time, for a report made with ``train=True, parallel="dp=1"``); see
+        :mod:`cnncalc.render.plot`.
         """
         from cnncalc.render.plot import plot
 

@@ -55,6 +55,16 @@ CASES = [
         says="unknown hardware",
     ),
     Case(
+        "plan_workers_nan",
+        ("plan", MLP, "--batch", "8", "--devices", "4xa100-80gb", "--workers", "nan"),
+        says=r"--workers must be a whole number \(got 'nan'\)",
+    ),
+    Case(
+        "plan_resume_without_output",
+        ("plan", MLP, "--batch", "8", "--devices", "4xa100-80gb", "--resume"),
+        says="--resume needs --output",
+    ),
+    Case(
         "plan_answers",
         ("plan", LLAMA, "--batch", "8", "--devices", "4xa100-80gb"),
         says="layouts on 4",

@@ -94,3 +94,8 @@ def test_plan_errors_name_the_layer():
         cnncalc.from_torch(MLP(), (8, 8, 32), train=True, parallel="tp=2", tp_plan="blocks.*.down=rowwise")
     with pytest.raises(ArgumentError, match="do not split over tp=3"):
         cnncalc.from_torch(MLP(), (6, 8, 32), train=True, parallel="tp=3", tp_plan=PLAN)
+    config = {"model_type": "llama", "vocab_size": 1001, "hidden_size": 64, "intermediate_size": 128,
+              "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2}  # fmt: skip
+    with pytest.raises(ArgumentError, match=r"embed_tokens: its vocabulary of 1,001 tokens \(weight 1001×64\) does "
+                       r"not split over tp=2"):  # fmt: skip
+        cnncalc.from_hf_config(config, (2, 16), train=True, parallel="tp=2")

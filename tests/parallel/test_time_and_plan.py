@@ -76,6 +76,27 @@ def test_mfu_and_overlap():
     assert hidden.overlapped_seconds > 0
 
 
+def test_compute_at_the_roofline_layer_by_layer():
+    """Without --mfu each layer runs at the roofline, by hand: the 4096×4096 matrix product at the H100's bfloat16
+    dense peak (its forward and its weight gradient; the network's input needs no gradient), the ReLU at its
+    memory bandwidth (it reads and writes its tensor forward, twice that backward)."""
+    b, n = 4096, 4096
+    report = cnncalc.analyze(
+        f"input({n}) -> fc({n}, bias=false) -> relu",
+        batch=b,
+        train=True,
+        dtype="bfloat16",
+        flops="matmul",
+        loss="none",
+        parallel="dp=1",
+        devices="1xh100-sxm",
+    )
+    peak, bandwidth = 989.5e12, 3.35e12  # H100 SXM: bfloat16 dense, HBM3
+    product = 2 * (2 * b * n * n) / peak  # forward + weight gradient, 2 FLOPs a multiply-add
+    relu = 3 * (2 * b * n * 2) / bandwidth  # read + write at 2 B, forward once and backward twice
+    assert report.parallel.time.compute_seconds == pytest.approx(product + relu, rel=1e-12)
+
+
 def test_the_pipeline_bubble():
     t = timed("pp=2,microbatches=4", "2xh100-sxm").parallel.time
     assert t.bubble_seconds == pytest.approx(t.compute_seconds * (2 - 1) / 4)
@@ -138,6 +159,30 @@ def test_plan_ranks_the_layouts_that_fit_and_each_is_summary_on_it(cli):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["devices"] == 4 and data["best"][0]["fits"] and data["evaluated"] >= data["fitting"] > 0
+
+
+def test_plot_plan_draws_every_layout(cli, tmp_path):
+    """cnncalc plot --kind plan: one point per layout at its step time and peak, the best ten numbered in order."""
+    pytest.importorskip("matplotlib")
+    from cnncalc.frontends.hf import graph_of
+    from cnncalc.options import Options
+    from cnncalc.parallel.search import plan_report
+    from cnncalc.render.plot import plan_points
+
+    options = Options.make(train=True, dtype="bfloat16", parallel="dp=1", devices="8xh100-sxm")
+    _, found = plan_report(graph_of(LLAMA, (16, 256)), options)
+    data = plan_points(found)
+    assert [(t, m, f) for t, m, f, _ in data.points] == [(c.seconds, c.peak_bytes, c.fits) for c in found.candidates]
+    numbered = sorted((int(label), t, m) for t, m, _, label in data.points if label)
+    assert numbered == [(i, c.seconds, c.peak_bytes) for i, c in enumerate(found.best[:10], 1)]
+    assert data.memory_bytes == int(80e9 * 0.9) == found.memory_bytes
+    spec = "input(16, 64) -> [decoder(4, 128)] * 4 -> fc(100)"  # docs/parallel.md's command
+    out = tmp_path / "plan.png"
+    result = cli("plot", spec, "--kind", "plan", "--devices", "8xh100-sxm", "--batch", "16", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = cnncalc.analyze(spec, batch=16, train=True, parallel="dp=1")
+    assert report.plot("plan", devices="8xh100-sxm").axes
 
 
 def _plans_agree(there, here):

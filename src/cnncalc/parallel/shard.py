@@ -156,11 +156,11 @@ def check_split(tensors: list[ParamTensor], degrees: tuple[tuple[str, int], ...]
         for axis, degree in t.splits:
             n = by.get(degree, 1)
             if n > 1 and t.shape[axis] % n:
-                what = "experts" if degree == "ep" else "features"
+                tensor = f"({t.name} {'×'.join(map(str, t.shape))})"
+                what = f"{t.shape[axis]:,} {'experts' if degree == 'ep' else 'features'} {tensor} do"
                 if degree == "tp" and axis == 0 and len(t.shape) == 2 and "embed" in name.lower():
-                    what = "vocabulary"
+                    what = f"vocabulary of {t.shape[axis]:,} tokens {tensor} does"
                 raise ArgumentError(
-                    f"{name}: its {t.shape[axis]:,} {what} ({t.name} {'×'.join(map(str, t.shape))}) do not split "
-                    f"over {degree}={n}",
+                    f"{name}: its {what} not split over {degree}={n}",
                     hint=f"choose {degree} dividing {t.shape[axis]:,}",
                 )
