@@ -49,9 +49,11 @@ LIMITS: dict[str, Limit] = {
         # reading files
         Limit("file_bytes", 64 * MiB, "bytes of a text, spec, config or table file read whole"),
         Limit("decompressed_bytes", 64 * MiB, "bytes of an archive member (a .keras file's config.json) once unpacked"),
+        Limit("archive_directory_bytes", 1 * MiB, "bytes of an archive's list of members (a .keras file's)"),
         Limit("nesting", 100, "levels of nesting in a YAML, JSON, .keras or config.json document"),
         Limit("yaml_nodes", 1_000_000, "values a YAML document holds once its aliases are expanded"),
         Limit("digits", 30, "digits of one number written in a spec, a table or an option", raisable=False),
+        Limit("notation_tokens", 2_000_000, "names, numbers and signs of one notation text"),
         # building and counting
         Limit("onnx_elements", 1_000_000, "elements of an ONNX value worked out to know a shape (never weights)"),
         Limit("onnx_values", 16_000_000, "elements of all the ONNX values worked out to know shapes, together"),

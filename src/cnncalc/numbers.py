@@ -35,6 +35,22 @@ NUMBER = re.compile(r"^[+-]?(?:[0-9](?:_?[0-9])*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+
 WHOLE = re.compile(r"^[+-]?[0-9](?:_?[0-9])*$")
 
 
+class Digits(str):
+    """A whole number written with more digits than a number may have, kept as its text.
+
+    A reader (JSON's, YAML's) makes one instead of converting the digits (Python refuses past 4,300 of them,
+    and the conversion costs time before that), so that the field reading it can say which field it is:
+
+    >>> number(Digits("9" * 5000), "'units'")
+    Traceback (most recent call last):
+        ...
+    cnncalc.errors.ArgumentError: 'units' has 5000 digits, more than the 30 a number may have
+    """
+
+    def digits(self) -> int:
+        return sum(c.isdigit() for c in self.lstrip("+-0")) or 1
+
+
 def max_digits() -> int:
     from cnncalc.limits import value
 
@@ -49,6 +65,8 @@ def number(value: object, what: str = "the number") -> int | float:
     """A number as written (text or a Python number): an int when it is written whole, else a finite float."""
     if isinstance(value, bool):
         raise ArgumentError(f"{what} must be a number (got {value!r})")
+    if isinstance(value, Digits):
+        raise _too_long(value.digits(), what)
     if isinstance(value, int):
         if abs(value) >= 10 ** max_digits():  # its digits from its bits: str() refuses past 4,300 digits
             raise _too_long(int(abs(value).bit_length() * math.log10(2)) + 1, what)
@@ -60,7 +78,7 @@ def number(value: object, what: str = "the number") -> int | float:
     if not isinstance(value, str):
         raise ArgumentError(f"{what} must be a number (got {value!r})")
     text = value.strip()
-    if len(text) > 4 * max_digits() or not NUMBER.match(text):
+    if not NUMBER.match(text):  # the pattern is linear in the text's length, whatever its length
         if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
             raise ArgumentError(f"{what} must be a finite number (got {value!r})")
         if any(c.isdigit() for c in text) and not text.isascii():
@@ -80,7 +98,12 @@ def number(value: object, what: str = "the number") -> int | float:
 
 def whole(value: object, what: str = "the number", *, minimum: int | None = None) -> int:
     """A whole number (``12``, ``1e3``, ``4.0``), at least ``minimum`` when one is given."""
-    if isinstance(value, str) and not value.strip().isascii() and any(c.isdigit() for c in value):
+    if (
+        isinstance(value, str)
+        and not isinstance(value, Digits)
+        and not value.strip().isascii()
+        and any(c.isdigit() for c in value)
+    ):
         raise ArgumentError(f"{what} must be a whole number written with the digits 0-9 (got {value!r})")
     try:
         n = number(value, what)
