@@ -31,16 +31,20 @@ def parse_shape(text: str | int | tuple[int, ...] | list[int]) -> tuple[int, ...
         inner = text.strip().strip("()[]").strip().removesuffix(",").strip()  # (1024,) is one number
         # an empty item ('8,,3', '8,x,3') is a mistake, never silently dropped
         items = _SHAPE_SPLIT.split(inner) if inner else []
+    from cnncalc.documents import shown
+    from cnncalc.errors import ArgumentError
+    from cnncalc.numbers import whole
+
     shape = []
     for item in items:
-        try:
-            if isinstance(item, bool) or (isinstance(item, float) and not item.is_integer()):
-                raise ValueError  # int() would make 8.7 into 8 and True into 1 without a word
-            n = int(item)
-        except (TypeError, ValueError):
-            raise SpecError(f"the input shape must be whole numbers like 32,32,3 (got {text!r})") from None
+        try:  # no NaN, no 8.7 made 8, no True made 1, no other scripts' digits, no over-long numbers
+            n = whole(item, "the input shape")
+        except ArgumentError as e:
+            if "digits" in e.message:
+                raise SpecError(e.message) from None
+            raise SpecError(f"the input shape must be whole numbers like 32,32,3 (got {shown(text)})") from None
         if n < 1:
-            raise SpecError(f"the input shape must be positive (got {text!r})")
+            raise SpecError(f"the input shape must be positive (got {shown(text)})")
         shape.append(n)
     if not shape:
         raise SpecError("the input shape is empty", hint="e.g. --input 32,32,3")
@@ -127,21 +131,28 @@ def _notation_input(input: Any) -> Any:  # noqa: A002
 
 
 def read_text(spec: str) -> str:
-    """The notation: the text itself, or the contents of the file it names (an error if it names no file)."""
+    """The notation: the text itself, or the contents of the file it names (an error if it names no file).
+
+    A file is read whole, within the ``file_bytes`` limit (:func:`cnncalc.documents.read_text`).
+    """
+    from cnncalc.documents import read_text as read_file
+
     path = Path(spec)
     looks_like_path = ("(" not in spec and "->" not in spec and "→" not in spec) and (
         "/" in spec or path.suffix in (*TEXT_SUFFIXES, *SPEC_SUFFIXES)
     )
     try:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise SpecError(f"{spec} is not a text file ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        if looks_like_path:
-            raise SpecError(f"cannot read {spec}: {e.strerror or e}") from None
+        is_file = path.is_file()
+    except (OSError, ValueError):  # a text too long to be a file's name, or one with a NUL character
+        is_file = False
+    if is_file:
+        return read_file(path, spec)
     if looks_like_path:
-        raise SpecError(f"{spec} is a folder, not a file" if path.is_dir() else f"no such file: {spec}")
+        try:
+            folder = path.is_dir()
+        except (OSError, ValueError):
+            folder = False
+        raise SpecError(f"{spec} is a folder, not a file" if folder else f"no such file: {spec}")
     return spec
 
 

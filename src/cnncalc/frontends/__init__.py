@@ -27,17 +27,21 @@ Each function takes the path and the keywords ``input``, ``dtypes``, ``kwargs`` 
 """
 
 JSON_FORMS: list[tuple[str, str]] = [
-    ("class_name", "cnncalc.frontends.keras:load"),  # model.to_json()
-    ("model_type", "cnncalc.frontends.hf:load"),  # a Hugging Face config.json
+    ("class_name", "cnncalc.frontends.keras:from_document"),  # model.to_json()
+    ("model_type", "cnncalc.frontends.hf:from_document"),  # a Hugging Face config.json
 ]
-"""JSON documents other than a cnncalc spec: (a top-level key that marks the form, ``module:function``)."""
+"""JSON documents other than a cnncalc spec: (a top-level key that marks the form, ``module:function``).
+
+Each function takes the document already read (:func:`cnncalc.documents.load_json`), its source (the path,
+for messages) and the keywords ``input``, ``dtypes``, ``kwargs``, and returns a Graph.
+"""
 
 
 EXTRAS = {"onnx": "onnx", "keras": "keras"}
 """The pip extra that brings a front-end's package, by the package's name."""
 
 
-def _call(target: str, path: str, **given: Any) -> Graph:
+def _call(target: str, path: Any, **given: Any) -> Graph:
     module, _, name = target.partition(":")
     try:
         reader = getattr(importlib.import_module(module), name)
@@ -109,19 +113,16 @@ def load_model_source(source: str, **given: Any) -> Graph | None:
         if suffix in (".yaml", ".yml", ".json"):
             return None  # the notation reader says what is wrong with the name
         raise SpecError(f"{source} is a folder, not a file" if path.is_dir() else f"no such file: {source}")
-    if suffix == ".json":
-        import json
+    if suffix == ".json":  # read once, then given to the front-end its top-level keys name
+        from cnncalc.documents import load_json, read_bytes
 
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            data = None  # the spec reader says what is wrong with it
+        data = load_json(read_bytes(path, source), source)
         for key, target in JSON_FORMS:
             if isinstance(data, dict) and key in data:
-                return _call(target, source, **given)
-        from cnncalc.frontends.spec import load
+                return _call(target, data, source=source, **given)
+        from cnncalc.frontends.spec import from_dict
 
-        return load(source)
+        return from_dict(data, source=source)
     target = FILES[suffix]
     if target.startswith("cnncalc.frontends.spec:"):
         return _call(target, source)

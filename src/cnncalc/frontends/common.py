@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cnncalc.documents import checked, shown
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.graph import Graph, Node, NodeIds
 from cnncalc.layers.base import resolve, unknown_layer
@@ -20,7 +21,7 @@ from cnncalc.notation.build import candidates, check_preset, is_merge, merge_kwa
 def kind_of(word: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
     """The kind a layer word names and its preset keywords (``CONV1`` is conv; ``FCwB`` is dense with bias)."""
     if not isinstance(word, str) or not word:
-        raise SpecError(f"a layer kind must be a name like conv (got {word!r})")
+        raise SpecError(f"a layer kind must be a name like conv (got {shown(word)})")
     for w in candidates(word):
         alias = resolve(w)
         if alias is not None:
@@ -41,7 +42,8 @@ class GraphMaker:
         """The node id a user's name stands for."""
         if not isinstance(name, str) or name not in self.names:
             known = ", ".join(sorted(self.names)) or "none yet"
-            raise SpecError(f"{where} reads '{name}', which is not a node defined before it (known: {known})")
+            known = known if len(known) <= 200 else known[:197] + "..."
+            raise SpecError(f"{where} reads {shown(name)}, which is not a node defined before it (known: {known})")
         return self.names[name]
 
     def layer(
@@ -55,7 +57,11 @@ class GraphMaker:
         where: str = "",
     ) -> str:
         """Add one layer; ``inputs`` are user names (None: the previous node). Returns its user name."""
-        where = where or word
+        where = where or str(word)
+        for i, v in enumerate(args, start=1):  # numbers enter here, from a spec or from Python
+            checked(v, f"{where}: argument {i}")
+        for k, v in kwargs:
+            checked(v, f"{where}: '{k}'")
         try:
             kind, preset = kind_of(word)
             check_preset(word, kind, preset, tuple(kwargs))
@@ -88,7 +94,7 @@ class GraphMaker:
         node_id = self.ids.new(word)  # a named node still takes its counter, as in the notation
         if name is not None:
             if not isinstance(name, str) or not name.isidentifier():
-                raise SpecError(f"{where}: a node name must be a word like block1 (got {name!r})")
+                raise SpecError(f"{where}: a node name must be a word like block1 (got {shown(name)})")
             if resolve(name) is not None:
                 raise SpecError(f"{where}: '{name}' is a layer name; call the node something else")
             node_id = self.ids.rename(node_id, name)
