@@ -18,6 +18,7 @@ import cnncalc
 from cnncalc.cli import app
 from cnncalc.conventions import Framework
 from cnncalc.errors import CnnCalcError
+from cnncalc.inputs import parse_inputs
 
 runner = CliRunner()
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # keras' torch backend and numpy 2
@@ -180,7 +181,7 @@ def test_an_input_of_unknown_size_needs_input(tmp_path):
     model.save(path)
     result = runner.invoke(app, ["summary", str(path)])
     assert result.exit_code == 2 and "None" in result.output
-    r = cnncalc.analyze(str(path), input=cnncalc.inputs.parse_inputs("10,8"))
+    r = cnncalc.analyze(str(path), input=parse_inputs("10,8"))
     assert r.totals.params == model.count_params()
 
 
