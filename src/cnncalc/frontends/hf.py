@@ -21,15 +21,16 @@ values), ``head_dim`` differing from ``hidden_size/heads``, ``attention_bias``,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnncalc.documents import MAX_SIZE, MISSING, Fields, check_nesting, kind_of_value, load_json, read_bytes, shown
 from cnncalc.errors import ArgumentError, SpecError
 from cnncalc.graph import Graph, Node, NodeIds, Scope
 from cnncalc.layers.elementwise import ACTIVATION_WORDS
+from cnncalc.numbers import whole
 
 DEFAULT_INPUT = (1, 128)  # batch, positions, when --input is not given
 COLUMNS = ("index", "name", "output_shape", "params", "macs", "flops")
@@ -48,8 +49,6 @@ ACTS = {
     "relu": "relu",
     "tanh": "tanh",
 }
-MISSING = object()
-MAX_SIZE = 2**63 - 1  # every size must fit the int64 a framework indexes with
 MAX_LAYERS = 10_000  # one node per block: a config asking for more is not a model cnncalc can build
 # keys a config may spell either way (transformers 5 writes num_experts as num_local_experts)
 SAME_KEYS = {
@@ -62,56 +61,33 @@ SAME_KEYS = {
 }
 
 
-class Config:
-    """A config's values, read with their types checked; every problem names the key."""
+class Config(Fields):
+    """A config's values, read with their types checked (:class:`~cnncalc.documents.Fields`); every problem
+    names the key. ``int``, ``float`` and ``bool`` read as transformers' config classes take them: a size is a
+    JSON whole number (never text, never NaN), a share a finite number ≥ 0."""
 
     def __init__(self, data: dict[str, Any], source: str, model_type: str) -> None:
-        self.data = data
+        super().__init__(data, source, aliases=SAME_KEYS, needs=f", and a {model_type} model needs it")
         self.source = source
         self.model_type = model_type
 
-    def raw(self, key: str, default: Any = MISSING) -> Any:
-        for name in (key, *SAME_KEYS.get(key, ())):
-            if name in self.data and self.data[name] is not None:
-                return self.data[name]
-        if default is MISSING:
-            raise SpecError(f"{self.source}: '{key}' is missing, and a {self.model_type} model needs it")
-        return default
-
     def int(self, key: str, default: Any = MISSING, *, minimum: int = 1, maximum: int = MAX_SIZE) -> Any:
-        v = self.raw(key, default)
-        if v is default and default is not MISSING:
-            return v
-        if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= maximum:
-            what = "a positive whole number" if minimum == 1 else f"a whole number ≥ {minimum}"
-            raise SpecError(f"{self.source}: '{key}' must be {what} up to {maximum:,} (got {v!r})")
-        return v
+        return self.whole(key, default, minimum=minimum, maximum=maximum)
 
     def float(self, key: str, default: Any = MISSING) -> Any:
-        v = self.raw(key, default)
-        if v is default and default is not MISSING:
-            return v
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise SpecError(f"{self.source}: '{key}' must be a number ≥ 0 (got {v!r})")
-        return float(v)
+        return self.number(key, default, minimum=0)
 
     def bool(self, key: str, default: Any = MISSING) -> Any:
-        v = self.raw(key, default)
-        if not isinstance(v, bool):
-            raise SpecError(f"{self.source}: '{key}' must be true or false (got {v!r})")
-        return v
+        return self.flag(key, default)
 
     def act(self, key: str, default: str) -> str:
         v = self.raw(key, default)
         if not isinstance(v, str) or (v.lower() not in ACTS and v.lower() not in ACTIVATION_WORDS):
-            raise SpecError(f"{self.source}: '{key}' is not an activation cnncalc knows (got {v!r})")
+            raise SpecError(f"{self.source}: '{key}' is not an activation cnncalc knows (got {shown(v)})")
         return ACTS.get(v.lower(), v.lower())
 
     def ints(self, key: str) -> list[int]:
-        v = self.raw(key, [])
-        if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, int) for x in v):
-            raise SpecError(f"{self.source}: '{key}' must be a list of whole numbers (got {v!r})")
-        return v
+        return self.wholes(key, [], minimum=0)
 
     def layer_types(self, layers: int) -> list[str] | None:
         v = self.data.get("layer_types")
@@ -120,6 +96,29 @@ class Config:
         if not isinstance(v, list) or len(v) != layers or not all(isinstance(x, str) for x in v):
             raise SpecError(f"{self.source}: 'layer_types' must list one attention type per layer ({layers})")
         return v
+
+    def labels(self) -> int:
+        """How many classes a classifier's head has, as transformers' config reads them: ``num_labels`` when given
+        (it wins over ``id2label``), else ``id2label``'s distinct label ids (its keys as whole numbers: "0" and
+        "00" are one), else 2. An ``id2label`` that is not a mapping is refused, as transformers refuses it."""
+        labels = self.data.get("id2label")
+        ids = set()
+        if labels is not None:
+            if not isinstance(labels, dict):
+                raise SpecError(
+                    f"{self.source}: 'id2label' must be a mapping from label ids to names, as transformers reads it"
+                    f' (got {kind_of_value(labels)}); e.g. {{"0": "negative", "1": "positive"}}'
+                )
+            for key in labels:
+                try:
+                    ids.add(whole(key, "a label id"))
+                except ArgumentError:
+                    raise SpecError(f"{self.source}: 'id2label' has the key {shown(key)}, not a label id") from None
+            if not ids:
+                raise SpecError(f"{self.source}: 'id2label' is empty: a classifier needs at least one label")
+        if self.has("num_labels") or not ids:
+            return self.int("num_labels", 2)
+        return len(ids)
 
 
 # ---------------------------------------------------------------- the families
@@ -552,8 +551,7 @@ def _bert(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
         h = b.module("dense", f"{pre}pooler.dense", "Linear", pool, (h,), units=d)
         h = b.add("tanh", "activation", (h,), pool)
         if arch == "BertForSequenceClassification":
-            labels = cfg.data.get("id2label")
-            n = len(labels) if isinstance(labels, dict) and labels else cfg.int("num_labels", 2)
+            n = cfg.labels()
             b.module("dense", "classifier", "Linear", root, (h,), units=n)
     return b.graph(arch, _shapes(b, d, length), **given)
 
@@ -583,7 +581,7 @@ def _t5(cfg: Config, arch: str, length: int, **given: Any) -> Graph:
     vocab, ff, buckets = cfg.int("vocab_size"), cfg.int("d_ff"), cfg.int("relative_attention_num_buckets", 32)
     proj = cfg.raw("feed_forward_proj", "relu")
     if not isinstance(proj, str) or proj.removeprefix("gated-") not in ACTS:
-        raise SpecError(f"{cfg.source}: 'feed_forward_proj' must be like relu or gated-gelu (got {proj!r})")
+        raise SpecError(f"{cfg.source}: 'feed_forward_proj' must be like relu or gated-gelu (got {shown(proj)})")
     gated, act = proj.startswith("gated-"), ACTS[proj.removeprefix("gated-")]
     # transformers ties T5's head to the shared embedding always; tie_word_embeddings=false (T5 v1.1) only
     # turns off the 1/√d scaling of the decoder's output
@@ -690,19 +688,19 @@ LOSS_STYLES = {"bert": "masked_lm", "t5": "seq2seq_lm"}
 # ---------------------------------------------------------------- entry points
 
 
-def _read(config: Any) -> tuple[dict[str, Any], str]:
+def _read(config: Any, source: str | None = None) -> tuple[dict[str, Any], str]:
+    """A config as data, and how messages name it: a dict (checked as a file's would be), or a path, read whole."""
     if isinstance(config, dict):
-        return config, "the config"
-    path = Path(config)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise SpecError(f"cannot read {path}: {e.strerror or e}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise SpecError(f"{path} is not a JSON config: {e}") from None
+        source = source or "the config"
+        check_nesting(config, source)
+        return config, source
+    if not isinstance(config, (str, Path)):
+        raise SpecError(f"a Hugging Face config is a path to config.json or its dict (got {kind_of_value(config)})")
+    source = source or str(config)
+    data = load_json(read_bytes(config, source), source)
     if not isinstance(data, dict):
-        raise SpecError(f"{path} must hold a JSON object with 'model_type'")
-    return data, str(path)
+        raise SpecError(f"{source} must hold a JSON object with 'model_type' (got {kind_of_value(data)})")
+    return data, source
 
 
 def _input(input: Any) -> tuple[int, int]:  # noqa: A002
@@ -715,25 +713,37 @@ def _input(input: Any) -> tuple[int, int]:  # noqa: A002
     if isinstance(input, tuple) and input and isinstance(input[0], InputSpec):
         if len(input) > 1:
             raise SpecError("a language model takes one input, its token ids", hint="e.g. --input 1,4096")
+        if input[0].name not in (None, "input_ids"):
+            raise SpecError(
+                f"a config.json's model has one input, input_ids (got --input {input[0].name}=...)",
+                hint="e.g. --input 1,4096 or --input input_ids=1,4096",
+            )
+        if input[0].dtype not in (None, "int64"):
+            raise SpecError(f"a config.json's input is token ids, int64 (got :{input[0].dtype})")
         input = input[0].shape
-    shape = parse_shape(input) if not isinstance(input, tuple) else tuple(input)
+    shape = parse_shape(input)
     if len(shape) == 1:
         return 1, shape[0]
-    if len(shape) != 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in shape):
-        raise SpecError(f"a language model's input is batch,positions (got {input!r})", hint="e.g. --input 1,4096")
+    if len(shape) != 2:
+        raise SpecError(f"a language model's input is batch,positions (got {shown(input)})", hint="e.g. --input 1,4096")
     return shape[0], shape[1]
 
 
-def graph_of(config: Any, input: Any = None) -> Graph:  # noqa: A002
-    """The Graph of a Hugging Face config (a path to ``config.json``, or its dict) on ``input`` (batch, positions)."""
-    data, source = _read(config)
+def graph_of(config: Any, input: Any = None, *, source: str | None = None) -> Graph:  # noqa: A002
+    """The Graph of a Hugging Face config (a path to ``config.json``, or its dict) on ``input`` (batch, positions).
+
+    ``source`` names the config in messages (default: its path, or 'the config').
+    """
+    data, source = _read(config, source)
+    if not data:
+        raise SpecError(f"{source} is empty: a config names its 'model_type' and sizes")
     if isinstance(data.get("text_config"), dict):  # a multimodal config: its language model
         data = {**{k: v for k, v in data.items() if k != "text_config"}, **data["text_config"]}
         source = f"{source} (text_config)"
     model_type = data.get("model_type")
     if not isinstance(model_type, str) or (model_type not in FAMILIES and model_type not in OTHERS):
         known = ", ".join(sorted([*FAMILIES, *OTHERS]))
-        raise SpecError(f"{source}: unknown model_type {model_type!r}", hint=f"supported: {known}")
+        raise SpecError(f"{source}: unknown model_type {shown(model_type)}", hint=f"supported: {known}")
     cfg = Config(data, source, model_type)
     archs = data.get("architectures")
     default = FAMILIES[model_type].causal_lm if model_type in FAMILIES else OTHERS[model_type][1]
@@ -742,7 +752,14 @@ def graph_of(config: Any, input: Any = None) -> Graph:  # noqa: A002
     notes = [f"Hugging Face {model_type} config, {arch}: built from the config alone (no weights, nothing computed)"]
     quantization = None
     q = data.get("quantization_config")
-    if isinstance(q, dict):
+    if q is not None:
+        fields = Fields(q, f"{source} 'quantization_config'")
+        fields.word("quant_method", "")
+        fields.whole("bits", None)
+        fields.whole("group_size", None, minimum=-1)  # -1: one scale per output channel (GPTQ)
+        fields.whole("bnb_4bit_blocksize", None)
+        fields.flag("load_in_4bit", False)
+        fields.flag("load_in_8bit", False)
         from cnncalc.quantize import from_config
 
         found, note = from_config(q)
@@ -808,8 +825,30 @@ def with_fields(config: dict[str, Any], values: dict[str, Any]) -> dict[str, Any
 
 
 def load(path: str, *, input: Any = None, dtypes: Any = None, kwargs: Any = None) -> Graph:  # noqa: A002
-    """The Graph of a ``config.json`` (``cnncalc.frontends.JSON_FORMS``: a JSON object with ``model_type``)."""
+    """The Graph of a ``config.json`` file."""
+    _no_model_inputs(dtypes, kwargs)
     return graph_of(path, input)
+
+
+def from_document(
+    doc: dict[str, Any],
+    *,
+    source: str,
+    input: Any = None,  # noqa: A002
+    dtypes: Any = None,
+    kwargs: Any = None,
+) -> Graph:
+    """The Graph of a ``config.json`` already read (``cnncalc.frontends.JSON_FORMS``: an object with ``model_type``)."""
+    _no_model_inputs(dtypes, kwargs)
+    return graph_of(doc, input, source=source)
+
+
+def _no_model_inputs(dtypes: Any, kwargs: Any) -> None:
+    """A config has no forward to give keywords or input dtypes to: said, rather than ignored."""
+    if kwargs:
+        raise SpecError("a config.json takes no --kwarg: no model runs, its blocks are built from the config")
+    if dtypes:
+        raise SpecError("a config.json takes no input dtype: its one input is token ids (int64)")
 
 
 def from_hf_config(config: Any, input: Any = None, **options: Any) -> Any:  # noqa: A002
