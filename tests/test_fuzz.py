@@ -15,6 +15,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.hostile import python_words
 
 import cnncalc
 from cnncalc.layers import ALIASES, REGISTRY
@@ -36,6 +37,7 @@ def check(text: str, input: str | None = None) -> None:  # noqa: A002
         report = cnncalc.analyze(text, input=input)
     except cnncalc.CnnCalcError as e:
         assert str(e)
+        assert not python_words(str(e)), str(e)  # said in the user's words
         return
     assert isinstance(report, cnncalc.Report)
     for render in (report.table, report.to_markdown, report.to_csv, report.to_json, report._repr_html_):
@@ -53,12 +55,17 @@ ints = st.one_of(
     st.integers(2**62, 2**70),  # around int64's limit
     st.sampled_from([0, 1, 2, 3, 5, 224]),
 )
-floats = st.sampled_from(["0.5", "2.5", ".1", "1e3", "-1.", "1e-400", "1e400", "3.0"])
+floats = st.sampled_from(["0.5", "2.5", ".1", "1e3", "-1.", "1e-400", "1e400", "3.0", "0." + "3" * 40, "1e308"])
+# numbers that break arithmetic or int(): infinity, overflowing products, other scripts' digits, 5,000 digits
+hostile_numbers = st.sampled_from(
+    ["int(1e400)", "1e300*1e300", "round(1e308*10)", "4611686018427387904*4", "٣", "3x٣", "int(1e308)",
+     "max(1e308, 1e308*2)", "divisible(1e308)", "ceil(1e300*1e10)", "1/0", "(2, 3)*4", "nan", "inf"]
+)  # fmt: skip
 sizes = st.lists(st.integers(0, 12), min_size=2, max_size=4).map(lambda v: "x".join(map(str, v)))
 words = st.sampled_from(
     ["same", "valid", "SAME", "true", "false", "none", "yes", "relu", "hwc", "chw", "foo", "'same'"]
 )
-scalars = st.one_of(ints.map(str), floats, sizes, words, st.just("9" * 5000))  # beyond Python's int-to-text limit
+scalars = st.one_of(ints.map(str), floats, sizes, words, st.just("9" * 5000), hostile_numbers)  # past int's limit
 values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4).map(lambda v: "(" + ", ".join(v) + ("," if len(v) == 1 else "") + ")"),
@@ -224,15 +231,21 @@ def test_empty_input_shape_is_an_error_not_an_index_error():
         cnncalc.analyze("input(()) -> fc(2)")
 
 
+DOUBLING = "def b0 = relu -> relu\n" + "".join(f"def b{i} = b{i - 1} -> b{i - 1}\n" for i in range(1, 41))
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "layers"),
     [
-        "input(3) -> [[[relu] * 1000] * 1000] * 1000",  # 10⁹ layers from a short line
-        "a = [relu] * 1000\nb = a -> a -> a -> a -> a -> a -> a -> a -> a -> a\nc = [b] * 1000\ninput(3) -> c",
+        ("input(3) -> [[[relu] * 1000] * 1000] * 1000", 1000**3 + 1),  # 10⁹ layers from a short line, and the input
+        # a: 1000 layers; b: 10 a's; c: 1000 b's = 10⁷; and the input
+        ("a = [relu] * 1000\nb = " + " -> ".join(["a"] * 10) + "\nc = [b] * 1000\ninput(3) -> c", 10**7 + 1),
+        (DOUBLING + "input(3) -> b40", 2**41 + 1),  # blocks that double one another: 2^41 relus, and the input
     ],
 )
-def test_nested_repetition_is_refused_early_not_built(text: str):
-    with pytest.raises(cnncalc.SpecError, match="more than 1,000,000 layers"):
+def test_nested_repetition_is_refused_early_not_built(text: str, layers: int):
+    """The count a text asks for is worked out from the text, before a node is made (the layers limit)."""
+    with pytest.raises(cnncalc.LimitError, match=f"at least {layers:,} layers, over the limit of 250,000 \\(layers\\)"):
         cnncalc.analyze(text)
 
 

@@ -181,6 +181,7 @@ def resolve(word: str) -> Alias | None:
 
 def unknown_layer(word: str, extra_names: Sequence[str] = ()) -> UnknownLayerError:
     names = list(ALIASES) + [n.lower() for n in extra_names]
-    near = difflib.get_close_matches(word.lower(), names, n=3, cutoff=0.6)
+    long = len(word) > 60  # no name is that long: nothing near it, and the message shows its start
+    near = [] if long else difflib.get_close_matches(word.lower(), names, n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(near)}?" if near else "run `cnncalc kinds` to list the layer names"
-    return UnknownLayerError(f"unknown layer '{word}'", hint=hint)
+    return UnknownLayerError(f"unknown layer '{word[:57] + '...' if long else word}'", hint=hint)

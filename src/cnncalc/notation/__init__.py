@@ -50,14 +50,27 @@ def parse(
 ARGS_LINE = re.compile(r"^#\s*args:\s*(?P<args>.*)$", re.MULTILINE)
 
 
-def value_of(text: str) -> int | float | str:
-    """An argument's value as written: a whole number, a number, or a word."""
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
+def value_of(text: str, what: str = "the value") -> int | float | str:
+    """An argument's value as written: a whole number, a number, or a word.
+
+    Whatever looks like a number is read as one by :func:`cnncalc.numbers.number` (``what`` names it in the
+    error): ``nan``, ``inf``, ``1e400``, other scripts' digits and over-long numbers are refused, never made
+    into a value that breaks the arithmetic later.
+
+    >>> value_of("224"), value_of("0.75"), value_of("same")
+    (224, 0.75, 'same')
+    >>> value_of("nan", "--set width")
+    Traceback (most recent call last):
+        ...
+    cnncalc.errors.ArgumentError: --set width must be a finite number (got 'nan')
+    """
+    from cnncalc.numbers import number
+
+    word = text.strip()
+    bare = word.lstrip("+-")
+    if bare[:1].isdigit() or bare[:1] == "." or bare.lower() in ("nan", "inf", "infinity"):
+        return number(word, what)
+    return word
 
 
 def arguments(text: str) -> dict[str, int | float | str]:
@@ -72,7 +85,7 @@ def arguments(text: str) -> dict[str, int | float | str]:
         for part in m.group("args").split(","):
             if part.strip():
                 k, _, v = part.partition("=")
-                defaults[k.strip()] = value_of(v.strip())
+                defaults[k.strip()] = value_of(v.strip(), f"the argument {k.strip()} in the text's '# args:' line")
     return defaults
 
 

@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
+from cnncalc import limits
+from cnncalc.errors import ArgumentError, CnnCalcError, LimitError, SpecError
 from cnncalc.graph import Graph, Node, NodeIds, Scope
 from cnncalc.layers.base import REGISTRY, resolve, unknown_layer
 from cnncalc.notation.syntax import (
@@ -40,7 +41,6 @@ from cnncalc.notation.syntax import (
 from cnncalc.records import copier, maker
 
 LABEL_NUMBER = re.compile(r"(?P<base>[A-Za-z_]*[A-Za-z])[_-]?\d+")
-MAX_NODES = 1_000_000
 MAX_DEPTH = 50
 BLOCK_INPUT = "in"
 
@@ -199,6 +199,62 @@ class _Builder:
     last_site: tuple[Any, Any] = (None, None)  # a quick build's last block use: its bound call, its Segment's use
     serial: int = 0  # a quick build's ids so far
     log: list[tuple[Any, ...]] | None = None  # what the block use being recorded did to the ids, in order
+    cap: int = 0  # the most nodes the Graph may have (the ``layers`` limit), read once
+    least: dict[Any, int] = field(default_factory=dict)  # nodes a definition or block use makes at the least
+
+    def too_many(self, count: int, what: str, line: int, column: int) -> CnnCalcError:
+        """The error for a text that asks for more nodes than the ``layers`` limit, placed where it asks."""
+        return self.fail(LimitError(f"{what} at least {count:,} layers", limit="layers", cap=self.cap), line, column)
+
+    def at_least(self, el: Call | Repeat, scope: _Scope, stack: tuple[str, ...]) -> int:
+        """How many nodes ``el`` makes at the least, told from the text without making them (0 when it cannot
+        be told: a reference, an unknown name, a count not yet known). A definition's or a block's count is
+        worked out once (per arguments), so that a text of definitions that double one another is refused
+        before anything is built."""
+        if isinstance(el, Repeat):
+            times = substitute(el.times, scope.bindings)
+            if times.__class__ is not int or times < 1:
+                return 0
+            return times * sum(self.at_least(x, scope, stack) for x in el.chain)
+        if self.is_ref(el, scope):
+            return 0
+        try:
+            call = self.bind_call(el, scope)
+            target = self.lookup(call, stack, scope)
+        except CnnCalcError:
+            return 0
+        if isinstance(target, tuple):
+            return 1
+        key = target.name.lower()  # type: ignore[union-attr]
+        if key in stack or len(stack) >= MAX_DEPTH:
+            return 0
+        if isinstance(target, Statement):
+            if len(target.chain) == 1 and isinstance(target.chain[0], Call):  # an alias: as the call it names
+                return self.at_least(target.chain[0], scope, (*stack, key))
+            memo = _same_use(key, scope.bindings, stack, self.generation)
+            found = self.least.get(memo) if memo is not None else None
+            if found is None:
+                found = sum(self.at_least(x, scope, (*stack, key)) for x in target.chain)
+                if memo is not None:
+                    self.least[memo] = found
+            return found
+        try:
+            own = self.bind_block(target, call, call.args, call.kwargs)  # type: ignore[arg-type]
+        except CnnCalcError:
+            return 0
+        memo = _same_use(key, own, stack, self.generation)
+        found = self.least.get(memo) if memo is not None else None
+        if found is None:
+            inner = _Scope({BLOCK_INPUT: ""}, {**self.top.bindings, **own}, None, "", True, (*stack, key))
+            found = 0
+            for st in target.body:  # type: ignore[union-attr]
+                if isinstance(st, Statement):
+                    found += sum(self.at_least(x, inner, inner.stack) for x in st.chain)
+                    if st.name is not None:
+                        inner.refs[st.name] = ""
+            if memo is not None:
+                self.least[memo] = found
+        return found
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
         """The error for a top-level node named inside a block, which sees only its own names."""
@@ -391,10 +447,9 @@ class _Builder:
                 raise self.fail(
                     SpecError(f"a repetition needs a count of at least 1 (got {times})"), el.line, el.column
                 )
-            if len(self.nodes) + times * len(el.chain) > MAX_NODES:
-                raise self.fail(
-                    SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
-                )
+            need = len(self.nodes) + self.at_least(el, scope, stack)
+            if need > self.cap:
+                raise self.too_many(need, "the repetition makes the network", el.line, el.column)
             before = len(self.nodes)
             bound = [self.bind_call(c, scope) if c.__class__ is Call else None for c in el.chain]
             for i in range(times):
@@ -413,10 +468,9 @@ class _Builder:
                         self.used += 1
                         prev = self.segment((last.use, last.key), prev, "")  # type: ignore[union-attr]
                     break
-                if i == 0 and before + times * (len(self.nodes) - before) > MAX_NODES:  # nested or via blocks
-                    raise self.fail(
-                        SpecError(f"the repetition would make more than {MAX_NODES:,} layers"), el.line, el.column
-                    )
+                if i == 0 and before + times * (len(self.nodes) - before) > self.cap:  # what the text did not say
+                    need = before + times * (len(self.nodes) - before)
+                    raise self.too_many(need, "the repetition makes the network", el.line, el.column)
             return prev  # type: ignore[return-value]
         el = bound if bound is not None else self.bind_call(el, scope)
         if self.is_ref(el, scope):
@@ -573,8 +627,8 @@ class _Builder:
             )
         else:
             inputs = (prev,)
-        if len(self.nodes) >= MAX_NODES:
-            raise self.fail(SpecError(f"the network would have more than {MAX_NODES:,} layers"), site.line, site.column)
+        if len(self.nodes) >= self.cap:
+            raise self.too_many(len(self.nodes) + 1, "the network has", site.line, site.column)
         full = scope.prefix + label
         node_id = self.new_id(full)
         refs = inputs if inputs != (prev,) else None
@@ -605,6 +659,9 @@ class _Builder:
             inner = st.chain[0]
             use_args = args if args else inner.args
             return self.call(inner, prev, stack, scope, label, use_args, merge_kwargs(inner.kwargs, kwargs))
+        need = len(self.nodes) + self.at_least(site, scope, stack[:-1])
+        if need > self.cap:
+            raise self.too_many(need, f"'{st.name}' makes the network", site.line, site.column)
         if args or kwargs:
             raise self.fail(
                 SpecError(
@@ -690,6 +747,9 @@ class _Builder:
                 if found is not None:
                     self.last_site = (site, found)
                     return self.segment(found, prev, prefix)
+        need = len(self.nodes) + self.at_least(site, scope, stack)
+        if need > self.cap:
+            raise self.too_many(need, f"block '{block.name}' makes the network", site.line, site.column)
         bindings = {**self.top.bindings, **own}
         inner = _Scope({BLOCK_INPUT: prev}, bindings, prev, prefix, True, (*stack, key))
         outer = self.within
@@ -700,7 +760,7 @@ class _Builder:
         made = self.uses.get(same) if same is not None and store is None else None
         if made is not None and made.__class__ is tuple:  # recorded, not yet replayed: read the record once
             made = self.uses[same] = _Use.of(*made)
-        if made is not None and made.block is block and len(self.nodes) + len(made.nodes) <= MAX_NODES:
+        if made is not None and made.block is block and len(self.nodes) + len(made.nodes) <= self.cap:
             try:
                 return self.replay(made, prev, inner.prefix)
             finally:
@@ -982,7 +1042,14 @@ def build_graph(
     new defaults to blocks' parameters (``{"basic": {"c": 32}}``: every use of ``basic`` that does not give
     ``c`` takes 32). With ``store`` (a quick build, for totals only), a block's use like one the store holds is
     a :class:`Segment`, and the store keeps the others' nodes for the builds to come."""
-    b = _Builder(text, input_shape, top=_Scope(bindings=dict(params or {})), defaults=dict(defaults or {}), store=store)
+    b = _Builder(
+        text,
+        input_shape,
+        top=_Scope(bindings=dict(params or {})),
+        defaults=dict(defaults or {}),
+        store=store,
+        cap=limits.value("layers"),
+    )
     for st in statements:
         b.statement(st, b.top)
     if not b.nodes:

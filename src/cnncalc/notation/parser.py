@@ -29,6 +29,7 @@ from cnncalc.notation.syntax import (  # noqa: F401 - the syntax tree and its va
     Statement,
     _block_params,
     caret,
+    decimal,
     divisible,
     evaluate,
     parse_statements,
@@ -44,7 +45,7 @@ class _ToAst(Transformer):
 
     @v_args(inline=True)
     def float(self, tok: Token) -> float:
-        return float(tok)
+        return decimal(str(tok), tok)
 
     @v_args(inline=True)
     def size(self, tok: Token) -> Size:
@@ -318,14 +319,12 @@ def _syntax_error(text: str, e: UnexpectedInput) -> NotationSyntaxError:
         )
     if isinstance(e, UnexpectedCharacters):
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
-        ch = ch if ch.isprintable() else f"U+{ord(ch):04X}"  # an invisible character, named
-        return NotationSyntaxError(
-            f"unexpected character '{ch}'",
-            hint="layers are joined by -> or →, arguments go in (…)",
-            line=line,
-            column=column,
-            context=caret(text, line, column),
-        )
+        if ch.isdigit():  # a digit of another script: Python's int() would take it, cnncalc does not
+            message, hint = f"the digit '{ch}' is not one of 0-9", "write numbers with the digits 0-9"
+        else:
+            ch = ch if ch.isprintable() else f"U+{ord(ch):04X}"  # an invisible character, named
+            message, hint = f"unexpected character '{ch}'", "layers are joined by -> or →, arguments go in (…)"
+        return NotationSyntaxError(message, hint=hint, line=line, column=column, context=caret(text, line, column))
     tok = e.token if isinstance(e, UnexpectedToken) else None
     got = f"'{tok}'" if tok is not None and str(tok).strip() else "a new line"
     expected = _expected(e)

@@ -25,6 +25,7 @@ from cnncalc.notation.syntax import (
     Size,
     Statement,
     _block_params,
+    decimal,
     evaluate,
     make_call,
     whole,
@@ -43,9 +44,9 @@ _TOKEN = re.compile(
     (?:
     (?P<COMMENT>\#[^\n]*)
   | (?P<NL>\n)
-  | (?P<SIZE>\d+(?:\s*[x×]\s*\d+)+(?![A-Za-z0-9_]))
-  | (?P<FLOAT>[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+)
-  | (?P<INT>[-+]?\d+)
+  | (?P<SIZE>[0-9]+(?:\s*[x×]\s*[0-9]+)+(?![A-Za-z0-9_]))
+  | (?P<FLOAT>[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+)
+  | (?P<INT>[-+]?[0-9]+)
   | (?P<NAME>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<STRING>'[^'\n]*'|"[^"\n]*")
   | (?P<ARROW>->|→)
@@ -329,10 +330,20 @@ class _Reader:
         if kind == "SIZE":
             return Size(whole(x, _NOWHERE) for x in text.replace("×", "x").replace(" ", "").split("x"))  # type: ignore[arg-type]
         if kind == "FLOAT":
-            return float(text)
+            return decimal(text, _NOWHERE)
         if kind == "STRING":
             return text[1:-1]
         raise GiveUp
+
+
+def count_tokens(text: str) -> int:
+    """How many tokens ``text`` holds (comments and newlines aside), counted without keeping them."""
+    n = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind != "COMMENT" and kind != "NL" and kind != "EOF":
+            n += 1
+    return n
 
 
 def read(text: str) -> list[Statement | Block] | None:

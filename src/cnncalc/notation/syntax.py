@@ -7,6 +7,7 @@ and says what is wrong, so a summary of a well-formed text never imports lark.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,17 +127,28 @@ FUNCTIONS = {
 
 
 def evaluate(op: str, args: tuple[Any, ...]) -> Any:
-    """Work out ``op`` on ``args`` when every argument is a number; else an :class:`Expr` to finish later."""
+    """Work out ``op`` on ``args`` when every argument is a number; else an :class:`Expr` to finish later.
+
+    Every result is a finite number that fits in 64 bits: arithmetic never gives infinity, NaN or a number
+    too long to use (``1e300*1e300``, ``int(1e308)``, a product of many large numbers) without a word.
+    """
     if any(isinstance(a, (str, Expr)) for a in args):
         return Expr(op, args)
     if any(isinstance(a, bool) or not isinstance(a, (int, float)) for a in args):
         raise NotationSyntaxError(f"{op} works on numbers, got {', '.join(show(a) for a in args)}")
     try:
-        return BINARY[op](*args) if op in BINARY else FUNCTIONS[op](*args)
+        result = BINARY[op](*args) if op in BINARY else FUNCTIONS[op](*args)
     except ZeroDivisionError:
         raise NotationSyntaxError(f"division by zero in {Expr(op, args)}") from None
     except TypeError:
         raise NotationSyntaxError(f"{op} takes other arguments than {len(args)}") from None
+    except OverflowError:
+        raise NotationSyntaxError(f"{Expr(op, args)} is too large to work out") from None
+    if result.__class__ is float and not math.isfinite(result):
+        raise NotationSyntaxError(f"{Expr(op, args)} is too large (beyond 1.8e308)")
+    if result.__class__ is int and not -INT_LIMIT <= result <= INT_LIMIT:
+        raise NotationSyntaxError(f"{Expr(op, args)} is too large (at most {INT_LIMIT:,})")
+    return result
 
 
 def show(v: Any) -> str:
@@ -170,11 +182,31 @@ def whole(text: str, tok: Any) -> int:  # tok: a token with its line and column 
         return int(text)
     digits = text.lstrip("+-").lstrip("0")
     if len(digits) > len(str(INT_LIMIT)) or abs(int(text)) > INT_LIMIT:
-        shown = text if len(text) <= 24 else text[:20] + "…"
         raise NotationSyntaxError(
-            f"the number {shown} is too large (at most {INT_LIMIT:,})", line=tok.line, column=tok.column
+            f"the number {_short(text)} is too large (at most {INT_LIMIT:,})", line=tok.line, column=tok.column
         )
     return int(text)
+
+
+def decimal(text: str, tok: Any) -> float:
+    """A number written with a point or an exponent (``0.5``, ``1e-3``): finite, and not longer than a number may be.
+
+    >>> decimal("2.5", None), decimal("1e3", None)
+    (2.5, 1000.0)
+    """
+    from cnncalc.errors import ArgumentError
+    from cnncalc.numbers import number
+
+    try:
+        return float(number(text, f"the number {_short(text)}"))
+    except ArgumentError as e:
+        message = e.message if "digits" in e.message else f"the number {_short(text)} is too large (beyond 1.8e308)"
+        line, column = getattr(tok, "line", None), getattr(tok, "column", None)
+        raise NotationSyntaxError(message, line=line, column=column) from None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else text[:20] + "…"
 
 
 WORDS = {"true": True, "false": False, "yes": True, "no": False, "none": None, "null": None}
@@ -210,16 +242,38 @@ MAX_DEPTH = 100
 
 
 def caret(text: str, line: int, column: int) -> str:
-    """The line of ``text`` and a caret under ``column`` (both 1-based)."""
+    """The line of ``text`` and a caret under ``column`` (both 1-based); a long line is shown around the column.
+
+    >>> print(caret("input(8) -> relu -> fx(2)", 1, 21))
+      input(8) -> relu -> fx(2)
+                          ^
+    """
     lines = text.split("\n")  # as lark counts lines (splitlines would also split at \x0b, \u2028, ...)
     src = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
+    if len(src) > CONTEXT:  # a window of the line, so that one error stays a few lines long
+        start = max(0, min(column - 1 - CONTEXT // 2, len(src) - CONTEXT))
+        shown = ("…" if start else "") + src[start : start + CONTEXT] + ("…" if start + CONTEXT < len(src) else "")
+        column = column - start + (1 if start else 0)
+        src = shown
     return f"  {src}\n  {' ' * (column - 1)}^"
 
 
+CONTEXT = 100  # characters of a line shown under an error
+
+
 def parse_statements(text: str) -> list[Statement | Block]:
-    """The statements of ``text``, or a NotationSyntaxError with a caret under the place."""
+    """The statements of ``text``, or a NotationSyntaxError with a caret under the place.
+
+    A text is refused before it is read when it has more tokens (names, numbers, signs) than
+    ``notation_tokens`` allows: each costs memory while the text is read.
+    """
     text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as some editors write one, is not text
-    from cnncalc.notation.quick import read
+    from cnncalc.limits import guard, value
+    from cnncalc.notation.quick import count_tokens, read
+
+    if len(text) > value("notation_tokens"):  # a shorter text cannot hold more tokens than it has characters
+        n = count_tokens(text)
+        guard("notation_tokens", n, f"the text has {n:,} tokens")
 
     quick = read(text)  # a well-formed text, read by hand (lark reads the rest, and says what is wrong)
     if quick is not None:
