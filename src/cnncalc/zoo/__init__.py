@@ -87,13 +87,95 @@ def choices(name: str) -> dict[str, Sequence[Any]]:
 
 
 def parse_args(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """``["classes=10", "size=160"]`` as ``{"classes": 10, "size": 160}``."""
+    """``["classes=10", "size=160"]`` as ``{"classes": 10, "size": 160}``; each value read as a number where it
+    looks like one (no NaN, no infinity, no other scripts' digits), and each name given once."""
     out: dict[str, Any] = {}
     for pair in pairs:
         k, sep, v = pair.partition("=")
-        if not sep or not k.strip():
+        k = k.strip()
+        if not sep or not k:
             raise ArgumentError(f"a model argument is written name=value (got {pair!r})", hint="e.g. --set classes=10")
-        out[k.strip()] = value_of(v.strip())
+        if k in out:
+            raise ArgumentError(f"--set {k} is given twice (which one is meant?)")
+        out[k] = value_of(v.strip(), f"--set {k}")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What a zoo argument must be: the values the model it comes from refuses are refused here too.
+
+    ``kind``: ``whole`` (a whole number), ``number`` (any finite number) or ``word`` (one of ``choices``, or any
+    text the model reads itself when there are none); for numbers, ``above``: the value must be greater, ``most``:
+    at most this, ``multiple``: a multiple of it. ``why`` says which model refuses the rest.
+    """
+
+    kind: str = "whole"
+    above: float = 0
+    most: int | None = None
+    multiple: int | None = None
+    choices: tuple[str, ...] = ()
+    why: str = ""
+
+    def check(self, model: str, name: str, value: Any) -> Any:
+        from cnncalc.numbers import number, whole
+
+        what = f"{model}'s argument {name}"
+        why = self.why or None
+        if self.kind == "word":
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                expected = f"one of {', '.join(self.choices)}" if self.choices else "text"
+                raise ArgumentError(f"{what} must be {expected} (got {value!r})", hint=why)
+            return value
+        v = whole(value, what) if self.kind == "whole" else number(value, what)
+        if v <= self.above:
+            least = "positive" if self.above == 0 else f"greater than {self.above:g}"
+            raise ArgumentError(f"{what} must be {least} (got {v})", hint=why)
+        if self.most is not None and v > self.most:
+            raise ArgumentError(f"{what} must be at most {self.most:,} (got {v:,})", hint=why)
+        if self.multiple is not None and v % self.multiple:
+            raise ArgumentError(f"{what} must be a multiple of {self.multiple} (got {v:,})", hint=why)
+        return v
+
+
+RULES: dict[str, Rule] = {
+    "classes": Rule(why="a classifier has at least one class"),
+    "size": Rule(why="an image has at least one pixel a side"),
+    "width": Rule("number", why="torchvision's width_mult scales every layer's channels"),
+    "alpha": Rule("number", why="Keras' alpha scales every layer's channels"),
+    "length": Rule(why="a sequence has at least one token"),
+    "vocab": Rule(why="a vocabulary has at least one token"),
+    "C": Rule(why="a cell has at least one channel"),
+    "N": Rule(why="a stage has at least one cell"),
+}
+"""What each argument the zoo's files declare (their ``# args:`` lines) must be, by name."""
+
+MODEL_RULES: dict[str, dict[str, Rule]] = {
+    "vit_b_16": {"size": Rule(multiple=16, why="torchvision's vit_b_16 cuts the image into 16x16 patches")},
+    "bert_base": {"length": Rule(most=512, why="BERT-base learned 512 positions")},
+    "gpt2": {"length": Rule(most=1024, why="GPT-2 learned 1,024 positions")},
+    **{
+        name: {
+            space.argument: Rule("word", why=f"a {space.name} cell string"),  # read by the cell space itself
+            **{edge: Rule("word", choices=space.ops, why=f"an operation of {space.name}") for edge in space.edge_names},
+        }
+        for name, space in SPACES.items()
+    },
+}
+"""A model's own rules for some of its arguments: with :data:`RULES`' for the same name, both apply."""
+
+
+def check_args(m: Model, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments given to a zoo model, each checked as the model would check it; unknown names are an error."""
+    out = {}
+    for k, v in args.items():
+        if k not in m.defaults:
+            takes = ", ".join(f"{k}={v}" for k, v in m.defaults.items()) or "none"
+            raise ArgumentError(f"{m.name} has no argument '{k}' (it takes {takes})")
+        own = MODEL_RULES.get(m.name, {}).get(k)
+        out[k] = RULES[k].check(m.name, k, v) if k in RULES else v
+        if own is not None:
+            out[k] = own.check(m.name, k, out[k])
     return out
 
 
@@ -105,10 +187,7 @@ def values(name: str, **args: Any) -> dict[str, Any]:
     'avg_pool_3x3'
     """
     m = model(name)
-    for k in args:
-        if k not in m.defaults:
-            takes = ", ".join(f"{k}={v}" for k, v in m.defaults.items()) or "none"
-            raise ArgumentError(f"{m.name} has no argument '{k}' (it takes {takes})")
+    args = check_args(m, args)
     out = {**m.defaults, **args}
     space = SPACES.get(m.name)
     if space is not None and space.argument in args:  # a cell string: the operation on each edge
