@@ -49,9 +49,9 @@ def read_bytes(path: str | Path, what: str | None = None) -> bytes:
     what = what or str(path)
     try:
         stat = p.stat()
-    except (OSError, ValueError) as e:  # ValueError: a name with a NUL character
-        if isinstance(e, FileNotFoundError) or isinstance(e, ValueError):
-            raise SpecError(f"no such file: {what}") from None
+    except (FileNotFoundError, ValueError):  # ValueError: a name with a NUL character, which no file has
+        raise SpecError(f"no such file: {what}") from None
+    except OSError as e:
         raise SpecError(f"cannot read {what}: {e.strerror or 'the system refused'}") from None
     if p.is_dir():
         raise SpecError(f"{what} is a folder, not a file")
@@ -429,11 +429,6 @@ class Fields:
         if v is not default:
             checked(v, f"{self.where}: '{key}'")
         return v
-
-    __getitem__ = value
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.value(key, default)
 
     def whole(self, key: str, default: Any = MISSING, *, minimum: int = 1, maximum: int = MAX_SIZE) -> Any:
         """A whole number from ``minimum`` to ``maximum`` (a JSON number, not text)."""

@@ -57,7 +57,7 @@ def _value(v: Any, where: str) -> Any:
 
 def from_dict(data: Any, *, source: str = "the spec") -> Graph:
     """The Graph of a spec already loaded into Python data (a dict with ``layers``)."""
-    if data is None:
+    if data is None or data == {}:
         raise SpecError(f"{source} is empty: a spec is a mapping with 'layers'", hint="see docs/spec.md")
     if not isinstance(data, dict):
         raise SpecError(f"{source} must be a mapping with 'layers' (got {kind_of_value(data)})")
