@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -9,6 +10,7 @@ from cnncalc.errors import ArgumentError, SpecError, type_name
 from cnncalc.graph import Graph
 from cnncalc.notation.build import Uses, build_graph, candidates
 from cnncalc.notation.syntax import REQUIRED, Block, Repeat, Statement, parse_statements
+from cnncalc.numbers import number
 
 
 def parse(
@@ -64,12 +66,21 @@ def value_of(text: str, what: str = "the value") -> int | float | str:
         ...
     cnncalc.errors.ArgumentError: --set width must be a finite number (got 'nan')
     """
-    from cnncalc.numbers import number
-
     word = text.strip()
     bare = word.lstrip("+-")
     if bare[:1].isdigit() or bare[:1] == "." or bare.lower() in ("nan", "inf", "infinity"):
-        return number(word, what)
+        if len(word) <= 24 and word.isascii():  # the usual case, quickly: a short number of ASCII digits
+            try:
+                return int(word)
+            except ValueError:
+                pass
+            try:
+                x = float(word)
+            except ValueError:
+                x = math.inf
+            if x - x == 0:  # finite
+                return x
+        return number(word, what)  # says what is wrong with it
     return word
 
 

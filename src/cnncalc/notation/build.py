@@ -200,7 +200,7 @@ class _Builder:
     serial: int = 0  # a quick build's ids so far
     log: list[tuple[Any, ...]] | None = None  # what the block use being recorded did to the ids, in order
     cap: int = 0  # the most nodes the Graph may have (the ``layers`` limit), read once
-    least: dict[Any, int] = field(default_factory=dict)  # nodes a definition or block use makes at the least
+    least: dict[Any, int] = field(default_factory=dict)  # nodes a definition or block (use) makes at the least
 
     def too_many(self, count: int, what: str, line: int, column: int) -> CnnCalcError:
         """The error for a text that asks for more nodes than the ``layers`` limit, placed where it asks."""
@@ -209,17 +209,20 @@ class _Builder:
     def at_least(self, el: Call | Repeat, scope: _Scope, stack: tuple[str, ...]) -> int:
         """How many nodes ``el`` makes at the least, told from the text without making them (0 when it cannot
         be told: a reference, an unknown name, a count not yet known). A definition's or a block's count is
-        worked out once (per arguments), so that a text of definitions that double one another is refused
-        before anything is built."""
+        worked out once (per arguments, when it depends on them), so that a text of definitions that double
+        one another is refused before anything is built."""
         if isinstance(el, Repeat):
             times = substitute(el.times, scope.bindings)
             if times.__class__ is not int or times < 1:
                 return 0
             return times * sum(self.at_least(x, scope, stack) for x in el.chain)
-        if self.is_ref(el, scope):
+        if not el.has_parens and el.name in scope.refs:
             return 0
+        named = el.has_parens or el.name not in scope.bindings  # the layer's name as written (not a parameter)
+        if named and self.kinds.get(el.name) is not None:  # most often a kind
+            return 1
         try:
-            call = self.bind_call(el, scope)
+            call = el if named else self.bind_call(el, scope)
             target = self.lookup(call, stack, scope)
         except CnnCalcError:
             return 0
@@ -229,25 +232,43 @@ class _Builder:
         if key in stack or len(stack) >= MAX_DEPTH:
             return 0
         if isinstance(target, Statement):
-            if len(target.chain) == 1 and isinstance(target.chain[0], Call):  # an alias: as the call it names
-                return self.at_least(target.chain[0], scope, (*stack, key))
-            memo = _same_use(key, scope.bindings, stack, self.generation)
-            found = self.least.get(memo) if memo is not None else None
-            if found is None:
-                found = sum(self.at_least(x, scope, (*stack, key)) for x in target.chain)
-                if memo is not None:
-                    self.least[memo] = found
-            return found
+            return self.definition_least(target, scope, stack)
+        fixed = self.fixed_size(target)
+        if fixed >= 0:  # its arguments cannot change its count: they need not be worked out
+            return fixed
         try:
-            own = self.bind_block(target, call, call.args, call.kwargs)  # type: ignore[arg-type]
+            call = self.bind_call(el, scope)
+            own = self.bind_block(target, call, call.args, call.kwargs)
         except CnnCalcError:
             return 0
+        return self.block_least(target, own, stack)
+
+    def definition_least(self, st: Statement, scope: _Scope, stack: tuple[str, ...]) -> int:
+        """The nodes a definition (``name = chain``) makes at the least where it is used."""
+        key = st.name.lower()  # type: ignore[union-attr]
+        if len(st.chain) == 1 and isinstance(st.chain[0], Call):  # an alias: as the call it names
+            return self.at_least(st.chain[0], scope, (*stack, key))
+        memo = _same_use(key, scope.bindings, stack, self.generation)
+        found = self.least.get(memo) if memo is not None else None
+        if found is None:
+            found = sum(self.at_least(x, scope, (*stack, key)) for x in st.chain)
+            if memo is not None:
+                self.least[memo] = found
+        return found
+
+    def block_least(self, block: Block, own: dict[str, Any], stack: tuple[str, ...]) -> int:
+        """The nodes a use of ``block`` with its arguments ``own`` makes at the least: a block of layers alone
+        (no repetition, no other block) makes as many whatever its arguments, counted once."""
+        fixed = self.fixed_size(block)
+        if fixed >= 0:
+            return fixed
+        key = block.name.lower()
         memo = _same_use(key, own, stack, self.generation)
         found = self.least.get(memo) if memo is not None else None
         if found is None:
             inner = _Scope({BLOCK_INPUT: ""}, {**self.top.bindings, **own}, None, "", True, (*stack, key))
             found = 0
-            for st in target.body:  # type: ignore[union-attr]
+            for st in block.body:
                 if isinstance(st, Statement):
                     found += sum(self.at_least(x, inner, inner.stack) for x in st.chain)
                     if st.name is not None:
@@ -255,6 +276,36 @@ class _Builder:
             if memo is not None:
                 self.least[memo] = found
         return found
+
+    def fixed_size(self, block: Block) -> int:
+        """:meth:`layers_only`, worked out once per block and definitions (the block lives as long as the builder)."""
+        fixed = self.least.get((id(block), self.generation))
+        if fixed is None:
+            fixed = self.least[(id(block), self.generation)] = self.layers_only(block)
+        return fixed
+
+    def layers_only(self, block: Block) -> int:
+        """How many nodes ``block`` makes when its body is layers of registered kinds and its own nodes alone
+        (then its arguments cannot change the count), else -1."""
+        refs, params, count = {BLOCK_INPUT}, {p for p, _ in block.params}, 0
+        for st in block.body:
+            if not isinstance(st, Statement):
+                return -1
+            for el in st.chain:
+                if isinstance(el, Repeat) or el.name in params:
+                    return -1
+                if not el.has_parens and el.name in refs:
+                    continue
+                if self.kinds.get(el.name) is None:
+                    words = candidates(el.name)
+                    if any(w.lower() in self.definitions or w.lower() in self.blocks for w in words):
+                        return -1
+                    if not any(resolve(w) is not None for w in words):
+                        return -1  # unknown: said where it is used
+                count += 1
+            if st.name is not None:
+                refs.add(st.name)
+        return count
 
     def outside(self, name: str, scope: _Scope) -> SpecError | None:
         """The error for a top-level node named inside a block, which sees only its own names."""
@@ -659,7 +710,7 @@ class _Builder:
             inner = st.chain[0]
             use_args = args if args else inner.args
             return self.call(inner, prev, stack, scope, label, use_args, merge_kwargs(inner.kwargs, kwargs))
-        need = len(self.nodes) + self.at_least(site, scope, stack[:-1])
+        need = len(self.nodes) + self.definition_least(st, scope, stack[:-1])
         if need > self.cap:
             raise self.too_many(need, f"'{st.name}' makes the network", site.line, site.column)
         if args or kwargs:
@@ -747,7 +798,7 @@ class _Builder:
                 if found is not None:
                     self.last_site = (site, found)
                     return self.segment(found, prev, prefix)
-        need = len(self.nodes) + self.at_least(site, scope, stack)
+        need = len(self.nodes) + self.block_least(block, own, stack)
         if need > self.cap:
             raise self.too_many(need, f"block '{block.name}' makes the network", site.line, site.column)
         bindings = {**self.top.bindings, **own}

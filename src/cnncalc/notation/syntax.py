@@ -194,6 +194,10 @@ def decimal(text: str, tok: Any) -> float:
     >>> decimal("2.5", None), decimal("1e3", None)
     (2.5, 1000.0)
     """
+    if len(text) <= 24:  # the usual case, quickly: too short for more than 30 digits, so only infinity is left
+        x = float(text)
+        if x - x == 0:  # finite (infinity minus itself is NaN)
+            return x
     from cnncalc.errors import ArgumentError
     from cnncalc.numbers import number
 
