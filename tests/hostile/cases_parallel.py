@@ -16,7 +16,7 @@ CASES = [
     layout("dp_nan", "dp=nan", r"--parallel dp must be a whole number \(got 'nan'\)"),
     layout("tp_zero", "tp=0", "--parallel tp must be positive"),
     layout("pp_overflow", "pp=1e400", "--parallel pp must be a whole number"),
-    layout("long_number", "dp=" + "9" * 5000, "dp must be a whole number"),
+    layout("long_number", "dp=" + "9" * 5000, "dp has 5000 digits"),
     layout("other_digits", "dp=٤", "digits 0-9"),
     layout("unknown_word", "dp=2,shards=4", "unknown word 'shards'"),
     layout("word_twice", "dp=2,dp=2", "gives dp twice"),
