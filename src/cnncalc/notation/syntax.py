@@ -164,7 +164,7 @@ def show(v: Any) -> str:
         return "true" if v else "false"
     if v is None:
         return "none"
-    if isinstance(v, float) and v.is_integer() and abs(v) >= 1000:  # 1e9 reads as 1000000000, not 1000000000.0
+    if isinstance(v, float) and v.is_integer() and 1000 <= abs(v) < 1e16:  # 1e9 reads as 1000000000, 1e300 as 1e+300
         return str(int(v))
     return str(v)
 
