@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cnncalc import zoo
 from cnncalc.analyze import analyze_graph
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, LimitError
 from cnncalc.notation import parse
 from cnncalc.notation.build import Uses
 from cnncalc.options import Options
@@ -171,3 +171,17 @@ def test_generated_texts_point_after_point(body, statements, values):
     for i, v in enumerate(values):
         options = SETTINGS[i % len(SETTINGS)]
         assert same(quick.figures(text, v, options), whole(text, v, options)), (text, v)
+
+
+def test_a_point_asking_a_repetition_for_more_is_counted_before_it_is_made():
+    # b44 makes two relus 2^44 times over when d = 2: (2·2^44 + 1 input) layers, told from the text at once, even
+    # though the quick build after the first point no longer counts what it has counted before
+    text = (
+        "# args: d=1\ndef b0(c) { relu -> relu }\n"
+        + "".join(f"def b{i}(c) {{ [b{i - 1}(c + 1)] * d }}\n" for i in range(1, 45))
+        + "input(8) -> b44(1)\n"
+    )
+    uses = Uses()
+    assert len(parse(text, values={"d": 1}, store=uses).nodes) >= 2
+    with pytest.raises(LimitError, match=f"the repetition makes the network at least {2 * 2**44 + 1:,} layers"):
+        parse(text, values={"d": 2}, store=uses)

@@ -121,6 +121,8 @@ class Uses:
         self.held = held
         self.names: dict[tuple[int, int], tuple[Any, tuple[str, ...]]] = {}  # (body, generation) -> its names
         self.statements: dict[Any, Any] = {}  # a statement in a block read before: what it made, for the same values
+        self.built = False  # a build with this store has ended without an error
+        self.repeats: dict[int, int] = {}  # a repetition's most times counted before it was made
 
     def add(self, key: Any, use: _Use) -> tuple[_Use, int]:
         if len(self.found) >= self.held:
@@ -201,6 +203,7 @@ class _Builder:
     log: list[tuple[Any, ...]] | None = None  # what the block use being recorded did to the ids, in order
     cap: int = 0  # the most nodes the Graph may have (the ``layers`` limit), read once
     least: dict[Any, int] = field(default_factory=dict)  # nodes a definition or block (use) makes at the least
+    precount: bool = True  # count what a repetition, definition or block makes before making it (see build_graph)
 
     def too_many(self, count: int, what: str, line: int, column: int) -> CnnCalcError:
         """The error for a text that asks for more nodes than the ``layers`` limit, placed where it asks."""
@@ -216,13 +219,19 @@ class _Builder:
             if times.__class__ is not int or times < 1:
                 return 0
             return times * sum(self.at_least(x, scope, stack) for x in el.chain)
-        if not el.has_parens and el.name in scope.refs:
-            return 0
-        named = el.has_parens or el.name not in scope.bindings  # the layer's name as written (not a parameter)
-        if named and self.kinds.get(el.name) is not None:  # most often a kind
+        name = el.name
+        if not el.has_parens:
+            if name in scope.refs:
+                return 0
+            bound = scope.bindings.get(name)  # a parameter naming a layer: the name it is given
+            if bound is not None:
+                if bound.__class__ is not str:
+                    return 0
+                name = bound
+        if self.kinds.get(name) is not None:  # most often a kind
             return 1
         try:
-            call = el if named else self.bind_call(el, scope)
+            call = el if name is el.name else make_call(name, (), (), el.line, el.column, el.has_parens)
             target = self.lookup(call, stack, scope)
         except CnnCalcError:
             return 0
@@ -248,6 +257,11 @@ class _Builder:
         key = st.name.lower()  # type: ignore[union-attr]
         if len(st.chain) == 1 and isinstance(st.chain[0], Call):  # an alias: as the call it names
             return self.at_least(st.chain[0], scope, (*stack, key))
+        fixed = self.least.get((id(st), self.generation))
+        if fixed is None:
+            fixed = self.least[(id(st), self.generation)] = self.layers_only((st,), ())
+        if fixed >= 0 and not any(el.name in scope.bindings for el in st.chain):  # no layer's name is a value here
+            return fixed
         memo = _same_use(key, scope.bindings, stack, self.generation)
         found = self.least.get(memo) if memo is not None else None
         if found is None:
@@ -281,14 +295,14 @@ class _Builder:
         """:meth:`layers_only`, worked out once per block and definitions (the block lives as long as the builder)."""
         fixed = self.least.get((id(block), self.generation))
         if fixed is None:
-            fixed = self.least[(id(block), self.generation)] = self.layers_only(block)
+            fixed = self.least[(id(block), self.generation)] = self.layers_only(block.body, block.params)
         return fixed
 
-    def layers_only(self, block: Block) -> int:
-        """How many nodes ``block`` makes when its body is layers of registered kinds and its own nodes alone
-        (then its arguments cannot change the count), else -1."""
-        refs, params, count = {BLOCK_INPUT}, {p for p, _ in block.params}, 0
-        for st in block.body:
+    def layers_only(self, body: tuple[Any, ...], parameters: tuple[tuple[str, Any], ...]) -> int:
+        """How many nodes ``body`` (a block's, or a definition alone) makes when it is layers of registered kinds
+        and its own nodes alone (then the block's ``parameters`` cannot change the count), else -1."""
+        refs, params, count = {BLOCK_INPUT}, {p for p, _ in parameters}, 0
+        for st in body:
             if not isinstance(st, Statement):
                 return -1
             for el in st.chain:
@@ -498,9 +512,13 @@ class _Builder:
                 raise self.fail(
                     SpecError(f"a repetition needs a count of at least 1 (got {times})"), el.line, el.column
                 )
-            need = len(self.nodes) + self.at_least(el, scope, stack)
-            if need > self.cap:
-                raise self.too_many(need, "the repetition makes the network", el.line, el.column)
+            store = self.store
+            if self.precount or store.repeats.get(id(el), 0) < times:  # type: ignore[union-attr]
+                need = len(self.nodes) + self.at_least(el, scope, stack)
+                if need > self.cap:
+                    raise self.too_many(need, "the repetition makes the network", el.line, el.column)
+                if store is not None and store.repeats.get(id(el), 0) < times:
+                    store.repeats[id(el)] = times
             before = len(self.nodes)
             bound = [self.bind_call(c, scope) if c.__class__ is Call else None for c in el.chain]
             for i in range(times):
@@ -710,7 +728,7 @@ class _Builder:
             inner = st.chain[0]
             use_args = args if args else inner.args
             return self.call(inner, prev, stack, scope, label, use_args, merge_kwargs(inner.kwargs, kwargs))
-        need = len(self.nodes) + self.definition_least(st, scope, stack[:-1])
+        need = len(self.nodes) + self.definition_least(st, scope, stack[:-1]) if self.precount else 0
         if need > self.cap:
             raise self.too_many(need, f"'{st.name}' makes the network", site.line, site.column)
         if args or kwargs:
@@ -798,7 +816,7 @@ class _Builder:
                 if found is not None:
                     self.last_site = (site, found)
                     return self.segment(found, prev, prefix)
-        need = len(self.nodes) + self.block_least(block, own, stack)
+        need = len(self.nodes) + self.block_least(block, own, stack) if self.precount else 0
         if need > self.cap:
             raise self.too_many(need, f"block '{block.name}' makes the network", site.line, site.column)
         bindings = {**self.top.bindings, **own}
@@ -1092,7 +1110,14 @@ def build_graph(
     """The Graph the statements describe; ``params`` gives values to names used at the top level, ``defaults``
     new defaults to blocks' parameters (``{"basic": {"c": 32}}``: every use of ``basic`` that does not give
     ``c`` takes 32). With ``store`` (a quick build, for totals only), a block's use like one the store holds is
-    a :class:`Segment`, and the store keeps the others' nodes for the builds to come."""
+    a :class:`Segment`, and the store keeps the others' nodes for the builds to come.
+
+    What a repetition, a definition or a block makes is counted from the text before it is made, against the
+    ``layers`` limit, so that a text of blocks doubling one another is refused at once. A quick build counts so
+    only until one build with its store has ended: the builds after it read the same text with other values, a
+    block's use seen before is one Segment; a repetition is counted again when it is asked for more times than
+    before, and what the values make is held to the limit as it is made (a repetition after its first time,
+    every node)."""
     b = _Builder(
         text,
         input_shape,
@@ -1100,9 +1125,12 @@ def build_graph(
         defaults=dict(defaults or {}),
         store=store,
         cap=limits.value("layers"),
+        precount=store is None or not store.built,
     )
     for st in statements:
         b.statement(st, b.top)
     if not b.nodes:
         raise SpecError("the text describes no layers", hint="e.g. input(32,32,3) -> conv(8, f=5) -> fc(10)")
+    if store is not None:
+        store.built = True
     return Graph(tuple(b.nodes), scopes=tuple(b.scopes))
