@@ -99,3 +99,30 @@ def test_plan_errors_name_the_layer():
     with pytest.raises(ArgumentError, match=r"embed_tokens: its vocabulary of 1,001 tokens \(weight 1001×64\) does "
                        r"not split over tp=2"):  # fmt: skip
         cnncalc.from_hf_config(config, (2, 16), train=True, parallel="tp=2")
+
+
+SMALL_LLAMA = dict(vocab_size=128, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                   num_key_value_heads=2, max_position_embeddings=64)  # fmt: skip
+
+
+@pytest.mark.parametrize(("layout", "buffers"), [("tp=2", 0), ("dp=2,tp=2", 32), ("dp=2,zero=3,tp=2", 0)])
+def test_a_configs_plan_is_transformers_model_traced(layout, buffers):
+    """A config.json's layers are split by the plan transformers declares for the family (q/k/v/gate/up colwise,
+    o/down rowwise, the embedding over its vocabulary, the head's logits gathered): each rank holds, computes and
+    sends what the same model built by transformers and traced does (tests/gloo holds that to torch.distributed's
+    own run), but for DDP's broadcast of the rotary embedding's two frequency buffers (2 × 4 floats: ``buffers``),
+    which a traced model holds and a config's rotary tables, computed, do not."""
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(0)
+    model = transformers.LlamaForCausalLM(transformers.LlamaConfig(**SMALL_LLAMA, attn_implementation="eager"))
+    settings = dict(train=True, flops="matmul", parallel=layout)
+    ours = cnncalc.from_hf_config({"model_type": "llama", **SMALL_LLAMA}, (8, 8), **settings).parallel
+    traced = cnncalc.from_torch(
+        model, {"input_ids": (8, 8), "labels": (8, 8)}, kwargs={"use_cache": False}, **settings
+    ).parallel
+    assert [c.ranks for c in ours.ranks] == [c.ranks for c in traced.ranks]
+    exact = ("param_bytes", "gradient_bytes", "optimizer_bytes", "flops")
+    for a, b in zip(ours.ranks, traced.ranks):
+        assert [getattr(a, f) for f in exact] == [getattr(b, f) for f in exact]
+        theirs = b.communication.as_dict()
+        assert a.communication.as_dict() == theirs | {"broadcast": theirs["broadcast"] - buffers}

@@ -131,9 +131,9 @@ class StepTime:
         """The step's time and its parts, for the lines under the table."""
         from cnncalc.budget import human_seconds
 
-        rate = f"{self.samples_per_second:,.4g} samples/s"
+        rate = f"{per_second(self.samples_per_second)} samples/s"
         if self.tokens_per_second is not None:
-            rate = f"{self.tokens_per_second:,.4g} tokens/s, " + rate
+            rate = f"{per_second(self.tokens_per_second)} tokens/s, " + rate
         lines = [
             f"Time of the {self.what} on {self.devices:,} × {self.device} ({self.gpus_per_node} per node): "
             f"{human_seconds(self.seconds)} = compute {human_seconds(self.compute_seconds)} + bubble "
@@ -347,9 +347,21 @@ class Serving:
             f"{human_bytes(self.kv_bytes_per_sequence)} per sequence on a rank in blocks of {PAGE} positions, "
             f"{human_bytes(max(self.free_bytes, 0))} free for it)",
             f"  prefill of the input (TTFT) {human_seconds(self.ttft_seconds)}; decode at {self.max_sequences:,} "
-            f"sequences: {human_seconds(self.decode_seconds)} a step, {self.tokens_per_second_per_sequence:,.4g} "
-            f"tokens/s per sequence, {self.tokens_per_second:,.4g} in total (memory-bound by the roofline)",
+            f"sequences: {human_seconds(self.decode_seconds)} a step, "
+            f"{per_second(self.tokens_per_second_per_sequence)} tokens/s per sequence, "
+            f"{per_second(self.tokens_per_second)} in total (memory-bound by the roofline)",
         ]
+
+
+def per_second(rate: float) -> str:
+    """A rate to four significant digits, written out (never ``7.708e+04``).
+
+    >>> per_second(77_083.4), per_second(5_210.2), per_second(46.944), per_second(0.0123456)
+    ('77,080', '5,210', '46.94', '0.01235')
+    """
+    if rate >= 1000:
+        return f"{round(rate, 4 - len(str(int(rate)))):,.0f}"
+    return f"{rate:,.4g}"
 
 
 def serving_figures(spread: Any, classes: list[Any], timing: StepTime) -> Serving:
