@@ -126,3 +126,19 @@ def test_a_configs_plan_is_transformers_model_traced(layout, buffers):
         assert [getattr(a, f) for f in exact] == [getattr(b, f) for f in exact]
         theirs = b.communication.as_dict()
         assert a.communication.as_dict() == theirs | {"broadcast": theirs["broadcast"] - buffers}
+
+
+def test_a_plan_can_leave_the_embedding_whole():
+    """``--tp-plan "embed_tokens=replicate"`` (transformers' own Llama plan) against the default vocabulary split,
+    by hand: each rank holds the other half of the 128 × 32 float32 table too (and Adam's two moments of it), and
+    the lookups' all-reduce (8 × 8 positions × 32 floats) goes."""
+    config = {"model_type": "llama", **SMALL_LLAMA}
+    split, whole = (
+        cnncalc.from_hf_config(config, (8, 8), train=True, parallel="tp=2", tp_plan=plan).parallel.rank(0)
+        for plan in (None, "embed_tokens=replicate")
+    )
+    half = 128 * 32 * 4 // 2
+    assert whole.param_bytes == split.param_bytes + half
+    assert whole.gradient_bytes == split.gradient_bytes == whole.param_bytes  # a vocabulary split's gradient is whole
+    assert whole.optimizer_bytes == split.optimizer_bytes + 2 * half
+    assert whole.communication.all_reduce == split.communication.all_reduce - 8 * 8 * 32 * 4
