@@ -131,6 +131,24 @@ def test_serving_over_tensor_parallel_ranks():
     assert r.param_bytes * 2 < report.memory.param_bytes * 1.1  # the weights split in two (the norms whole)
 
 
+def test_decoding_reads_the_weights_and_every_sequences_cache():
+    """One device, by hand: a decode step at the sequences that fit reads the weights and each sequence's KV cache
+    once at the memory bandwidth (memory-bound: its FLOPs at the peak take far less)."""
+    report = cnncalc.from_hf_config(
+        LLAMA, input=(1, 512), dtype="bfloat16", context=1000, parallel="dp=1", devices="1xh100-sxm"
+    )
+    s, r = report.parallel.serving, report.parallel.rank(0)
+    layer = 256 * 256 * 2 + 256 * 128 * 2 + 3 * 256 * 512 + 2 * 256  # q, o; k, v; gate, up, down; two norms
+    weights = 2 * (1024 * 256 * 2 + 4 * layer + 256)  # the embedding and the head, 4 layers, the final norm; 2 B
+    cache = 1008 * 4 * 2 * 4 * 32 * 2  # 1,000 positions in blocks of 16 × 4 layers × k and v × 4 kv heads × 32 × 2 B
+    assert (r.param_bytes, s.kv_bytes_per_sequence) == (weights, cache)
+    n = s.max_sequences
+    assert s.decode_seconds == pytest.approx((weights + n * cache) / 3.35e12, rel=1e-12)  # H100 SXM: 3.35 TB/s
+    assert (s.tokens_per_second_per_sequence, s.tokens_per_second) == pytest.approx(
+        (1 / s.decode_seconds, n / s.decode_seconds)
+    )
+
+
 def test_plan_ranks_the_layouts_that_fit_and_each_is_summary_on_it(cli):
     from cnncalc.frontends.hf import graph_of
     from cnncalc.options import Options
