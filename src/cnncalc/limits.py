@@ -74,6 +74,7 @@ LIMITS: dict[str, Limit] = {
         Limit("microbatches", 100_000, "micro-batches (times virtual stages) of one pipeline schedule"),
         Limit("layouts", 100_000, "parallel layouts cnncalc plan evaluates"),
         Limit("sweep_points", 10_000_000, "points of a sweep: its whole grid, or the points --random draws"),
+        Limit("local_workers", 64, "worker processes a sweep or a plan starts on this machine (--workers)"),
     )
 }
 """Every cap, by name. ``CNNCALC_LIMIT_<NAME>`` in the environment, or :func:`raised`, sets another value."""

@@ -60,6 +60,11 @@ CASES = [
         says=r"--workers must be a whole number \(got 'nan'\)",
     ),
     Case(
+        "plan_workers_past_the_cap",
+        ("plan", MLP, "--batch", "8", "--devices", "4xa100-80gb", "--workers", "100000"),
+        says=r"over the limit of 64 \(local_workers\)",
+    ),
+    Case(
         "plan_resume_without_output",
         ("plan", MLP, "--batch", "8", "--devices", "4xa100-80gb", "--resume"),
         says="--resume needs --output",

@@ -177,6 +177,19 @@ CASES = [
         "r.parquet",
         says="takes no argument 'n'",
     ),
+    # a process started per worker before any point runs: 100,000 of them would take the machine down
+    sweep(
+        "workers_past_the_cap",
+        "net.cnn",
+        "--vary",
+        "n=1,2",
+        "-o",
+        "r.parquet",
+        "--workers",
+        "100000",
+        says=r"--workers 100,000 asks for 100,000 worker processes on this machine, "
+        r"over the limit of 64 \(local_workers\)",
+    ),
     sweep("output_is_a_file", "net.cnn", "--vary", "n=1,2", "-o", "net.cnn", "--workers", "0", says="is a file"),
     sweep(
         "resume_nothing",

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cnncalc.errors import ArgumentError, CnnCalcError, SpecError
+from cnncalc.limits import guard
 
 MANIFEST = "_sweep.json"
 TARGET_SECONDS = 1.0  # what a chunk should take
@@ -267,6 +268,8 @@ def run(
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     if workers is not None and workers < 0:
         raise ArgumentError(f"--workers must be 0 (this process) or more (got {workers})")
+    if workers and not scheduler:  # each is a process started here, before any point runs
+        guard("local_workers", workers, f"--workers {workers:,} asks for {workers:,} worker processes on this machine")
     local = os.cpu_count() or 1
     planned = 1 if workers == 0 and not scheduler else (workers or local)
     if chunk is None:
