@@ -250,7 +250,8 @@ def analyze_totals(graph: Graph, options: Options | None = None, blocks: dict[An
     run's budget, a parallel layout, a language model's serving figures, a traced model, a block whose input or
     output is another storage's view): then :func:`analyze_graph` of the whole graph is the answer.
     """
-    opts = Options.make(options)
+    opts = _LAST_CHECKED[1] if options is _LAST_CHECKED[0] and options is not None else Options.make(options)
+    _LAST_CHECKED[:] = [options, opts]  # a sweep gives the same options at every point: checked once
     if opts.train or opts.lora is not None or opts.freeze or opts.depth is not None:
         return None
     if opts.tokens is not None or opts.hardware is not None or opts.mfu is not None or opts.parallel is not None:
@@ -290,6 +291,7 @@ def analyze_totals(graph: Graph, options: Options | None = None, blocks: dict[An
     )
 
 
+_LAST_CHECKED: list[Any] = [None, None]  # the options analyze_totals was last given, and them checked
 _AS_USE = copier(BlockUse, "use, node_id, inputs", {"node_id": "node_id", "inputs": "inputs"})
 
 
@@ -321,8 +323,11 @@ def _count(
     if hit is False:
         return False
     counted, out = hit
-    done[node.id] = _RELABEL(out, node.id, node.inputs)  # its output, as a row of this graph (a storage of its own)
-    nodes.append(_AS_USE(counted, node.id, node.inputs))
+    if counted.node_id != node.id or counted.inputs != node.inputs:  # as a row of this graph (a storage of its own)
+        out, counted = _RELABEL(out, node.id, node.inputs), _AS_USE(counted, node.id, node.inputs)
+        blocks[key] = (counted, out)  # a sweep's next point often has the same ids here
+    done[node.id] = out
+    nodes.append(counted)
     return True
 
 
@@ -414,8 +419,10 @@ def _visit(
         else:
             if ctx.light:
                 row = hit
-            elif ctx.quick:
-                row = _RELABEL(hit, node.id, node.inputs)
+            elif ctx.quick:  # its id and inputs; a sweep's points often give the same as the last: no copy
+                row = hit
+                if hit.node_id != node.id or hit.inputs != node.inputs:
+                    row = ctx.memo[key] = _RELABEL(hit, node.id, node.inputs)
             else:
                 row = _renamed(hit, index, node, _field(hit, node, done, ctx), block, ctx)
         if key is not None and hit is None:

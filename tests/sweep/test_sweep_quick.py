@@ -16,6 +16,7 @@ from cnncalc.analyze import analyze_graph
 from cnncalc.errors import CnnCalcError, LimitError
 from cnncalc.notation import parse
 from cnncalc.notation.build import Uses
+from cnncalc.notation.syntax import parse_statements
 from cnncalc.options import Options
 from cnncalc.sweep.rows import figures
 
@@ -33,12 +34,15 @@ class Quick:
     """A sweep's stores for one text: the block uses its quick builds keep, and the blocks its analyses counted."""
 
     def __init__(self) -> None:
-        self.uses, self.blocks = Uses(), {}
+        self.uses, self.blocks, self.read = Uses(), {}, {}
 
     def figures(self, text: str, values: dict, options: Options, shape=None):
-        """The quick path's figures, None when it cannot count this point, or the error's words."""
+        """The quick path's figures, None when it cannot count this point, or the error's words. The text is read
+        once, as a sweep reads its spec: the stores find its statements again point after point."""
         try:
-            graph = parse(text, shape, **_given(values), store=self.uses)
+            if text not in self.read:
+                self.read[text] = parse_statements(text)
+            graph = parse(text, shape, **_given(values), statements=self.read[text], store=self.uses)
             report = analysis.analyze_totals(graph, options, self.blocks)
         except CnnCalcError as e:
             return ("error", type(e).__name__)

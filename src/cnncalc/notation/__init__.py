@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from cnncalc.errors import ArgumentError, SpecError, type_name
@@ -90,6 +91,12 @@ def arguments(text: str) -> dict[str, int | float | str]:
     >>> arguments("# args: classes=1000, size=224")   # the line a zoo file opens with
     {'classes': 1000, 'size': 224}
     """
+    return dict(_declared(text))
+
+
+@lru_cache(maxsize=64)
+def _declared(text: str) -> tuple[tuple[str, int | float | str], ...]:
+    """The ``# args:`` line's names and defaults (a sweep reads the same text at every point: read once)."""
     m = ARGS_LINE.search(text)
     defaults: dict[str, int | float | str] = {}
     if m:
@@ -97,7 +104,7 @@ def arguments(text: str) -> dict[str, int | float | str]:
             if part.strip():
                 k, _, v = part.partition("=")
                 defaults[k.strip()] = value_of(v.strip(), f"the argument {k.strip()} in the text's '# args:' line")
-    return defaults
+    return tuple(defaults.items())
 
 
 def takes(text: str, statements: list[Statement | Block] | None = None) -> dict[str, Any]:

@@ -120,6 +120,9 @@ class Uses:
         self.serial = 0  # uses ever added: each one's key, never given twice
         self.held = held
         self.names: dict[tuple[int, int], tuple[Any, tuple[str, ...]]] = {}  # (body, generation) -> its names
+        self.bound: dict[Any, Any] = {}  # (body, generation, its parameters) -> the names of its that have values
+        self.elements: dict[Any, Any] = {}  # a call read before with the same values: its node, or its block's
+        self.sites: dict[Any, Any] = {}  # a block's call, the values its body reads: the use it made
         self.statements: dict[Any, Any] = {}  # a statement in a block read before: what it made, for the same values
         self.built = False  # a build with this store has ended without an error
         self.repeats: dict[int, int] = {}  # a repetition's most times counted before it was made
@@ -520,7 +523,10 @@ class _Builder:
                 if store is not None and store.repeats.get(id(el), 0) < times:
                     store.repeats[id(el)] = times
             before = len(self.nodes)
-            bound = [self.bind_call(c, scope) if c.__class__ is Call else None for c in el.chain]
+            if self.store is None:
+                bound = [self.bind_call(c, scope) if c.__class__ is Call else None for c in el.chain]
+            else:  # a quick build: each call found by the values it reads, as read before (element)
+                bound = [None] * len(el.chain)
             for i in range(times):
                 used = self.used
                 for inner, call in zip(el.chain, bound):  # bound once: the same bindings every time
@@ -541,6 +547,51 @@ class _Builder:
                     need = before + times * (len(self.nodes) - before)
                     raise self.too_many(need, "the repetition makes the network", el.line, el.column)
             return prev  # type: ignore[return-value]
+        store = self.store
+        if store is not None and prev is not None:  # a quick build: a layer read before with the same values
+            key = (id(el), stack, self.generation, first, self.reads(el, scope.bindings, {}))
+            made = store.elements.get(key)
+            if made is not None and len(self.nodes) < MAX_NODES:
+                if made.__class__ is Node:
+                    node_id = self.new_id("")
+                    self.nodes.append(_REPLACE_NODE(made, node_id, (prev,)))
+                    return node_id
+                if made.__class__ is Segment:  # a definition of several layers
+                    node_id = self.new_id("")
+                    self.nodes.append(_REPLACE_SEGMENT(made, node_id, (prev,)))
+                    return node_id
+                block, params = made  # a block's use: as the names its body reads have their values
+                found = store.sites.get((key, self.reads(block, self.top.bindings, params), self.given(block)))
+                if found is not None:
+                    self.used += 1
+                    return self.segment(found, prev, "")
+            count, used = len(self.nodes), self.used
+            out = self.layer(el, prev, stack, scope, first, bound)
+            last = self.nodes[-1] if len(self.nodes) == count + 1 else None
+            if last is not None and last.id == out and last.inputs == (prev,):
+                if len(store.elements) >= store.held:
+                    store.elements.clear()
+                    store.sites.clear()
+                if self.used == used and (last.__class__ is Node or last.__class__ is Segment):
+                    store.elements[key] = last  # type: ignore[assignment]
+                elif self.used == used + 1 and last.__class__ is Segment and last.use.block.__class__ is Block:
+                    block = last.use.block
+                    params = tuple([p for p, _ in block.params])
+                    store.elements[key] = (block, params)  # type: ignore[assignment]
+                    site = (key, self.reads(block, self.top.bindings, params), self.given(block))
+                    store.sites[site] = (last.use, last.key)
+            return out
+        return self.layer(el, prev, stack, scope, first, bound)
+
+    def given(self, block: Block) -> tuple[Any, ...]:
+        """The defaults given anew to a block's parameters (a sweep's ``block.param``), with their types."""
+        given = self.defaults.get(block.name.lower())
+        return tuple([(k, _typed(v)) for k, v in given.items()]) if given else ()
+
+    def layer(
+        self, el: Call, prev: str | None, stack: tuple[str, ...], scope: _Scope, first: bool, bound: Call | None
+    ) -> str:
+        """A call in a chain: a reference, a layer, a definition or a block's use."""
         el = bound if bound is not None else self.bind_call(el, scope)
         if self.is_ref(el, scope):
             if not first:
@@ -765,20 +816,28 @@ class _Builder:
         del self.nodes[first_node:]
         return self.segment(store.add(key, use), start, scope.prefix)
 
-    def reads(self, body: Block | Statement, bindings: dict[str, Any], own: dict[str, Any]) -> tuple[Any, ...]:
+    def reads(self, body: Block | Statement | Call, bindings: dict[str, Any], own: dict[str, Any]) -> tuple[Any, ...]:
         """The values ``bindings`` gives the names ``body`` may read (its own, and any definition's: a value may
         name one), but the parameters ``own`` gives: what its expansion depends on besides its arguments."""
         store = self.store
         assert store is not None
-        cached = store.names.get((id(body), self.generation))
-        if cached is None:
-            names: set[str] = set()
-            for st in body.body if isinstance(body, Block) else (body,):
-                _chain_names(st.chain, names)
-            for d in self.definitions.values():
-                _chain_names(d.chain, names)
-            cached = store.names[(id(body), self.generation)] = (body, tuple(sorted(names)))
-        return tuple([(n, _typed(bindings[n])) for n in cached[1] if n in bindings and n not in own])
+        at = (id(body), self.generation, tuple(own))
+        bound = store.bound.get(at)
+        if bound is None or bound[1] != bindings.keys():  # the names given a value: the same at every point
+            cached = store.names.get(at[:2])
+            if cached is None:
+                names: set[str] = set()
+                if isinstance(body, Call):
+                    _chain_names((body,), names)
+                else:
+                    for st in body.body if isinstance(body, Block) else (body,):
+                        _chain_names(st.chain, names)
+                for d in self.definitions.values():
+                    _chain_names(d.chain, names)
+                cached = store.names[at[:2]] = (body, tuple(sorted(names)))
+            keys = frozenset(bindings)
+            bound = store.bound[at] = (body, keys, tuple([n for n in cached[1] if n in keys and n not in own]))
+        return tuple([(n, _typed(bindings[n])) for n in bound[2]])
 
     def use_block(
         self,
@@ -805,7 +864,7 @@ class _Builder:
         self.block_uses[key] = n = self.block_uses.get(key, 0) + 1
         prefix = f"{scope.prefix}{block.name}{n}."
         self.used += 1
-        quick = None
+        quick = same = None
         if store is not None and self.last_site[0] is site:  # a repetition's next use of the block: the same
             return self.segment(self.last_site[1], prev, prefix)
         if store is not None:  # a quick build: a use like one the store holds is a Segment of it
@@ -825,7 +884,8 @@ class _Builder:
         level = 0 if outer is None else self.scopes[outer].level + 1
         self.within = len(self.scopes)
         self.scopes.append(Scope(self.within, inner.prefix.rstrip("."), block.name, outer, level, block=True))
-        same = _same_use(key, own, stack, self.generation)
+        if store is None:
+            same = _same_use(key, own, stack, self.generation)
         made = self.uses.get(same) if same is not None and store is None else None
         if made is not None and made.__class__ is tuple:  # recorded, not yet replayed: read the record once
             made = self.uses[same] = _Use.of(*made)

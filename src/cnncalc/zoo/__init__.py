@@ -62,6 +62,12 @@ def model(name: str) -> Model:
         near = difflib.get_close_matches(key, names(), n=3)
         hint = f"did you mean {' or '.join(near)}?" if near else "run `cnncalc zoo` to list them"
         raise SpecError(f"the zoo has no model '{name}'", hint=hint)
+    description, defaults = _read(key)
+    return Model(key, description, dict(defaults), _text(key))
+
+
+@cache
+def _read(key: str) -> tuple[str, tuple[tuple[str, Any], ...]]:  # a model's description and arguments: read once
     text = _text(key)
     head = []  # the comment lines above "# args:", the whole description
     for line in text.splitlines():
@@ -72,7 +78,7 @@ def model(name: str) -> Model:
     space = SPACES.get(key)
     if space is not None:  # the cell string of the edges' defaults: one argument for all of them
         defaults[space.argument] = space.string(defaults)
-    return Model(key, " ".join(head), defaults, text)
+    return " ".join(head), tuple(defaults.items())
 
 
 def choices(name: str) -> dict[str, Sequence[Any]]:
