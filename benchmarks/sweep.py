@@ -3,8 +3,8 @@ fvcore over the same space, and the sweep's memory as it grows from 10 thousand 
 
 Run from the repository root (needs the sweep and bench extras):
 
-    PYTHONPATH=src python3 benchmarks/sweep.py                  # everything, in one run
-    PYTHONPATH=src python3 benchmarks/sweep.py --parts core,dask # some of it
+    PYTHONPATH=src python3 benchmarks/sweep.py --out benchmarks/sweep.md  # everything, in one run
+    PYTHONPATH=src python3 benchmarks/sweep.py --parts core,dask          # some of it
 
 Spaces: NAS-Bench-201's 15,625 cells (``zoo:nb201 --vary arch=all``), and a ResNet-18 of four stage widths
 (``--vary w1=32..96:16 ... w4=256..768:128``, 625 networks). The parts:
@@ -218,23 +218,42 @@ def main() -> None:
     parser.add_argument("--parts", default=",".join(PARTS), help="which parts, comma separated")
     parser.add_argument("--points", type=int, default=15_625, help="points of each space in the core part")
     parser.add_argument("--tools-points", type=int, default=40, help="networks torchinfo and fvcore count")
+    parser.add_argument("--out", type=Path, help="also write the figures to this Markdown file")
     args = parser.parse_args()
+    lines: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
     load = os.getloadavg()
-    print(
+    say(
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
-        f"load average before: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}\n"
+        f"load average before: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}"
     )
+    say()
     for part in args.parts.split(","):
-        print(f"## {part}\n")
+        say(f"## {part}")
+        say()
         given = args.tools_points if part == "tools" else args.points
         for line in PARTS[part](given):
-            print(line)
-        print()
+            say(line)
+        say()
     load = os.getloadavg()
-    print(
+    say(
         f"load average after: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; peak memory of this process "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
     )
+    if args.out is not None:
+        command = " ".join(["PYTHONPATH=src python3 benchmarks/sweep.py", *sys.argv[1:]])
+        head = [
+            "# benchmarks/sweep.py: the last run",
+            "",
+            f"`{command}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. The machine's cores are shared:",
+            "the load averages say how busy it was; points per second by CPU time are the per-core figures.",
+            "",
+        ]
+        args.out.write_text("\n".join(head + lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
