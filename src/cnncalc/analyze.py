@@ -311,11 +311,12 @@ def _count(
         _visit(node, index, done, ctx, b, nodes)
         return True
     x = done[node.inputs[0]]
-    source = x
-    while source.view and source.inputs:  # the storage it reads: its size must be the input's
-        source = done[source.inputs[0]]
-    if source.view or row_bytes(source, b) != row_bytes(x, b):
-        return False
+    if x.view:  # the storage it reads: its size must be the input's
+        source = x
+        while source.view and source.inputs:
+            source = done[source.inputs[0]]
+        if source.view or row_bytes(source, b) != row_bytes(x, b):
+            return False
     key = (node.key, x.output_shape, x.channel_axis, x.dtype, settings)
     hit = blocks.get(key)
     if hit is None:
@@ -379,10 +380,14 @@ _INPUT_AS = copier(Row, "row, node_id", {"node_id": "node_id", "view": "False", 
 
 def _written_order(graph: Graph) -> bool:
     seen: set[str] = set()
+    add = seen.add
     for n in graph.nodes:
-        if n.id in seen or any(i not in seen for i in n.inputs):
+        if n.id in seen:
             return False
-        seen.add(n.id)
+        for i in n.inputs:
+            if i not in seen:
+                return False
+        add(n.id)
     return True
 
 

@@ -96,9 +96,9 @@ def block_peak(x: Row, rows: list[Row], b: int) -> tuple[int, int, int, int, int
     x_bytes = row_bytes(x, b)
     total, freed, later = _walk([_ALONE(x), *rows], b, owner, split=last_reader)  # type: ignore[list-item]
     held = max(freed, later + x_bytes)
-    sizes = {r.node_id: _own_bytes(r, b) for r in rows if owner.get(r.node_id) == r.node_id}
-    output = 0 if out in ends else sizes[out]
-    dangling = sum(sizes[h] for h in ends if h != x.node_id)  # type: ignore[index]
+    by_id = {r.node_id: r for r in rows}  # a storage's bytes: its own row's
+    output = 0 if out in ends else _own_bytes(by_id[out], b)
+    dangling = sum(_own_bytes(by_id[h], b) for h in ends if h != x.node_id)  # type: ignore[index]
     dangling += sum(r.dangling_bytes for r in rows if r.__class__ is BlockUse)  # inner blocks' own, to the end
     return held, freed, output, dangling, total - x_bytes
 

@@ -120,7 +120,8 @@ class Uses:
         self.serial = 0  # uses ever added: each one's key, never given twice
         self.held = held
         self.names: dict[tuple[int, int], tuple[Any, tuple[str, ...]]] = {}  # (body, generation) -> its names
-        self.bound: dict[Any, Any] = {}  # (body, generation, its parameters) -> the names of its that have values
+        self.bound: dict[Any, Any] = {}  # (body, generation, its parameters, names with values) -> those it reads
+        self.keys: dict[frozenset[str], frozenset[str]] = {}  # the sets of names scopes give values, each kept once
         self.elements: dict[Any, Any] = {}  # a call read before with the same values: its node, or its block's
         self.sites: dict[Any, Any] = {}  # a block's call, the values its body reads: the use it made
         self.statements: dict[Any, Any] = {}  # a statement in a block read before: what it made, for the same values
@@ -181,6 +182,7 @@ class _Scope:
     prefix: str = ""
     in_block: bool = False
     stack: tuple[str, ...] = ()  # the blocks being expanded, to stop a block using itself
+    keys: frozenset[str] | None = None  # a quick build's: the names ``bindings`` gives values (Uses.keys)
 
 
 @dataclass
@@ -363,7 +365,7 @@ class _Builder:
             scope.stack,
             self.generation,
             scope.last is None,
-            self.reads(st, scope.bindings, {}),
+            self.reads(st, scope, ()),
         )
         made = store.statements.get(key)
         refs = scope.refs
@@ -549,7 +551,7 @@ class _Builder:
             return prev  # type: ignore[return-value]
         store = self.store
         if store is not None and prev is not None:  # a quick build: a layer read before with the same values
-            key = (id(el), stack, self.generation, first, self.reads(el, scope.bindings, {}))
+            key = (id(el), stack, self.generation, first, self.reads(el, scope, ()))
             made = store.elements.get(key)
             if made is not None and len(self.nodes) < MAX_NODES:
                 if made.__class__ is Node:
@@ -561,7 +563,7 @@ class _Builder:
                     self.nodes.append(_REPLACE_SEGMENT(made, node_id, (prev,)))
                     return node_id
                 block, params = made  # a block's use: as the names its body reads have their values
-                found = store.sites.get((key, self.reads(block, self.top.bindings, params), self.given(block)))
+                found = store.sites.get((key, self.reads(block, self.top, params), self.given(block)))
                 if found is not None:
                     self.used += 1
                     return self.segment(found, prev, "")
@@ -578,7 +580,7 @@ class _Builder:
                     block = last.use.block
                     params = tuple([p for p, _ in block.params])
                     store.elements[key] = (block, params)  # type: ignore[assignment]
-                    site = (key, self.reads(block, self.top.bindings, params), self.given(block))
+                    site = (key, self.reads(block, self.top, params), self.given(block))
                     store.sites[site] = (last.use, last.key)
             return out
         return self.layer(el, prev, stack, scope, first, bound)
@@ -802,7 +804,7 @@ class _Builder:
         read (and any definition's) had the same values, else its layers, kept for later uses."""
         store = self.store
         assert store is not None
-        key = ("def", st.name, stack, self.generation, self.reads(st, scope.bindings, {}))
+        key = ("def", st.name, stack, self.generation, self.reads(st, scope, ()))
         found = store.found.get(key)
         if found is not None:
             return self.segment(found, prev, scope.prefix)
@@ -816,14 +818,18 @@ class _Builder:
         del self.nodes[first_node:]
         return self.segment(store.add(key, use), start, scope.prefix)
 
-    def reads(self, body: Block | Statement | Call, bindings: dict[str, Any], own: dict[str, Any]) -> tuple[Any, ...]:
-        """The values ``bindings`` gives the names ``body`` may read (its own, and any definition's: a value may
-        name one), but the parameters ``own`` gives: what its expansion depends on besides its arguments."""
+    def reads(self, body: Block | Statement | Call, scope: _Scope, own: tuple[str, ...]) -> tuple[Any, ...]:
+        """The values ``scope`` gives the names ``body`` may read (its own, and any definition's: a value may name
+        one), but the parameters ``own``: what its expansion depends on besides its arguments."""
         store = self.store
         assert store is not None
-        at = (id(body), self.generation, tuple(own))
+        bindings, keys = scope.bindings, scope.keys
+        if keys is None:  # the names given a value, one set for all the scopes that give the same names
+            keys = frozenset(bindings)
+            keys = scope.keys = store.keys.setdefault(keys, keys)
+        at = (id(body), self.generation, own, keys)
         bound = store.bound.get(at)
-        if bound is None or bound[1] != bindings.keys():  # the names given a value: the same at every point
+        if bound is None:
             cached = store.names.get(at[:2])
             if cached is None:
                 names: set[str] = set()
@@ -835,9 +841,8 @@ class _Builder:
                 for d in self.definitions.values():
                     _chain_names(d.chain, names)
                 cached = store.names[at[:2]] = (body, tuple(sorted(names)))
-            keys = frozenset(bindings)
-            bound = store.bound[at] = (body, keys, tuple([n for n in cached[1] if n in keys and n not in own]))
-        return tuple([(n, _typed(bindings[n])) for n in bound[2]])
+            bound = store.bound[at] = (body, tuple([n for n in cached[1] if n in keys and n not in own]))
+        return tuple([(n, _typed(bindings[n])) for n in bound[1]])
 
     def use_block(
         self,
@@ -870,7 +875,7 @@ class _Builder:
         if store is not None:  # a quick build: a use like one the store holds is a Segment of it
             same = _same_use(key, own, stack, self.generation)
             if same is not None:
-                quick = (same, self.reads(block, self.top.bindings, own))
+                quick = (same, self.reads(block, self.top, tuple(own)))
                 found = store.found.get(quick)
                 if found is not None:
                     self.last_site = (site, found)

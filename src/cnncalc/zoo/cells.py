@@ -41,15 +41,13 @@ class CellSpace:
 
     def edges(self, arch: object) -> dict[str, str]:
         """The operation on each edge of ``arch`` (``{"e10": "nor_conv_3x3", ...}``), or an ArgumentError."""
-        example = "+".join("|" + "|".join(f"op~{i}" for i in range(j)) + "|" for j in range(1, self.nodes))
-        hint = f"{self.name} writes a cell as {example}, each op one of {', '.join(self.ops)}"
         if not isinstance(arch, str):
-            raise ArgumentError(f"{self.argument} must be a cell string (got {arch!r})", hint=hint)
+            raise ArgumentError(f"{self.argument} must be a cell string (got {arch!r})", hint=self.hint())
         parts = arch.strip().split("+")
         if len(parts) != self.nodes - 1:
             raise ArgumentError(
                 f"{self.argument} names {len(parts)} node(s) where a cell has {self.nodes - 1} (got {_short(arch)})",
-                hint=hint,
+                hint=self.hint(),
             )
         chosen: dict[str, str] = {}
         for j, part in enumerate(parts, start=1):
@@ -58,21 +56,28 @@ class CellSpace:
                 op, sep, source = item.strip().partition("~")
                 if not sep or not source.isascii() or not source.isdigit():
                     raise ArgumentError(
-                        f"{self.argument}: node {j}'s edge {item!r} is not written operation~node", hint=hint
+                        f"{self.argument}: node {j}'s edge {item!r} is not written operation~node", hint=self.hint()
                     )
                 i = int(source)
                 if op not in self.ops:
-                    raise ArgumentError(f"{self.argument}: unknown operation {op!r} on node {j}'s edge", hint=hint)
+                    raise ArgumentError(
+                        f"{self.argument}: unknown operation {op!r} on node {j}'s edge", hint=self.hint()
+                    )
                 if i >= j:
                     raise ArgumentError(f"{self.argument}: node {j} cannot read node {i} (only nodes before it)")
                 if i in seen:
-                    raise ArgumentError(f"{self.argument}: node {j} has two edges from node {i}", hint=hint)
+                    raise ArgumentError(f"{self.argument}: node {j} has two edges from node {i}", hint=self.hint())
                 seen[i] = op
             missing = [i for i in range(j) if i not in seen]
             if missing:
-                raise ArgumentError(f"{self.argument}: node {j} has no edge from node {missing[0]}", hint=hint)
+                raise ArgumentError(f"{self.argument}: node {j} has no edge from node {missing[0]}", hint=self.hint())
             chosen.update({f"e{j}{i}": seen[i] for i in range(j)})
         return chosen
+
+    def hint(self) -> str:
+        """How a cell string is written, for a message (made only when one is)."""
+        example = "+".join("|" + "|".join(f"op~{i}" for i in range(j)) + "|" for j in range(1, self.nodes))
+        return f"{self.name} writes a cell as {example}, each op one of {', '.join(self.ops)}"
 
     def string(self, edges: dict[str, object]) -> str:
         """The cell string of the operations ``edges`` gives each edge (``{"e10": "none", ...}``)."""
