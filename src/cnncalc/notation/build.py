@@ -553,7 +553,7 @@ class _Builder:
         if store is not None and prev is not None:  # a quick build: a layer read before with the same values
             key = (id(el), stack, self.generation, first, self.reads(el, scope, ()))
             made = store.elements.get(key)
-            if made is not None and len(self.nodes) < MAX_NODES:
+            if made is not None and len(self.nodes) < self.cap:
                 if made.__class__ is Node:
                     node_id = self.new_id("")
                     self.nodes.append(_REPLACE_NODE(made, node_id, (prev,)))
