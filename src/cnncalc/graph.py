@@ -53,6 +53,13 @@ class Scope:
     output_nodes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     block: bool = False  # a repeated block (a notation def's use, a layer of a stack): what --recompute checkpoints
+    # what a tool's module hook reads of a PyTorch module call (cnncalc.others): whether the module has no modules
+    # inside it, its own parameters by name, the shapes of its positional inputs (None: not a tensor), and
+    # its plain attributes and keyword arguments (num_heads, affine, mode, need_weights...)
+    leaf: bool = False
+    params: tuple[tuple[str, int], ...] = ()
+    inputs: tuple[Shape | None, ...] = ()
+    attrs: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,8 @@ class Node:
     in another order (a recurrent layer's batch-first sequence); ``grad``,
     whether each model tensor it reads, weight first, gets a gradient
     (``requires_grad``; None: they do unless frozen); ``notes``;
+    ``call``, the PyTorch function a traced node ran in (``F.relu``, ``torch.add``, ``Tensor.add``; ``Tensor.__add__``
+    for ``x + y``), which tools that patch functions see;
     ``trainable``, True for the nodes that stay trainable when the rest is
     frozen (LoRA's adapters), False for a LoRA base layer, else None.
     """
@@ -97,6 +106,7 @@ class Node:
     output: Shape | None = None
     grad: tuple[bool, ...] | None = None
     trainable: bool | None = None
+    call: str = ""
 
 
 @dataclass(frozen=True, slots=True)

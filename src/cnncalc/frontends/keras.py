@@ -264,7 +264,9 @@ def _zeropad(c: Fields, shape: tuple) -> list[Part]:
 
 
 def _upsampling(c: Fields, shape: tuple) -> list[Part]:
-    mode = {"bilinear": "bilinear", "nearest": "nearest", "bicubic": "bicubic"}.get(
+    """UpSampling1D/2D/3D: its size as the scale, and UpSampling2D's interpolation as PyTorch names it (Keras'
+    bilinear is PyTorch's with ``align_corners=False``); lanczos and gaussian kernels are counted as bilinear."""
+    mode = {"bilinear": "bilinear", "nearest": "nearest", "bicubic": "bicubic", "area": "area"}.get(
         str(c.word("interpolation", "nearest")), "bilinear"
     )
     return [Part("upsample", {"scale": _size(c, "size", 2), "mode": mode})]

@@ -401,6 +401,7 @@ def _resize(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op
     scales_name = _present(i, 2) if len(i) > 2 else _present(i, 1)
     if sizes is not None and sizes.ndim != 1:
         raise ShapeError(f"Resize's sizes must be a list of sizes, not a tensor of shape {sizes.shape}")
+    factors: list[float] = []
     if sizes is not None and len(sizes):
         out = tuple(int(n) for n in sizes.ravel())
         axes = a.get("axes")
@@ -413,12 +414,24 @@ def _resize(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op
         scales = g.value(scales_name) if scales_name else a.get("scales")
         if scales is None:
             raise ShapeError("Resize's scales and sizes are computed when the model runs; cnncalc needs them known")
-        out = tuple(int(n * float(s)) for n, s in zip(x, list(scales.ravel() if hasattr(scales, "ravel") else scales)))
+        factors = [float(s) for s in list(scales.ravel() if hasattr(scales, "ravel") else scales)]
+        out = tuple(int(n * s) for n, s in zip(x, factors))
     if out[:2] != x[:2]:
         return [Op("copy", {"shape": out, "op": "Resize"}, [i[0]])]
+    given = {"scale": tuple(factors[2:])} if factors else {"size": out[2:]}  # tools count a scale and a size apart
+    return [Op("upsample", {**given, **_resize_mode(a, len(x) - 2)}, [i[0]], lead=1)]
+
+
+def _resize_mode(a: dict[str, Any], spatial: int) -> dict[str, Any]:
+    """Resize's mode in PyTorch's words (ONNX's linear is n-linear: bilinear on an image), and its corners."""
     mode = str(a.get("mode", "nearest"))
-    mode = {"linear": "linear", "cubic": "bicubic"}.get(mode, "nearest")
-    return [Op("upsample", {"size": out[2:], "mode": mode}, [i[0]], lead=1)]
+    if mode == "linear":
+        found: dict[str, Any] = {"mode": {1: "linear", 2: "bilinear", 3: "trilinear"}.get(spatial, "linear")}
+    else:
+        found = {"mode": {"cubic": "bicubic"}.get(mode, "nearest")}
+    if str(a.get("coordinate_transformation_mode", "")) == "align_corners":
+        found["align_corners"] = True
+    return found
 
 
 # ---------------------------------------------------------------- recurrent layers and attention

@@ -39,6 +39,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn import functional as F  # noqa: N812 - PyTorch's own spelling
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -83,6 +84,8 @@ class _ScopeRecord:
     outputs: list[tuple[int, ...]] = field(default_factory=list)
     output_nodes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    inputs: tuple[tuple[int, ...] | None, ...] = ()
+    attrs: tuple[tuple[str, Any], ...] = ()
 
 
 def repeated_blocks(model: nn.Module) -> set[int]:
@@ -125,6 +128,8 @@ class Tracer:
         self.seen_modules: set[int] = set()
         self.blocks = repeated_blocks(model)
         self.limits: _CpuLimits | _RealLimits | None = None  # set when the forward runs on the CPU
+        self.call = ""  # the PyTorch function running (the outermost the function mode sees), for the nodes it makes
+        self.named: list[str] = []  # the patched attributes being called: see patched_functions
         floats = [p.dtype for p in model.parameters() if p.is_floating_point()]
         self.float_dtype = floats[0] if floats else None  # the activations' dtype unless an op says otherwise
         from cnncalc import limits
@@ -150,6 +155,8 @@ class Tracer:
         parent = self.stack[-1] if self.stack else None
         path = self.module_names.get(id(module)) or _kind(module)
         rec = _ScopeRecord(len(self.scopes), module, path, parent.index if parent else None, len(self.stack))
+        rec.inputs = tuple(tuple(a.shape) if isinstance(a, torch.Tensor) else None for a in args)
+        rec.attrs = module_facts(module, kwargs)
         if id(module) in self.seen_modules and any(True for _ in module.parameters(recurse=False)):
             rec.notes.append(f"{path} runs again: its parameters are counted at its first call")
         self.seen_modules.add(id(module))
@@ -221,6 +228,7 @@ class Tracer:
                 notes=tuple(notes),
                 output=tuple(first.shape),
                 grad=tuple(bool(w.requires_grad) for w in low.weights) if low.weights else None,
+                call=low.call or self.call,
             )
         )
         for t in outs:
@@ -356,8 +364,21 @@ class Tracer:
             out = func(*args, **kwargs)
         finally:
             self.suppress -= 1
-        self.add(FUNCTIONS[func](args, kwargs, out), out, getattr(func, "__name__", "function"))
+        outer, self.call = self.call, function_name(func, self.named)
+        try:
+            lowered = FUNCTIONS[_unwrapped(func)](args, kwargs, out)
+            self.add(lowered, out, getattr(func, "__name__", "function"))
+        finally:
+            self.call = outer
         return out
+
+    def calling(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run a function the modes do not lower whole, its nodes marked with its name."""
+        outer, self.call = self.call, function_name(func, self.named)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            self.call = outer
 
     def operator(self, name: str, namespace: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         if self.suppress or not self.stack:
@@ -390,6 +411,121 @@ class Tracer:
             self.add(Lowered("uncounted", {"op": label, "shape": tuple(outs[0].shape)}, operands), out, label)
             return
         self.add(rule(args, kwargs, out), out, label)
+
+
+# a module's plain attributes that tools' hooks read (thop's and ptflops' formulas, torchinfo's names)
+FACTS = (
+    "in_features out_features in_channels out_channels kernel_size groups affine elementwise_affine dim mode size "
+    "scale_factor align_corners num_heads batch_first embed_dim input_size hidden_size num_layers bias bidirectional "
+    "proj_size"
+).split()
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, (tuple, list)):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def module_facts(module: nn.Module, kwargs: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The attributes of ``module`` in :data:`FACTS` and the keyword arguments of its call that are plain values
+    (numbers, words, flags; ``need_weights=False``), as a tool's hook would read them.
+
+    >>> module_facts(nn.LayerNorm(8), {})[1:]
+    (('elementwise_affine', True),)
+    """
+    cls = type(module)
+    found: list[tuple[str, Any]] = [("class", f"{cls.__module__}.{cls.__qualname__}")]  # hooks know classes, not names
+    for name in FACTS:
+        value = getattr(module, name, _MISSING)
+        if value is not _MISSING and _plain(value):
+            found.append((name, tuple(value) if isinstance(value, list) else value))
+    found += [(k, v) for k, v in kwargs.items() if _plain(v) and not isinstance(v, (tuple, list))]
+    return tuple(found)
+
+
+_MISSING = object()
+
+
+# The functions other tools replace while they count (cnncalc.others: ptflops and calflops patch these attributes):
+# while a trace runs they are wrapped the same way, so that a node knows it ran through the attribute a tool would
+# have replaced, and not through a reference held from before (nn.TransformerEncoderLayer keeps F.relu) or an
+# operator (x.add(y) and x + y reach a function mode as one function)
+_POOLS = [f"{p}_pool{n}d" for p in ("avg", "max", "adaptive_avg", "adaptive_max") for n in (1, 2, 3)]
+PATCHED = {
+    "F": (
+        "relu prelu elu leaky_relu relu6 silu gelu softmax linear conv1d conv2d conv3d conv_transpose1d "
+        "conv_transpose2d conv_transpose3d batch_norm layer_norm instance_norm group_norm embedding interpolate "
+        "upsample " + " ".join(_POOLS)
+    ).split(),
+    "torch": "matmul mm bmm addmm baddbmm mul add einsum".split(),
+    "Tensor": "matmul mm bmm addmm mul add".split(),
+}
+_OWNERS = {"F": F, "torch": torch, "Tensor": torch.Tensor}
+HELD = " (held)"  # a patched function reached by a reference of its own: no tool's patch sees it
+
+
+def function_name(func: Any, named: list[str]) -> str:
+    """How a function the mode sees was called: ``F.relu``, ``torch.add``, ``Tensor.add``; ``Tensor.__add__`` for
+    ``x + y``; a function of :data:`PATCHED` called through a reference held from before, with `` (held)``.
+
+    ``named`` are the attributes of :data:`PATCHED` being called (see :func:`patched_functions`). A
+    function that is both (``F.conv2d`` is ``torch.conv2d``) reads as ``F.``, as the modules call it.
+
+    >>> function_name(torch.nn.functional.relu, ["F.relu"]), function_name(torch.cat, [])
+    ('F.relu', 'torch.cat')
+    >>> function_name(torch.add, [])  # patched, yet not called through the attribute a tool replaces
+    'torch.add (held)'
+    """
+    name = getattr(func, "__name__", "") or type(func).__name__
+    if named and named[-1].rsplit(".", 1)[-1] == name:
+        return named[-1]
+    qualified = getattr(func, "_cnncalc_name", None)
+    if qualified is not None:  # the mode was handed a wrapper its caller did not go through
+        return f"Tensor.__{name}__" if qualified.startswith("Tensor.") else qualified + HELD
+    original = _unwrapped(func)
+    if getattr(original, "__module__", None) == "torch.nn.functional" or getattr(F, name, None) is original:
+        found = f"F.{name}"  # F.conv2d is torch.conv2d: the modules call it as F.conv2d
+    elif getattr(original, "__objclass__", None) is not None or getattr(original, "__qualname__", "").startswith(
+        ("TensorBase.", "Tensor.")
+    ):
+        found = f"Tensor.{name}"
+    else:
+        found = f"torch.{name}"
+    owner, _, attr = found.partition(".")
+    return found + HELD if attr in PATCHED.get(owner, ()) and _OWNERS[owner] is not torch.Tensor else found
+
+
+def _unwrapped(func: Any) -> Any:
+    """The function a wrapper of :func:`patched_functions` stands for (else the function itself)."""
+    return func.__wrapped__ if getattr(func, "_cnncalc_name", None) is not None else func
+
+
+@contextmanager
+def patched_functions(named: list[str]) -> Iterator[None]:
+    """Wrap the attributes in :data:`PATCHED` for the trace: a call through one is on ``named`` while it runs."""
+    originals = [(owner, attr, getattr(_OWNERS[owner], attr)) for owner, attrs in PATCHED.items() for attr in attrs]
+
+    def wrapped(qualified: str, original: Any) -> Any:
+        def function(*args: Any, **kwargs: Any) -> Any:
+            named.append(qualified)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                named.pop()
+
+        function.__name__ = qualified.rsplit(".", 1)[-1]
+        function.__wrapped__ = original  # type: ignore[attr-defined]
+        function._cnncalc_name = qualified  # type: ignore[attr-defined]
+        return function
+
+    try:
+        for owner, attr, original in originals:
+            setattr(_OWNERS[owner], attr, wrapped(f"{owner}.{attr}", original))
+        yield
+    finally:
+        for owner, attr, original in originals:
+            setattr(_OWNERS[owner], attr, original)
 
 
 def _leaves(value: Any) -> list[Any]:
@@ -487,8 +623,10 @@ class _Functions(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
         t = self.tracer
-        if func not in FUNCTIONS or t.suppress or not t.stack:
+        if t.suppress or not t.stack:
             return func(*args, **kwargs)
+        if _unwrapped(func) not in FUNCTIONS:
+            return t.calling(func, args, kwargs)
         return t.function(func, args, kwargs)
 
 
@@ -1159,6 +1297,9 @@ def _graph(
             tuple(r.output_nodes),
             tuple(r.notes),
             id(r.module) in tracer.blocks,
+            *_hooked(r.module),
+            r.inputs,
+            r.attrs,
         )
         for r in tracer.scopes
     )
@@ -1174,6 +1315,12 @@ def _graph(
         dtype=dtype if dtype in ("float32", "float16", "bfloat16", "float64") else None,
         columns=COLUMNS,
     )
+
+
+def _hooked(module: nn.Module) -> tuple[bool, tuple[tuple[str, int], ...]]:
+    """Whether a module has no modules inside it, and its own parameters by name, with their elements."""
+    leaf = not any(True for _ in module.children())
+    return leaf, tuple((name, p.numel()) for name, p in module.named_parameters(recurse=False))
 
 
 def _drop_autograd_copies(tracer: Tracer) -> None:
@@ -1237,7 +1384,9 @@ def _run(
         grad = torch.enable_grad() if train else torch.no_grad()
         with user_code(f"the forward of {_kind(model)}", file=user_file, skip=(_TORCH_DIR,)):
             try:
-                with grad, _no_fast_path(), mode, _Functions(tracer), _Operators(tracer):
+                with grad, _no_fast_path(), patched_functions(tracer.named), mode, _Functions(tracer), _Operators(
+                    tracer
+                ):
                     model(*args, **kwargs)
             except CnnCalcError:
                 raise

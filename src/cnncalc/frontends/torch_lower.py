@@ -47,6 +47,7 @@ class Lowered:
     weights: Sequence[Any] = ()
     lead: int = 0
     shapes: Sequence[tuple[int, ...]] | None = None  # the operands' shapes as the kind reads them, when reordered
+    call: str = ""  # the function it runs as inside a module lowered whole (F.linear in nn.MultiheadAttention)
 
 
 def _bind(args: tuple[Any, ...], kwargs: dict[str, Any], names: str) -> dict[str, Any]:
@@ -252,10 +253,39 @@ def _adaptive_avg_pool(nd: int) -> Callable[..., Lowered]:
 
 
 def _interpolate(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
-    a = _bind(args, kwargs, "input size=None scale_factor=None mode='nearest'")
+    """``F.interpolate``: its mode and corners, and the size or scale as given (tools count by what was given),
+    where the kind's arithmetic gives the size PyTorch did; else the size PyTorch gave."""
+    a = _bind(args, kwargs, "input size=None scale_factor=None mode='nearest' align_corners=None")
     x = a["input"]
     nd = x.dim() - 2
-    return Lowered("upsample", {"size": tuple(out.shape[2:]), "mode": str(a["mode"])}, (x,), (), 1 if nd else 0)
+    got = tuple(int(n) for n in out.shape[2:])
+    kw: dict[str, Any] = {"mode": str(a["mode"])}
+    if a["align_corners"] is not None:
+        kw["align_corners"] = bool(a["align_corners"])
+    size, scale = a["size"], a["scale_factor"]
+    if isinstance(size, (int, list, tuple, torch.Size)) and not isinstance(size, bool):
+        kw["size"] = int(size) if isinstance(size, int) else tuple(int(n) for n in size)
+    if "size" not in kw and _scales(scale, nd) and _scaled(tuple(x.shape[2:]), _scales(scale, nd)) == got:
+        kw["scale"] = tuple(float(s) for s in scale) if isinstance(scale, (list, tuple)) else float(scale)
+    if "size" not in kw and "scale" not in kw or ("size" in kw and _sized(kw["size"], nd) != got):
+        kw.pop("scale", None)
+        kw["size"] = got
+    return Lowered("upsample", kw, (x,), (), 1 if nd else 0)
+
+
+def _scales(scale: Any, nd: int) -> tuple[float, ...]:
+    """One positive scale per spatial axis, or () when ``scale`` is not one."""
+    items = tuple(scale) if isinstance(scale, (list, tuple)) else (scale,) * nd
+    ok = len(items) == nd and all(isinstance(s, (int, float)) and not isinstance(s, bool) and s > 0 for s in items)
+    return tuple(float(s) for s in items) if ok else ()
+
+
+def _scaled(sizes: tuple[int, ...], scales: tuple[float, ...]) -> tuple[int, ...]:
+    return tuple(int(n * s) for n, s in zip(sizes, scales))
+
+
+def _sized(size: Any, nd: int) -> tuple[int, ...]:
+    return tuple(size) if isinstance(size, tuple) else (size,) * nd
 
 
 def _prelu(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> Lowered:
@@ -356,7 +386,12 @@ def _attention_module(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str
         steps.append(
             (
                 Lowered(
-                    "dense", {"units": 3 * e, "bias": bias}, (q,), _tensors(m.in_proj_weight, m.in_proj_bias), lead
+                    "dense",
+                    {"units": 3 * e, "bias": bias},
+                    (q,),
+                    _tensors(m.in_proj_weight, m.in_proj_bias),
+                    lead,
+                    call="F.linear",
                 ),
                 qkv,
                 "in_proj",
@@ -374,7 +409,14 @@ def _attention_module(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str
             out = _token(*x.shape[:-1], e)
             steps.append(
                 (
-                    Lowered("dense", {"units": e, "bias": bias}, (x,), _tensors(w, m.in_proj_bias), x.dim() - 1),
+                    Lowered(
+                        "dense",
+                        {"units": e, "bias": bias},
+                        (x,),
+                        _tensors(w, m.in_proj_bias),
+                        x.dim() - 1,
+                        call="F.linear",
+                    ),
                     out,
                     f"{name}_proj",
                 )
@@ -384,7 +426,11 @@ def _attention_module(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str
     attn = _token(n, h, q_len, hd)
     shapes = [(n, h, hd, q_len), (n, h, hd, s_len), (n, h, hd, s_len)] + [tuple(t.shape) for t in masks]
     dropout = float(m.dropout) if m.training else 0.0
-    sdpa = Lowered("sdpa", {"masked": bool(masks), "dropout": dropout}, (*sources, *masks), lead=2, shapes=shapes)
+    # with need_weights, its forward multiplies and takes the softmax itself (torch.bmm, softmax), else it calls SDPA
+    call = "F.multi_head_attention_forward" if a["need_weights"] else "F.scaled_dot_product_attention"
+    sdpa = Lowered(
+        "sdpa", {"masked": bool(masks), "dropout": dropout}, (*sources, *masks), lead=2, shapes=shapes, call=call
+    )
     outs = [t for t in torch.utils._pytree.tree_leaves(output) if isinstance(t, torch.Tensor)]
     steps.append((sdpa, [attn, *outs[1:]], "attention"))
     out_proj: Any = m.out_proj
@@ -397,6 +443,7 @@ def _attention_module(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str
                 _tensors(out_proj.weight, out_proj.bias),
                 2,
                 shapes=[(n, q_len, e)],
+                call="F.linear",
             ),
             outs[0],
             "out_proj",
