@@ -9,6 +9,7 @@ row's output is what the call returned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from cnncalc.conventions import Layout, show_shape
@@ -46,16 +47,86 @@ def fold(nodes: tuple[Row, ...], graph: Graph, depth: int, layout: Layout) -> tu
     by_id = {r.node_id: r for r in nodes}
     shown = [s for s in scopes if s.level <= depth and s.parent is not None]
     root = scopes[0]
-    if not shown or _has_figures(groups.get(root.index, [])):
-        shown.insert(0, root)
-    children = {s.parent for s in scopes if s.parent is not None and s.level <= depth}
-    rows = []
-    for index, s in enumerate(shown, start=1):
-        rows.append(_row(index, s, groups.get(s.index, []), by_id, graph, layout, scopes))
     notes = [f"Rows follow the module calls to depth {depth}; deeper modules are counted in their ancestor's row"]
+    if not shown:  # the model itself is the one row
+        return (_row(1, root, groups.get(root.index, []), by_id, graph, layout, scopes),), notes
+    rows: list[Row] = []
+    runs = _own_runs(nodes, root.index, target)
+    for item in _in_order(shown, runs, groups, nodes, scopes):
+        index = len(rows) + 1
+        if isinstance(item, list):
+            rows.append(_run_row(index, item, graph, layout))
+        else:
+            rows.append(_row(index, item, groups.get(item.index, []), by_id, graph, layout, scopes))
+    children = {s.parent for s in scopes if s.parent is not None and s.level <= depth}
     if any(s.index in children and s.level < depth for s in shown):
         notes.append("A row whose module has rows below it shows only the work done directly in that module")
+    if runs:
+        notes.append(f"The operations of {root.kind}.forward itself are rows where they run, named by the function")
     return tuple(rows), notes
+
+
+def _own_runs(nodes: tuple[Row, ...], root: int, target: Callable[[int], int]) -> list[list[Row]]:
+    """The nodes the model's own forward runs (functions, not modules), in runs between its modules' calls."""
+    runs: list[list[Row]] = []
+    current: list[Row] = []
+    for r in nodes:
+        if r.scope is None:  # the inputs
+            continue
+        if target(r.scope) == root:
+            current.append(r)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [run for run in runs if _has_figures(run) or any(not r.view for r in run if r.kind != "tensor")]
+
+
+def _in_order(
+    shown: list[Scope],
+    runs: list[list[Row]],
+    groups: dict[int, list[Row]],
+    nodes: tuple[Row, ...],
+    scopes: tuple[Scope, ...],
+) -> list[Scope | list[Row]]:
+    """The shown module calls and the model's own runs in the order they ran: a call where its first node ran
+    (one without nodes after the call before it), a run before the first call that began after it."""
+    position = {r.node_id: i for i, r in enumerate(nodes)}
+    first: dict[int, int] = {}
+    for s in reversed(scopes):  # the first node of each scope's subtree
+        mine = [position[r.node_id] for r in groups.get(s.index, [])]
+        below = first.get(s.index)
+        here = min(mine + ([below] if below is not None else []), default=None)
+        if here is not None:
+            first[s.index] = here
+            if s.parent is not None:
+                first[s.parent] = min(first.get(s.parent, here), here)
+    out: list[Scope | list[Row]] = []
+    waiting = list(runs)
+    last = -1
+    for s in shown:
+        last = first.get(s.index, last)
+        while waiting and position[waiting[0][0].node_id] < last:
+            out.append(waiting.pop(0))
+        out.append(s)
+    return out + waiting
+
+
+OPERATORS = {"Tensor.__add__": "+", "Tensor.__mul__": "*", "Tensor.__matmul__": "@"}
+
+
+def _run_row(index: int, run: list[Row], graph: Graph, layout: Layout) -> Row:
+    """One run of the model's own operations as a row: named by its first function, its output the run's last."""
+    by_id = {n.id: n for n in graph.nodes} if graph.nodes else {}
+    working = [r for r in run if r.kind != "tensor"] or run
+    calls = [by_id[r.node_id].call if r.node_id in by_id and by_id[r.node_id].call else r.name for r in working]
+    words = list(dict.fromkeys(OPERATORS.get(c, c.removesuffix(" (held)")) for c in calls))
+    short = words[0].rsplit(".", 1)[-1] if words[0] not in OPERATORS.values() else working[0].kind
+    last = working[-1]
+    row = combine(index, f"{short}-{index}", last.kind, last.node_id, run, last, ", ".join(words))
+    text = shape_text(last.output_shape, graph.batch, layout, last.channel_axis)
+    return replace(row, shape_text=text, scope=graph.scopes[0].index)
 
 
 def _has_figures(rows: list[Row]) -> bool:

@@ -310,9 +310,11 @@ def test_cli_summarises_a_model_file(model_file, cli):
     result = cli("summary", f"{model_file}:Net", "--input", "1,3,8,8", "--format", "json", "--flops", "matmul")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    # the root has a row of its own: torch.relu runs directly in Net.forward
-    assert [r["name"] for r in data["layers"]] == ["Net-1", "Conv2d-2", "Linear-3"]
-    assert [r["shown_shape"] for r in data["layers"]] == ["[-1, 2]", "[-1, 8, 6, 6]", "[-1, 2]"]
+    # torch.relu runs directly in Net.forward: a row of its own where it runs, with its own output (as torchinfo
+    # lists the modules at depth 1, without one for the model that would hold it, shaped as the model's output)
+    assert [r["name"] for r in data["layers"]] == ["Conv2d-1", "relu-2", "Linear-3"]
+    assert [r["shown_shape"] for r in data["layers"]] == ["[-1, 8, 6, 6]", "[-1, 8, 6, 6]", "[-1, 2]"]
+    assert data["layers"][1]["kind"] == "relu"
     assert data["totals"]["params"] == (27 + 1) * 8 + 288 * 2 + 2
     assert data["totals"]["flops"] == 2 * (8 * 36 * 27 + 288 * 2)
 

@@ -56,8 +56,10 @@ def test_output_shapes_equal_a_real_forward(case):
     report = from_torch(model, x, depth=99)
     calls = real_calls(model, x)
     root_path = calls[0][0]
-    rows = [r for r in report.rows if r.node_id != root_path]
+    # a row per module call (the model's own operations between them are rows of their own, not module calls)
+    rows = [r for r in report.rows if r.branch and r.node_id != root_path]
     assert [r.node_id for r in rows] == [path for path, _ in calls[1:]]
+    assert not {r.node_id for r in report.rows if not r.branch} & {path for path, _ in calls}
     for row, (path, shapes) in zip(rows, calls[1:]):
         assert row.shape_text == shape_texts(shapes, x.shape[0]), path
 
