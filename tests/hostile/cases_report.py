@@ -28,6 +28,8 @@ CASES = [
     Case("expand_on_json", ("summary", NET, "--expand", "--format", "json"), says="every block"),
     Case("flops_as_unknown_tool", ("summary", NET, "--flops", "as=" + "x" * 10_000), says="unknown tool"),
     Case("flops_as_on_transformer", ("zoo", "vit_b_16", "--flops", "as=thop"), says="modules"),
+    Case("functional_on_a_composite", ("summary", "input(10, 64) -> attention(4, functional=true)"), says="single"),
+    Case("functional_not_a_flag", ("summary", "input(8, 8, 3) -> gap(functional=maybe)"), says="true or false"),
     Case("flops_as_with_train", ("summary", NET, "--flops", "as=fvcore", "--train"), says="--train"),
     Case("time_without_hardware", ("summary", NET, "--columns", "name,time"), says="--hardware"),
     Case("backward_without_train", ("summary", NET, "--columns", "backward_flops"), says="--train"),

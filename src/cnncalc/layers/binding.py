@@ -152,6 +152,22 @@ def _words(kind: Kind) -> dict[str, Param]:
     return words
 
 
+FUNCTIONAL = "functional"
+"""A word every single layer takes: ``gap(functional=true)`` says it runs as a function in PyTorch
+(``F.adaptive_avg_pool2d``), not as a module. No figure of cnncalc's changes; tools that count through
+module hooks (``--flops as=thop``) see the difference (:mod:`cnncalc.others`)."""
+
+
+def _functional_flag(kind: Kind, word: str, value: Any) -> bool:
+    if kind.expand is not None:
+        raise ArgumentError(f"'{word}' applies to single layers, and {kind.name} is made of several")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ArgumentError(f"'{word}' must be true or false (got {render_value(value)})")
+
+
 def bind(kind: Kind, positional: Sequence[Any], keywords: Sequence[tuple[str, Any]]) -> Args:
     """Match the user's arguments to the kind's parameters, or say which one is wrong."""
     for i, v in [*enumerate(positional, start=1), *keywords]:
@@ -183,6 +199,9 @@ def bind(kind: Kind, positional: Sequence[Any], keywords: Sequence[tuple[str, An
         given.add(rest.name)
     lookup = _words(kind)
     for word, v in keywords:
+        if word.lower() == FUNCTIONAL and word.lower() not in lookup:
+            values[FUNCTIONAL] = _functional_flag(kind, word, v)
+            continue
         p = lookup.get(word.lower())
         if p is None:
             near = difflib.get_close_matches(word.lower(), list(lookup), n=3)
