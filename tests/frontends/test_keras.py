@@ -194,3 +194,20 @@ def test_import_cnncalc_imports_neither_onnx_nor_keras():
         "assert not {'onnx', 'keras', 'torch', 'numpy'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", "import cnncalc.frontends.keras\n" + code], check=True)
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear", "bicubic"])
+def test_upsampling_counts_under_other_tools_as_pytorchs_upsample(interpolation):
+    """UpSampling2D's interpolation reaches the tools' rules: each tool's figure is its own on nn.Upsample."""
+    torch = pytest.importorskip("torch")
+    from support.tool_oracles import tool_run
+
+    model = keras.Sequential(
+        [keras.Input((8, 8, 3)), L.Conv2D(5, 3, padding="same"), L.UpSampling2D(2, interpolation=interpolation)]
+    )
+    twin = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 5, 3, padding=1), torch.nn.Upsample(scale_factor=2, mode=interpolation)
+    )
+    x = torch.zeros(1, 3, 8, 8)
+    for tool in ("torchinfo", "fvcore", "ptflops", "thop", "calflops"):
+        assert cnncalc.from_keras(model, flops=f"as={tool}").totals.flops == tool_run(tool, twin, x)[0], tool

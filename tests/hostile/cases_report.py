@@ -27,7 +27,7 @@ CASES = [
     Case("tree_without_modules", ("summary", NET, "--tree"), says="--tree"),
     Case("expand_on_json", ("summary", NET, "--expand", "--format", "json"), says="every block"),
     Case("flops_as_unknown_tool", ("summary", NET, "--flops", "as=" + "x" * 10_000), says="unknown tool"),
-    Case("flops_as_on_transformer", ("zoo", "vit_b_16", "--flops", "as=thop"), says="modules"),
+    Case("flops_as_on_a_decoder", ("zoo", "llama2_7b", "--flops", "as=thop"), says="modules"),
     Case("functional_on_a_composite", ("summary", "input(10, 64) -> attention(4, functional=true)"), says="single"),
     Case("functional_not_a_flag", ("summary", "input(8, 8, 3) -> gap(functional=maybe)"), says="true or false"),
     Case("flops_as_with_train", ("summary", NET, "--flops", "as=fvcore", "--train"), says="--train"),

@@ -449,6 +449,28 @@ class Conv1dGRU(nn.Module):
         return self.amp(h.transpose(1, 2))
 
 
+class Upsampling(nn.Module):
+    """Upsampling every way a model writes it: modules and F.interpolate, by scale and by size, nearest, bilinear,
+    bicubic, linear (a signal) and trilinear (a volume)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.near = nn.Upsample(scale_factor=2)
+        self.bilinear = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.bicubic = nn.Upsample(size=(16, 16), mode="bicubic", align_corners=True)
+        self.builtin = nn.UpsamplingBilinear2d(scale_factor=2)
+        self.linear = nn.Upsample(scale_factor=3, mode="linear")
+
+    def forward(self, x):
+        y = self.conv(x)  # (B, 4, 8, 8)
+        image = self.near(y) + self.bilinear(y) + self.bicubic(y) + self.builtin(y)
+        image = image + F.interpolate(y, size=16, mode="bilinear") + F.interpolate(y, scale_factor=2.0)
+        signal = self.linear(y.flatten(2))  # (B, 4, 192)
+        volume = F.interpolate(y.unsqueeze(2), scale_factor=2, mode="trilinear")  # (B, 4, 2, 16, 16)
+        return image, signal, volume
+
+
 def mlp(layers=100, width=512):
     return nn.Sequential(*(m for _ in range(layers) for m in (nn.Linear(width, width), nn.ReLU())))
 
