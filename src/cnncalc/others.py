@@ -67,13 +67,19 @@ MobileNet V2 calls it). The notation's ``attention`` is ``nn.MultiheadAttention`
   ``torch.einsum`` numpy's count; the recurrent layers by a hook (FLOPs, no MACs). MACs are
   convolution, linear and matmul's.
 
-Checked against each tool's own output, total and module by module, on every model of
+A scripted module (``torch.jit.script``) takes no hooks and runs compiled: no tool's hook or patch sees
+it. Checked against each tool's own output, total and module by module, on every model of
 tests/support/torch_models.py, the zoo's models against their plain-PyTorch twins and the notation's
-attention, transformer and squeeze-and-excitation against their PyTorch modules
-(tests/report/test_other_tools.py). Not reproduced: figures that depend on values (a pruned
-weight's mask), a dict returned by a module torchinfo counts, ptflops' MACs of an ``nn.Upsample``
-at a batch over 1 (a fraction per sample, rounded down here), a function called through another
-(``F.upsample`` calls ``F.interpolate``; only the outer one is seen here).
+attention, transformer and squeeze-and-excitation against their PyTorch modules, and in total on the
+tools' own test models (tests/support/tool_models.py) (tests/report/test_other_tools.py). Not
+reproduced: a pruned layer (its weight an attribute a hook makes), a dict returned by a module
+torchinfo counts, ptflops' MACs of an ``nn.Upsample`` at a batch over 1 (a fraction per sample,
+rounded down here), a function called through another (``F.upsample`` calls ``F.interpolate``; only the
+outer one is seen here), a module shared by several parents (ptflops, thop and calflops add its
+figure into each parent), a forward that calls the model itself (ptflops divides by its calls), a
+lazy module under thop (its hooks are picked by class before the forward), and under fvcore a
+result the forward overwrites (its traced graph drops the work), a convolution with
+``padding='same'`` (``aten::_convolution_mode``, which fvcore has no handle for) and a scripted function.
 """
 
 from __future__ import annotations
@@ -782,6 +788,9 @@ def traced_view(nodes: list[Row], graph: Graph) -> View:
         out = r.output_shape
         inp = r.input_shapes[0] if r.input_shapes else out
         weight, bias = _split(r, out, inp)
+        if node is not None and r.kind in (*CONV, "dense") and len(out) > 1:
+            # the bias the call adds, also where the module ran before (its parameters are counted once)
+            bias = (out[1] if r.kind in CONV else out[-1]) if dict(node.kwargs).get("bias") else 0
         call = node.call if node is not None else ""
         label = node.label if node is not None else r.name
         op = Op(r.kind, call, out, inp, r.input_shapes, r.macs, r.params, weight, bias, label, _bound(node))
@@ -802,6 +811,8 @@ def traced_view(nodes: list[Row], graph: Graph) -> View:
         home = _home(mine, kinds) if mine else _home(below.get(s.index, []), kinds)
         output = s.outputs[0] if s.outputs else ()
         attrs = dict(s.attrs)
+        if attrs.get("scripted"):  # a scripted module takes no hooks (and its functions run compiled)
+            continue
         builtin = str(attrs.get("class", "")).startswith("torch.")
         calls.append(Call(s.kind, s.path, s.leaf, s.params, s.inputs, output, attrs, tuple(mine), home, builtin))
     root = graph.scopes[0].inputs if graph.scopes else ()

@@ -273,6 +273,7 @@ class Tracer:
             if inner is None:
                 module = self.by_name[name]
                 inner = _ScopeRecord(len(self.scopes), module, name, rec.index, rec.level + 1)
+                inner.attrs = (SCRIPTED,)
                 if id(module) in self.seen_modules and any(True for _ in module.parameters(recurse=False)):
                     inner.notes.append(f"{name} runs again: its parameters are counted at its first call")
                 self.seen_modules.add(id(module))
@@ -441,7 +442,14 @@ def module_facts(module: nn.Module, kwargs: dict[str, Any]) -> tuple[tuple[str, 
         if value is not _MISSING and _plain(value):
             found.append((name, tuple(value) if isinstance(value, list) else value))
     found += [(k, v) for k, v in kwargs.items() if _plain(v) and not isinstance(v, (tuple, list))]
+    if isinstance(module, torch.jit.ScriptModule):
+        found.append(SCRIPTED)
     return tuple(found)
+
+
+SCRIPTED = ("scripted", True)
+"""A module call's fact when the module is scripted (``torch.jit.script``) or inside one: it takes no hooks, and
+the functions it runs are compiled, so no tool's hook or patch sees it."""
 
 
 _MISSING = object()
@@ -478,7 +486,7 @@ def function_name(func: Any, named: list[str]) -> str:
     'torch.add (held)'
     """
     name = getattr(func, "__name__", "") or type(func).__name__
-    if named and named[-1].rsplit(".", 1)[-1] == name:
+    if named and _dispatched(named[-1].rsplit(".", 1)[-1]) == _dispatched(name):
         return named[-1]
     qualified = getattr(func, "_cnncalc_name", None)
     if qualified is not None:  # the mode was handed a wrapper its caller did not go through
@@ -494,6 +502,16 @@ def function_name(func: Any, named: list[str]) -> str:
         found = f"torch.{name}"
     owner, _, attr = found.partition(".")
     return found + HELD if attr in PATCHED.get(owner, ()) and _OWNERS[owner] is not torch.Tensor else found
+
+
+def _dispatched(name: str) -> str:
+    """The function a name stands for when PyTorch picks one of two by an argument: ``F.max_pool2d`` runs
+    ``max_pool2d_with_indices`` when asked for the indices, ``_max_pool2d`` otherwise.
+
+    >>> _dispatched("max_pool2d_with_indices"), _dispatched("_adaptive_max_pool1d")
+    ('max_pool2d', 'adaptive_max_pool1d')
+    """
+    return name.lstrip("_").removesuffix("_with_indices")
 
 
 def _unwrapped(func: Any) -> Any:
@@ -1384,8 +1402,13 @@ def _run(
         grad = torch.enable_grad() if train else torch.no_grad()
         with user_code(f"the forward of {_kind(model)}", file=user_file, skip=(_TORCH_DIR,)):
             try:
-                with grad, _no_fast_path(), patched_functions(tracer.named), mode, _Functions(tracer), _Operators(
-                    tracer
+                with (
+                    grad,
+                    _no_fast_path(),
+                    patched_functions(tracer.named),
+                    mode,
+                    _Functions(tracer),
+                    _Operators(tracer),
                 ):
                     model(*args, **kwargs)
             except CnnCalcError:
