@@ -335,3 +335,26 @@ def test_a_shape_list_of_the_wrong_length_is_named(node, extra, says):
     nodes = [helper.make_node(node, ["x", "p"], ["y"], name=f"/{node.lower()}")]
     with pytest.raises(ShapeError, match=says):
         cnncalc.from_onnx(model(nodes, [("x", [1, 4, 2, 2], F)], ["y"], extra))
+
+
+@pytest.mark.parametrize(
+    "target, says",
+    [
+        (
+            helper.make_tensor("p", I64, [2, 2], [1, 4, 2, 2]),
+            "Expand's shape must be a list of sizes, not a value of rank 2",
+        ),
+        (helper.make_tensor("p", I64, [4], [1, -4, 2, 2]), r"Expand's shape \[1, -4, 2, 2\] has a negative size"),
+    ],
+)
+def test_an_expand_to_a_shape_that_is_no_shape_is_named(target, says):
+    nodes = [helper.make_node("Expand", ["x", "p"], ["y"], name="/expand")]
+    with pytest.raises(ShapeError, match=says):
+        cnncalc.from_onnx(model(nodes, [("x", [1, 4, 2, 2], F)], ["y"], [target]))
+
+
+def test_a_clip_bound_of_several_values_is_named():
+    low = helper.make_tensor("lo", F, [3], [0.0, 1.0, 2.0])
+    nodes = [helper.make_node("Clip", ["x", "lo"], ["y"], name="/clip")]
+    with pytest.raises(ShapeError, match=r"/clip \(Clip\): Clip's min must be one number \(got 3 values\)"):
+        cnncalc.from_onnx(model(nodes, [("x", [1, 4], F)], ["y"], [low]))

@@ -587,12 +587,22 @@ def _bias_activation(name: str) -> Lower:
 def _clip(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op]:
     low = g.value(_present(i, 1)) if _present(i, 1) else a.get("min")
     high = g.value(_present(i, 2)) if _present(i, 2) else a.get("max")
-    bounds = (None if low is None else float(low), None if high is None else float(high))
+    bounds = (_one_bound(low, "min"), _one_bound(high, "max"))
     if bounds == (0.0, 6.0):
         return [Op("relu6", {}, [i[0]])]
     if bounds == (0.0, None):
         return [Op("relu", {}, [i[0]])]
     return [Op("elementwise", {"op": "clamp"}, [i[0]])]
+
+
+def _one_bound(bound: Any, which: str) -> float | None:
+    """Clip's ``min`` or ``max``: one number (an input of one element, or the attribute), or None."""
+    if bound is None:
+        return None
+    size = getattr(bound, "size", 1)
+    if size != 1:
+        raise ShapeError(f"Clip's {which} must be one number (got {size:,} values)")
+    return float(bound.reshape(()) if hasattr(bound, "reshape") else bound)
 
 
 def _prelu(a: dict[str, Any], i: list[str], o: list[str], g: Reader) -> list[Op]:

@@ -170,7 +170,12 @@ def broadcast(shapes: Sequence[Shape]) -> Shape:
 
 
 def _expand(a: dict[str, Any], shapes: list[Shape], values: list[Any]) -> list[Shape]:
-    target = tuple(int(n) for n in need(values[1], "Expand's shape"))
+    shape = need(values[1], "Expand's shape")
+    if shape.ndim != 1:
+        raise ShapeError(f"Expand's shape must be a list of sizes, not a value of rank {shape.ndim}")
+    target = tuple(int(n) for n in shape)
+    if any(n < 0 for n in target):
+        raise ShapeError(f"Expand's shape {list(target)} has a negative size")
     return [broadcast([shapes[0], target])]
 
 
