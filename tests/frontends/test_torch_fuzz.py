@@ -70,6 +70,24 @@ def models(draw):
     return nn.Sequential(*layers), shape
 
 
+def runs_a_2d_layer_without_its_axes(model: nn.Module, x: torch.Tensor) -> bool:
+    """Whether PyTorch ran a 2-D layer on fewer than (batch, channels, height, width): an adaptive pool after a
+    Flatten pools a (batch, features) tensor as if it were an image's (height, width), the batch axis included.
+    cnncalc counts per sample, with the batch first, so it refuses such a layer in words rather than count it."""
+    seen = []
+    hooks = [
+        m.register_forward_pre_hook(lambda m, args: seen.append(args[0].dim() < 4))
+        for m in model.modules()
+        if isinstance(m, nn.AdaptiveAvgPool2d)
+    ]
+    try:
+        model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return any(seen)
+
+
 @FUZZ
 @given(models())
 def test_generated_models_give_pytorchs_figures_or_say_why_in_words(model_and_shape):
@@ -82,9 +100,21 @@ def test_generated_models_give_pytorchs_figures_or_say_why_in_words(model_and_sh
     try:
         report = cnncalc.from_torch(model, shape, flops="matmul")
     except CnnCalcError as e:
-        assert flops is None, f"PyTorch runs it, cnncalc refused it: {e}"
+        if flops is not None:
+            assert runs_a_2d_layer_without_its_axes(model, torch.randn(*shape)), (
+                f"PyTorch runs it, cnncalc refused: {e}"
+            )
+            assert "needs spatial axes" in str(e), str(e)
         assert str(e) and not python_words(str(e)), str(e)
         return
     assert flops is not None, "cnncalc counted a model PyTorch refuses"
     assert report.totals.params == sum(p.numel() for p in model.parameters())
     assert report.totals.flops == flops
+
+
+def test_an_adaptive_pool_over_the_batch_axis_is_refused_in_words():
+    # found by the target above: PyTorch pools a (batch, features) tensor as an image's (height, width)
+    model = nn.Sequential(nn.Flatten(), nn.AdaptiveAvgPool2d(1))
+    assert model(torch.zeros(3, 1, 1, 5)).shape == (1, 1)  # the 3 samples pooled together
+    with pytest.raises(CnnCalcError, match="an adaptive pool needs spatial axes, but it gets a flat vector of 5"):
+        cnncalc.from_torch(model, (3, 1, 1, 5))
