@@ -126,8 +126,9 @@ def test_a_preset_contradiction_is_an_error_in_every_front_end():
 )
 def test_analyze_of_something_that_is_not_a_network_says_so(spec, got):
     # these failed inside lark: AttributeError 'NoneType' object has no attribute 'char_pos', TypeError
-    with pytest.raises(SpecError, match=rf"\(got {got}\)$"):
+    with pytest.raises(TypeError, match=rf"^'spec' must be the text notation.*{got}\)$") as caught:
         cnncalc.analyze(spec)
+    assert isinstance(caught.value, cnncalc.CnnCalcError) and "NoneType" not in str(caught.value)
 
 
 def test_analyze_reads_a_spec_given_as_a_dict():

@@ -21,6 +21,7 @@ from cnncalc.layers import REGISTRY, bind
 from cnncalc.layers.binding import Args
 from cnncalc.layers.calc import Calc, Step, prod
 from cnncalc.layers.registry import Expansion, Kind, unknown_layer
+from cnncalc.limits import guard
 from cnncalc.memory import BlockUse, block_peak, element_bytes, memory, row_bytes, traffic_for
 from cnncalc.options import Options, enum_option
 from cnncalc.receptive import field_for
@@ -79,6 +80,31 @@ def step_flops(graph: Graph, options: Options) -> int:
     return sum(r.flops for r in nodes)
 
 
+def _applies(opts: Options, llm: Any, nodes: list[Row]) -> None:
+    """Refuse the language-model options on a network they do nothing to, saying why."""
+    if llm is None:
+        given = [f for f, v in (("--context", opts.context), ("--quantize", opts.quantization)) if v is not None]
+        if given:
+            raise ArgumentError(
+                f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to a language model's serving "
+                "figures, and this network keeps no KV cache (it is not a decoder)",
+                hint="they go with a decoder: a config.json, a zoo language model, or layers with a cache",
+            )
+    if opts.scores == "causal" and not any(n.startswith("causal half") for r in nodes for n in r.notes):
+        raise ArgumentError(
+            "--scores causal halves a causal attention's scores, and this network has no causal attention",
+            hint="leave --scores out",
+        )
+
+
+def _bounded(graph: Graph, opts: Options) -> None:
+    """Refuse a graph with more nodes than an analysis (or a training analysis) may take, before any is visited."""
+    count = len(graph.nodes)
+    guard("layers", count, f"the network has {count:,} layers")
+    if opts.train:
+        guard("train_layers", count, f"the network has {count:,} layers to analyse with --train")
+
+
 def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) -> Report:
     """Shapes, parameters, MACs and FLOPs of every node of ``graph``, with totals.
 
@@ -90,6 +116,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
     if "convention" in given:  # the FLOPs convention's older keyword
         given["flops"] = given.pop("convention")
     opts = Options.make(options, **given)
+    _bounded(graph, opts)
     if graph.samples is not None and graph.samples != 1:  # the front-end was given the batch with the input
         if opts.batch not in (1, graph.samples):
             raise ArgumentError(f"the batch is given twice: {graph.samples} with the input and {opts.batch}")
@@ -199,6 +226,7 @@ def analyze_graph(graph: Graph, options: Options | None = None, **given: Any) ->
 
         alone = totals if len(served) == len(nodes) else _totals(served)
         llm = figures(model, served, alone, mem, opts, graph.batch or opts.batch)
+    _applies(opts, llm, nodes)
     training = None
     if ctx.train is not None:
         training = replace(train_totals(nodes, totals, opts, b, ctx.train), loss=loss.name, loss_note=loss.note)

@@ -8,8 +8,9 @@ from typing import Any
 
 from cnncalc.analyze import analyze_graph
 from cnncalc.conventions import Convention, Layout
-from cnncalc.errors import SpecError, type_name
+from cnncalc.errors import SpecError, wrong_type
 from cnncalc.graph import Graph
+from cnncalc.limits import guard
 from cnncalc.notation import parse as _parse_notation
 from cnncalc.options import Options
 from cnncalc.report import Report
@@ -23,20 +24,27 @@ def parse_shape(text: str | int | tuple[int, ...] | list[int]) -> tuple[int, ...
     >>> parse_shape("32x32x3")
     (32, 32, 3)
     """
+    from cnncalc.errors import ArgumentError
+    from cnncalc.numbers import whole
+
     if isinstance(text, (tuple, list)):
         items = list(text)
+    elif isinstance(text, bool) or not isinstance(text, (str, int)):
+        raise wrong_type("input", "a shape such as '32,32,3' or (32, 32, 3)", text)
     elif not isinstance(text, str):
         items = [text]  # input=128, as a spec's `input: 128`
     else:
+        if len(text) > 1000:
+            raise SpecError(f"the input shape is {len(text):,} characters long: write it as 32,32,3")
         inner = text.strip().strip("()[]").strip().removesuffix(",").strip()  # (1024,) is one number
         # an empty item ('8,,3', '8,x,3') is a mistake, never silently dropped
         items = _SHAPE_SPLIT.split(inner) if inner else []
     from cnncalc.documents import shown
-    from cnncalc.errors import ArgumentError
-    from cnncalc.numbers import whole
 
     shape = []
     for item in items:
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise SpecError(f"the input shape must be whole numbers like 32,32,3 (got {shown(text)})")
         try:  # no NaN, no 8.7 made 8, no True made 1, no other scripts' digits, no over-long numbers
             n = whole(item, "the input shape")
         except ArgumentError as e:
@@ -52,7 +60,15 @@ def parse_shape(text: str | int | tuple[int, ...] | list[int]) -> tuple[int, ...
 
 
 def parse(text: str, input: str | int | tuple[int, ...] | None = None) -> Graph:  # noqa: A002 - the user's word
-    """The Graph of a network written in the text notation."""
+    """The Graph of a network written in the text notation.
+
+    A text that joins more layers than an analysis takes (``layers`` in :mod:`cnncalc.limits`) is refused before
+    it is parsed: each arrow joins a layer, so the arrows count the layers from below.
+    """
+    if not isinstance(text, str):
+        raise wrong_type("text", "the notation as a str", text)
+    arrows = text.count("->") + text.count("→")
+    guard("layers", arrows + 1, f"the text joins {arrows + 1:,} layers or more")
     return _parse_notation(text, None if input is None else parse_shape(input))
 
 
@@ -81,15 +97,18 @@ def load(
     >>> load("input(8,8,3) -> conv(4, f=3)").nodes[1].kind
     'conv'
     """
-    from cnncalc.frontends import load_model_source
+    from cnncalc.frontends import load_model_source, refuse_unused
 
     if isinstance(source, Graph):
+        refuse_unused("a Graph", input=input, dtypes=dtypes, kwargs=kwargs)
         return source
     if hasattr(source, "graph") and callable(source.graph):  # a cnncalc.Net
+        refuse_unused("a cnncalc.Net", input=input, dtypes=dtypes, kwargs=kwargs)
         return source.graph()
     if isinstance(source, dict):
         from cnncalc.frontends.spec import from_dict
 
+        refuse_unused("a spec", input=input, dtypes=dtypes, kwargs=kwargs)
         return from_dict(source)
     if isinstance(source, Path):
         source = str(source)
@@ -97,6 +116,7 @@ def load(
         model = load_model_source(source, input=input, dtypes=dtypes, kwargs=kwargs, train=train)
         if model is not None:
             return model
+        refuse_unused("the notation", dtypes=dtypes, kwargs=kwargs)
         return parse(read_text(source), _notation_input(input))
     if type(source).__module__.startswith("torch") or _is_module(source):
         from cnncalc.frontends.torch import trace_graph
@@ -105,9 +125,8 @@ def load(
         if isinstance(input, tuple) and input and isinstance(input[0], InputSpec):
             input, dtypes = for_torch(input)[0], for_torch(input)[1] if dtypes is None else dtypes
         return trace_graph(source, input, input_dtype=dtypes, kwargs=kwargs, train=train)
-    raise SpecError(
-        f"a network is the text notation, a file, a spec, a Graph, a cnncalc.Net or a torch module "
-        f"(got {type_name(source)})"
+    raise wrong_type(
+        "spec", "the text notation, a file's path, a spec (a dict), a Graph, a cnncalc.Net or a torch module", source
     )
 
 
@@ -141,18 +160,13 @@ def read_text(spec: str) -> str:
     looks_like_path = ("(" not in spec and "->" not in spec and "→" not in spec) and (
         "/" in spec or path.suffix in (*TEXT_SUFFIXES, *SPEC_SUFFIXES)
     )
-    try:
-        is_file = path.is_file()
-    except (OSError, ValueError):  # a text too long to be a file's name, or one with a NUL character
-        is_file = False
-    if is_file:
+    from cnncalc.frontends import path_kind
+
+    kind = path_kind(path)
+    if kind == "file":
         return read_file(path, spec)
     if looks_like_path:
-        try:
-            folder = path.is_dir()
-        except (OSError, ValueError):
-            folder = False
-        raise SpecError(f"{spec} is a folder, not a file" if folder else f"no such file: {spec}")
+        raise SpecError(f"{spec} is a folder, not a file" if kind == "folder" else f"no such file: {spec}")
     return spec
 
 

@@ -88,13 +88,18 @@ class Format(str, Enum):
 
 
 def read_spec(spec: str) -> Any:
-    """SPEC for check: '-' for standard input, a YAML/JSON spec file (read as a Graph), else the notation's text."""
-    from cnncalc.api import read_text
-    from cnncalc.frontends import load_model_source
+    """SPEC for check: '-' for standard input, else as given (the notation, or a file holding it or a spec)."""
+    return read_stdin() if spec == "-" else spec
 
-    if spec == "-":
-        return sys.stdin.read()
-    return load_model_source(spec) or read_text(spec)
+
+def read_stdin() -> str:
+    """Standard input, read up to the file limit (a spec or a table is never larger)."""
+    from cnncalc.limits import guard, value
+
+    cap = value("file_bytes")
+    text = sys.stdin.read(cap + 1)
+    guard("file_bytes", len(text), "standard input holds more than that many characters")
+    return text
 
 
 def fail(err: CnnCalcError) -> typer.Exit:
@@ -121,6 +126,31 @@ def choice(enum: type[Enum]) -> dict:
             raise typer.BadParameter(f"'{value}' is not one of {', '.join(names)}") from None
 
     return {"parser": parse, "metavar": "[" + "|".join(names) + "]"}
+
+
+def numeric(what: str, *, whole: bool = True, minimum: float | None = None, maximum: float | None = None) -> dict:
+    """A number option's settings: read by :mod:`cnncalc.numbers`, so ``nan``, ``inf``, other scripts' digits and
+    numbers past 30 digits are a usage error (exit 2) saying why, as click's own int and float would not.
+
+    ``what`` names the value in the message: "--batch: the batch must be positive (got '0')".
+    """
+
+    def parse(value: object) -> Optional[float]:
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            return value  # the default
+        from cnncalc import numbers
+
+        try:
+            if whole:
+                n: float = numbers.whole(value, what, minimum=None if minimum is None else int(minimum))
+                if maximum is not None and n > maximum:
+                    raise typer.BadParameter(f"{what} must be at most {maximum:g} (got {value!r})")
+                return n
+            return numbers.finite(value, what, minimum=minimum, maximum=maximum)
+        except CnnCalcError as e:
+            raise typer.BadParameter(e.message) from None
+
+    return {"parser": parse, "metavar": "INTEGER" if whole else "NUMBER"}
 
 
 # The options the commands share, defined once.
@@ -182,7 +212,12 @@ FlopsOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", **choice(Format), help="Output format.")]
-BatchOpt = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (scales activations, MACs, FLOPs).")]
+BatchOpt = Annotated[
+    int,
+    typer.Option(
+        "--batch", "-b", **numeric("the batch", minimum=1), help="Batch size (scales activations, MACs, FLOPs)."
+    ),
+]
 LayoutOpt = Annotated[
     Optional[str],
     typer.Option("--layout", **choice(Layout), help="Show shapes as hwc or chw (default: hwc; chw for a model file)."),
@@ -191,7 +226,7 @@ WidthOpt = Annotated[
     Optional[int],
     typer.Option(
         "--width",
-        min=20,
+        **numeric("the width", minimum=20),
         help="Table width in characters (default: $COLUMNS, or the terminal's; in a pipe the table is drawn whole).",
     ),
 ]
@@ -254,12 +289,17 @@ ExpandOpt = Annotated[
     typer.Option("--expand", help="Show every block: identical consecutive blocks are otherwise one row marked × N."),
 ]
 DepthOpt = Annotated[
-    Optional[int], typer.Option("--depth", min=0, help="Model files: rows follow the module tree this deep (3).")
+    Optional[int],
+    typer.Option(
+        "--depth", **numeric("the depth", minimum=0), help="Model files: rows follow the module tree this deep (3)."
+    ),
 ]
 ContextOpt = Annotated[
     Optional[int],
     typer.Option(
-        "--context", min=1, help="Language models: positions a sequence holds at a decode step (default: the input)."
+        "--context",
+        **numeric("the context", minimum=1),
+        help="Language models: positions a sequence holds at a decode step (default: the input).",
     ),
 ]
 ScoresOpt = Annotated[
@@ -301,7 +341,12 @@ DeviceOpt = Annotated[
     ),
 ]
 MfuOpt = Annotated[
-    Optional[float], typer.Option("--mfu", help="With --hardware: the model FLOPs utilisation, a fraction (default 1).")
+    Optional[float],
+    typer.Option(
+        "--mfu",
+        **numeric("the model FLOPs utilisation", whole=False),
+        help="With --hardware: the model FLOPs utilisation, a fraction (default 1).",
+    ),
 ]
 ParallelOpt = Annotated[
     Optional[str],
@@ -412,6 +457,23 @@ def training(
     )
 
 
+def given_options(*pairs: tuple[str, object]) -> list[str]:
+    """The flags given: each (flag, value) whose value is not None, False or empty."""
+    return [flag for flag, value in pairs if value is not None and value is not False and value != []]
+
+
+def table_only(format: Format, width: Optional[int], box: Optional[bool], columns: Optional[tuple[str, ...]]) -> None:  # noqa: A002
+    """Refuse the table's options with a format that has no use for them."""
+    if format is not Format.table:
+        asked = given_options(("--width", width), ("--box/--plain", box))
+        if asked:
+            raise SpecError(
+                f"{', '.join(asked)} {'draws' if len(asked) == 1 else 'draw'} --format table, not {format.value}"
+            )
+    if format is Format.json and columns:
+        raise SpecError("--columns chooses a table's columns; --format json writes every field of every layer")
+
+
 def llm_options(
     options: Options,
     context: Optional[int],
@@ -469,13 +531,23 @@ def load_report(
     input_dtype: Optional[str] = None,
     kwarg: Optional[list[str]] = None,
     values: Optional[list[str]] = None,
+    cap: Optional[tuple[str, str]] = None,
 ) -> Report:
-    """The Report of SPEC, from whichever front-end reads it; ``values`` (``--set NAME=VALUE``) give its arguments."""
+    """The Report of SPEC, from whichever front-end reads it; ``values`` (``--set NAME=VALUE``) give its arguments.
+
+    ``cap`` is a limit on the layers and what the command does with them ("explain_layers", "to explain"),
+    checked on the graph before it is analysed.
+    """
     import contextlib
 
     from cnncalc.analyze import analyze_graph
 
     graph = load_graph(spec, input=input, input_dtype=input_dtype, kwarg=kwarg, train=options.train, values=values)
+    if cap is not None:
+        from cnncalc.limits import guard
+
+        limit, what = cap
+        guard(limit, len(graph.nodes), f"the network has {len(graph.nodes):,} layers {what}")
     with contextlib.redirect_stdout(sys.stderr):
         with warnings.catch_warnings(record=True) as caught:  # said on stderr in a line, not as Python's warning
             warnings.simplefilter("always")
@@ -498,7 +570,7 @@ def load_graph(
     ``values`` (``--set NAME=VALUE``) give its arguments: the notation's, or a config.json's fields."""
     from cnncalc.api import load
 
-    source = sys.stdin.read() if spec == "-" else spec
+    source = read_stdin() if spec == "-" else spec
     inputs = kwargs = None
     if input or kwarg:
         from cnncalc.inputs import parse_inputs, parse_kwargs
@@ -570,7 +642,24 @@ def emit(
     by: Optional[str] = None,
 ) -> None:
     """Print a report in the chosen format; the table fits the terminal, and is plain text in a pipe."""
-    options: dict[str, object] = {} if format is Format.json or columns is None else {"columns": columns}
+    if format is Format.json:  # written a layer at a time: a long network's JSON is never held whole
+        from cnncalc.render.json import chunks
+
+        try:
+            if by is not None:
+                from cnncalc.breakdown import parse_by
+
+                by = parse_by(by)
+            pieces = chunks(report, by)
+            first = next(pieces)
+        except CnnCalcError as e:
+            raise fail(e) from None
+        sys.stdout.write(first)
+        for piece in pieces:
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+        return
+    options: dict[str, object] = {} if columns is None else {"columns": columns}
     if by is not None:
         options["by"] = by
     if format in (Format.table, Format.markdown) and units != "raw":
@@ -670,6 +759,7 @@ def summary(
 
     try:
         chosen = parse_columns(columns)
+        table_only(format, width, box, chosen)
         shown_units = table_units(units, format, expand)
         trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(
@@ -747,13 +837,24 @@ def explain(
         typer.Option("--draw", help="Write the window of --layer sliding over its padded input as SVG to this file."),
     ] = None,
     layer: Annotated[
-        Optional[int], typer.Option("--layer", "-l", help="With --draw: the conv or pool row to draw (its #).")
+        Optional[int],
+        typer.Option(
+            "--layer",
+            "-l",
+            **numeric("the layer", minimum=1),
+            help="With --draw: the conv or pool row to draw (its #).",
+        ),
     ] = None,
     axis: Annotated[
         Optional[str], typer.Option("--axis", help="With --draw: the spatial axis, H or W (default: the last).")
     ] = None,
     position: Annotated[
-        int, typer.Option("--position", min=0, help="With --draw: the output position shown first (from 0).")
+        int,
+        typer.Option(
+            "--position",
+            **numeric("the position", minimum=0),
+            help="With --draw: the output position shown first (from 0).",
+        ),
     ] = 0,
     dtype: DTypeOpt = None,
     parallel: ParallelOpt = None,
@@ -772,7 +873,8 @@ def explain(
             flops=flops, batch=batch, layout=layout, depth=depth, framework=convention, dtype=dtype, **trained
         )
         options = parallel_options(options, parallel, tp_plan, pp_split)
-        report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg)
+        cap = ("explain_layers", "to explain") if draw is None else None
+        report = load_report(spec, options, input=input, input_dtype=input_dtype, kwarg=kwarg, cap=cap)
         if draw is not None:
             from cnncalc.draw import window_svg
 
@@ -781,13 +883,16 @@ def explain(
                 draw.write_text(svg, encoding="utf-8")
             except OSError as e:
                 raise SpecError(f"cannot write {draw}: {e.strerror or e}") from None
+            text = ""
+        else:
+            text = report.explain(format.value)
     except CnnCalcError as e:
         raise fail(e) from None
     sequence_note(report, input)
     if draw is not None:
         typer.echo(f"wrote {draw}", err=True)
         return
-    typer.echo(report.explain(format.value), nl=False)
+    typer.echo(text, nl=False)
 
 
 class CheckFormat(str, Enum):
@@ -833,9 +938,12 @@ def check(
     from cnncalc.frontends import TORCH_SPEC
 
     try:
-        text = sys.stdin.read() if table == "-" else None
-        if text is None and not Path(table).is_file():
-            raise SpecError(f"{table} is a folder, not a file" if Path(table).is_dir() else f"no such file: {table}")
+        text = read_stdin() if table == "-" else None
+        from cnncalc.frontends import path_kind
+
+        kind = path_kind(table)
+        if text is None and kind != "file":
+            raise SpecError(f"{table} is a folder, not a file" if kind == "folder" else f"no such file: {table[:200]}")
         if spec is not None and TORCH_SPEC.match(spec):
             raise SpecError(
                 f"check grades a table against the notation or a YAML/JSON spec, not a PyTorch model ({spec})",
@@ -905,6 +1013,38 @@ def zoo(
     from cnncalc.render import parse_columns
 
     try:
+        asked = given_options(
+            ("--set", set_),
+            ("--format", format is not Format.table),
+            ("--batch", batch != 1),
+            ("--layout", layout),
+            ("--width", width),
+            ("--dtype", dtype),
+            ("--columns", columns),
+            ("--box/--plain", box is not None),
+            ("--flops", flops is not Convention.seed),
+            ("--convention", convention),
+            ("--train", train),
+            ("--freeze", freeze),
+            ("--context", context),
+            ("--scores", scores != "full"),
+            ("--quantize", quantize),
+            ("--lora", lora),
+            ("--tokens", tokens),
+            ("--hardware", hardware),
+            ("--mfu", mfu),
+        )
+        if name is None and asked:
+            raise SpecError(
+                f"{', '.join(asked)}: cnncalc zoo without a name lists the models, so there is nothing to apply "
+                f"{'it' if len(asked) == 1 else 'them'} to",
+                hint="name a model: cnncalc zoo resnet50 " + " ".join(asked[:1]) + " ...",
+            )
+        if show and asked:
+            raise SpecError(
+                f"{', '.join(asked)}: --show prints the model's notation file as it is",
+                hint="leave --show out to summarise the model with these options",
+            )
         if name is None:
             import textwrap
 
@@ -922,6 +1062,7 @@ def zoo(
             typer.echo(models.model(name).text, nl=False)
             return
         chosen = parse_columns(columns)
+        table_only(format, width, box, chosen)
         shown_units = table_units(units, format, expand)
         trained = training(train, optimizer, freeze, recompute, master_weights, loss)
         options = Options.make(
@@ -1231,7 +1372,7 @@ def plan(
             from cnncalc.inputs import parse_inputs, parse_kwargs
 
             inputs, kwargs = parse_inputs(input) or None, parse_kwargs(kwarg) or None
-        source = sys.stdin.read() if spec == "-" else spec
+        source = read_stdin() if spec == "-" else spec
         if input_dtype is not None or kwargs is not None:
             from cnncalc.api import load
 
@@ -1322,11 +1463,20 @@ def plot(
         ),
     ] = None,
     peak: Annotated[
-        Optional[float], typer.Option("--peak", help="roofline: peak TFLOPS (overrides the device's).")
+        Optional[float],
+        typer.Option(
+            "--peak",
+            **numeric("the peak", whole=False, minimum=0),
+            help="roofline: peak TFLOPS (overrides the device's).",
+        ),
     ] = None,
     bandwidth: Annotated[
         Optional[float],
-        typer.Option("--bandwidth", help="roofline: memory bandwidth in GB/s (overrides the device's)."),
+        typer.Option(
+            "--bandwidth",
+            **numeric("the bandwidth", whole=False, minimum=0),
+            help="roofline: memory bandwidth in GB/s (overrides the device's).",
+        ),
     ] = None,
     input: InputsOpt = None,  # noqa: A002
     flops: FlopsOpt = Convention.seed,
@@ -1362,6 +1512,8 @@ def plot(
         unused = [name for name, value in given if value is not None]
         if unused and kind is not PlotKind.roofline:
             raise SpecError(f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} only to --kind roofline")
+        if log and kind is not PlotKind.layers:
+            raise SpecError("--log applies only to --kind layers (a roofline's axes are always logarithmic)")
         planned = (("--devices", devices), ("--gpus-per-node", gpus_per_node), ("--memory-fraction", memory_fraction))
         unused = [name for name, value in planned if value is not None]
         if unused and kind is not PlotKind.plan:
@@ -1393,7 +1545,7 @@ def plot(
                 from cnncalc.inputs import parse_inputs
 
                 inputs = parse_inputs(input) or None
-            report, found = plan_report(sys.stdin.read() if spec == "-" else spec, settings, input=inputs)
+            report, found = plan_report(read_stdin() if spec == "-" else spec, settings, input=inputs)
             report.plot("plan", output, plan=found)
             typer.echo(f"wrote {output}", err=True)
             return
@@ -1406,7 +1558,8 @@ def plot(
             framework=convention,
             train=kind is PlotKind.memory,  # the memory plot is a training step's
         )
-        report = load_report(spec, settings, input=input, input_dtype=input_dtype, kwarg=kwarg)
+        drawn = ("plot_layers", "to draw") if kind is not PlotKind.memory else None
+        report = load_report(spec, settings, input=input, input_dtype=input_dtype, kwarg=kwarg, cap=drawn)
         report.plot(kind.value, output, **options)
     except CnnCalcError as e:
         raise fail(e) from None
@@ -1422,7 +1575,10 @@ def web(
         ),
     ] = None,
     port: Annotated[
-        int, typer.Option("--port", "-p", min=0, max=65535, help="Port on localhost (0: any free).")
+        int,
+        typer.Option(
+            "--port", "-p", **numeric("the port", minimum=0, maximum=65535), help="Port on localhost (0: any free)."
+        ),
     ] = 8000,
     host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the page in the browser.")] = True,
@@ -1478,17 +1634,22 @@ def quiz(
         Optional[int],
         typer.Option(
             "--level",
-            min=1,
-            max=3,
+            **numeric("the level", minimum=1, maximum=3),
             help="Generated networks: 1 conv/pool/fc chains; 2 padding, strides, dilation, groups; "
             "3 branches and batch norm (default 1).",
         ),
     ] = None,
     seed: Annotated[
-        Optional[int], typer.Option("--seed", help="Generated networks: the same seed, the same one.")
+        Optional[int],
+        typer.Option("--seed", **numeric("the seed"), help="Generated networks: the same seed, the same one."),
     ] = None,
     variants: Annotated[
-        int, typer.Option("--variants", min=1, help="This many different networks of the level, each with its key.")
+        int,
+        typer.Option(
+            "--variants",
+            **numeric("the variants", minimum=1),
+            help="This many different networks of the level, each with its key.",
+        ),
     ] = 1,
     ask: Annotated[
         Optional[str],
@@ -1517,7 +1678,7 @@ def quiz(
         if spec is not None:
             from cnncalc.api import read_text
 
-            made = [quizzes.exercise(sys.stdin.read() if spec == "-" else read_text(spec), ask=ask)]
+            made = [quizzes.exercise(read_stdin() if spec == "-" else read_text(spec), ask=ask)]
         elif variants > 1:
             made = quizzes.variants(variants, level=level or 1, seed=0 if seed is None else seed, ask=ask)
         else:

@@ -17,6 +17,7 @@ from typing import Any
 from cnncalc.conventions import CONVENTION_NOTES
 from cnncalc.errors import ArgumentError
 from cnncalc.layers.base import Step, fmt
+from cnncalc.limits import guard
 from cnncalc.report import Report, Row
 
 FORMATS = ("text", "markdown", "json", "latex")
@@ -182,12 +183,13 @@ def as_dict(report: Report) -> dict[str, Any]:
 def explain(report: Report, format: str = "text") -> str:  # noqa: A002 - the user's word
     """The worked arithmetic of every layer as ``text``, ``markdown``, ``json`` or ``latex`` (a solution sheet)."""
     fmt_name = str(getattr(format, "value", format)).lower()
+    if fmt_name not in FORMATS:
+        raise ArgumentError(f"unknown explain format '{format}' (choose {', '.join(FORMATS)})")
+    guard("explain_layers", len(report.rows), f"the network has {len(report.rows):,} layers to explain")
     if fmt_name == "text":
         return render_text(report)
     if fmt_name == "markdown":
         return render_markdown(report)
-    if fmt_name == "json":
-        return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
     if fmt_name == "latex":
         return render_latex(report)
-    raise ArgumentError(f"unknown explain format '{format}' (choose {', '.join(FORMATS)})")
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"

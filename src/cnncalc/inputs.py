@@ -94,11 +94,14 @@ def parse_value(text: str) -> Any:
         return low == "true"
     if low in ("none", "null"):
         return None
-    for cast in (int, float):
-        try:
-            return cast(word)
-        except ValueError:
-            pass
+    from cnncalc.numbers import NUMBER, number
+
+    if (
+        NUMBER.match(word)
+        or low.lstrip("+-") in ("nan", "inf", "infinity")
+        or any(c.isdigit() and not c.isascii() for c in word)
+    ):
+        return number(word, "the value")  # finite, 0-9, at most 30 digits: else refused
     if "," in word:
         return tuple(parse_value(p) for p in word.strip("()[]").split(",") if p.strip())
     return word
@@ -111,8 +114,13 @@ def parse_kwargs(items: Sequence[str] | None) -> dict[str, Any]:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not NAME.match(name):
-            raise SpecError(f"malformed --kwarg {item!r}", hint="write NAME=VALUE, e.g. --kwarg use_cache=false")
-        out[name] = parse_value(value)
+            raise SpecError(f"malformed --kwarg {item[:60]!r}", hint="write NAME=VALUE, e.g. --kwarg use_cache=false")
+        if name in out:
+            raise SpecError(f"--kwarg {name} is given twice")
+        try:
+            out[name] = parse_value(value)
+        except ArgumentError as e:
+            raise ArgumentError(f"--kwarg {name}: {e.message}") from None
     return out
 
 

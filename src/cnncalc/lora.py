@@ -58,13 +58,13 @@ def parse_lora(value: Any) -> Lora | None:
     unknown = set(items) - {"r", "alpha", "targets"}
     if unknown:
         raise ArgumentError(f"--lora takes r, alpha and targets (got {', '.join(sorted(unknown))})", hint=HINT)
+    from cnncalc.numbers import finite, whole
+
     try:
-        r = int(items.get("r", 8))
-        alpha = float(items.get("alpha", 2 * r))
-    except (TypeError, ValueError):
-        raise ArgumentError(
-            f"--lora's r must be a whole number and alpha a number (got {value!r})", hint=HINT
-        ) from None
+        r = whole(items.get("r", 8), "--lora's rank r")
+        alpha = finite(items.get("alpha", 2 * r), "--lora's alpha")
+    except ArgumentError as e:
+        raise ArgumentError(e.message, hint=HINT) from None
     targets = items.get("targets")
     if isinstance(targets, str):
         targets = [targets]

@@ -128,15 +128,26 @@ class Options:
         return merged._checked()
 
     def _checked(self) -> Options:
+        for value, what in ((self.batch, "batch"), (self.depth, "depth"), (self.context, "context")):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise wrong_type(what, "a whole number (an int)", value)
         batch = self.batch
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-            raise ArgumentError(f"the batch must be a positive whole number (got {batch!r})")
+            raise ArgumentError(f"the batch must be a positive whole number (got {_shown(batch)})")
         depth = self.depth
         if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
-            raise ArgumentError(f"depth must be a whole number ≥ 0 (got {depth!r})")
+            raise ArgumentError(f"depth must be a whole number ≥ 0 (got {_shown(depth)})")
         context = self.context
         if context is not None and (isinstance(context, bool) or not isinstance(context, int) or context < 1):
-            raise ArgumentError(f"the context must be a positive whole number of positions (got {context!r})")
+            raise ArgumentError(f"the context must be a positive whole number of positions (got {_shown(context)})")
+        from cnncalc.numbers import number
+
+        for value, what in ((batch, "the batch"), (depth, "depth"), (context, "the context")):
+            if value is not None:
+                number(value, what)  # no more digits than a number may have
+        for value, what in ((self.title, "title"), (self.hardware, "hardware")):
+            if value is not None and not isinstance(value, str):
+                raise wrong_type(what, "a str", value)
         scores = str(self.scores).lower()
         if scores not in ("full", "causal"):
             raise ArgumentError(f"unknown scores '{self.scores}' (choose full or causal)")
@@ -233,6 +244,14 @@ class Options:
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 
 
+def _shown(value: object) -> str:
+    """A value for a message: its repr, cut short (never a 5,000-digit number in full)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return "a number of more than 30 digits"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _tokens(value: object) -> int | None:
     """A number of tokens: a whole number, or one written ``1e12``, ``300B``, ``2T``, ``15M``."""
     if value is None:
@@ -305,6 +324,10 @@ def _choice(value: object, choices: tuple[str, ...], what: str) -> str:
 
 def _names(value: object) -> tuple[str, ...]:
     """``freeze`` as names: one string (comma separated) or a sequence of them."""
+    if value is not None and not isinstance(value, (str, list, tuple)):
+        raise wrong_type("freeze", "a name, or a list of names", value)
     items = [value] if isinstance(value, str) else list(value or ())  # type: ignore[call-overload]
+    if not all(isinstance(item, str) for item in items):
+        raise wrong_type("freeze", "a list of names (str)", value)
     names = tuple(n.strip() for item in items for n in str(item).split(",") if n.strip())
     return names

@@ -20,7 +20,7 @@ from typing import Any
 from cnncalc.errors import ArgumentError
 
 SCALE_BYTES = 2  # one float16 scale per group
-FORM = re.compile(r"^int(?P<bits>[248])(?::(?P<group>\d+))?$")
+FORM = re.compile(r"^int(?P<bits>[248])(?::(?P<group>[0-9]{1,9}))?$")  # ASCII digits: int() reads others too
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,6 +189,10 @@ class Report:
 
     def shown_shape(self, row: Row) -> tuple[int, ...]:
         """A row's output shape in the report's layout (a traced model's batch axis left out)."""
+        if not isinstance(row, Row):
+            from cnncalc.errors import wrong_type
+
+            raise wrong_type("row", "one of the report's rows (a cnncalc Row)", row)
         shape = row.output_shape
         if self.traced and shape and shape[0] == self.batch:
             shape = shape[1:]

@@ -91,6 +91,48 @@ def python_file(path: Path) -> SpecError:
     return SpecError(f"{path} is a Python file: name the nn.Module class to trace after a colon", hint=hint)
 
 
+def path_kind(path: str | Path) -> str | None:
+    """``"file"``, ``"folder"`` or None (nothing there, or a name no file could have: too long, a NUL in it).
+
+    >>> path_kind("a" * 5000), path_kind("nul\x00.txt")
+    (None, None)
+    """
+    try:
+        p = Path(path)
+        return "file" if p.is_file() else "folder" if p.is_dir() else None
+    except (OSError, ValueError):
+        return None
+
+
+def refuse_unused(what: str, *, input: Any = None, dtypes: Any = None, kwargs: Any = None, shape: str = "") -> None:  # noqa: A002
+    """Refuse the options that do not apply to a source (``what``: 'the notation', 'a spec file', 'a config.json').
+
+    ``shape`` says how the source takes an input shape, when it takes one (then a plain ``--input`` is fine and
+    only a named one is refused); empty when it takes none.
+
+    >>> refuse_unused("the notation", kwargs={"use_cache": False})
+    Traceback (most recent call last):
+        ...
+    cnncalc.errors.SpecError: --kwarg goes to a PyTorch model's forward (model.py:Class): the notation has none
+    """
+    if kwargs:
+        raise SpecError(f"--kwarg goes to a PyTorch model's forward (model.py:Class): {what} has none")
+    if dtypes:
+        raise SpecError(
+            f"--input-dtype sets a PyTorch model's input dtype (model.py:Class): {what} has no input of another dtype"
+        )
+    if input is None or (isinstance(input, (tuple, list)) and not input):
+        return
+    from cnncalc.inputs import InputSpec
+
+    specs = input if isinstance(input, (tuple, list)) and input and isinstance(input[0], InputSpec) else ()
+    if not shape:
+        raise SpecError(f"--input is not for {what}: it gives its own input", hint="leave --input out")
+    named = [s.name for s in specs if s.name or s.dtype]
+    if named or len(specs) > 1:
+        raise SpecError(f"{what} takes one input shape, {shape}: names and dtypes are for model files")
+
+
 def load_model_source(source: str, **given: Any) -> Graph | None:
     """The Graph of a file a front-end reads (a spec, a model file, ``file.py:Class``), or None for notation."""
     m = TORCH_SPEC.match(source)
@@ -105,25 +147,36 @@ def load_model_source(source: str, **given: Any) -> Graph | None:
     given.pop("train", None)  # only a traced model runs differently in training (dropout, batch statistics)
     path = Path(source)
     suffix = path.suffix.lower()
-    if suffix == ".py" and "(" not in source and path.is_file():
+    if suffix == ".py" and "(" not in source and path_kind(path) == "file":
         raise python_file(path)
     if "(" in source or suffix not in (*FILES, ".json"):
         return None
-    if not path.is_file():
+    kind = path_kind(path)
+    if kind != "file":
         if suffix in (".yaml", ".yml", ".json"):
             return None  # the notation reader says what is wrong with the name
-        raise SpecError(f"{source} is a folder, not a file" if path.is_dir() else f"no such file: {source}")
+        raise SpecError(f"{source} is a folder, not a file" if kind == "folder" else f"no such file: {source}")
     if suffix == ".json":  # read once, then given to the front-end its top-level keys name
         from cnncalc.documents import load_json, read_bytes
 
         data = load_json(read_bytes(path, source), source)
         for key, target in JSON_FORMS:
             if isinstance(data, dict) and key in data:
+                if key == "model_type":  # a language model's config: token ids of (batch, positions)
+                    refuse_unused(
+                        "a config.json",
+                        dtypes=given.get("dtypes"),
+                        kwargs=given.get("kwargs"),
+                        input=given.get("input"),
+                        shape="(batch, positions), e.g. --input 1,4096",
+                    )
                 return _call(target, data, source=source, **given)
         from cnncalc.frontends.spec import from_dict
 
+        refuse_unused(f"a spec file ({source})", **given)
         return from_dict(data, source=source)
     target = FILES[suffix]
     if target.startswith("cnncalc.frontends.spec:"):
+        refuse_unused(f"a spec file ({source})", **given)
         return _call(target, source)
     return _call(target, source, **given)

@@ -15,11 +15,15 @@ from typing import Any
 
 from cnncalc.api import analyze, parse_shape
 from cnncalc.conventions import Convention, Layout
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, UnknownLayerError
 from cnncalc.frontends.common import GraphMaker, kind_of
 from cnncalc.graph import Graph
 from cnncalc.notation.build import is_merge
 from cnncalc.report import Report
+
+
+class NoSuchLayer(UnknownLayerError, AttributeError):
+    """``net.cnov(...)``: a layer method no kind has; an AttributeError too, so ``hasattr(net, "cnov")`` is False."""
 
 
 class Net:
@@ -58,8 +62,8 @@ class Net:
             raise AttributeError(word)
         try:
             kind_of(word)
-        except CnnCalcError:
-            raise AttributeError(f"Net has no layer kind '{word}'") from None
+        except CnnCalcError as e:
+            raise NoSuchLayer(f"Net has no layer kind '{word}'", hint=e.hint) from None
 
         def call(*args: Any, **kwargs: Any) -> str:
             return self.layer(word, *args, **kwargs)

@@ -8,12 +8,13 @@ as raw values (the JSON layers), for renderers that want numbers rather than tex
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from cnncalc.conventions import CONVENTION_NOTES, FRAMEWORK_NOTES, Framework, show_shape
-from cnncalc.errors import ArgumentError
+from cnncalc.errors import ArgumentError, wrong_type
 from cnncalc.layers.calc import fmt
 from cnncalc.report import Report, Row
 
@@ -39,10 +40,32 @@ def renderer(name: str) -> Callable[..., str]:
 def render(report: Report, name: str, *, by: str | None = None, **options: Any) -> str:
     """``report`` rendered by the renderer called ``name`` (``columns=``, ``width=`` where it takes them).
 
-    ``by="kind"`` or ``"block"`` renders the breakdown (:mod:`cnncalc.breakdown`): a table of it, or in
-    JSON a ``breakdown`` object beside the layers.
+    Each option is checked here, for every renderer: one a renderer does not take is an error naming those it
+    takes (json takes none), ``columns`` must name known columns once each, ``width`` is a whole number of at
+    least 20 characters, ``box`` true or false. ``by="kind"`` or ``"block"`` renders the breakdown
+    (:mod:`cnncalc.breakdown`): a table of it, or in JSON a ``breakdown`` object beside the layers.
     """
+    if not isinstance(report, Report):
+        raise wrong_type("report", "a cnncalc Report", report)
+    if not isinstance(name, str):
+        raise wrong_type("format", f"a format's name ({', '.join(RENDERERS)})", name)
     draw = renderer(name)
+    takes = [p.name for p in inspect.signature(draw).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    extra = sorted(set(options) - set(takes))
+    if extra:
+        raise ArgumentError(
+            f"the {name} format takes no option {', '.join(extra)}", hint=f"it takes {', '.join(takes) or 'none'}"
+        )
+    if options.get("columns") is not None:
+        options["columns"] = columns_option(options["columns"])
+    if options.get("width") is not None:
+        from cnncalc.numbers import whole
+
+        if isinstance(options["width"], bool) or not isinstance(options["width"], int):
+            raise wrong_type("width", "a whole number of characters", options["width"])
+        options["width"] = whole(options["width"], "the width", minimum=20)
+    if "box" in options and not isinstance(options["box"], bool):
+        raise wrong_type("box", "True or False", options["box"])
     if by is None:
         return draw(report, **options)
     from cnncalc.breakdown import parse_by
@@ -54,6 +77,19 @@ def render(report: Report, name: str, *, by: str | None = None, **options: Any) 
     if str(name).lower() == "csv" and options.get("columns") is None:
         options["columns"] = table.columns
     return draw(table, **options)
+
+
+def columns_option(value: object) -> tuple[str, ...]:
+    """``columns=`` from Python: a tuple or list of column names, or one string of them comma separated."""
+    if isinstance(value, str):
+        names = tuple(c.strip().lower() for c in value.split(",") if c.strip())
+    elif isinstance(value, (tuple, list)) and all(isinstance(c, str) for c in value):
+        names = tuple(c.strip().lower() for c in value)
+    else:
+        raise wrong_type("columns", "a tuple of column names such as ('name', 'params')", value)
+    if not names:
+        raise ArgumentError("columns names no column", hint=f"choose from {', '.join(HEADERS)}")
+    return checked_columns(names)
 
 
 def breakdown_report(report: Report, by: str) -> Report:
@@ -201,9 +237,17 @@ def parse_columns(text: str | None) -> tuple[str, ...] | None:
     if text is None or not text.strip():
         return None
     names = tuple(c.strip().lower() for c in text.split(",") if c.strip())
+    return checked_columns(names, SpecError)
+
+
+def checked_columns(names: tuple[str, ...], error: type[Exception] = ArgumentError) -> tuple[str, ...]:
+    """Column names, each known and asked for once, or an error naming the one that is not."""
     unknown = [c for c in names if c not in HEADERS]
     if unknown:
-        raise SpecError(f"unknown column {unknown[0]!r} (choose from {', '.join(HEADERS)})")
+        raise error(f"unknown column {unknown[0]!r} (choose from {', '.join(HEADERS)})")
+    twice = next((c for i, c in enumerate(names) if c in names[:i]), None)
+    if twice is not None:
+        raise error(f"the column {twice!r} is asked for twice")
     return names
 
 

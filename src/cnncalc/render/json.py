@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from cnncalc.render import shape_text
@@ -77,8 +79,9 @@ def totals_record(report: Report) -> dict[str, Any]:
     }
 
 
-def as_dict(report: Report, by: str | None = None) -> dict[str, Any]:
-    """The JSON contract as a dict; ``by`` (kind or block) adds a ``breakdown`` object (:mod:`cnncalc.breakdown`)."""
+def as_dict(report: Report, by: str | None = None, *, layers: bool = True) -> dict[str, Any]:
+    """The JSON contract as a dict; ``by`` (kind or block) adds a ``breakdown`` object (:mod:`cnncalc.breakdown`);
+    ``layers=False`` leaves the list of layers empty (:func:`chunks` writes them one at a time)."""
     extra: dict[str, Any] = {}
     if by is not None:
         from cnncalc.breakdown import records
@@ -89,7 +92,7 @@ def as_dict(report: Report, by: str | None = None) -> dict[str, Any]:
         "layout": report.layout.value,
         "framework": report.framework.value,
         "batch": report.batch,
-        "layers": [layer_record(report, r) for r in report.rows],
+        "layers": [layer_record(report, r) for r in report.rows] if layers else [],
         "totals": totals_record(report),
         "uncounted_ops": [
             {"name": op.name, "calls": op.calls, "modules": list(op.modules)} for op in report.uncounted_ops
@@ -146,5 +149,26 @@ def _training(report: Report) -> dict[str, int | str] | None:
     return {k: getattr(t, k) for k in TRAINING_KEYS}
 
 
+def chunks(report: Report, by: str | None = None) -> Iterator[str]:
+    """The JSON text in pieces, a layer at a time: the same text as ``json.dumps(as_dict(report, by), indent=2)``,
+    without holding every layer's record at once (a network of 100,000 layers is some 50 MB of JSON)."""
+    head = as_dict(report, by, layers=False)
+    before, marker, after = json.dumps(head, indent=2, ensure_ascii=False).partition('"layers": []')
+    assert marker, "the layers' place in the JSON"
+    if not report.rows:
+        yield before + marker + after + "\n"
+        return
+    yield before + '"layers": [\n'
+    last = len(report.rows) - 1
+    for i, r in enumerate(report.rows):
+        text = json.dumps(layer_record(report, r), indent=2, ensure_ascii=False)
+        yield "    " + text.replace("\n", "\n    ") + (",\n" if i < last else "\n")
+    yield "  ]" + after + "\n"
+
+
 def render(report: Report, by: str | None = None) -> str:
-    return json.dumps(as_dict(report, by), indent=2, ensure_ascii=False) + "\n"
+    """The JSON text (see :func:`chunks`)."""
+    out = io.StringIO()
+    for piece in chunks(report, by):
+        out.write(piece)
+    return out.getvalue()

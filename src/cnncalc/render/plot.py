@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import ArgumentError, SpecError
 from cnncalc.hardware import Hardware, lookup
+from cnncalc.limits import guard
 from cnncalc.memory import element_bytes
 from cnncalc.render import human_bytes
 from cnncalc.report import Report
@@ -116,14 +117,24 @@ def device_roof(
     bandwidth_gbs: float | None = None,
 ) -> tuple[str, float, float]:
     """``(device title, peak FLOP/s, bandwidth bytes/s)`` at the report's dtype; given figures override the table's."""
+    if hardware is not None and not isinstance(hardware, (str, Hardware)):
+        from cnncalc.errors import wrong_type
+
+        raise wrong_type("hardware", "a device's name such as 'a100-80gb', or a cnncalc.hardware.Hardware", hardware)
     device = lookup(hardware) if isinstance(hardware, str) else hardware
     if device is None and (peak_tflops is None or bandwidth_gbs is None):
         raise ArgumentError(
             "a roofline needs a device", hint="name one with --hardware (e.g. a100-80gb) or give --peak and --bandwidth"
         )
+    from cnncalc.numbers import finite
+
+    peak_tflops, bandwidth_gbs = (
+        None if value is None else finite(value, f"the {label}")
+        for label, value in (("peak", peak_tflops), ("bandwidth", bandwidth_gbs))
+    )
     for label, value in (("peak", peak_tflops), ("bandwidth", bandwidth_gbs)):
         if value is not None and not value > 0:
-            raise ArgumentError(f"the {label} must be a positive number (got {value})")
+            raise ArgumentError(f"the {label} must be a positive number (got {value:g})")
     peak = peak_tflops if peak_tflops is not None else device.peak_tflops(report.dtype)  # type: ignore[union-attr]
     bandwidth = bandwidth_gbs if bandwidth_gbs is not None else device.bandwidth_gbs  # type: ignore[union-attr]
     if device is None:
@@ -220,23 +231,32 @@ def _title(report: Report, what: str) -> str:
     return f"{report.title}: {what}" if report.title else what[:1].upper() + what[1:]
 
 
+LABELLED = 120  # at most this many layers are named on the axis; past it every k-th is, and the bars get thinner
+
+
 def draw_layers(report: Report, *, log: bool = False) -> Figure:
-    """Three panels of horizontal bars, one bar per layer: params, MACs and FLOPs, activation bytes."""
+    """Three panels of horizontal bars, one bar per layer: params, MACs and FLOPs, activation bytes.
+
+    The figure grows with the layers up to :data:`LABELLED` of them; a longer network is drawn in the same
+    height with thinner bars and every k-th layer named, so the cost of a plot grows with its layers, never
+    their square (the rows' labels are what a renderer lays out again and again).
+    """
     data = layer_bars(report)
     n = len(data.labels)
-    fig = _figure(13, max(3.0, 1.6 + 0.24 * n))
+    fig = _figure(13, max(3.0, 1.6 + 0.24 * min(n, LABELLED)))
     axes = fig.subplots(1, 3, sharey=True)
     y = list(range(n))
     h = 0.8
-    axes[0].barh(y, data.params, height=h, color="tab:blue")
+    _bars(axes[0], y, data.params, h, "tab:blue")
     axes[0].set_title("Parameters")
-    axes[1].barh([v - h / 4 for v in y], data.macs, height=h / 2, color="tab:orange", label="MACs")
-    axes[1].barh([v + h / 4 for v in y], data.flops, height=h / 2, color="tab:red", label=f"FLOPs ({data.convention})")
+    _bars(axes[1], [v - h / 4 for v in y], data.macs, h / 2, "tab:orange", "MACs")
+    _bars(axes[1], [v + h / 4 for v in y], data.flops, h / 2, "tab:red", f"FLOPs ({data.convention})")
     axes[1].set_title("MACs and FLOPs")
     axes[1].legend(loc="lower right", fontsize="small")
-    axes[2].barh(y, data.activation_bytes, height=h, color="tab:green")
+    _bars(axes[2], y, data.activation_bytes, h, "tab:green")
     axes[2].set_title(f"Activation bytes ({data.dtype})")
-    axes[0].set_yticks(y, data.labels, fontsize="small" if n <= 40 else "x-small")
+    step = -(-n // LABELLED)
+    axes[0].set_yticks(y[::step], data.labels[::step], fontsize="small" if n <= 40 else "x-small")
     axes[0].set_ylim(n - 0.5, -0.5)  # first layer on top, no empty margin
     for ax in axes:
         if log:
@@ -247,8 +267,26 @@ def draw_layers(report: Report, *, log: bool = False) -> Figure:
 
         for ax in axes:
             ax.xaxis.set_major_formatter(EngFormatter())
-    fig.suptitle(_title(report, f"per layer, batch {report.batch}" + (" (log scale)" if log else "")))
+    shown = "" if step == 1 else f"; one layer in {step} named"
+    fig.suptitle(_title(report, f"per layer, batch {report.batch}" + (" (log scale)" if log else "") + shown))
     return fig
+
+
+def _bars(
+    ax: Any, y: list[float], widths: tuple[int, ...], height: float, color: str, label: str | None = None
+) -> None:
+    """Horizontal bars: a patch each for a short network, one collection of them all for a long one."""
+    if len(y) <= LABELLED:
+        ax.barh(y, widths, height=height, color=color, label=label)
+        return
+    from matplotlib.collections import PolyCollection
+
+    half = height / 2
+    boxes = [((0, c - half), (w, c - half), (w, c + half), (0, c + half)) for c, w in zip(y, widths)]
+    bars = PolyCollection(boxes, facecolors=color, edgecolors="none", label=label)
+    ax.add_collection(bars)
+    ax.update_datalim([(0, min(y) - half), (max(widths, default=0), max(y) + half)])
+    ax.autoscale_view()
 
 
 def _share(fraction: float) -> str:
@@ -412,6 +450,14 @@ def draw_plan(data: PlanPoints, title: str = "") -> Figure:
 
 def plot(report: Report, kind: str = "layers", path: str | Path | None = None, **options: Any) -> Figure:
     """Draw ``kind`` (layers, roofline, memory); save it to ``path`` (.png, .svg or .pdf) when given."""
+    if path is not None and not isinstance(path, (str, Path)):
+        from cnncalc.errors import wrong_type
+
+        raise wrong_type("path", "a file's path ending in .png, .svg or .pdf", path)
+    if "log" in options and not isinstance(options["log"], bool):
+        from cnncalc.errors import wrong_type
+
+        raise wrong_type("log", "True or False", options["log"])
     kind = str(getattr(kind, "value", kind)).lower()
     if kind not in KINDS:
         raise ArgumentError(f"unknown plot kind '{kind}' (choose {', '.join(KINDS)})")
@@ -429,6 +475,9 @@ def plot(report: Report, kind: str = "layers", path: str | Path | None = None, *
         raise ArgumentError(
             f"plot {kind} takes no option {', '.join(extra)}", hint=f"it takes {', '.join(takes) or 'none'}"
         )
+    if kind in ("layers", "roofline"):
+        n = len(report.rows)
+        guard("plot_layers", n, f"the network has {n:,} layers to draw")
     if kind == "layers":
         fig = draw_layers(report, log=bool(options.get("log", False)))
     elif kind == "roofline":
