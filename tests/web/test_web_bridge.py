@@ -99,9 +99,11 @@ def test_explain_and_downloads_follow_the_last_table(bridge):
     assert worked["title"] == "2. CONV1 (conv) — CONV1(8, f=5, s=1)"
     assert "params = (5·5·3 + 1)·8 = 608" in worked["steps"]
     report = cnncalc.analyze(SEED_001, flops="all")
-    assert bridge.download(json.dumps({"format": "csv"})) == report.to_csv()
-    assert bridge.download(json.dumps({"format": "json"})) == report.to_json()
-    assert bridge.download(json.dumps({"format": "markdown"})) == report.to_markdown()
+    assert call(bridge, "download", format="csv")["text"] == report.to_csv()
+    assert call(bridge, "download", format="json")["text"] == report.to_json()
+    assert call(bridge, "download", format="markdown")["text"] == report.to_markdown()
+    assert call(bridge, "download", format="pdf")["error"]["text"].startswith("the download format must be one of")
+    assert call(bridge, "explain", index=99)["error"]["text"] == "the table has no row 99"
 
 
 def test_the_presets_are_the_zoo(bridge):
@@ -135,5 +137,60 @@ def test_warming_up_runs_resnet50_and_forgets_it(bridge):
         assert json.loads(bridge.warm(json.dumps({"times": 1}))) == {"times": 1}
     finally:
         gc.unfreeze()  # warm() freezes what the page keeps; give this test process its collector back
-    with pytest.raises(KeyError):
-        bridge.download(json.dumps({"format": "csv"}))  # no table until the page asks for one
+    answer = call(bridge, "download", format="csv")  # no table until the page asks for one
+    assert not answer["ok"] and answer["error"]["text"] == "there is no table yet: write a network first"
+
+
+# ---------------------------------------------------------------- every error reaches the page as one message
+
+
+@pytest.mark.parametrize(
+    ("request_", "says"),
+    [
+        ({"spec": SEED_001, "batch": "nan"}, "the batch must be a whole number (got 'nan')"),
+        ({"spec": SEED_001, "batch": "inf"}, "the batch must be a whole number (got 'inf')"),
+        ({"spec": SEED_001, "batch": "٣"}, "the batch must be a whole number written with the digits 0-9"),
+        ({"spec": SEED_001, "batch": "2.5"}, "the batch must be a whole number (got '2.5')"),
+        ({"spec": SEED_001, "batch": "9" * 40}, "the batch has 40 digits, more than the 30"),
+        ({"spec": SEED_001, "flops": "fast"}, "unknown flops convention 'fast' (choose seed, matmul, all)"),
+        ({"spec": SEED_001, "dtype": 7}, "the dtype must be one of the menu's choices (got '7')"),
+        ({"spec": 5}, "the spec must be text"),
+        # a mistake in the spec is the spec's message, never the batch's (it said "the batch must be a whole
+        # number (got '1')" before) and never a traceback
+        ({"spec": "input(8) -> fc(nan)", "batch": "1"}, "fc(nan)"),
+        ({"spec": "input(8) -> fc(1e400)", "batch": "1"}, "fc("),
+    ],
+)
+def test_every_mistake_is_one_message_in_the_users_words(bridge, request_, says):
+    from support.hostile import python_words
+
+    answer = call(bridge, "analyze", **request_)
+    assert not answer["ok"] and says in answer["error"]["text"], answer
+    assert "\n" not in answer["error"]["text"] and not python_words(json.dumps(answer))
+
+
+def test_the_page_counts_layers_before_it_analyses(bridge, monkeypatch):
+    chain = "input(8) -> " + " -> ".join(["fc(8)"] * 12)  # 13 layers
+    monkeypatch.setenv("CNNCALC_LIMIT_PAGE_LAYERS", "10")
+    answer = call(bridge, "analyze", spec=chain)
+    assert answer["error"]["text"].startswith("this network has 13 layers or more, over the limit of 10 (page_layers)")
+    assert "the command line up to 250,000: cnncalc summary" in answer["error"]["text"]
+    repeated = call(bridge, "analyze", spec="input(8) -> [fc(8)] * 12")  # two arrows, thirteen layers once parsed
+    assert repeated["error"]["text"].startswith("this network has 13 layers, over the limit of 10 (page_layers)")
+    monkeypatch.setenv("CNNCALC_LIMIT_PAGE_LAYERS", "13")
+    assert call(bridge, "analyze", spec=chain)["ok"]
+
+
+def test_anything_else_is_one_short_line(bridge, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("units")
+
+    monkeypatch.setattr(bridge.cnncalc, "analyze", broken)
+    answer = call(bridge, "analyze", spec=SEED_001)
+    assert answer == {
+        "ok": False,
+        "error": {
+            "text": "internal error: cnncalc could not answer this; please report it with the spec that caused it",
+            "context": "",
+        },
+    }

@@ -321,3 +321,36 @@ def test_units_and_language_model_presets(page: Page, site: str):
     assert page.input_value("#dtype") == "bfloat16"
     assert "length=4096" in page.input_value("#spec")
     expect(page.locator("#report .notes")).to_contain_text("6,738,415,616 (6.74 G, 12.6 GiB at bfloat16)")
+
+
+def test_every_mistake_reaches_the_page_as_one_message(page: Page, site: str):
+    page.goto(site + "#spec=" + quote(SEED_001))
+    expect(page.locator("#report tfoot")).to_contain_text("62,958", timeout=BOOT_MS)
+    error = page.locator("#error")
+
+    # the batch box read as the command line reads --batch (before: "the engine failed: Traceback..." for nan)
+    for typed, says in (
+        ("nan", "the batch must be a whole number (got 'nan')"),
+        ("٣", "the batch must be a whole number written with the digits 0-9"),
+        ("0", "the batch must be positive (got '0')"),
+    ):
+        page.fill("#batch", typed)
+        expect(error).to_contain_text(says)
+        expect(page.locator("#report")).to_be_hidden()
+    page.fill("#batch", "1")
+    expect(page.locator("#report tfoot")).to_contain_text("62,958")
+
+    # a mistake in the spec is the spec's message (before: "the batch must be a whole number (got '1')")
+    type_spec(page, "input(8) -> fc(nan)")
+    expect(error).to_contain_text("fc(nan)")
+    expect(error).not_to_contain_text("batch")
+    for text in (error.inner_text(),):
+        assert "Traceback" not in text and "Error" not in text and "engine failed" not in text
+
+    # a network longer than the page analyses: said at once, counted before anything is parsed or analysed
+    long_chain = "input(8) -> " + " -> ".join(["fc(8)"] * 100_000)
+    page.goto(site + "#spec=" + quote(long_chain))
+    expect(error).to_contain_text(
+        "this network has 100,001 layers or more, over the limit of 10,000 (page_layers)", timeout=BOOT_MS
+    )
+    expect(error).to_contain_text("the command line up to 250,000")

@@ -142,7 +142,7 @@ async function update() {
     });
     $("report").dataset.updates = String(stats.updates.length);
   } catch (err) {
-    showError({ text: `the engine failed: ${err.message}`, context: "" });
+    showError({ text: err.message, context: "" }); // one line: the worker says what failed
   } finally {
     running = false;
     if (again) {
@@ -232,8 +232,16 @@ function clearExplain() {
 async function explain(index) {
   selected = index;
   for (const tr of $("report").querySelectorAll("tbody tr")) tr.setAttribute("aria-selected", String(Number(tr.dataset.index) === index));
-  const { result } = await call("explain", { index });
-  const e = JSON.parse(result);
+  let e;
+  try {
+    e = JSON.parse((await call("explain", { index })).result);
+  } catch (err) {
+    e = { ok: false, error: { text: err.message } };
+  }
+  if (!e.ok) {
+    $("explain").replaceChildren(element("p", { class: "error-text" }, e.error.text));
+    return;
+  }
   const list = element("ul");
   for (const step of e.steps) {
     const item = element("li");
@@ -476,9 +484,18 @@ $("chart-log").addEventListener("change", drawChart);
 const TYPES = { csv: ["text/csv", "csv"], json: ["application/json", "json"], markdown: ["text/markdown", "md"] };
 
 async function download(format) {
-  const { result } = await call("download", { format });
+  let answer;
+  try {
+    answer = JSON.parse((await call("download", { format })).result);
+  } catch (err) {
+    answer = { ok: false, error: { text: err.message } };
+  }
+  if (!answer.ok) {
+    setStatus(`No download: ${answer.error.text}`);
+    return;
+  }
   const [type, ext] = TYPES[format];
-  const url = URL.createObjectURL(new Blob([result], { type }));
+  const url = URL.createObjectURL(new Blob([answer.text], { type }));
   const a = element("a", { href: url, download: `${(last && last.title) || "cnncalc"}.${ext}` });
   document.body.append(a);
   a.click();

@@ -5,21 +5,29 @@ downloads as the CLI); this module only packs them for the page. A spec may decl
 arguments the way zoo files do (``# args: classes=1000, size=224``), so a zoo model pasted
 from ``cnncalc zoo resnet50 --show`` runs as it is.
 
+Every call answers in JSON, whatever happens: a mistake in the spec or a field is cnncalc's one
+message (the same as the command line's), anything else one short "internal error" line.
+
 >>> answer = json.loads(analyze(json.dumps({"spec": "input(32,32,3) -> conv(8, f=5)"})))
 >>> answer["ok"], answer["rows"][1]["cells"][4], answer["totals"][4]   # params (5·5·3 + 1)·8
 (True, '608', '608')
+>>> json.loads(analyze(json.dumps({"spec": "input(8) -> fc(2)", "batch": "nan"})))["error"]["text"]
+"the batch must be a whole number (got 'nan')"
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
+from collections.abc import Callable
 from typing import Any
 
 import cnncalc
 from cnncalc import zoo
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, LimitError, SpecError
 from cnncalc.explain import explain_row, heading
+from cnncalc.limits import value
 from cnncalc.notation import parse
 from cnncalc.notation.syntax import caret
 from cnncalc.render import NUMERIC, columns_for, footer_lines, header, parse_units, table_cells, total_cell
@@ -52,43 +60,122 @@ def _error(spec: str, err: CnnCalcError) -> str:
                 "layer": err.layer_index,
                 "hint": err.hint,
             },
-        }
+        },
+        ensure_ascii=False,
     )
+
+
+def _internal(err: BaseException) -> str:
+    """What the page says for anything but a CnnCalcError: one short line, never Python's traceback."""
+    if isinstance(err, RecursionError):
+        text = "the spec nests too deeply for cnncalc to read"
+    elif isinstance(err, MemoryError):
+        text = "the spec asks for more memory than the page has"
+    else:
+        text = "internal error: cnncalc could not answer this; please report it with the spec that caused it"
+    return json.dumps({"ok": False, "error": {"text": text, "context": ""}})
+
+
+def answered(function: Callable[[dict[str, Any]], str]) -> Callable[[str], str]:
+    """A call from the page that always answers in JSON: a CnnCalcError as its one message, anything else as one
+    short line (the page never shows a traceback)."""
+
+    @functools.wraps(function)
+    def call(request: str = "{}") -> str:
+        spec = ""
+        try:
+            req = json.loads(request)
+            if not isinstance(req, dict):
+                raise SpecError("the page's request is not an object")
+            spec = req["spec"] if isinstance(req.get("spec"), str) else ""
+            return function(req)
+        except CnnCalcError as err:
+            return _error(spec, err)
+        except Exception as err:  # noqa: BLE001 - one line for the page, whatever went wrong
+            return _internal(err)
+
+    return call
+
+
+def guarded(function: Callable[[str], str]) -> Callable[[str], str]:
+    """A call that reads its own request, answered in JSON whatever happens (as :func:`answered`'s are)."""
+
+    @functools.wraps(function)
+    def call(request: str = "{}") -> str:
+        try:
+            return function(request)
+        except CnnCalcError as err:
+            return _error("", err)
+        except Exception as err:  # noqa: BLE001 - one line for the page, whatever went wrong
+            return _internal(err)
+
+    return call
+
+
+def _choice(req: dict[str, Any], key: str, default: str) -> str:
+    """A menu's value as the page sent it; cnncalc checks it against the choices, as the CLI's."""
+    chosen = req.get(key, default)
+    if not isinstance(chosen, str):
+        raise SpecError(f"the {key} must be one of the menu's choices (got {str(chosen)[:40]!r})")
+    return chosen
+
+
+def _batch(req: dict[str, Any]) -> int:
+    """The batch box's text as the CLI reads --batch: a whole number of at least 1, in the digits 0-9 (the box is
+    text, not a number input, so what was typed reaches this check rather than a browser's silent blank)."""
+    from cnncalc.numbers import whole
+
+    given = req.get("batch", "1")
+    text = given if isinstance(given, str) else json.dumps(given)
+    return whole(text, "the batch", minimum=1)
+
+
+def _page_cap(count: int, more: str = "") -> None:
+    """The page's own cap on layers (``page_layers``): above it the command line answers, the page says so."""
+    cap = value("page_layers")
+    if count > cap:
+        raise LimitError(
+            f"this network has {count:,} layers{' ' + more if more else ''}",
+            limit="page_layers",
+            cap=cap,
+            hint=f"the page analyses up to {cap:,}; the command line up to {value('layers'):,}: cnncalc summary",
+        )
 
 
 TRAINING = ("backward_flops", "saved_bytes")  # the per-layer columns a training step adds
 
 
-def analyze(request: str) -> str:
+@answered
+def analyze(req: dict[str, Any]) -> str:
     """``{"spec", "flops", "layout", "dtype", "batch", "units"}`` and for a training step ``{"train": true,
-    "optimizer", "freeze", "recompute"}`` -> the table's cells, totals, footer and chart data."""
-    req = json.loads(request)
+    "optimizer", "freeze", "recompute"}`` -> the table's cells, totals, footer and chart data.
+
+    The layers are counted before any is analysed: the spec's arrows first (each joins a layer), then the
+    parsed graph's nodes; past ``page_layers`` the page says so.
+    """
     spec = req.get("spec", "")
-    train = bool(req.get("train"))
-    try:
-        graph = parse(spec)
-        units = parse_units(req.get("units", "raw"))
-        trained = {}
-        if train:
-            trained = dict(
-                train=True,
-                optimizer=req.get("optimizer", "adam"),
-                freeze=tuple(n.strip() for n in str(req.get("freeze", "")).split(",") if n.strip()),
-                recompute=req.get("recompute", "none"),
-            )
-        report = cnncalc.analyze(
-            graph,
-            flops=req.get("flops", "seed"),
-            layout=req.get("layout", "hwc"),
-            dtype=req.get("dtype", "float32"),
-            batch=int(req.get("batch", 1)),
-            **trained,
+    if not isinstance(spec, str):
+        raise SpecError("the spec must be text")
+    train = req.get("train") is True
+    batch = _batch(req)
+    flops, layout, dtype = (
+        _choice(req, "flops", "seed"),
+        _choice(req, "layout", "hwc"),
+        _choice(req, "dtype", "float32"),
+    )
+    units = parse_units(_choice(req, "units", "raw"))
+    trained: dict[str, Any] = {}
+    if train:
+        trained = dict(
+            train=True,
+            optimizer=_choice(req, "optimizer", "adam"),
+            freeze=tuple(n.strip() for n in _choice(req, "freeze", "").split(",") if n.strip()),
+            recompute=_choice(req, "recompute", "none"),
         )
-    except CnnCalcError as err:
-        return _error(spec, err)
-    except ValueError:  # a batch that is not a whole number
-        text = f"the batch must be a whole number (got {req.get('batch')!r})"
-        return json.dumps({"ok": False, "error": {"text": text, "context": ""}})
+    _page_cap(spec.count("->") + spec.count("→") + 1, "or more")
+    graph = parse(spec)
+    _page_cap(len(graph.nodes))
+    report = cnncalc.analyze(graph, flops=flops, layout=layout, dtype=dtype, batch=batch, **trained)
     _last["report"] = report
     columns = columns_for(report)
     # numbers first: a graph's Node and Reads columns are wide, so the page shows them after the figures
@@ -137,22 +224,40 @@ def _training(report: cnncalc.Report) -> dict[str, int] | None:
     return as_dict(report)["totals"]["training"]
 
 
-def explain(request: str) -> str:
+def _report() -> Any:
+    report = _last.get("report")
+    if report is None:
+        raise SpecError("there is no table yet: write a network first")
+    return report
+
+
+@answered
+def explain(req: dict[str, Any]) -> str:
     """``{"index"}`` -> that layer's worked arithmetic, as cnncalc explain shows it."""
-    index = json.loads(request)["index"]
-    report = _last["report"]
-    row = next(r for r in report.rows if r.index == index)
+    report = _report()
+    index = req.get("index")
+    row = next((r for r in report.rows if r.index == index and not isinstance(index, bool)), None)
+    if row is None:
+        raise SpecError(f"the table has no row {str(index)[:20]}")
     e = explain_row(report, row)
     return json.dumps(
-        {"title": heading(e), "steps": [str(s) for s in e.steps], "notes": list(e.notes)}, ensure_ascii=False
+        {"ok": True, "title": heading(e), "steps": [str(s) for s in e.steps], "notes": list(e.notes)},
+        ensure_ascii=False,
     )
 
 
-def download(request: str) -> str:
-    """``{"format": "csv" | "json" | "markdown"}`` -> the last report in that format."""
-    fmt = json.loads(request)["format"]
-    report = _last["report"]
-    return {"csv": report.to_csv, "json": report.to_json, "markdown": report.to_markdown}[fmt]()
+DOWNLOADS = ("csv", "json", "markdown")
+
+
+@answered
+def download(req: dict[str, Any]) -> str:
+    """``{"format": "csv" | "json" | "markdown"}`` -> ``{"ok", "text"}``: the last report in that format."""
+    fmt = req.get("format")
+    if fmt not in DOWNLOADS:
+        raise SpecError(f"the download format must be one of {', '.join(DOWNLOADS)} (got {str(fmt)[:20]!r})")
+    report = _report()
+    text = {"csv": report.to_csv, "json": report.to_json, "markdown": report.to_markdown}[fmt]()
+    return json.dumps({"ok": True, "text": text}, ensure_ascii=False)
 
 
 def warm(request: str = "{}") -> str:
@@ -204,6 +309,7 @@ def _with_length(text: str, length: int) -> str:
     return "".join(lines)
 
 
+@guarded
 def grade(request: str) -> str:
     """``{"table", "spec", "flops", "layout"}`` -> the pasted table as read, every graded cell in its place.
 
@@ -232,9 +338,7 @@ def grade(request: str) -> str:
             totals.append(mark)
         else:
             marks[(c.row, c.column)] = mark
-    rows = [
-        [marks.get((number, header)) for header in table.headers] for number, _ in enumerate(table.rows, start=1)
-    ]
+    rows = [[marks.get((number, header)) for header in table.headers] for number, _ in enumerate(table.rows, start=1)]
     return json.dumps(
         {
             "ok": True,
@@ -253,6 +357,7 @@ def grade(request: str) -> str:
     )
 
 
+@guarded
 def exercise(request: str) -> str:
     """``{"spec", "ask"}`` -> the blank exercise for that network, as Markdown to fill in (``cnncalc quiz``)."""
     from cnncalc import quiz
@@ -265,6 +370,7 @@ def exercise(request: str) -> str:
     return json.dumps({"ok": True, "text": quiz.render(ex, "markdown")}, ensure_ascii=False)
 
 
+@guarded
 def window(request: str) -> str:
     """``{"index", "axis"}`` -> the SVG of that row's window (every output position in it), its axes and positions."""
     from cnncalc.conventions import axis_names

@@ -63,6 +63,14 @@ const ready = boot().catch((err) => {
   throw err;
 });
 
+// An engine failure in one line, without Python's traceback or its exception's name.
+function oneLine(err) {
+  const text = String(err && err.message ? err.message : err).trim();
+  const last = text.split("\n").filter((line) => line.trim()).pop() || "";
+  const words = last.replace(/^[A-Za-z_.]*(Error|Exception|Interrupt|Exit)\b:?\s*/, "");
+  return `internal error: ${words || "the engine stopped"}`;
+}
+
 onmessage = async (event) => {
   const { id, op, args } = event.data;
   let bridge;
@@ -77,6 +85,8 @@ onmessage = async (event) => {
     const result = bridge[op](JSON.stringify(args ?? {}));
     postMessage({ id, ok: true, result, ms: performance.now() - started });
   } catch (err) {
-    postMessage({ id, ok: false, error: String(err && err.message ? err.message : err), ms: performance.now() - started });
+    // The bridge answers every mistake itself; what reaches here is a failure of the engine, said in one line
+    // (Pyodide's message is Python's whole traceback: never shown).
+    postMessage({ id, ok: false, error: oneLine(err), ms: performance.now() - started });
   }
 };
