@@ -82,3 +82,43 @@ def test_a_busy_port_is_a_clear_error(dist: Path):
             make_server(dist, port=server.server_address[1])
     finally:
         server.server_close()
+
+
+def _built(folder: Path) -> Path:
+    """A page as ``npm run build`` leaves it in a clone's web/ folder."""
+    (folder / "web" / "dist" / "wheels").mkdir(parents=True)
+    (folder / "web" / "build.mjs").write_text("// the build\n", encoding="utf-8")
+    dist = folder / "web" / "dist"
+    (dist / "index.html").write_text("<!doctype html><title>cnncalc</title>", encoding="utf-8")
+    (dist / "bridge.py").write_text("# the bridge\n", encoding="utf-8")
+    (dist / "wheels" / "manifest.json").write_text("{}\n", encoding="utf-8")
+    return dist
+
+
+def test_after_pip_install_the_page_is_found_in_the_clone_it_runs_in(tmp_path: Path, monkeypatch):
+    # `pip install .` copies the package away from the clone: the repository's web/dist is not beside it. The
+    # README then builds the page (cd web && npm ci && npm run build) and runs `cnncalc web` there.
+    import cnncalc.web as web
+
+    monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.setattr(web, "REPOSITORY_DIST", tmp_path / "site-packages" / "web" / "dist")
+    dist = _built(tmp_path / "clone")
+    monkeypatch.chdir(tmp_path / "clone" / "web")  # where the README's `cd web && ... npm run build` leaves you
+    assert find_dist() == dist.resolve()
+    monkeypatch.chdir(tmp_path / "clone")  # or at the clone's root
+    assert find_dist() == dist.resolve()
+    monkeypatch.chdir(tmp_path)  # elsewhere: said, with how to build it
+    with pytest.raises(SpecError, match="the web page is not built"):
+        find_dist()
+
+
+def test_a_dist_folder_that_is_not_the_page_is_not_served(tmp_path: Path, monkeypatch):
+    import cnncalc.web as web
+
+    monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.setattr(web, "REPOSITORY_DIST", tmp_path / "nowhere")
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "index.html").write_text("<!doctype html><title>another site</title>", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError, match="the web page is not built"):
+        find_dist()

@@ -2,9 +2,13 @@
 
 The page is static: ``cd web && npm ci && npm run build`` writes ``web/dist`` in a clone of the
 repository, and any static file server can serve it. ``cnncalc web`` finds it in this order:
-``--dist PATH``, the ``CNNCALC_WEB_DIST`` environment variable, then the ``web/dist`` folder of
-the repository this package was installed from (an editable install or a run from the
-checkout). A folder counts as a built page when it holds ``index.html`` (docs/web.md).
+``--dist PATH``, the ``CNNCALC_WEB_DIST`` environment variable, the ``web/dist`` folder of the
+repository this package was installed from (an editable install or a run from the checkout),
+then the clone the command runs in: ``dist`` in its ``web`` folder (where the README's build
+leaves you) or ``web/dist`` at its root, so ``pip install .`` followed by the README's build
+serves the page. A folder counts as a built page when it holds ``index.html`` (docs/web.md);
+one found in the working folder must also hold what the build writes (``wheels/manifest.json``
+and ``bridge.py``), so that no other ``dist`` is served by mistake.
 
 >>> import tempfile, pathlib
 >>> with tempfile.TemporaryDirectory() as d:
@@ -40,20 +44,47 @@ TYPES = {
 }
 
 
+def _is_file(path: Path) -> bool:
+    from cnncalc.frontends import path_kind
+
+    return path_kind(path) == "file"
+
+
+def is_cnncalc_page(folder: Path) -> bool:
+    """Whether ``folder`` is the page ``npm run build`` writes: its index, its bridge, its wheels' manifest."""
+    return all(_is_file(folder / name) for name in ("index.html", "bridge.py", "wheels/manifest.json"))
+
+
+def in_a_clone(cwd: Path | None = None) -> Path | None:
+    """The built page of the clone the command runs in: ``./dist`` inside its ``web`` folder, or ``./web/dist``."""
+    here = Path.cwd() if cwd is None else cwd
+    for folder in (here / "dist", here / "web" / "dist", here.parent / "web" / "dist"):
+        if _is_file(folder.parent / "build.mjs") and is_cnncalc_page(folder):
+            return folder.resolve()
+    return None
+
+
 def find_dist(path: str | os.PathLike[str] | None = None) -> Path:
-    """The folder of the built page: ``path``, else ``$CNNCALC_WEB_DIST``, else the repository's ``web/dist``."""
+    """The folder of the built page: ``path``, else ``$CNNCALC_WEB_DIST``, else the repository's ``web/dist``, else
+    the clone's the command runs in."""
     if path is not None:
-        candidates = [(Path(path), "--dist")]
+        where, origin = Path(path), "--dist"
     elif os.environ.get(ENV):
-        candidates = [(Path(os.environ[ENV]), ENV)]
+        where, origin = Path(os.environ[ENV]), ENV
     else:
-        candidates = [(REPOSITORY_DIST, "the repository")]
-    where, origin = candidates[0]
-    if (where / "index.html").is_file():
+        if _is_file(REPOSITORY_DIST / "index.html"):
+            return REPOSITORY_DIST.resolve()
+        found = in_a_clone()
+        if found is not None:
+            return found
+        raise SpecError(
+            "the web page is not built: no web/dist here (in a clone of cnncalc, or beside this installation)",
+            hint=BUILD_HINT + "; then run cnncalc web in the clone",
+        )
+    if _is_file(where / "index.html"):
         return where.resolve()
-    if origin == "the repository":
-        raise SpecError(f"the web page is not built (no {where / 'index.html'})", hint=BUILD_HINT)
-    raise SpecError(f"{where} (from {origin}) holds no built page: no index.html there", hint=BUILD_HINT)
+    shown = str(where) if len(str(where)) <= 200 else str(where)[:197] + "..."
+    raise SpecError(f"{shown} (from {origin}) holds no built page: no index.html there", hint=BUILD_HINT)
 
 
 class Handler(SimpleHTTPRequestHandler):
