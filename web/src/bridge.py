@@ -156,7 +156,7 @@ def analyze(req: dict[str, Any]) -> str:
     spec = req.get("spec", "")
     if not isinstance(spec, str):
         raise SpecError("the spec must be text")
-    train = req.get("train") is True
+    train = bool(req.get("train"))  # the page sends "1" or ""
     batch = _batch(req)
     flops, layout, dtype = (
         _choice(req, "flops", "seed"),
