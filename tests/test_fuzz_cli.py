@@ -98,6 +98,7 @@ BASE = {  # each command's required parts, and a few settings that open more of 
     "web": [["--no-open"]],
     "quiz": [[], ["--level", "2"]],
     "kinds": [[]],
+    "compare": [[SPEC]],
 }
 ALLOWED = {"check": (0, 1, 2)}
 
