@@ -26,6 +26,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -57,8 +58,9 @@ class Block:
 def blocks() -> list[Block]:
     text = README.read_text(encoding="utf-8")
     found = []
-    for m in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.S | re.M):
-        found.append(Block(text.count("\n", 0, m.start()) + 1, m.group(1), m.group(2)))
+    for m in re.finditer(r"^( *)```(\w*)\n(.*?)^\1```", text, re.S | re.M):  # a block in a list is indented
+        body = textwrap.dedent(m.group(3)) if m.group(1) else m.group(3)
+        found.append(Block(text.count("\n", 0, m.start()) + 1, m.group(2), body))
     return found
 
 
@@ -95,8 +97,8 @@ def test_every_block_is_read():
     # the README's blocks today, by kind: a new block is read by one of these checks, or this count fails
     counts = {k: len(by_kind(k)) for k in sorted(known)}
     assert counts == {
-        "commands": 5,
-        "console": 3,
+        "commands": 7,
+        "console": 4,
         "notation": 2,
         "python": 1,
         "set-up": 1,
@@ -185,11 +187,29 @@ def test_commands(block: Block, folder: Path):
             assert extra and extra.group(1) in extras(), f"{line}: no such extra in pyproject.toml"
             continue
         args = words(line)[1:]
+        into = None
+        if ">" in args:  # `cnncalc explain net.txt --format latex > solution.tex`: standard output to a file
+            at = args.index(">")
+            args, into = args[:at], args[at + 1]
+        if args[0] == "check" and "exercise-" in args[1]:  # "a filled exercise": filled in from its own key
+            exercise = folder / args[1]
+            exercise.write_text((exercise.parent / exercise.name.replace("exercise-", "key-")).read_text())
         out = cnncalc(args, folder)
         assert out.returncode == 0, f"{line}\n{out.stderr[-2000:]}"
+        if into is not None:
+            (folder / into).write_text(out.stdout, encoding="utf-8")
         assert "error:" not in out.stderr, f"{line}\n{out.stderr[-2000:]}"
         if "--convention keras" in line:
             assert "1,117,377" in out.stdout  # Keras' own count for this network, as the README says
+
+
+def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A console line as bash runs it (``$(...)``, pipes), ``cnncalc`` being this checkout's."""
+    cnncalc = f"{shlex.quote(sys.executable)} -m cnncalc"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    env.pop("COLUMNS", None)
+    script = f'cnncalc() {{ {cnncalc} "$@"; }}\nset -o pipefail\n{command}'
+    return subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def extras() -> dict[str, list[str]]:
@@ -243,9 +263,8 @@ def in_order(expected: list[str], got: list[str]) -> bool:
 @pytest.mark.parametrize("block", by_kind("console"), ids=str)
 def test_console_sessions(block: Block, folder: Path):
     for command, expected in sessions(block):
-        args = shlex.split(command)[1:]
-        boxed = any("┃" in line for line in expected)  # shown as on a terminal: drawn with box characters
-        out = cnncalc([*args, "--box"] if boxed else args, folder)
+        boxed = any("┃" in line for line in expected)  # shown as on a terminal 100 columns wide, boxed
+        out = shell(command + (" --box --width 100" if boxed else ""), folder)
         got = (out.stdout if out.returncode == 0 else out.stderr).splitlines()
         if any(line.strip() == "..." for line in expected):
             assert in_order(expected, got), f"$ {command}\n" + "\n".join(got)
@@ -334,7 +353,7 @@ def inline() -> list[str]:
 
 @pytest.mark.parametrize("line", inline())
 def test_inline_commands(line: str, folder: Path):
-    args = shlex.split(line)[1:]
+    args = ["net.txt" if a == "SPEC" else a for a in shlex.split(line)[1:]]  # `cnncalc compare SPEC`
     if args and args[-1] == "resnet50.py:ResNet50":  # the model file benchmarks/resnet50.py writes and times
         import importlib.util
 
