@@ -25,8 +25,10 @@ Digits are ASCII (``٣`` is not 3 here), and a number is at most 30 digits long 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from cnncalc.errors import CnnCalcError
 
@@ -136,10 +138,26 @@ def clean(text: str) -> str:
     return t.strip()
 
 
-def _quoted(text: str) -> str:
-    """A cell's text for a message: quoted, and cut short when it is long."""
+def quoted(text: str) -> str:
+    """A cell's text for a message: quoted, and cut short when it is long.
+
+    >>> quoted("conv"), quoted("x" * 100)[:12], len(quoted("x" * 100))
+    ("'conv'", "'xxxxxxxxxxx", 62)
+    """
     t = text.strip()
     return repr(t) if len(t) <= 60 else repr(t[:57] + "...")
+
+
+def listed(texts: Sequence[Any], most: int = 12, show: Callable[[Any], str] = quoted) -> str:
+    """Cells or headers for a message: the first ``most`` of them, each :func:`quoted`, and how many more.
+
+    >>> listed(["Layer", "Params"])
+    "'Layer', 'Params'"
+    >>> listed([str(i) for i in range(5000)], most=2)
+    "'0', '1' and 4,998 more"
+    """
+    more = len(texts) - most
+    return ", ".join(show(t) for t in texts[:most]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def is_blank(text: str) -> bool:
@@ -175,13 +193,13 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> WrittenNumber:
             grouped = m.group(0).replace(sep, "") + t[m.end() :]
             break
     if grouped is None and re.search(r"[0-9][, '][0-9]", t):
-        raise UnreadableError(f"cannot read {_quoted(original)} as a number (its digit grouping is irregular)")
+        raise UnreadableError(f"cannot read {quoted(original)} as a number (its digit grouping is irregular)")
     t = (grouped if grouped is not None else t).strip()
     m = _NUMBER.fullmatch(t)
     if not m:
         if any(ch.isdigit() and not ch.isascii() for ch in t):
-            raise UnreadableError(f"cannot read {_quoted(original)} as a number: write its digits with 0-9")
-        raise UnreadableError(f"cannot read {_quoted(original)} as a number")
+            raise UnreadableError(f"cannot read {quoted(original)} as a number: write its digits with 0-9")
+        raise UnreadableError(f"cannot read {quoted(original)} as a number")
     return _written(original.strip(), m.group("num"), m.group("exp"), m.group("suffix"))
 
 
@@ -200,10 +218,10 @@ def _written(text: str, num: str, exp: str | None, suffix: str | None) -> Writte
     limit = max_digits()
     if len(digits) > limit or (digits and top >= limit):
         raise UnreadableError(
-            f"cannot read {_quoted(text)} as a number: it has more than the {limit} digits a number may have"
+            f"cannot read {quoted(text)} as a number: it has more than the {limit} digits a number may have"
         )
     if abs(unit_power) > limit:
-        raise UnreadableError(f"cannot read {_quoted(text)} as a number: its exponent is out of range")
+        raise UnreadableError(f"cannot read {quoted(text)} as a number: its exponent is out of range")
     unit = Fraction(10) ** unit_power
     exact = int(digits or "0") * unit
     plain = not suffix and not exp
@@ -262,7 +280,7 @@ def parse_shape(text: str) -> WrittenShape:
     parts = [p for p in clean(text).split("=") if p.strip()]
     found = [s for s in (_one_shape(p) for p in parts) if s is not None]
     if not found:
-        raise UnreadableError(f"cannot read {_quoted(text)} as a shape")
+        raise UnreadableError(f"cannot read {quoted(text)} as a shape")
     multi = [s for s in found if len(s.dims) > 1]
     return multi[-1] if multi else found[-1]
 

@@ -47,3 +47,44 @@ def test_an_unknown_layout_is_an_argument_error_not_a_value_error():
 
     with pytest.raises(ArgumentError, match=r"unknown layout 'xyz' \(choose hwc, chw\)"):
         check("Layer,Params\nfc,10\n", "input(4) -> fc(2)", layout="xyz")
+
+
+# A message names the cells and headers it is about, each quoted and cut to a line's length, and lists a
+# dozen of them with how many more: a table of 5,000 columns or a 5,000-character cell stays one short message.
+HEADERS = ",".join(f"h{i}" for i in range(5000))
+LONG = "Notes " + "x" * 5000
+
+
+def test_headers_found_are_a_dozen_and_how_many_more():
+    with pytest.raises(SpecError, match="^no column to grade") as e:
+        check("Layer," + HEADERS + "\nconv,1\n", SPEC)
+    # the header row holds Layer and h0 … h4999: 5,001 headers, 12 shown, 4,989 more
+    assert e.value.hint.startswith("headers found: 'Layer', 'h0', 'h1', ")
+    assert e.value.hint.endswith("'h10' and 4,989 more")
+
+
+def test_a_column_not_graded_is_named_cut_short():
+    r = check(f'Layer,Params,{LONG}\n"conv(8, f=5)",608,1\n', SPEC)
+    line = next(ln for ln in r.to_text().splitlines() if ln.startswith("not graded: "))
+    assert line == "not graded: '" + ("Notes " + "x" * 51) + "...'"
+
+
+def test_a_short_row_names_a_dozen_empty_columns():
+    # the header names 5,002 columns, the row fills 2: Params and Layer given, h0 … h4999 left empty
+    r = check("Layer,Params," + HEADERS + '\n"conv(8, f=5)",608\n', SPEC)
+    (note,) = r.notes
+    assert note == (
+        "row 1 has 2 cells where the header names 5,002: "
+        + ", ".join(f"'h{i}'" for i in range(12))
+        + " and 4,988 more left empty"
+    )
+
+
+def test_a_long_cell_is_cut_short_in_the_message():
+    with pytest.raises(SpecError) as e:
+        check('Layer,Params\n"conv(8, f=5)",608,' + "z" * 5000 + "\n", SPEC)
+    assert f"(cell 3, '{'z' * 57}...', is under no header)" in str(e.value)
+    with pytest.raises(SpecError) as e:
+        check("Layer,Params\n" + "y" * 5000 + ",3\n")
+    assert f"row 1 holds '{'y' * 57}...'" in str(e.value)
+    assert len(str(e.value)) < 300

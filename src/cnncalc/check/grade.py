@@ -27,8 +27,10 @@ from cnncalc.written import (
     WrittenNumber,
     WrittenShape,
     is_blank,
+    listed,
     parse_number,
     parse_shape,
+    quoted,
     shape_matches,
 )
 
@@ -131,12 +133,12 @@ class CheckResult:
         for m in self.missing_rows:
             lines.append(f"missing row: layer {m['index']} {m['layer']} has no row in the table")
         for x in self.extra_rows:
-            lines.append(f"extra row: row {x['row']} {x['layer']!r} matches no layer")
+            lines.append(f"extra row: row {x['row']} {quoted(x['layer'])} matches no layer")
         if self.skipped_layers:
-            listed = ", ".join(f"{s['index']} {s['layer']}" for s in self.skipped_layers)
-            lines.append(f"not in the table, and without parameters: {listed}")
+            skipped = ", ".join(f"{s['index']} {s['layer']}" for s in self.skipped_layers)
+            lines.append(f"not in the table, and without parameters: {skipped}")
         if self.ignored_columns:
-            lines.append("not graded: " + ", ".join(repr(h) for h in self.ignored_columns))
+            lines.append("not graded: " + listed(self.ignored_columns))
         if self.layers_graded == 0:
             lines.append("no layer graded: the table gives its totals only")
         lines.append(f"{self.right} cells right, {self.wrong} wrong")
@@ -349,7 +351,7 @@ def grade(table: Table, report: Report, layout: Layout | None = None, framework:
     if not graded and not table.total_lines:
         raise SpecError(
             "no column to grade: name them Output shape, Activation size, Params, FLOPs or MACs",
-            hint="headers found: " + ", ".join(repr(h) for h in table.headers),
+            hint="headers found: " + listed(table.headers),
         )
     lay = layout or report.layout
     shape_col = kinds.index("output_shape") if "output_shape" in kinds else None

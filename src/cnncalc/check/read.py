@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from cnncalc.errors import SpecError
+from cnncalc.written import listed, quoted
 
 TOTAL_LINE = re.compile(
     r"^\s*(?P<what>total|trainable|non-trainable)\s+params\s*:\s*(?P<n>.+?)\s*(\([^)]*\))?\s*$", re.IGNORECASE
@@ -481,6 +482,11 @@ def _csv_reason(e: csv.Error) -> str:
 # ---------------------------------------------------------------- rows against the header
 
 
+def _header(table: Table, j: int) -> str:
+    """The header of column ``j`` (from 0) for a message: quoted, or its number when it is blank."""
+    return quoted(table.headers[j]) if table.headers[j].strip() else f"column {j + 1}"
+
+
 def _check_widths(table: Table) -> None:
     """A row longer than the header is an error (its cells would go under the wrong columns); a shorter one a note."""
     if not table.rows:
@@ -492,14 +498,14 @@ def _check_widths(table: Table) -> None:
             i, c = over[0]
             raise SpecError(
                 f"row {number} has {len(r)} cells but the header names {width}, so its cells would be graded "
-                f"under the wrong columns (cell {i}, {c!r}, is under no header)",
+                f"under the wrong columns (cell {i}, {quoted(c)}, is under no header)",
                 hint="a | inside a Markdown cell is written \\|"
                 if table.source == "Markdown"
                 else 'a cell holding a comma is written in double quotes: "conv(8, f=5)"',
             )
         if len(r) < width:
-            missing = ", ".join(
-                repr(h) if h.strip() else f"column {j}" for j, h in enumerate(table.headers, 1) if j > len(r)
+            missing = listed(range(len(r), width), show=lambda j: _header(table, j))
+            table.notes.append(
+                f"row {number} has {len(r):,} cells where the header names {width:,}: {missing} left empty"
             )
-            table.notes.append(f"row {number} has {len(r)} cells where the header names {width}: {missing} left empty")
         table.rows[number - 1] = r[:width] + [""] * (width - len(r))

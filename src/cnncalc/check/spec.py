@@ -14,7 +14,7 @@ from cnncalc.check.columns import classify
 from cnncalc.check.grade import TOTAL_WORD
 from cnncalc.check.read import Table
 from cnncalc.errors import SpecError
-from cnncalc.written import is_blank, parse_shape
+from cnncalc.written import is_blank, parse_shape, quoted
 
 NOTATION = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\(.*\))?\s*$")
 GIVE_SPEC = 'give the network with --spec, e.g. --spec "input(32,32,3) -> conv(8, f=5) -> pool(2) -> fc(10)"'
@@ -46,10 +46,10 @@ def spec_from_table(table: Table, input: str | tuple[int, ...] | None = None) ->
         if not NOTATION.match(text) or label_kind(text) is None:
             if not calls:  # the very first layer is no notation: the column holds labels
                 raise SpecError(
-                    f"without --spec, the layer column must hold the notation, and row {number} holds {text!r}",
+                    f"without --spec, the layer column must hold the notation, and row {number} holds {quoted(text)}",
                     hint=GIVE_SPEC,
                 )
-            raise SpecError(f"row {number}: {text!r} is not a layer in the notation (e.g. conv(32, f=7, s=4))")
+            raise SpecError(f"row {number}: {quoted(text)} is not a layer in the notation (e.g. conv(32, f=7, s=4))")
         if not calls and first_input is None and input is None and input_col is not None and cells[input_col]:
             first_input = "input(" + ", ".join(str(n) for n in parse_shape(cells[input_col]).dims) + ")"
         calls.append(text)
