@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from cnncalc.cli import app
 
 SPEC = "input(16,16,3) -> conv(4, f=3) -> relu -> pool(2) -> fc(10)"
+ARGS = "# args: w=4\ninput(16,16,3) -> conv(w, f=3) -> relu -> pool(2) -> fc(10)"  # a sweep varies w
 TABLE = "Layer,Output shape,Params\nconv,14x14x4,112\npool,7x7x4,0\nfc,10,1970\n"  # (3·3·3 + 1)·4; (196 + 1)·10
 POOL = [
     "nan",
@@ -99,6 +100,8 @@ BASE = {  # each command's required parts, and a few settings that open more of 
     "quiz": [[], ["--level", "2"]],
     "kinds": [[]],
     "compare": [[SPEC]],
+    "plan": [[SPEC, "--devices", "2xh100-sxm"], [SPEC, "--devices", "2xh100-sxm", "--batch", "2"]],
+    "sweep": [[ARGS, "--vary", "w=4,8", "-o", "out", "--workers", "0"], [ARGS, "-v", "w=1..3", "-o", "out", "-w", "0"]],
 }
 ALLOWED = {"check": (0, 1, 2)}
 
