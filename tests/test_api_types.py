@@ -18,6 +18,7 @@ import cnncalc
 from cnncalc.errors import CnnCalcError, LimitError, WrongTypeError
 from cnncalc.limits import raised
 
+ARGS = "# args: w=4\ninput(8,8,3) -> conv(w, f=3) -> fc(10)"  # a network with an argument to sweep
 SEED_001 = "input(32,32,3) -> conv(8, f=5) -> pool(2) -> conv(16, f=5) -> pool(2) -> fc(120) -> fc(84) -> softmax(10)"
 
 
@@ -52,6 +53,9 @@ WRONG_TYPES = {
     "check(3)": lambda: cnncalc.check(3, SEED_001),
     "check(input=3.5)": lambda: cnncalc.check("Layer,Params\nconv,608\n", SEED_001, input=3.5),
     "check(convention=5)": lambda: cnncalc.check("Layer,Params\nconv,608\n", SEED_001, convention=5),
+    "sweep(None)": lambda: cnncalc.sweep(None, {"w": "1,2"}),
+    "sweep(vary=3)": lambda: cnncalc.sweep(ARGS, 3),
+    "sweep(set=['w=2'])": lambda: cnncalc.sweep(ARGS, {"w": "1,2"}, set=["w=2"]),
 }
 
 
@@ -214,3 +218,40 @@ def test_the_json_of_a_long_network_is_written_a_layer_at_a_time():
     pieces = list(chunks(r))
     assert len(pieces) == len(r.rows) + 2  # the head, a piece per layer, the tail
     assert "".join(pieces) == json.dumps(as_dict(r), indent=2, ensure_ascii=False) + "\n" == r.to_json()
+
+
+@pytest.mark.parametrize(
+    ("source", "given", "says"),
+    [
+        (ARGS, ["--kwarg", "use_cache=false"], "--kwarg goes to a PyTorch model's forward"),
+        (ARGS, ["--input-dtype", "int64"], "--input-dtype sets a PyTorch model's input dtype"),
+        (ARGS, ["--input", "x=8,8,3"], "the notation takes one input shape"),
+        ("config.json", ["--kwarg", "use_cache=false"], "--kwarg goes to a PyTorch model's forward"),
+        ("config.json", ["--input-dtype", "int32"], "--input-dtype sets a PyTorch model's input dtype"),
+        ("config.json", ["--input", "input_ids=1,8:int64"], "a config.json takes one input shape"),
+    ],
+)
+def test_model_options_with_set_are_refused_as_without_it(cli, tmp_path, monkeypatch, source, given, says):
+    # `--set NAME=VALUE` reads the spec as a sweep's point: the options that do nothing for it are refused there too
+    import shutil
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(Path(__file__).parent / "data" / "hf" / "llama3_8b.json", "config.json")
+    fixed = "w=8" if source == ARGS else "num_hidden_layers=2"
+    for setting in ([], ["--set", fixed]):
+        out = cli("summary", source, *setting, *given)
+        assert out.exit_code == 2 and says in out.stderr, (setting, out.stderr)
+
+
+def test_a_sweep_refuses_model_options_that_do_nothing(cli, tmp_path):
+    pytest.importorskip("pandas")
+    said = str(refused(lambda: cnncalc.sweep("zoo:resnet18", {"classes": "2,3"}, input="1,3,64,64"), ValueError))
+    assert said.startswith("--input is not for a zoo model (zoo:resnet18): it gives its own input")
+    for given, says in (
+        (["zoo:resnet18", "--kwarg", "use_cache=false"], "--kwarg goes to a PyTorch model's forward"),
+        ([ARGS, "--input-dtype", "int64"], "--input-dtype sets a PyTorch model's input dtype"),
+    ):
+        out = cli("sweep", *given, "--vary", "classes=2,3" if "zoo" in given[0] else "w=2,3", "-o", str(tmp_path / "r"))
+        assert out.exit_code == 2 and says in out.stderr, out.stderr
+        assert not (tmp_path / "r").exists()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnncalc.errors import ArgumentError, CnnCalcError, type_name
+from cnncalc.errors import ArgumentError, CnnCalcError, type_name, wrong_type
 from cnncalc.options import Options
 from cnncalc.sweep.rows import columns as figure_columns
 from cnncalc.sweep.rows import figures, fits, found_columns, type_of
@@ -240,14 +240,22 @@ def plan(
     from cnncalc.limits import guard
     from cnncalc.numbers import whole
 
+    if isinstance(spec, Path):
+        spec = str(spec)
     if not isinstance(spec, str):
-        raise ArgumentError(f"a sweep's spec is a text, a path, zoo:NAME or file.py:function (got {type_name(spec)})")
+        raise wrong_type("spec", "a text, a path, zoo:NAME or file.py:function", spec)
+    if isinstance(vary, str):
+        vary = [vary]  # one NAME=VALUES
+    if not isinstance(vary, (Mapping, Sequence)):
+        raise wrong_type("vary", 'a dict of names to values, {"width": "16..64:16"}, or NAME=VALUES texts', vary)
+    if fixed is not None and not isinstance(fixed, Mapping):
+        raise wrong_type("set", 'a dict of names to values, {"classes": 10}', fixed)
     opts = Options.make(options)
     space = space_of(spec, fixed=dict(fixed or {}), input=input, dtypes=dtypes, kwargs=kwargs)
     if isinstance(vary, Mapping):
         pairs = list(vary.items())
     else:
-        pairs = [p if isinstance(p, tuple) else parse_vary([p])[0] for p in vary]
+        pairs = [p if isinstance(p, tuple) and len(p) == 2 else parse_vary([p])[0] for p in vary]
     if not pairs:
         raise ArgumentError("a sweep needs --vary NAME=VALUES", hint="e.g. --vary width=16,32,64")
     names = [n for n, _ in pairs]

@@ -282,9 +282,10 @@ def space_of(
     kwargs: Any = None,
 ) -> Space:
     """The space SPEC describes: ``zoo:NAME``, ``file.py:make``, a ``config.json``, or the notation."""
-    from cnncalc.frontends import TORCH_SPEC
+    from cnncalc.frontends import CONFIG_INPUT, TORCH_SPEC, refuse_unused
 
     if spec.startswith("zoo:"):
+        refuse_unused(f"a zoo model ({spec})", input=input, dtypes=dtypes, kwargs=kwargs)
         return ZooSpace(spec[4:], fixed)
     m = TORCH_SPEC.match(spec)
     if m is not None:
@@ -300,6 +301,7 @@ def space_of(
         except json.JSONDecodeError as e:
             raise SpecError(f"{spec} is not JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
         if isinstance(data, dict) and "model_type" in data:
+            refuse_unused("a config.json", input=input, dtypes=dtypes, kwargs=kwargs, shape=CONFIG_INPUT)
             return _fixed(ConfigSpace(data, path.name, input), fixed)
     if path.suffix.lower() in (".yaml", ".yml", ".json", ".onnx", ".keras"):
         raise SpecError(
@@ -310,6 +312,7 @@ def space_of(
     from cnncalc.api import _notation_input, read_text
 
     text = read_text(spec)
+    refuse_unused("the notation", dtypes=dtypes, kwargs=kwargs)
     from cnncalc.inputs import InputSpec
 
     shape = input
