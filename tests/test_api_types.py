@@ -226,9 +226,9 @@ def test_the_json_of_a_long_network_is_written_a_layer_at_a_time():
         (ARGS, ["--kwarg", "use_cache=false"], "--kwarg goes to a PyTorch model's forward"),
         (ARGS, ["--input-dtype", "int64"], "--input-dtype sets a PyTorch model's input dtype"),
         (ARGS, ["--input", "x=8,8,3"], "the notation takes one input shape"),
-        ("config.json", ["--kwarg", "use_cache=false"], "--kwarg goes to a PyTorch model's forward"),
-        ("config.json", ["--input-dtype", "int32"], "--input-dtype sets a PyTorch model's input dtype"),
-        ("config.json", ["--input", "input_ids=1,8:int64"], "a config.json takes one input shape"),
+        ("config.json", ["--kwarg", "use_cache=false"], "a config.json takes no --kwarg"),
+        ("config.json", ["--input-dtype", "int32"], "a config.json takes no input dtype"),
+        ("config.json", ["--input", "x=1,8"], "a config.json's model has one input, input_ids"),
     ],
 )
 def test_model_options_with_set_are_refused_as_without_it(cli, tmp_path, monkeypatch, source, given, says):

@@ -13,7 +13,7 @@ CASES = [
     # numbers: every option reads them as cnncalc.numbers does (click's own int() and float() take '٣' and nan)
     Case("batch_nan", ("summary", NET, "--batch", "nan"), says="--batch"),
     Case("batch_arabic_indic_digit", ("summary", NET, "--batch", "٣"), says="digits 0-9"),
-    Case("batch_5000_digits", ("summary", NET, "--batch", "9" * 5000), says="whole number"),
+    Case("batch_5000_digits", ("summary", NET, "--batch", "9" * 5000), says="5000 digits"),
     Case("batch_negative", ("summary", NET, "--batch", "-3"), says="positive"),
     Case("width_infinity", ("summary", NET, "--width", "inf"), says="--width"),
     Case("depth_fullwidth_digit", ("summary", "x.onnx", "--depth", "３"), says="digits 0-9"),
@@ -46,13 +46,13 @@ CASES = [
         "named_input_on_a_config",
         ("summary", "config.json", "--input", "x=1,128"),
         files={"config.json": '{"model_type": "gpt2", "n_layer": 1, "n_head": 2, "n_embd": 8, "vocab_size": 16}'},
-        says="a config.json takes one input shape",
+        says="a config.json's model has one input, input_ids",
     ),
     Case(
         "input_dtype_on_a_config",
         ("summary", "config.json", "--input-dtype", "int64"),
         files={"config.json": '{"model_type": "gpt2", "n_layer": 1, "n_head": 2, "n_embd": 8, "vocab_size": 16}'},
-        says="--input-dtype",
+        says="a config.json takes no input dtype",
     ),
     Case(
         "input_on_a_yaml_spec",

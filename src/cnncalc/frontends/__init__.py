@@ -104,9 +104,6 @@ def path_kind(path: str | Path) -> str | None:
         return None
 
 
-CONFIG_INPUT = "(batch, positions), e.g. --input 1,4096"  # a language model's config.json: token ids
-
-
 def refuse_unused(what: str, *, input: Any = None, dtypes: Any = None, kwargs: Any = None, shape: str = "") -> None:  # noqa: A002
     """Refuse the options that do not apply to a source (``what``: 'the notation', 'a spec file', 'a config.json').
 
@@ -165,14 +162,6 @@ def load_model_source(source: str, **given: Any) -> Graph | None:
         data = load_json(read_bytes(path, source), source)
         for key, target in JSON_FORMS:
             if isinstance(data, dict) and key in data:
-                if key == "model_type":  # a language model's config: token ids of (batch, positions)
-                    refuse_unused(
-                        "a config.json",
-                        dtypes=given.get("dtypes"),
-                        kwargs=given.get("kwargs"),
-                        input=given.get("input"),
-                        shape=CONFIG_INPUT,
-                    )
                 return _call(target, data, source=source, **given)
         from cnncalc.frontends.spec import from_dict
 

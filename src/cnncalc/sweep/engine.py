@@ -348,6 +348,10 @@ def _cluster(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, 
                 client = Client(scheduler, timeout="20s")
             except (OSError, TimeoutError) as e:
                 raise SpecError(f"no Dask scheduler answers at {scheduler} ({e})") from None
+            except ValueError as e:  # not an address: Dask says what is missing ('missing port number')
+                raise SpecError(
+                    f"--scheduler {scheduler} is not an address ({e})", hint="e.g. tcp://10.0.0.5:8786"
+                ) from None
             try:
                 count = len(client.scheduler_info().get("workers", {})) or 1
                 yield client, count

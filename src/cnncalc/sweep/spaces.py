@@ -282,7 +282,7 @@ def space_of(
     kwargs: Any = None,
 ) -> Space:
     """The space SPEC describes: ``zoo:NAME``, ``file.py:make``, a ``config.json``, or the notation."""
-    from cnncalc.frontends import CONFIG_INPUT, TORCH_SPEC, refuse_unused
+    from cnncalc.frontends import TORCH_SPEC, refuse_unused
 
     if spec.startswith("zoo:"):
         refuse_unused(f"a zoo model ({spec})", input=input, dtypes=dtypes, kwargs=kwargs)
@@ -301,7 +301,10 @@ def space_of(
         except json.JSONDecodeError as e:
             raise SpecError(f"{spec} is not JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
         if isinstance(data, dict) and "model_type" in data:
-            refuse_unused("a config.json", input=input, dtypes=dtypes, kwargs=kwargs, shape=CONFIG_INPUT)
+            from cnncalc.frontends.hf import _input, _no_model_inputs
+
+            _no_model_inputs(dtypes, kwargs)  # said as the config.json front-end says it
+            _input(input)
             return _fixed(ConfigSpace(data, path.name, input), fixed)
     if path.suffix.lower() in (".yaml", ".yml", ".json", ".onnx", ".keras"):
         raise SpecError(
