@@ -249,8 +249,8 @@ def test_plan_on_a_dask_cluster(tmp_path):
     """The layouts on a Dask cluster of two worker processes on 127.0.0.1, reached by its address: the same plan
     as in this process. The cluster is closed by the test."""
     pytest.importorskip("pyarrow")
-    distributed = pytest.importorskip("distributed")
-    import logging
+    pytest.importorskip("distributed")
+    from support.dask_cluster import local_scheduler
 
     from cnncalc.frontends.hf import graph_of
     from cnncalc.options import Options
@@ -259,17 +259,7 @@ def test_plan_on_a_dask_cluster(tmp_path):
     options = Options.make(train=True, dtype="bfloat16", parallel="dp=1", devices="4xh100-sxm")
     graph = graph_of(LLAMA, (8, 256))
     _, here = plan_report(graph, options)
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    try:
-        _, there = plan_report(graph, options, scheduler=cluster.scheduler_address)
-    finally:
-        cluster.close()
+    with local_scheduler(2) as address:
+        _, there = plan_report(graph, options, scheduler=address)
     _plans_agree(there, here)
     assert there.run.workers == 2 and there.run.chunks > 1

@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from support.dask_cluster import local_scheduler
 from support.sweeps import HF, NET, SPACE, assert_row_is, flat_totals, read
 
 pytest.importorskip("pyarrow")
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -24,20 +25,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 @pytest.fixture(scope="module")
 def scheduler():
     """A cluster of two worker processes on 127.0.0.1, as a remote one would be reached: by its address."""
-    import logging
-
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
+    with local_scheduler(2) as address:
+        yield address
 
 
 def test_the_local_cluster_a_sweep_starts(cli, tmp_path):
