@@ -130,22 +130,29 @@ def run_cli(*args: str, cwd: Path) -> subprocess.Popen:
     )
 
 
-def test_a_sweep_killed_part_way_and_resumed_is_the_sweep_run_straight_through(cli, tmp_path, scheduler):
+@pytest.mark.parametrize("workers", ["0", "2"])  # in one process; on a local cluster, its workers writing the parts
+def test_a_sweep_killed_part_way_and_resumed_is_the_sweep_run_straight_through(cli, tmp_path, scheduler, workers):
+    import psutil
+
     args = ["zoo:nb201", "--vary", "arch=all", "--random", "900", "--seed", "9", "--set", "N=1", "--chunk", "30"]
     straight, killed = tmp_path / "straight.parquet", tmp_path / "killed.parquet"
     assert cli("sweep", *args, "-o", str(straight), "--workers", "0").exit_code == 0
-    proc = run_cli("sweep", *args, "-o", str(killed), "--workers", "0", cwd=tmp_path)
+    proc = run_cli("sweep", *args, "-o", str(killed), "--workers", workers, cwd=tmp_path)
+    started = []
     try:
         deadline = time.monotonic() + 120
         while len(list(killed.glob("part-*.parquet"))) < 3 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         assert proc.poll() is None, "the sweep ended before it could be killed"
+        started = psutil.Process(proc.pid).children(recursive=True)
         os.kill(proc.pid, signal.SIGKILL)  # no warning, no cleaning up: as a machine that loses power
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
+    gone, alive = psutil.wait_procs(started, timeout=30)
+    assert not alive, "a worker of the killed sweep lives on"
     parts = sorted(killed.glob("part-*.parquet"))
     assert 3 <= len(parts) < 30, "killed part-way"
     result = cli("sweep", *args, "-o", str(killed), "--resume", "--scheduler", scheduler)
@@ -155,3 +162,67 @@ def test_a_sweep_killed_part_way_and_resumed_is_the_sweep_run_straight_through(c
     assert sorted(p.name for p in killed.iterdir() if not p.name.startswith("_")) == sorted(
         p.name for p in straight.iterdir() if not p.name.startswith("_")
     )
+
+
+def test_on_a_local_cluster_each_worker_starts_on_the_first_point_and_writes_its_own_parts(tmp_path, monkeypatch):
+    """The workers share this machine's disk: they write the parts, and this process (which shares the cores)
+    writes none; each worker runs the first point once before any chunk, so a run's clock starts on workers
+    that are up."""
+    from support.engine_tasks import Noted
+
+    from cnncalc.sweep import engine
+
+    written = []
+    real_write = engine._write
+    monkeypatch.setattr(
+        engine, "_write", lambda folder, chunk, table: (written.append(chunk), real_write(folder, chunk, table))
+    )
+    log = tmp_path / "log"
+    log.mkdir()
+    task = Noted(log, 40)
+    done = engine.run(task, tmp_path / "r.parquet", workers=2, chunk=5, progress=False)
+    rows = read(tmp_path / "r.parquet")
+    assert [r["point"] for r in rows] == list(range(40)) and done.chunks == 8 and done.rows == 40
+    assert written == []  # every part came from a worker
+    assert os.getpid() not in {r["pid"] for r in rows}
+    calls = task.calls()
+    assert sorted(calls) == sorted({r["pid"] for r in rows} | set(calls))  # the points were made by the workers
+    assert len(calls) == 2
+    for pid, made in calls.items():
+        assert made[0] == (0, 1), f"worker {pid} began with {made[0]}, not its start on the first point"
+    chunks = sorted(c for made in calls.values() for c in made[1:])
+    assert chunks == [(k, k + 5) for k in range(0, 40, 5)]
+
+
+def test_a_remote_cluster_sends_the_rows_back_and_this_process_writes_them(tmp_path, scheduler, monkeypatch):
+    """A cluster reached by its address may not share this disk: the rows come back, the parts are written here."""
+    from support.engine_tasks import Noted
+
+    from cnncalc.sweep import engine
+
+    written = []
+    real_write = engine._write
+    monkeypatch.setattr(
+        engine, "_write", lambda folder, chunk, table: (written.append(chunk), real_write(folder, chunk, table))
+    )
+    log = tmp_path / "log"
+    log.mkdir()
+    task = Noted(log, 12)
+    done = engine.run(task, tmp_path / "r.parquet", scheduler=scheduler, chunk=4, progress=False)
+    assert sorted(written) == [0, 1, 2] and done.rows == 12
+    assert [r["point"] for r in read(tmp_path / "r.parquet")] == list(range(12))
+
+
+def test_a_task_no_worker_can_load_is_said_before_any_chunk(tmp_path, scheduler):
+    from support.engine_tasks import Unloadable
+
+    from cnncalc.errors import SpecError
+    from cnncalc.sweep import engine
+
+    log = tmp_path / "log"
+    log.mkdir()
+    with pytest.raises(SpecError) as caught:
+        engine.run(Unloadable(log, 12), tmp_path / "r.parquet", scheduler=scheduler, chunk=4, progress=False)
+    assert str(caught.value).startswith("the sweep could not start on a worker: No module named 'pyarrow'")
+    assert "cnncalc[sweep]" in caught.value.hint
+    assert not list((tmp_path / "r.parquet").glob("part-*"))

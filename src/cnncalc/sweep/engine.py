@@ -11,7 +11,12 @@ columns of its rows, and the rows of the points ``start`` to ``stop``.
   that a chunk lasts about a second (the scheduler's few milliseconds a task stay under 1%), and there are
   at least four chunks a worker when the points allow.
 - **Streaming**: each chunk's rows are written as one part of the dataset (``part-000042.parquet``, with
-  pyarrow) as soon as it comes back; only the chunks in flight (a few per worker) are held at once.
+  pyarrow) as soon as they are made: by the worker itself on a local cluster (it shares this machine's disk,
+  and this process, which shares the cores, stays idle), else here as the chunk comes back; only the chunks in
+  flight (a few per worker) are held at once.
+- **Start**: every worker loads the task and runs its first point before the clock starts (imports and code
+  paths used the first time, about half a second a fresh process): a run's points per second are the
+  workers' once they are up, and that start is :attr:`Outcome.startup`.
 - **Resume**: the dataset folder holds ``_sweep.json`` (what the run is, its chunks); a part is written
   under another name and renamed when complete, so a run killed at any moment leaves whole parts only, and
   ``resume=True`` runs the chunks that have none. A folder of another run is refused, never overwritten.
@@ -72,7 +77,8 @@ class Outcome:
     workers: int
     resumed: int = 0  # chunks that were done already
     busy: float = 0.0  # seconds the workers spent in chunks (summed)
-    startup: float = 0.0  # seconds to start the local cluster or reach the scheduler (not in ``seconds``)
+    startup: float = 0.0  # seconds to start the local cluster or reach the scheduler, and load the task on every
+    # worker (not in ``seconds``)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -198,11 +204,26 @@ def chunk_size(seconds_per_point: float, size: int, workers: int) -> int:
     return max(1, min(by_time, spread, MAX_CHUNK))
 
 
-def _run_chunk(task: Task, chunk: int, start: int, stop: int) -> tuple[int, Any, float, int]:
-    """One chunk, where it runs: its rows as an Arrow table, the seconds it took, the points it covered."""
+def _run_chunk(task: Task, chunk: int, start: int, stop: int, folder: str | None = None) -> tuple[int, Any, float, int]:
+    """One chunk, where it runs: its rows as an Arrow table (or None once written as its part in ``folder``),
+    the seconds its points took, the points it covered."""
     began = time.perf_counter()
     rows = task.rows(start, stop)
-    return chunk, _table(rows, task.schema), time.perf_counter() - began, stop - start
+    seconds = time.perf_counter() - began
+    table = _table(rows, task.schema)
+    if folder is None:
+        return chunk, table, seconds, stop - start
+    _write(Path(folder), chunk, table)
+    return chunk, None, seconds, stop - start
+
+
+def _load(task: Task) -> None:
+    """A worker's start: the task's code imported and its first code paths run, on its first point, and the
+    Parquet writer loaded (pyarrow's first table costs a quarter of a second)."""
+    import pyarrow.parquet  # noqa: F401
+
+    with contextlib.suppress(Exception):  # a point that fails is said by its chunk, where it counts
+        _table(task.rows(0, min(1, task.size)), task.schema)
 
 
 # ------------------------------------------------------------------ progress
@@ -292,10 +313,12 @@ def run(
                 bar.add(n)
         else:
             with _cluster(scheduler, workers) as (client, used):
+                shared = _spread(client, task)
                 startup = time.perf_counter() - began
                 bar.start = time.perf_counter()
                 _start(folder, task, chunk, resume)
-                busy = _on_dask(client, used, task, todo, folder, bar)
+                writes = None if scheduler else str(folder.resolve())  # a local cluster's workers write the parts
+                busy = _on_dask(client, used, shared, todo, folder, bar, writes)
                 seconds = time.perf_counter() - began - startup  # the points', before the cluster closes
         _finish(folder, task)
     finally:
@@ -342,7 +365,14 @@ def _cluster(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, 
         ) from None
     import dask
 
-    with dask.config.set({"distributed.worker.daemon": False, "distributed.admin.tick.limit": "60s"}):
+    quiet = {
+        "distributed.worker.daemon": False,
+        "distributed.admin.tick.limit": "60s",
+        # a local cluster's workers share this machine's cores: no stack sampling every 10 ms beside the points
+        # (it feeds the dashboard, which a sweep does not start)
+        "distributed.worker.profile.enabled": False,
+    }
+    with dask.config.set(quiet):
         if scheduler:
             try:
                 client = Client(scheduler, timeout="20s")
@@ -377,15 +407,72 @@ def _cluster(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, 
             cluster.close()
 
 
+def _spread(client: Any, task: Task) -> Any:
+    """The task (spec, values, settings) sent once to every worker, and loaded there (:func:`_load`)."""
+    what, hint = "the sweep could not start on a worker", "every worker needs cnncalc[sweep] installed"
+    shared = _result(lambda: client.scatter(task, broadcast=True, hash=False), what, hint)
+    names = list(client.scheduler_info().get("workers", {}))
+    loads = [client.submit(_load, shared, workers=[w], allow_other_workers=False, pure=False) for w in names]
+    for future in loads:
+        _result(future.result, what, hint)
+    return shared
+
+
+def _result(call: Callable[[], Any], what: str, hint: str) -> Any:
+    """What ``call`` (a task's result) gives; what it raised, said in cnncalc's words (a CnnCalcError as it is)."""
+    try:
+        return call()
+    except CnnCalcError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a worker that died, a package missing there, or a bug: said once
+        raise SpecError(f"{what}: {_words(e)}", hint=hint) from None
+
+
+def _words(e: Exception) -> str:
+    """A worker's exception in words. Dask hands some back as a bare Exception holding the original's repr.
+
+    >>> _words(Exception("ModuleNotFoundError('No module named cnncalc')"))
+    'No module named cnncalc'
+    >>> _words(Exception("Refused('no room')"))
+    'Refused: no room'
+    """
+    import ast
+    import builtins
+    import re
+
+    from cnncalc.usercode import described
+
+    found = (
+        re.fullmatch(r"(\w+)\((.*)\)", e.args[0], re.S)
+        if type(e) is Exception and len(e.args) == 1 and isinstance(e.args[0], str)
+        else None
+    )
+    if found is not None:
+        with contextlib.suppress(ValueError, SyntaxError):
+            message = ast.literal_eval(found.group(2) or "''")
+            kind = getattr(builtins, found.group(1), None)
+            if isinstance(message, str) and isinstance(kind, type) and issubclass(kind, Exception):
+                return described(kind(message))
+            if isinstance(message, str):
+                return f"{found.group(1)}: {message}" if message else found.group(1)
+    return described(e)
+
+
 def _on_dask(
-    client: Any, workers: int, task: Task, todo: list[tuple[int, int, int]], folder: Path, bar: Progress
+    client: Any,
+    workers: int,
+    shared: Any,
+    todo: list[tuple[int, int, int]],
+    folder: Path,
+    bar: Progress,
+    writes: str | None,
 ) -> float:
-    """Run the chunks on the cluster, a few per worker in flight, each part written as it comes back."""
+    """Run the chunks on the cluster, a few per worker in flight; each part written by its worker (``writes``,
+    the folder, on a local cluster), or here as it comes back."""
     import uuid
 
     from distributed import as_completed
 
-    shared = client.scatter(task, broadcast=True, hash=False)  # the task (spec, values, settings) sent once
     run_id = uuid.uuid4().hex[:12]
     pending = iter(todo)
     window = 2 * workers + 1
@@ -393,26 +480,19 @@ def _on_dask(
 
     def submit(item: tuple[int, int, int]) -> Any:
         i, start, stop = item
-        return client.submit(_run_chunk, shared, i, start, stop, key=f"cnncalc-sweep-{run_id}-{i}", pure=False)
+        key = f"cnncalc-sweep-{run_id}-{i}"
+        return client.submit(_run_chunk, shared, i, start, stop, writes, key=key, pure=False)
 
     flying = [submit(item) for item in itertools.islice(pending, window)]
     if not flying:
         return busy
     results = as_completed(flying)
     for future in results:
-        try:
-            i, table, seconds, n = future.result()
-        except CnnCalcError:
-            raise
-        except Exception as e:  # noqa: BLE001 - a worker that died or a bug: said once, the parts done kept
-            from cnncalc.usercode import described
-
-            raise SpecError(
-                f"a chunk of the sweep failed on a worker: {described(e)}",
-                hint="the chunks written are kept: --resume runs the rest",
-            ) from None
+        failed = "a chunk of the sweep failed on a worker"
+        i, table, seconds, n = _result(future.result, failed, "the chunks written are kept: --resume runs the rest")
         future.release()
-        _write(folder, i, table)
+        if table is not None:
+            _write(folder, i, table)
         busy += seconds
         bar.add(n)
         nxt = next(pending, None)
