@@ -18,6 +18,7 @@ def local_scheduler(workers: int = 2) -> Iterator[str]:
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: any free port, not 8787
         silence_logs=logging.ERROR,
     )
     try:

@@ -4,6 +4,7 @@ remote scheduler would be. Every row is still ``summary --format json`` of its p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -226,3 +227,21 @@ def test_a_task_no_worker_can_load_is_said_before_any_chunk(tmp_path, scheduler)
     assert str(caught.value).startswith("the sweep could not start on a worker: No module named 'pyarrow'")
     assert "cnncalc[sweep]" in caught.value.hint
     assert not list((tmp_path / "r.parquet").glob("part-*"))
+
+
+def test_a_local_sweep_beside_a_cluster_holding_port_8787_says_nothing_of_it(tmp_path):
+    """8787 is Dask's dashboard port: a user's own cluster often holds it. A sweep's cluster takes a free port."""
+    import socket
+
+    held = socket.socket()
+    try:
+        with contextlib.suppress(OSError):  # held already by another: the same case
+            held.bind(("127.0.0.1", 8787))
+            held.listen()
+        spec = "# args: c=4\ninput(8, 8, 3) -> conv(c, f=3) -> gap"
+        proc = run_cli("sweep", spec, "--vary", "c=1..6", "--workers", "1", "-o", "r.parquet", cwd=tmp_path)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        held.close()
+    assert proc.returncode == 0, err.decode()
+    assert err.decode().splitlines() == [next(line for line in err.decode().splitlines() if line.startswith("wrote"))]

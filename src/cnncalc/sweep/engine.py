@@ -395,6 +395,7 @@ def _cluster(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, 
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: any free port, not 8787
             silence_logs=logging.ERROR,
         )
         try:
