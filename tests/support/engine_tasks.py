@@ -16,6 +16,7 @@ class Noted:
     schema = [("point", "int64"), ("pid", "int64")]
 
     def __init__(self, folder: Path, size: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
         self.folder, self.size = str(folder), size
 
     def identity(self) -> str:
