@@ -429,6 +429,7 @@ def test_a_fresh_install_as_the_readme_says(tmp_path: Path):
     assert "Total params: 1,197,476" in out.stdout
     requires = subprocess.run(
         [str(clone / ".venv" / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.requires('cnncalc'))"],
+        env=env,  # the clone's install, not a cnncalc found on the caller's PYTHONPATH
         capture_output=True,
         text=True,
         timeout=60,
