@@ -355,9 +355,7 @@ def _finish(folder: Path, task: Task) -> None:
 def _cluster(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, int]]:
     """A Dask client: to the cluster at ``scheduler``, or to a local cluster started here and closed after."""
     try:
-        import logging
-
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         raise SpecError(
             "a sweep runs on Dask, which is not installed",
@@ -389,15 +387,7 @@ def _cluster(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, 
                 client.close()
             return
         n = workers or os.cpu_count() or 1
-        cluster = LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: any free port, not 8787
-            silence_logs=logging.ERROR,
-        )
+        cluster = local_cluster(n)
         try:
             client = Client(cluster)
             try:
@@ -406,6 +396,24 @@ def _cluster(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, 
                 client.close()
         finally:
             cluster.close()
+
+
+def local_cluster(workers: int) -> Any:
+    """A ``distributed.LocalCluster`` of ``workers`` single-threaded processes on 127.0.0.1, as a sweep starts one
+    (the caller closes it)."""
+    import logging
+
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: any free port, not 8787
+        silence_logs=logging.ERROR,
+    )
 
 
 def _spread(client: Any, task: Task) -> Any:
@@ -488,9 +496,9 @@ def _on_dask(
     if not flying:
         return busy
     results = as_completed(flying)
+    failed, hint = "a chunk of the sweep failed on a worker", "the chunks written are kept: --resume runs the rest"
     for future in results:
-        failed = "a chunk of the sweep failed on a worker"
-        i, table, seconds, n = _result(future.result, failed, "the chunks written are kept: --resume runs the rest")
+        i, table, seconds, n = _result(future.result, failed, hint)
         future.release()
         if table is not None:
             _write(folder, i, table)
