@@ -192,6 +192,17 @@ CASES = [
     ),
     sweep("output_is_a_file", "net.cnn", "--vary", "n=1,2", "-o", "net.cnn", "--workers", "0", says="is a file"),
     sweep(
+        "output_inside_a_file",
+        "net.cnn",
+        "--vary",
+        "n=1,2",
+        "-o",
+        "net.cnn/r.parquet",
+        "--workers",
+        "0",
+        says="cannot write net.cnn/r.parquet: Not a directory",
+    ),
+    sweep(
         "resume_nothing",
         "net.cnn",
         "--vary",

@@ -50,3 +50,18 @@ class Unloadable(Noted):
         if state["made_in"] != os.getpid():
             raise ModuleNotFoundError("No module named 'pyarrow'")
         self.__dict__.update(state)
+
+
+class Unwritable(Noted):
+    """A task whose first chunk takes away the folder its part is to be written in (as a disk that goes away)."""
+
+    def __init__(self, folder: Path, size: int, output: Path) -> None:
+        super().__init__(folder, size)
+        self.output = str(output)
+
+    def rows(self, start: int, stop: int) -> list[dict[str, Any]]:
+        if start > 0 or stop > 1:  # a chunk, not a worker's start on the first point
+            import shutil
+
+            shutil.rmtree(self.output, ignore_errors=True)
+        return super().rows(start, stop)

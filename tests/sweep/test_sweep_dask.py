@@ -243,3 +243,16 @@ def test_a_local_sweep_beside_a_cluster_holding_port_8787_says_nothing_of_it(tmp
         held.close()
     assert proc.returncode == 0, err.decode()
     assert err.decode().splitlines() == [next(line for line in err.decode().splitlines() if line.startswith("wrote"))]
+
+
+def test_a_part_a_worker_cannot_write_is_said_in_words(tmp_path):
+    from support.engine_tasks import Unwritable
+
+    from cnncalc.errors import SpecError
+    from cnncalc.sweep import engine
+
+    out = tmp_path / "r.parquet"
+    with pytest.raises(SpecError) as caught:
+        engine.run(Unwritable(tmp_path / "log", 8, out), out, workers=1, chunk=4, progress=False)
+    assert str(caught.value).startswith(f"cannot write {out.resolve()}/part-00000")
+    assert "No such file or directory" in str(caught.value)

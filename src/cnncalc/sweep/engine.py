@@ -107,14 +107,25 @@ def _part(folder: Path, chunk: int | str) -> Path:
     return folder / (f"part-{chunk:06d}.parquet" if isinstance(chunk, int) else f"part-{chunk}.parquet")
 
 
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Writing ``path`` (the folder, a part, the manifest): what the system refuses (no such folder, no room, no
+    right to write there) said in words, here or on the worker writing it."""
+    try:
+        yield
+    except OSError as e:
+        raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
+
+
 def _write(folder: Path, chunk: int | str, table: Any) -> None:
     """Write a part under a temporary name, then rename it: a part is there whole, or not at all."""
     import pyarrow.parquet as pq
 
     final = _part(folder, chunk)
     partial = final.with_name("." + final.name + ".partial")
-    pq.write_table(table, partial)
-    os.replace(partial, final)
+    with _writing(final):
+        pq.write_table(table, partial)
+        os.replace(partial, final)
 
 
 def _manifest(task: Task, chunk: int, chunks: int) -> dict[str, Any]:
@@ -171,14 +182,16 @@ def _start(folder: Path, task: Task, chunk: int, resume: bool) -> None:
         for stale in folder.glob(".part-*.partial"):
             stale.unlink()
         return
-    folder.mkdir(parents=True, exist_ok=True)
+    with _writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
     _save(folder / MANIFEST, _manifest(task, chunk, max(1, math.ceil(task.size / chunk))))
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
     partial = path.with_name("." + path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(partial, path)
+    with _writing(path):
+        partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(partial, path)
 
 
 def read_rows(folder: Path, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
